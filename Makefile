@@ -1,0 +1,139 @@
+# coopvm — a plain Makefile.
+#
+#   make                 build/coopvm and build/libcoopvm.a
+#   make run             the main job: build, then run the example contract
+#   make test            build and run every test (unit, CLI, vectors, corpus)
+#   make sanitize        every test again under ASan + UBSan (build-san/)
+#   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang)
+#   make bench           coopvm beside Lua 5.4, as ratios
+#   make install PREFIX=/usr/local
+#
+# Missing Debian packages are installed by scripts/deps.sh (as root).
+# With CI set in the environment, warnings are errors.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+OPT     ?= -O2
+FUZZ_SECONDS ?= 30
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifdef CI
+WARN    += -Werror
+endif
+ifdef WERROR
+WARN    += -Werror
+endif
+
+CPPFLAGS_ALL = -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS_ALL   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(DEP_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL  = $(SAN) $(LDFLAGS)
+
+# --- dependencies: found by pkg-config, installed when missing -------------
+ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
+-include $(BUILD)/deps.mk
+endif
+$(BUILD)/deps.mk: scripts/deps.sh
+	@scripts/deps.sh core
+	@mkdir -p $(BUILD)
+	@{ echo "DEP_CFLAGS := $$(pkg-config --cflags libsodium lmdb jansson)"; \
+	   echo "DEP_LIBS := $$(pkg-config --libs libsodium lmdb jansson)"; \
+	   echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
+	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
+
+# --- sources ---------------------------------------------------------------
+LIB_SRC  := $(sort $(wildcard src/base/*.c src/crypto/*.c src/codec/*.c src/bytecode/*.c \
+                              src/interp/*.c src/state/*.c src/vm/*.c src/native/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
+TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
+LIB      := $(BUILD)/libcoopvm.a
+BIN      := $(BUILD)/coopvm
+
+.PHONY: all run test unit-tests sanitize fuzz bench install clean docs check-docs
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(LIB)
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# test sources also see cmocka's flags
+$(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS) -lpthread
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/obj/%.d)
+
+# --- the main job ----------------------------------------------------------
+run: $(BIN)
+	$(BIN) run examples/counter.asm --method increment --arg 5 --state count=37 --trace
+
+# --- tests -----------------------------------------------------------------
+# Each runner prints its own summary line; scripts/run-tests.sh runs them all
+# (so one failure does not hide the rest) and fails if any failed.
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/replay_asm $(BUILD)/replay_load
+	@BUILD=$(BUILD) scripts/run-tests.sh
+
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+# --- docs generated from the opcode table ----------------------------------
+docs: $(BIN)
+	$(BIN) opcodes --markdown > docs/opcodes.md
+
+# --- fuzzing (clang + libFuzzer); corpora in fuzz/corpus/ are replayed by make test
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+             -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+$(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIB) $(DEP_LIBS) -lpthread
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@mkdir -p build-fuzz
+	@for h in asm load; do \
+	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRC) \
+	        $$(pkg-config --cflags --libs libsodium lmdb jansson) -lpthread || exit 1; \
+	    mkdir -p build-fuzz/corpus_$$h; \
+	    build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        build-fuzz/corpus_$$h fuzz/corpus/$$h || exit 1; \
+	done
+
+# --- benchmarks --------------------------------------------------------------
+$(BUILD)/bench: bench/bench.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench.c $(LIB) $(DEP_LIBS) -lpthread
+
+bench: $(BUILD)/bench
+	@scripts/deps.sh bench
+	@$(BUILD)/bench
+
+# --- install -----------------------------------------------------------------
+install: $(BIN) $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coopvm
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcoopvm.a
+	install -m 644 include/coopvm.h $(DESTDIR)$(PREFIX)/include/coopvm.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define COOPVM_VERSION "\(.*\)"/\1/p' include/coopvm.h)|g' \
+	    coopvm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coopvm.pc
+
+clean:
+	rm -rf build build-san build-fuzz

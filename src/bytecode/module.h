@@ -1,0 +1,118 @@
+/*
+ * module.h — the in-memory module (the spec's Contract) and the functions of
+ * the bytecode layer that make, check and write one.
+ *
+ * A module is built by the assembler or the decoder, then checked by
+ * cvm_verify; only a verified module reaches the interpreter. The binary
+ * format is described in docs/module-format.md.
+ */
+#ifndef CVM_BYTECODE_MODULE_H
+#define CVM_BYTECODE_MODULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/map.h"
+#include "coopvm.h"
+#include "opcodes.h"
+
+#define CVM_MODULE_MAGIC "CVM\x1a"
+#define CVM_MODULE_VERSION 1
+
+#define CVM_METHOD_READONLY 1u  /* may not write state */
+#define CVM_METHOD_FLAGS_KNOWN CVM_METHOD_READONLY
+
+#define CVM_MAX_PARAMS 64
+#define CVM_MAX_NAME 63       /* contract, method, cooperative and key names */
+#define CVM_IMPACT_MAX 100
+
+/* One instruction: the spec's (OpCode, Option<i64>). For STR and OPT_STR
+ * operands the value is a constant-pool index; for LABEL an instruction index
+ * in the module's code; for LOCAL a local number. */
+typedef struct cvm_insn {
+    uint8_t op;          /* cvm_op */
+    uint8_t has_operand;
+    int64_t operand;
+} cvm_insn;
+
+typedef struct cvm_method {
+    char *name;          /* owned */
+    uint32_t entry;      /* first instruction */
+    uint32_t len;        /* instructions; methods tile the code in order */
+    uint32_t params;
+    uint32_t flags;      /* CVM_METHOD_* */
+} cvm_method;
+
+typedef struct cvm_const {
+    uint8_t *bytes;      /* owned, NUL-terminated (not counted in len) */
+    size_t len;
+} cvm_const;
+
+typedef struct cvm_state_init {
+    uint8_t *key;        /* owned, NUL-terminated */
+    size_t keylen;
+    int64_t value;
+} cvm_state_init;
+
+/* The spec's CooperativeMetadata. */
+typedef struct cvm_coop_meta {
+    bool present;
+    char *id;            /* owned */
+    char *purpose;       /* owned */
+    uint8_t cpu, memory, network, storage, bandwidth; /* resource impact 0..100 */
+    char *federation;    /* owned; "" when none */
+} cvm_coop_meta;
+
+struct cvm_module {
+    const cvm_allocator *al;     /* borrowed; must outlive the module */
+    char *name;                  /* owned: the contract (service) name */
+    int64_t required_reputation;
+    cvm_coop_meta coop;
+    cvm_state_init *state;       /* owned, nstate entries, in source order */
+    size_t nstate;
+    cvm_method *methods;         /* owned, nmethods, in code order */
+    size_t nmethods;
+    cvm_const *consts;           /* owned, nconsts, in first-use order */
+    size_t nconsts;
+    cvm_insn *code;              /* owned, ncode */
+    size_t ncode;
+    uint32_t *lines;             /* owned, ncode source lines (0 = unknown), or NULL */
+    cvm_map method_index;        /* method name -> index; built by cvm_verify */
+    void *exec;                  /* owned by the interpreter: the executable form */
+    void (*exec_free)(const cvm_allocator *al, void *exec);
+};
+
+/* An empty module owned by the caller. */
+cvm_module *cvm_module_new(const cvm_allocator *al);
+
+/* Checks everything the interpreter relies on, and builds method_index:
+ * names (non-empty, at most CVM_MAX_NAME bytes, unique methods), methods
+ * tiling the code in order, operands present exactly when the table says,
+ * local indices < CVM_LOCALS, constant indices in range and the pool in
+ * canonical first-use order without duplicates or unused entries, label
+ * targets inside the method of the jump, Store and write opcodes absent from
+ * read-only methods, cooperative impacts 0..100, unique state keys, a line
+ * table of ncode entries or none. On failure returns CVM_EINPUT and writes a
+ * message naming the method and instruction into err. */
+cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap);
+
+/* Decodes bytes into a new module (not yet verified). On failure returns
+ * CVM_EINPUT with err naming the field and byte offset. */
+cvm_status cvm_module_decode(const cvm_allocator *al, const uint8_t *bytes, size_t len, cvm_module **out,
+                             char *err, size_t errcap);
+
+/* Appends the binary encoding of m to b. */
+void cvm_module_write(const cvm_module *m, cvm_buf *b);
+
+/* Appends the disassembly of m to b. */
+void cvm_module_write_asm(const cvm_module *m, cvm_buf *b);
+
+/* The method named name[0..len) or NULL; needs a verified module. */
+const cvm_method *cvm_module_find_method(const cvm_module *m, const char *name, size_t len);
+
+/* The method that contains instruction pc, or NULL. */
+const cvm_method *cvm_module_method_at(const cvm_module *m, size_t pc);
+
+#endif
