@@ -109,7 +109,11 @@ void cvm_module_write(const cvm_module *m, cvm_buf *b);
 /* Appends the disassembly of m to b. */
 void cvm_module_write_asm(const cvm_module *m, cvm_buf *b);
 
-/* The method named name[0..len) or NULL; needs a verified module. */
+/* Builds method_index from methods; CVM_EINPUT with err on a duplicate name.
+ * cvm_verify calls it; tests that build modules by hand may too. */
+cvm_status cvm_module_index_methods(cvm_module *m, char *err, size_t errcap);
+
+/* The method named name[0..len) or NULL; needs method_index. */
 const cvm_method *cvm_module_find_method(const cvm_module *m, const char *name, size_t len);
 
 /* The method that contains instruction pc, or NULL. */

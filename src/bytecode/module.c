@@ -1,0 +1,105 @@
+/* module.c — the module's lifetime, lookups and read-only accessors. */
+#include "module.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+cvm_module *cvm_module_new(const cvm_allocator *al)
+{
+    cvm_module *m = cvm_calloc(al, 1, sizeof *m);
+    if (m) {
+        m->al = al;
+        cvm_map_init(&m->method_index, al);
+    }
+    return m;
+}
+
+void cvm_module_free(cvm_module *m)
+{
+    if (!m)
+        return;
+    const cvm_allocator *al = m->al;
+    if (m->exec && m->exec_free)
+        m->exec_free(al, m->exec);
+    cvm_free(al, m->name);
+    cvm_free(al, m->coop.id);
+    cvm_free(al, m->coop.purpose);
+    cvm_free(al, m->coop.federation);
+    for (size_t i = 0; i < m->nstate; i++)
+        cvm_free(al, m->state[i].key);
+    cvm_free(al, m->state);
+    for (size_t i = 0; i < m->nmethods; i++)
+        cvm_free(al, m->methods[i].name);
+    cvm_free(al, m->methods);
+    for (size_t i = 0; i < m->nconsts; i++)
+        cvm_free(al, m->consts[i].bytes);
+    cvm_free(al, m->consts);
+    cvm_free(al, m->code);
+    cvm_free(al, m->lines);
+    cvm_map_free(&m->method_index);
+    cvm_free(al, m);
+}
+
+cvm_status cvm_module_index_methods(cvm_module *m, char *err, size_t errcap)
+{
+    cvm_map_free(&m->method_index);
+    for (size_t i = 0; i < m->nmethods; i++) {
+        const char *name = m->methods[i].name;
+        bool created;
+        cvm_map_entry *e = cvm_map_put(&m->method_index, name, strlen(name), &created);
+        if (!e)
+            return CVM_ENOMEM;
+        if (!created) {
+            if (err && errcap)
+                snprintf(err, errcap, "method %zu: duplicate method name '%s' (first is method %lld)", i, name,
+                         (long long)e->ival);
+            return CVM_EINPUT;
+        }
+        e->ival = (int64_t)i;
+    }
+    return CVM_OK;
+}
+
+const cvm_method *cvm_module_find_method(const cvm_module *m, const char *name, size_t len)
+{
+    const cvm_map_entry *e = cvm_map_get(&m->method_index, name, len);
+    return e ? &m->methods[e->ival] : NULL;
+}
+
+const cvm_method *cvm_module_method_at(const cvm_module *m, size_t pc)
+{
+    /* methods tile the code in order: binary search on entry */
+    size_t lo = 0, hi = m->nmethods;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const cvm_method *me = &m->methods[mid];
+        if (pc < me->entry)
+            hi = mid;
+        else if (pc >= (size_t)me->entry + me->len)
+            lo = mid + 1;
+        else
+            return me;
+    }
+    return NULL;
+}
+
+const char *cvm_module_name(const cvm_module *m) { return m->name ? m->name : ""; }
+int64_t cvm_module_required_reputation(const cvm_module *m) { return m->required_reputation; }
+size_t cvm_module_method_count(const cvm_module *m) { return m->nmethods; }
+
+const char *cvm_module_method_name(const cvm_module *m, size_t i)
+{
+    return i < m->nmethods ? m->methods[i].name : NULL;
+}
+
+int cvm_module_method_params(const cvm_module *m, size_t i)
+{
+    return i < m->nmethods ? (int)m->methods[i].params : -1;
+}
+
+int cvm_module_method_readonly(const cvm_module *m, size_t i)
+{
+    return i < m->nmethods ? (m->methods[i].flags & CVM_METHOD_READONLY) != 0 : -1;
+}
