@@ -122,6 +122,11 @@ static void test_read_only_refuses_writes(void **state)
     assert_string_equal(cvm_overlay_errmsg(ro),
                         "state write refused: the context is read-only (service Counter, key count)");
     assert_int_equal(cvm_overlay_write(ro, B("Counter"), B("count"), NULL, 0), CVM_EINPUT);
+    /* binary and long names are shown escaped and cut */
+    assert_int_equal(cvm_overlay_write(ro, B("A-service-name-far-too-long-to-show-whole-in-a-message"), B("\x01k\\"), B("1")),
+                     CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(ro), "state write refused: the context is read-only "
+                                                "(service A-service-name-far-too-long-to-show-whole-in..., key \\x01k\\x5c)");
     assert_string_equal(rd(ro, "Counter", "count"), "37");
     assert_string_equal(diff_str(ro), "");
     cvm_overlay_free(ro);
