@@ -84,8 +84,10 @@ void cvm_module_write(const cvm_module *m, cvm_buf *b)
             cvm_buf_uvarint(b, (uint64_t)in->operand);
     }
 
-    cvm_buf_byte(b, m->lines ? 1 : 0);
-    if (m->lines)
+    /* no instructions, no line table: one encoding for "no lines" */
+    bool has_lines = m->lines && m->ncode > 0;
+    cvm_buf_byte(b, has_lines ? 1 : 0);
+    if (has_lines)
         for (size_t i = 0; i < m->ncode; i++)
             cvm_buf_uvarint(b, m->lines[i]);
 }
@@ -341,13 +343,17 @@ static bool read_lines(dec *d)
         return false;
     if (!has)
         return true;
+    if (m->ncode == 0) {
+        cvm_reader_fail(&d->r, "line table flag at offset %zu: a module without instructions has no line table",
+                        d->r.pos - 1);
+        return false;
+    }
     if (m->ncode > cvm_reader_left(&d->r)) {
         cvm_reader_fail(&d->r, "line table at offset %zu: %zu entries cannot fit in the %zu bytes left", d->r.pos,
                         m->ncode, cvm_reader_left(&d->r));
         return false;
     }
-    /* at least one entry, so that a present table of zero lines stays present */
-    m->lines = cvm_calloc(m->al, m->ncode ? m->ncode : 1, sizeof *m->lines);
+    m->lines = cvm_calloc(m->al, m->ncode, sizeof *m->lines);
     if (!m->lines) {
         d->nomem = true;
         return false;

@@ -16,6 +16,9 @@
 
 #include "module.h"
 
+/* Largest line number: what the assembler's .line accepts (an int). */
+#define CVM_MAX_LINE 2147483647
+
 /* Longest constant, state key, purpose or federation, in bytes. */
 #define CVM_MAX_BYTES 1024
 
@@ -255,6 +258,13 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
             if ((st = check_insn(m, me, pc, &nused, err, errcap)) != CVM_OK)
                 return st;
     }
+    if (m->lines)
+        for (size_t pc = 0; pc < m->ncode; pc++)
+            if (m->lines[pc] > CVM_MAX_LINE) {
+                const cvm_method *me = cvm_module_method_at(m, pc);
+                return fail(err, errcap, "method %s, pc %zu: line %" PRIu32 " is above %d", me ? me->name : "?", pc,
+                            m->lines[pc], CVM_MAX_LINE);
+            }
     if (nused != m->nconsts)
         return fail(err, errcap, "constant %zu: never used by the code (the pool holds only used constants)", nused);
     return CVM_OK;

@@ -312,6 +312,18 @@ static void cooperative_metadata(void **state)
     expect_ok(m);
 }
 
+static void line_numbers_fit_an_int(void **state)
+{
+    (void)state;
+    cvm_module *m = mb_sample();
+    m->lines[9] = 2147483648u;
+    expect_fail(m, "method get, pc 9: line 2147483648 is above 2147483647");
+    m = mb_sample();
+    m->lines[9] = 2147483647u;
+    m->lines[10] = 0;
+    expect_ok(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +339,7 @@ int main(void)
         cmocka_unit_test(read_only_methods_do_not_write),
         cmocka_unit_test(state_entries),
         cmocka_unit_test(cooperative_metadata),
+        cmocka_unit_test(line_numbers_fit_an_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
