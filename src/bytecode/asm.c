@@ -376,7 +376,7 @@ cvm_status cvm_asm(const cvm_allocator *al, const char *src, size_t len, const c
         return CVM_ENOMEM;
     }
 
-    const char *p = src, *end = src + len;
+    const char *p = src, *end = src ? src + len : src; /* NULL src: an empty file */
     while (p < end && !st.oom) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;

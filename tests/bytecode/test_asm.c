@@ -581,6 +581,10 @@ static void test_null_diag_and_file(void **state)
     assert_null(m);
     char *d;
     cvm_status st;
+    /* no text at all is an empty file */
+    assert_int_equal(cvm_asm(NULL, NULL, 0, "t.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(m->nmethods, 0);
+    cvm_module_free(m);
     m = asm_n(".contract x\nAd\n", 15, NULL, &st, &d);
     assert_int_equal(st, CVM_EINPUT);
     assert_string_equal(d, "<input>:2:1: unknown mnemonic 'Ad'\n");
