@@ -42,7 +42,7 @@ typedef struct cvm_run {
     size_t depth;           /* in: arguments pushed; out: final depth */
     int64_t *stack;         /* borrowed: CVM_STACK_LIMIT values */
     int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
-    uint32_t *calls;        /* borrowed: CVM_CALL_DEPTH_LIMIT return indices */
+    const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
 } cvm_run;
 
@@ -76,16 +76,17 @@ static size_t i64_decimal(char *buf, int64_t v)
 
 static int64_t line_of(const cvm_module *m, size_t pc) { return m->lines && pc < m->ncode ? m->lines[pc] : 0; }
 
-__attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, uint32_t xpc, size_t depth,
-                                                 int64_t gas, size_t ncalls)
+__attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, size_t depth, int64_t gas,
+                                                 size_t ncalls)
 {
-    if (I->op == CVM_OP_END) /* not an instruction of the module */
+    unsigned op = I->op & ~CVM_OP_CHECKED;
+    if (op == CVM_OP_END) /* not an instruction of the module */
         return;
-    size_t pc = xpc - r->off;
+    size_t pc = I->xi - r->off;
     cvm_trace_step st = {
         .method = r->me->name,
         .pc = (int64_t)pc,
-        .op = cvm_opinfo_of(I->op)->mnemonic,
+        .op = cvm_opinfo_of(op)->mnemonic,
         .has_operand = I->has,
         .operand = r->m->code[pc].operand,
         .operand_str = I->s ? (const char *)I->s->bytes : NULL,
@@ -101,7 +102,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
 
 /* ------------------------------------------- helpers of the opcode bodies */
 
-#define OPNAME (cvm_opinfo_of(I->op)->mnemonic)
+#define OPNAME (cvm_opinfo_of(I->op & ~CVM_OP_CHECKED)->mnemonic)
 
 #define TRAP(c, ...)                           \
     do {                                       \
@@ -138,15 +139,14 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         key = (const uint8_t *)keybuf;                         \
     }
 
-/* A superinstruction that cannot complete exactly as its parts would runs
- * the plain instruction at the same index instead (its gas is refunded
- * first; the plain one's check is implied by the fused one's). */
-#define FALLBACK()                    \
-    do {                              \
-        gas += I->gas;                \
-        I = r->plain + xpc;           \
-        gas -= I->gas;                \
-        goto dispatch;                \
+/* A superinstruction that cannot complete exactly as its parts would hands
+ * over to the plain entry at the same index, which checks and charges for
+ * itself: the gas charged for it and the rest of its block is refunded. */
+#define FALLBACK()                          \
+    do {                                    \
+        gas += (int64_t)I->own + I->after;  \
+        I = P + I->xi;                      \
+        goto dispatch;                      \
     } while (0)
 
 /* ------------------------------------------------------ the four variants */
@@ -236,7 +236,7 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         limit = 0;
     int64_t stack[CVM_STACK_LIMIT];
     int64_t locals[CVM_LOCALS];
-    uint32_t calls[CVM_CALL_DEPTH_LIMIT];
+    const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
     memset(locals, 0, sizeof locals);
     if (nargs)
         memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS */

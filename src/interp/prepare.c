@@ -15,7 +15,7 @@ static size_t xindex(size_t pc, size_t method) { return pc + method; }
 
 static void set_stack_effect(cvm_xinsn *x, unsigned pops, unsigned pushes)
 {
-    x->need = (uint8_t)pops;
+    x->need = pops;
     x->span = (uint32_t)(CVM_STACK_LIMIT - pushes);
 }
 
@@ -24,10 +24,11 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
     const cvm_insn *in = &m->code[pc];
     const cvm_opinfo *info = cvm_opinfo_of(in->op);
     memset(x, 0, sizeof *x);
-    x->op = in->op;
+    x->op = (uint8_t)(in->op | CVM_OP_CHECKED);
     x->has = in->has_operand;
     x->n = 1;
-    x->gas = info->gas;
+    x->gas = x->own = info->gas;
+    x->xi = (uint32_t)xindex(pc, mi);
     unsigned pops = cvm_op_pops(in->op, in->has_operand);
     unsigned pushes = info->pushes;
     set_stack_effect(x, pops, pushes);
@@ -180,31 +181,51 @@ static unsigned match(const window *w, cvm_xinsn *f)
     return 0;
 }
 
-/* Gives fused entry f, covering plain[0..n), the sum of their gas and the
- * stack precondition under which every one of them would pass its own check,
- * by walking the depth relative to the start. A compare-and-jump's target is
- * the jump's resolved target. */
-static void combine(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
+/* The gas and stack precondition of running plain[0..n) in a row, found by
+ * walking the depth relative to the start: each p runs when
+ * p->need <= start + rel <= p->need + p->span. need is UINT32_MAX when no
+ * start depth works (such a block always falls back to plain). */
+typedef struct effect {
+    uint64_t gas;
+    uint32_t need, span;
+} effect;
+
+static effect combine(const cvm_xinsn *plain, size_t n)
 {
     int64_t rel = 0, lo = 0, hi = CVM_STACK_LIMIT;
-    uint32_t gas = 0;
-    for (unsigned i = 0; i < n; i++) {
+    effect e = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
         const cvm_xinsn *p = &plain[i];
-        /* p runs when need <= start + rel <= need + span */
         if ((int64_t)p->need - rel > lo)
             lo = (int64_t)p->need - rel;
         if ((int64_t)p->need + (int64_t)p->span - rel < hi)
             hi = (int64_t)p->need + (int64_t)p->span - rel;
-        gas += p->gas;
+        e.gas += p->gas;
         int64_t pushes = (int64_t)CVM_STACK_LIMIT - (int64_t)p->span;
         rel += pushes - (int64_t)p->need;
     }
+    if (hi < lo) {
+        e.need = UINT32_MAX;
+        e.span = 0;
+    } else {
+        e.need = (uint32_t)lo;
+        e.span = (uint32_t)(hi - lo);
+    }
+    return e;
+}
+
+/* Completes fused entry f, covering plain[0..n): its own gas, its operand
+ * display, and a compare-and-jump's target (the jump's). */
+static void complete_fused(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
+{
+    effect e = combine(plain, n);
     f->n = (uint8_t)n;
-    f->gas = gas;
-    f->need = (uint8_t)lo;
-    f->span = (uint32_t)(hi - lo);
+    f->gas = f->own = (uint32_t)e.gas;
+    f->need = e.need;
+    f->span = e.span;
     f->has = plain[0].has;
-    if (is_cjump(plain[n - 1].op))
+    f->xi = plain[0].xi;
+    if (is_cjump(plain[n - 1].op & ~CVM_OP_CHECKED))
         f->k2 = plain[n - 1].k;
 }
 
@@ -220,9 +241,76 @@ static void fuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
             unsigned n = match(&w, &f);
             if (n) {
                 size_t xi = xindex(pc, mi);
-                combine(&f, &x->plain[xi], n);
+                complete_fused(&f, &x->plain[xi], n);
                 x->fast[xi] = f;
             }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ blocks */
+
+/* Does control leave the straight line after this (fast) entry? */
+static int ends_block(const cvm_xinsn *f)
+{
+    switch (f->op & ~CVM_OP_CHECKED) {
+    case CVM_OP_JUMP:
+    case CVM_OP_JUMP_IF:
+    case CVM_OP_JUMP_IF_NOT:
+    case CVM_OP_CALL:
+    case CVM_OP_RET:
+    case CVM_OP_HALT:
+    case CVM_OP_ABORT:
+    case CVM_OP_END:
+    case CVM_OP_LL_CMP_J:
+    case CVM_OP_LK_CMP_J:
+    case CVM_OP_DK_CMP_J:
+    case CVM_OP_K_CMP_J:
+    case CVM_OP_CMP_J:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A block's gas stays far below what a check can hold. */
+#define CVM_BLOCK_GAS_MAX (1u << 30)
+
+/* Splits each method's fast entries into basic blocks: the head checks for
+ * the whole block, the others not at all; every entry knows the gas of the
+ * block after it, to refund on a trap or a fallback. */
+static void make_blocks(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
+{
+    for (size_t mi = 0; mi < m->nmethods; mi++) {
+        const cvm_method *me = &m->methods[mi];
+        size_t first = xindex(me->entry, mi), end = xindex((size_t)me->entry + me->len, mi) + 1;
+        size_t head = first;
+        while (head < end) {
+            /* the block: entries from head while nothing jumps in or out */
+            size_t stop = head;
+            uint64_t gas = 0;
+            for (;;) {
+                const cvm_xinsn *f = &x->fast[stop];
+                gas += f->own;
+                stop += f->n;
+                if (ends_block(f) || stop >= end || (stop - mi < m->ncode && target[stop - mi]) || gas + 500u * 4 > CVM_BLOCK_GAS_MAX)
+                    break;
+            }
+            effect e = combine(&x->plain[head], stop - head);
+            uint64_t after = e.gas;
+            for (size_t i = head; i < stop; i += x->fast[i].n) {
+                cvm_xinsn *f = &x->fast[i];
+                after -= f->own;
+                f->after = (uint32_t)after;
+                f->in_fast = 1;
+                f->op = (uint8_t)(f->op & ~CVM_OP_CHECKED);
+            }
+            cvm_xinsn *h = &x->fast[head];
+            h->op = (uint8_t)(h->op | CVM_OP_CHECKED);
+            h->gas = (uint32_t)e.gas;
+            h->need = e.need;
+            h->span = e.span;
+            head = stop;
         }
     }
 }
@@ -261,14 +349,16 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
         for (size_t pc = me->entry; pc < (size_t)me->entry + me->len; pc++)
             fill_plain(m, mi, pc, &x->plain[xindex(pc, mi)]);
         cvm_xinsn *end = &x->plain[xindex((size_t)me->entry + me->len, mi)];
-        end->op = CVM_OP_END;
+        end->op = CVM_OP_END | CVM_OP_CHECKED;
         end->n = 1;
+        end->xi = (uint32_t)xindex((size_t)me->entry + me->len, mi);
         set_stack_effect(end, 0, 0);
     }
     memcpy(x->fast, x->plain, x->n * sizeof *x->fast);
     if (with_fusion) {
         mark_targets(m, target);
         fuse(m, target, x);
+        make_blocks(m, target, x);
     }
     cvm_free(al, target);
     m->exec = x;

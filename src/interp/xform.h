@@ -14,13 +14,25 @@
  * stack precondition as (need, span): the instruction may run when
  * need <= depth and depth - need <= span.
  *
- * Two arrays exist. `plain` holds one entry per instruction. `fast` is the
- * same except where a superinstruction (CVM_XOPS below) was fused at
- * prepare time: its first entry dispatches the fused body and covers n
- * instructions. A fused body only runs when its combined gas and stack
- * precondition hold and it completes without a trap; otherwise it falls back
- * to the plain entry at the same index, so gas, traps and results are
- * exactly those of the unfused code. Tracing always runs `plain`.
+ * Two arrays exist. `plain` holds one entry per instruction, each of which
+ * checks its own gas and stack before it runs. `fast` is what normally runs:
+ *
+ * - Superinstructions (CVM_XOPS below) fused at prepare time: the first
+ *   entry of a common sequence dispatches one fused body covering n
+ *   instructions.
+ * - Checks per basic block, as evmone's advanced interpreter does: only the
+ *   first entry of a block (a "head": a method entry, a jump target, a
+ *   return address, or the entry after a jump, call, return or halt) checks,
+ *   for the gas and the stack precondition of the whole block; the others
+ *   dispatch with no check at all.
+ *
+ * Neither may be observable. When a head's check fails, or a fused body
+ * would trap, execution moves to the plain entry at the same index (after
+ * refunding the gas charged for what did not run) and goes on in `plain`,
+ * one checked instruction at a time, until the next jump brings it back to
+ * `fast`. A trap inside a block refunds the gas of the block's instructions
+ * after the trapping one. So gas, traps and results are exactly those of
+ * `plain`. Tracing always runs `plain`.
  */
 #ifndef CVM_INTERP_XFORM_H
 #define CVM_INTERP_XFORM_H
@@ -50,6 +62,9 @@
     X(LL)        /* LocalGet a; LocalGet b */                                 \
     X(K_S)       /* Push k; LocalSet a */
 
+/* Added to an opcode: the entry checks gas and stack before its body. */
+#define CVM_OP_CHECKED 128u
+
 enum cvm_xop {
     CVM_XOP_BEFORE = CVM_OP_COUNT - 1,
 #define CVM_X_ENUM(name) CVM_OP_##name,
@@ -58,7 +73,7 @@ enum cvm_xop {
     CVM_XOP_COUNT
 };
 
-_Static_assert(CVM_XOP_COUNT <= 256, "executable opcodes must fit in a byte");
+_Static_assert(CVM_XOP_COUNT <= CVM_OP_CHECKED, "executable opcodes and their checked forms must fit in a byte");
 
 /* Compare masks: bit 0 "a < b", bit 1 "a == b", bit 2 "a > b". A compare
  * holds when (cc >> (sign(a - b) + 1)) & 1; JumpIfNot inverts the mask. */
@@ -67,17 +82,23 @@ _Static_assert(CVM_XOP_COUNT <= 256, "executable opcodes must fit in a byte");
 #define CVM_CC_GT 4u
 
 typedef struct cvm_xinsn {
-    uint8_t op;      /* cvm_op or cvm_xop: what to dispatch */
-    uint8_t need;    /* values the stack must hold */
+    uint8_t op;      /* cvm_op or cvm_xop, plus CVM_OP_CHECKED when it checks */
     uint8_t has;     /* the module instruction had an operand (for traces) */
     uint8_t n;       /* module instructions covered: 1, more when fused */
+    uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
-    uint32_t gas;    /* charged before it runs (the sum, when fused) */
-    uint32_t span;   /* the largest depth - need that leaves room for its pushes */
+    uint32_t need;   /* values the stack must hold (for the whole block at a head) */
+    uint32_t span;   /* the largest depth - need that leaves room for the pushes */
+    uint32_t gas;    /* charged by the check (the whole block's, at a head) */
+    uint32_t own;    /* gas of the instructions this entry covers */
+    uint32_t after;  /* gas of the block's instructions after this entry */
+    uint32_t xi;     /* this entry's index */
     int64_t k;       /* immediate, local number, constant index, or resolved target index */
-    int64_t k2;      /* a fused compare-and-jump's resolved target index */
-    const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
+    union {
+        int64_t k2;         /* a fused compare-and-jump's resolved target index */
+        const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
+    };
 } cvm_xinsn;
 
 typedef struct cvm_xmodule {

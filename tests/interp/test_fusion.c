@@ -27,8 +27,17 @@ static cvm_module *assemble(const char *src)
     return m;
 }
 
-/* The fast entry at module pc (method 0, so the index is the pc). */
-static unsigned fast_op(const cvm_module *m, size_t pc) { return ((const cvm_xmodule *)m->exec)->fast[pc].op; }
+/* The fast entry's opcode at module pc (method 0, so the index is the pc). */
+static unsigned fast_op(const cvm_module *m, size_t pc)
+{
+    return ((const cvm_xmodule *)m->exec)->fast[pc].op & ~CVM_OP_CHECKED;
+}
+
+/* Does the fast entry at pc check (for its block)? */
+static int checks(const cvm_module *m, size_t pc)
+{
+    return (((const cvm_xmodule *)m->exec)->fast[pc].op & CVM_OP_CHECKED) != 0;
+}
 
 /* Runs method(args) under every gas limit 1..full+1, all variants agreeing,
  * and returns the outcome with plenty of gas. */
@@ -83,6 +92,14 @@ static void test_sum_loop(void **state)
     assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
     assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S);
     assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
+    /* blocks: 0..4 (checked at 0), the loop test at 5, the body 9..17 checked at 9 only */
+    assert_true(checks(m, 0) && !checks(m, 1) && !checks(m, 3));
+    assert_true(checks(m, 5) && checks(m, 9) && !checks(m, 13) && !checks(m, 17));
+    assert_true(checks(m, 18)); /* done: */
+    const cvm_xinsn *body = &((const cvm_xmodule *)m->exec)->fast[9];
+    assert_int_equal(body->gas, 4 + 4 + 2);
+    assert_int_equal(body->own, 4);
+    assert_int_equal(body->after, 4 + 2);
     th t = {0};
     int64_t n = 6;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
