@@ -107,8 +107,11 @@ CVM_SDKOP(UPDATE_QUORUM, CVM_SDK_UPDATE_QUORUM, "_Governance")
 
 /* ------------------------------------------------------------ control */
 vmcase(JUMP) { I = F + I->k; } vmbreak;
-vmcase(JUMP_IF) { I = *--sp != 0 ? F + I->k : I + 1; } vmbreak;
-vmcase(JUMP_IF_NOT) { I = *--sp == 0 ? F + I->k : I + 1; } vmbreak;
+/* A conditional jump may sit inside a block (xform.h): when it is taken, the
+ * rest of the block was charged but will not run. */
+#define CVM_TAKE(target) (gas += I->after, F + (target))
+vmcase(JUMP_IF) { I = *--sp != 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
+vmcase(JUMP_IF_NOT) { I = *--sp == 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
 vmcase(CALL)
 {
     if (ncalls == CVM_CALL_DEPTH_LIMIT)
@@ -219,19 +222,19 @@ vmcase(LK_ADD)
     I += 3;
 }
 vmbreak;
-vmcase(LL_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], locals[I->b]) ? F + I->k2 : I + 4; } vmbreak;
-vmcase(LK_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? F + I->k2 : I + 4; } vmbreak;
-vmcase(DK_CMP_J) { I = cvm_cc_holds(I->cc, sp[-1], I->k) ? F + I->k2 : I + 4; } vmbreak;
+vmcase(LL_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], locals[I->b]) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
+vmcase(LK_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
+vmcase(DK_CMP_J) { I = cvm_cc_holds(I->cc, sp[-1], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
 vmcase(K_CMP_J)
 {
     sp--;
-    I = cvm_cc_holds(I->cc, sp[0], I->k) ? F + I->k2 : I + 3;
+    I = cvm_cc_holds(I->cc, sp[0], I->k) ? CVM_TAKE(I->k2) : I + 3;
 }
 vmbreak;
 vmcase(CMP_J)
 {
     sp -= 2;
-    I = cvm_cc_holds(I->cc, sp[0], sp[1]) ? F + I->k2 : I + 2;
+    I = cvm_cc_holds(I->cc, sp[0], sp[1]) ? CVM_TAKE(I->k2) : I + 2;
 }
 vmbreak;
 vmcase(K_ADD)
@@ -254,3 +257,4 @@ vmcase(K_SUB)
 vmbreak;
 vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; I += 2; } vmbreak;
 vmcase(K_S) { locals[I->c] = I->k; I += 2; } vmbreak;
+#undef CVM_TAKE

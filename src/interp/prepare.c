@@ -250,23 +250,19 @@ static void fuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
 
 /* ------------------------------------------------------------------ blocks */
 
-/* Does control leave the straight line after this (fast) entry? */
+/* Does control never fall through after this (fast) entry, or come back
+ * to the next one from elsewhere (a Call)? A conditional jump does not end a
+ * block: the block is charged for its fall-through path, and a jump taken
+ * refunds the rest (ops.h), so loops pay one check per iteration. */
 static int ends_block(const cvm_xinsn *f)
 {
     switch (f->op & ~CVM_OP_CHECKED) {
     case CVM_OP_JUMP:
-    case CVM_OP_JUMP_IF:
-    case CVM_OP_JUMP_IF_NOT:
     case CVM_OP_CALL:
     case CVM_OP_RET:
     case CVM_OP_HALT:
     case CVM_OP_ABORT:
     case CVM_OP_END:
-    case CVM_OP_LL_CMP_J:
-    case CVM_OP_LK_CMP_J:
-    case CVM_OP_DK_CMP_J:
-    case CVM_OP_K_CMP_J:
-    case CVM_OP_CMP_J:
         return 1;
     default:
         return 0;

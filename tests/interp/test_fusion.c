@@ -92,14 +92,16 @@ static void test_sum_loop(void **state)
     assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
     assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S);
     assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
-    /* blocks: 0..4 (checked at 0), the loop test at 5, the body 9..17 checked at 9 only */
+    /* blocks: 0..4 (checked at 0), the loop 5..17 checked at 5 only: a
+     * conditional jump does not end a block */
     assert_true(checks(m, 0) && !checks(m, 1) && !checks(m, 3));
-    assert_true(checks(m, 5) && checks(m, 9) && !checks(m, 13) && !checks(m, 17));
+    assert_true(checks(m, 5) && !checks(m, 9) && !checks(m, 13) && !checks(m, 17));
     assert_true(checks(m, 18)); /* done: */
-    const cvm_xinsn *body = &((const cvm_xmodule *)m->exec)->fast[9];
-    assert_int_equal(body->gas, 4 + 4 + 2);
-    assert_int_equal(body->own, 4);
-    assert_int_equal(body->after, 4 + 2);
+    const cvm_xinsn *loop = &((const cvm_xmodule *)m->exec)->fast[5];
+    assert_int_equal(loop->gas, 5 + 4 + 4 + 2);
+    assert_int_equal(loop->own, 5);
+    assert_int_equal(loop->after, 4 + 4 + 2);
+    assert_int_equal(loop[4].after, 4 + 2);
     th t = {0};
     int64_t n = 6;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
