@@ -6,11 +6,13 @@
  * Included by run.h with CVM_GOTO 0 or 1 and CVM_TRACE 0 or 1; it expects
  * run.h's locals (I, sp, stack, gas) and labels (slow, dispatch).
  *
- * Every opcode has two entry points: op + CVM_OP_CHECKED runs the one check
- * all instructions share — enough gas, and a stack depth inside the entry's
- * (need, span) window, both from the opcode table (or the whole block's, at
- * a block head: see xform.h) — and falls into the body; op itself enters the
- * body directly. A failed check goes to the cold `slow` path.
+ * Every opcode has three entry points: op + CVM_OP_CHECKED runs the check
+ * all instructions share — a stack depth inside the entry's (need, span)
+ * window, and enough gas, both from the opcode table (or the whole block's,
+ * at a block head: see xform.h) — and falls into the body; op +
+ * CVM_OP_GASCHECK checks only the gas (the depth was proved at prepare
+ * time); op itself enters the body directly. A failed check goes to the cold
+ * `slow` path, which works out what failed.
  *
  * The trace hook (vmtrace) exists only in the traced variant: the untraced
  * one contains no trace code at all.
@@ -20,7 +22,8 @@
 #endif
 
 #undef vmtrace
-#undef vmcheck
+#undef vmcheck_stack
+#undef vmcheck_gas
 #undef vmdispatch
 #undef vmcase
 #undef vmbreak
@@ -31,19 +34,24 @@
 #define vmtrace() ((void)0)
 #endif
 
-#define vmcheck()                                                                                  \
-    do {                                                                                           \
-        if (__builtin_expect(gas < (int64_t)I->gas ||                                              \
-                                 (uint64_t)((sp - stack) - (ptrdiff_t)I->need) > (uint64_t)I->span, \
-                             0))                                                                   \
-            goto slow;                                                                             \
-        gas -= I->gas;                                                                             \
+#define vmcheck_stack()                                                                                \
+    do {                                                                                               \
+        if (__builtin_expect((uint64_t)((sp - stack) - (ptrdiff_t)I->need) > (uint64_t)I->span, 0))   \
+            goto slow;                                                                                 \
+    } while (0)
+
+#define vmcheck_gas()                                     \
+    do {                                                  \
+        if (__builtin_expect(gas < (int64_t)I->gas, 0))   \
+            goto slow;                                    \
+        gas -= I->gas;                                    \
     } while (0)
 
 #if CVM_GOTO
 #define vmdispatch(o) goto *disptab[o];
-#define vmcase(name)       \
-    L_C_##name : vmcheck(); \
+#define vmcase(name)             \
+    L_C_##name : vmcheck_stack(); \
+    L_G_##name : vmcheck_gas();   \
     L_##name:
 #define vmbreak                  \
     do {                         \
@@ -54,7 +62,10 @@
 #define vmdispatch(o) switch (o)
 #define vmcase(name)                           \
     case CVM_OP_##name + CVM_OP_CHECKED:       \
-        vmcheck();                             \
+        vmcheck_stack();                       \
+        __attribute__((fallthrough));          \
+    case CVM_OP_##name + CVM_OP_GASCHECK:      \
+        vmcheck_gas();                         \
         __attribute__((fallthrough));          \
     case CVM_OP_##name:
 #define vmbreak continue

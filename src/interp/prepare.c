@@ -225,7 +225,7 @@ static void complete_fused(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
     f->span = e.span;
     f->has = plain[0].has;
     f->xi = plain[0].xi;
-    if (is_cjump(plain[n - 1].op & ~CVM_OP_CHECKED))
+    if (is_cjump(plain[n - 1].op & CVM_OP_MASK))
         f->k2 = plain[n - 1].k;
 }
 
@@ -256,7 +256,7 @@ static void fuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
  * refunds the rest (ops.h), so loops pay one check per iteration. */
 static int ends_block(const cvm_xinsn *f)
 {
-    switch (f->op & ~CVM_OP_CHECKED) {
+    switch (f->op & CVM_OP_MASK) {
     case CVM_OP_JUMP:
     case CVM_OP_CALL:
     case CVM_OP_RET:
@@ -269,16 +269,74 @@ static int ends_block(const cvm_xinsn *f)
     }
 }
 
+/* ------------------------------------------------------------ stack depths */
+
+#define DEPTH_UNSEEN (-2)
+#define DEPTH_VARIES (-1)
+
+static void merge_depth(int32_t *depth, size_t *work, size_t *nwork, size_t pc, int32_t d)
+{
+    if (depth[pc] == d || depth[pc] == DEPTH_VARIES)
+        return;
+    depth[pc] = depth[pc] == DEPTH_UNSEEN ? d : DEPTH_VARIES;
+    work[(*nwork)++] = pc;
+}
+
+/* The stack depth before each instruction when it is the same on every path
+ * (a method always starts with exactly its parameters on the stack), else
+ * DEPTH_VARIES. Code after a Call returns with whatever the subroutine
+ * left, and a subroutine may be called at several depths: both vary unless
+ * every path agrees. Each pc changes at most twice, so this ends. */
+static void static_depths(const cvm_module *m, const cvm_method *me, int32_t *depth, size_t *work)
+{
+    size_t end = (size_t)me->entry + me->len, nwork = 0;
+    for (size_t pc = me->entry; pc < end; pc++)
+        depth[pc] = DEPTH_UNSEEN;
+    if (me->len == 0)
+        return;
+    merge_depth(depth, work, &nwork, me->entry, (int32_t)me->params);
+    while (nwork) {
+        size_t pc = work[--nwork];
+        const cvm_insn *in = &m->code[pc];
+        int32_t d = depth[pc], next = DEPTH_VARIES;
+        unsigned pops = cvm_op_pops(in->op, in->has_operand), pushes = cvm_opinfo_of(in->op)->pushes;
+        if (d >= (int32_t)pops && d - (int32_t)pops + (int32_t)pushes <= CVM_STACK_LIMIT)
+            next = d - (int32_t)pops + (int32_t)pushes;
+        switch (in->op) {
+        case CVM_OP_JUMP: merge_depth(depth, work, &nwork, (size_t)in->operand, next); break;
+        case CVM_OP_JUMP_IF:
+        case CVM_OP_JUMP_IF_NOT:
+            merge_depth(depth, work, &nwork, (size_t)in->operand, next);
+            if (pc + 1 < end)
+                merge_depth(depth, work, &nwork, pc + 1, next);
+            break;
+        case CVM_OP_CALL:
+            merge_depth(depth, work, &nwork, (size_t)in->operand, next);
+            if (pc + 1 < end)
+                merge_depth(depth, work, &nwork, pc + 1, DEPTH_VARIES);
+            break;
+        case CVM_OP_RET:
+        case CVM_OP_HALT:
+        case CVM_OP_ABORT: break;
+        default:
+            if (pc + 1 < end)
+                merge_depth(depth, work, &nwork, pc + 1, next);
+            break;
+        }
+    }
+}
+
 /* A block's gas stays far below what a check can hold. */
 #define CVM_BLOCK_GAS_MAX (1u << 30)
 
 /* Splits each method's fast entries into basic blocks: the head checks for
  * the whole block, the others not at all; every entry knows the gas of the
  * block after it, to refund on a trap or a fallback. */
-static void make_blocks(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
+static void make_blocks(const cvm_module *m, const uint8_t *target, const int32_t *depth, cvm_xmodule *x)
 {
     for (size_t mi = 0; mi < m->nmethods; mi++) {
         const cvm_method *me = &m->methods[mi];
+        size_t mend = (size_t)me->entry + me->len;
         size_t first = xindex(me->entry, mi), end = xindex((size_t)me->entry + me->len, mi) + 1;
         size_t head = first;
         while (head < end) {
@@ -299,10 +357,15 @@ static void make_blocks(const cvm_module *m, const uint8_t *target, cvm_xmodule 
                 after -= f->own;
                 f->after = (uint32_t)after;
                 f->in_fast = 1;
-                f->op = (uint8_t)(f->op & ~CVM_OP_CHECKED);
+                f->op = (uint8_t)(f->op & CVM_OP_MASK);
             }
             cvm_xinsn *h = &x->fast[head];
-            h->op = (uint8_t)(h->op | CVM_OP_CHECKED);
+            /* where the depth at the head is known and suits the whole
+             * block, only gas needs checking */
+            size_t hpc = head - mi;
+            int known = hpc < mend && depth[hpc] >= 0 && e.need != UINT32_MAX &&
+                        (uint32_t)depth[hpc] >= e.need && (uint32_t)depth[hpc] - e.need <= e.span;
+            h->op = (uint8_t)(h->op | (known ? CVM_OP_GASCHECK : CVM_OP_CHECKED));
             h->gas = (uint32_t)e.gas;
             h->need = e.need;
             h->span = e.span;
@@ -335,8 +398,12 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
     x->plain = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->plain);
     x->fast = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->fast);
     uint8_t *target = cvm_calloc(al, m->ncode ? m->ncode : 1, 1);
-    if (!x->plain || !x->fast || !target) {
+    int32_t *depth = cvm_calloc(al, m->ncode ? m->ncode : 1, sizeof *depth);
+    size_t *work = cvm_calloc(al, m->ncode ? 2 * m->ncode : 1, sizeof *work);
+    if (!x->plain || !x->fast || !target || !depth || !work) {
         cvm_free(al, target);
+        cvm_free(al, depth);
+        cvm_free(al, work);
         xmodule_free(al, x);
         return CVM_ENOMEM;
     }
@@ -354,9 +421,13 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
     if (with_fusion) {
         mark_targets(m, target);
         fuse(m, target, x);
-        make_blocks(m, target, x);
+        for (size_t mi = 0; mi < m->nmethods; mi++)
+            static_depths(m, &m->methods[mi], depth, work);
+        make_blocks(m, target, depth, x);
     }
     cvm_free(al, target);
+    cvm_free(al, depth);
+    cvm_free(al, work);
     m->exec = x;
     m->exec_free = xmodule_free;
     return CVM_OK;
