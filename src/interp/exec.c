@@ -83,14 +83,16 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
     if (op == CVM_OP_END) /* not an instruction of the module */
         return;
     size_t pc = I->xi - r->off;
+    cvm_operand_kind kind = cvm_opinfo_of(op)->operand;
+    const cvm_const *str = kind == CVM_OPK_STR || kind == CVM_OPK_OPT_STR ? I->s : NULL;
     cvm_trace_step st = {
         .method = r->me->name,
         .pc = (int64_t)pc,
         .op = cvm_opinfo_of(op)->mnemonic,
         .has_operand = I->has,
         .operand = r->m->code[pc].operand,
-        .operand_str = I->s ? (const char *)I->s->bytes : NULL,
-        .operand_len = I->s ? I->s->len : 0,
+        .operand_str = str ? (const char *)str->bytes : NULL,
+        .operand_len = str ? str->len : 0,
         .depth = depth,
         .top = depth ? r->stack[depth - 1] : 0,
         .gas_left = gas,

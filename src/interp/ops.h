@@ -6,7 +6,8 @@
  * values it pops and has room for what it pushes (checked from the opcode
  * table, per instruction or per block: see xform.h), so a body only does its
  * own work. sp points one past the top; I is the current entry, F the array
- * that jumps go to.
+ * that jumps go to. Bodies advance I by constants: a data-dependent advance
+ * would put a load on the chain from one dispatch to the next.
  *
  * Superinstructions (after the table's opcodes) must leave no trace of
  * themselves: they compute into temporaries and commit only once nothing can
@@ -22,7 +23,7 @@
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        I++;                                                              \
+        I += 1;                                                              \
     }                                                                       \
     vmbreak;
 CVM_BINOP_CHECKED(ADD, cvm_add_ovf)
@@ -41,7 +42,7 @@ CVM_BINOP_CHECKED(MUL, cvm_mul_ovf)
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        I++;                                                              \
+        I += 1;                                                              \
     }                                                                       \
     vmbreak;
 CVM_DIVOP(DIV, cvm_div)
@@ -49,14 +50,14 @@ CVM_DIVOP(MOD, cvm_mod)
 #undef CVM_DIVOP
 
 /* -------------------------------------------------------------- stack */
-vmcase(PUSH) { *sp++ = I->k; I++; } vmbreak;
-vmcase(POP) { sp--; I++; } vmbreak;
-vmcase(DUP) { sp[0] = sp[-1]; sp++; I++; } vmbreak;
-vmcase(SWAP) { int64_t t = sp[-1]; sp[-1] = sp[-2]; sp[-2] = t; I++; } vmbreak;
-vmcase(OVER) { sp[0] = sp[-2]; sp++; I++; } vmbreak;
-vmcase(ROT) { int64_t a = sp[-3]; sp[-3] = sp[-2]; sp[-2] = sp[-1]; sp[-1] = a; I++; } vmbreak;
-vmcase(LOCAL_GET) { *sp++ = locals[I->k]; I++; } vmbreak;
-vmcase(LOCAL_SET) { locals[I->k] = *--sp; I++; } vmbreak;
+vmcase(PUSH) { *sp++ = I->k; I += 1; } vmbreak;
+vmcase(POP) { sp--; I += 1; } vmbreak;
+vmcase(DUP) { sp[0] = sp[-1]; sp++; I += 1; } vmbreak;
+vmcase(SWAP) { int64_t t = sp[-1]; sp[-1] = sp[-2]; sp[-2] = t; I += 1; } vmbreak;
+vmcase(OVER) { sp[0] = sp[-2]; sp++; I += 1; } vmbreak;
+vmcase(ROT) { int64_t a = sp[-3]; sp[-3] = sp[-2]; sp[-2] = sp[-1]; sp[-1] = a; I += 1; } vmbreak;
+vmcase(LOCAL_GET) { *sp++ = locals[I->k]; I += 1; } vmbreak;
+vmcase(LOCAL_SET) { locals[I->k] = *--sp; I += 1; } vmbreak;
 
 /* -------------------------------------------------------------- state */
 vmcase(STORE)
@@ -66,7 +67,7 @@ vmcase(STORE)
     if (!h->store)
         TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "Store: this host has no state storage");
     HOST_CALL(h->store(h->ud, key, keylen, v, r->err));
-    I++;
+    I += 1;
 }
 vmbreak;
 vmcase(LOAD)
@@ -76,7 +77,7 @@ vmcase(LOAD)
     if (h->load)
         HOST_CALL(h->load(h->ud, key, keylen, &v, r->err));
     *sp++ = v;
-    I++;
+    I += 1;
 }
 vmbreak;
 
@@ -94,7 +95,7 @@ vmbreak;
         HOST_CALL(h->sdk(h->ud, &req, &v, r->err));                                                 \
         if (cvm_opinfo_of(CVM_OP_##NAME)->pushes)                                                           \
             *sp++ = v;                                                                              \
-        I++;                                                                                      \
+        I += 1;                                                                                      \
     }                                                                                               \
     vmbreak;
 CVM_SDKOP(CREATE_COOPERATIVE, CVM_SDK_CREATE_COOPERATIVE, "_Cooperatives")
@@ -106,18 +107,18 @@ CVM_SDKOP(UPDATE_QUORUM, CVM_SDK_UPDATE_QUORUM, "_Governance")
 #undef CVM_SDKOP
 
 /* ------------------------------------------------------------ control */
-vmcase(JUMP) { I = F + I->k; } vmbreak;
+vmcase(JUMP) { I = CVM_AT(F, I->k); } vmbreak;
 /* A conditional jump may sit inside a block (xform.h): when it is taken, the
  * rest of the block was charged but will not run. */
-#define CVM_TAKE(target) (gas += I->after, F + (target))
+#define CVM_TAKE(target) (gas += I->after, CVM_AT(F, target))
 vmcase(JUMP_IF) { I = *--sp != 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
 vmcase(JUMP_IF_NOT) { I = *--sp == 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
 vmcase(CALL)
 {
     if (ncalls == CVM_CALL_DEPTH_LIMIT)
         TRAP(CVM_CODE_CALL_DEPTH_EXCEEDED, "Call nested deeper than %d", CVM_CALL_DEPTH_LIMIT);
-    calls[ncalls++] = F + I->xi + 1; /* a block head in F */
-    I = F + I->k;
+    calls[ncalls++] = CVM_AT(F, I->k2); /* the entry after the Call: a block head */
+    I = CVM_AT(F, I->k);
 }
 vmbreak;
 vmcase(RET)
@@ -136,7 +137,7 @@ vmcase(END) { goto done; }
     {                                            \
         sp[-2] = sp[-2] OP sp[-1];               \
         sp--;                                    \
-        I++;                                   \
+        I += 1;                                   \
     }                                            \
     vmbreak;
 CVM_CMPOP(EQ, ==)
@@ -146,23 +147,23 @@ CVM_CMPOP(LE, <=)
 CVM_CMPOP(GT, >)
 CVM_CMPOP(GE, >=)
 #undef CVM_CMPOP
-vmcase(NOT) { sp[-1] = sp[-1] == 0; I++; } vmbreak;
-vmcase(AND) { sp[-2] = sp[-2] != 0 && sp[-1] != 0; sp--; I++; } vmbreak;
-vmcase(OR) { sp[-2] = sp[-2] != 0 || sp[-1] != 0; sp--; I++; } vmbreak;
+vmcase(NOT) { sp[-1] = sp[-1] == 0; I += 1; } vmbreak;
+vmcase(AND) { sp[-2] = sp[-2] != 0 && sp[-1] != 0; sp--; I += 1; } vmbreak;
+vmcase(OR) { sp[-2] = sp[-2] != 0 || sp[-1] != 0; sp--; I += 1; } vmbreak;
 vmcase(NEG)
 {
     int64_t v;
     if (cvm_neg_ovf(sp[-1], &v))
         TRAP(CVM_CODE_INTEGER_OVERFLOW, "Neg of %lld overflows", (long long)sp[-1]);
     sp[-1] = v;
-    I++;
+    I += 1;
 }
 vmbreak;
 
 /* -------------------------------------------------------- environment */
-vmcase(REPUTATION) { *sp++ = h->reputation; I++; } vmbreak;
-vmcase(BLOCK_HEIGHT) { *sp++ = h->block_height; I++; } vmbreak;
-vmcase(BLOCK_TIME) { *sp++ = h->block_time; I++; } vmbreak;
+vmcase(REPUTATION) { *sp++ = h->reputation; I += 1; } vmbreak;
+vmcase(BLOCK_HEIGHT) { *sp++ = h->block_height; I += 1; } vmbreak;
+vmcase(BLOCK_TIME) { *sp++ = h->block_time; I += 1; } vmbreak;
 
 /* ---------------------------------------------------- events and logs */
 vmcase(EMIT)
@@ -170,7 +171,7 @@ vmcase(EMIT)
     int64_t v = *--sp;
     if (h->emit)
         HOST_CALL(h->emit(h->ud, I->s->bytes, I->s->len, v, r->err));
-    I++;
+    I += 1;
 }
 vmbreak;
 vmcase(LOG)
@@ -178,7 +179,7 @@ vmcase(LOG)
     int64_t v = *--sp;
     if (h->log)
         HOST_CALL(h->log(h->ud, v, r->err));
-    I++;
+    I += 1;
 }
 vmbreak;
 
@@ -257,4 +258,13 @@ vmcase(K_SUB)
 vmbreak;
 vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; I += 2; } vmbreak;
 vmcase(K_S) { locals[I->c] = I->k; I += 2; } vmbreak;
+vmcase(LK_ADD_S_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = CVM_AT(F, I->k2);
+}
+vmbreak;
 #undef CVM_TAKE

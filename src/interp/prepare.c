@@ -15,8 +15,8 @@ static size_t xindex(size_t pc, size_t method) { return pc + method; }
 
 static void set_stack_effect(cvm_xinsn *x, unsigned pops, unsigned pushes)
 {
-    x->need = pops;
-    x->span = (uint32_t)(CVM_STACK_LIMIT - pushes);
+    x->need = (uint16_t)pops;
+    x->span = (uint16_t)(CVM_STACK_LIMIT - pushes);
 }
 
 static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
@@ -35,12 +35,14 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
     x->k = in->operand;
     if (in->has_operand) {
         switch (info->operand) {
-        case CVM_OPK_LABEL: x->k = (int64_t)xindex((size_t)in->operand, mi); break;
+        case CVM_OPK_LABEL: x->k = CVM_XOFF(xindex((size_t)in->operand, mi)); break;
         case CVM_OPK_STR:
         case CVM_OPK_OPT_STR: x->s = &m->consts[in->operand]; break;
         default: break;
         }
     }
+    if (in->op == CVM_OP_CALL)
+        x->k2 = CVM_XOFF(x->xi + 1);
 }
 
 /* ------------------------------------------------------------------ fusion */
@@ -123,6 +125,12 @@ static unsigned match(const window *w, cvm_xinsn *f)
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k)) &&
+        o3 == CVM_OP_LOCAL_SET && op_at(w, 4) == CVM_OP_JUMP) {
+        f->op = CVM_OP_LK_ADD_S_J;
+        f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 3);
+        return 5;
+    }
+    if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k)) &&
         o3 == CVM_OP_LOCAL_SET) {
         f->op = CVM_OP_LK_ADD_S;
         f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 3);
@@ -183,11 +191,11 @@ static unsigned match(const window *w, cvm_xinsn *f)
 
 /* The gas and stack precondition of running plain[0..n) in a row, found by
  * walking the depth relative to the start: each p runs when
- * p->need <= start + rel <= p->need + p->span. need is UINT32_MAX when no
+ * p->need <= start + rel <= p->need + p->span. need is CVM_NEED_NEVER when no
  * start depth works (such a block always falls back to plain). */
 typedef struct effect {
     uint64_t gas;
-    uint32_t need, span;
+    uint16_t need, span;
 } effect;
 
 static effect combine(const cvm_xinsn *plain, size_t n)
@@ -204,12 +212,12 @@ static effect combine(const cvm_xinsn *plain, size_t n)
         int64_t pushes = (int64_t)CVM_STACK_LIMIT - (int64_t)p->span;
         rel += pushes - (int64_t)p->need;
     }
-    if (hi < lo) {
-        e.need = UINT32_MAX;
+    if (hi < lo || lo >= CVM_NEED_NEVER) {
+        e.need = CVM_NEED_NEVER;
         e.span = 0;
     } else {
-        e.need = (uint32_t)lo;
-        e.span = (uint32_t)(hi - lo);
+        e.need = (uint16_t)lo;
+        e.span = (uint16_t)(hi - lo);
     }
     return e;
 }
@@ -225,7 +233,8 @@ static void complete_fused(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
     f->span = e.span;
     f->has = plain[0].has;
     f->xi = plain[0].xi;
-    if (is_cjump(plain[n - 1].op & CVM_OP_MASK))
+    unsigned last = plain[n - 1].op & CVM_OP_MASK;
+    if (is_cjump(last) || last == CVM_OP_JUMP)
         f->k2 = plain[n - 1].k;
 }
 
@@ -258,6 +267,7 @@ static int ends_block(const cvm_xinsn *f)
 {
     switch (f->op & CVM_OP_MASK) {
     case CVM_OP_JUMP:
+    case CVM_OP_LK_ADD_S_J:
     case CVM_OP_CALL:
     case CVM_OP_RET:
     case CVM_OP_HALT:
@@ -363,7 +373,7 @@ static void make_blocks(const cvm_module *m, const uint8_t *target, const int32_
             /* where the depth at the head is known and suits the whole
              * block, only gas needs checking */
             size_t hpc = head - mi;
-            int known = hpc < mend && depth[hpc] >= 0 && e.need != UINT32_MAX &&
+            int known = hpc < mend && depth[hpc] >= 0 && e.need != CVM_NEED_NEVER &&
                         (uint32_t)depth[hpc] >= e.need && (uint32_t)depth[hpc] - e.need <= e.span;
             h->op = (uint8_t)(h->op | (known ? CVM_OP_GASCHECK : CVM_OP_CHECKED));
             h->gas = (uint32_t)e.gas;

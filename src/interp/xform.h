@@ -51,6 +51,7 @@
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
     X(LL_SUB_S)  /* LocalGet a; LocalGet b; Sub; LocalSet c */                \
     X(LK_ADD_S)  /* LocalGet a; Push k; Add (or Sub -k); LocalSet c */        \
+    X(LK_ADD_S_J) /* the same, then Jump: the step at the end of a loop */    \
     X(LK_ADD)    /* LocalGet a; Push k; Add (or Sub -k) */                    \
     X(LL_CMP_J)  /* LocalGet a; LocalGet b; CMP; J */                         \
     X(LK_CMP_J)  /* LocalGet a; Push k; CMP; J */                             \
@@ -92,18 +93,28 @@ typedef struct cvm_xinsn {
     uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
-    uint32_t need;   /* values the stack must hold (for the whole block at a head) */
-    uint32_t span;   /* the largest depth - need that leaves room for the pushes */
+    uint16_t need;   /* values the stack must hold (for the whole block at a head) */
+    uint16_t span;   /* the largest depth - need that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
     uint32_t own;    /* gas of the instructions this entry covers */
     uint32_t after;  /* gas of the block's instructions after this entry */
     uint32_t xi;     /* this entry's index */
-    int64_t k;       /* immediate, local number, constant index, or resolved target index */
+    int64_t k;       /* immediate, local number, constant index, or a label's entry as a byte offset */
     union {
-        int64_t k2;         /* a fused compare-and-jump's resolved target index */
+        int64_t k2;         /* a fused compare-and-jump's target, Call's return entry (byte offsets) */
         const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
     };
 } cvm_xinsn;
+
+_Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks them");
+
+/* The entry at byte offset off from base. Byte
+ * offsets spare the hot loop a multiplication. */
+#define CVM_AT(base, off) ((const cvm_xinsn *)(const void *)((const char *)(base) + (off)))
+#define CVM_XOFF(xi) ((int64_t)(xi) * (int64_t)sizeof(cvm_xinsn))
+
+/* need of a block that no stack depth can run: its check always fails */
+#define CVM_NEED_NEVER UINT16_MAX
 
 typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */
