@@ -4,6 +4,26 @@
  * instantiated here four times (switch / computed goto, untraced / traced)
  * so that tracing costs nothing when it is off and both dispatch variants
  * are always in the library.
+ *
+ * The rules a caller sees:
+ * - Before anything runs, in this order: an unknown method (ERROR_INPUT,
+ *   UNKNOWN_METHOD), a wrong argument count (ERROR_INPUT, WRONG_ARGUMENTS),
+ *   a signer reputation below the module's requirement (equal passes;
+ *   ERROR_SMART_CONTRACT, INSUFFICIENT_REPUTATION). Then gas_used is 0 and
+ *   pc is -1.
+ * - Gas: an instruction's cost is charged before it runs, once it is known
+ *   that the gas left covers it. So a trap charges everything up to and
+ *   including the trapping instruction (a stack underflow too: its gas was
+ *   paid, then its stack check failed), except OUT_OF_GAS, which charges
+ *   nothing for the instruction it could not pay.
+ * - Every trap is ERROR_SMART_CONTRACT with code, message, method, the
+ *   module's pc and the source line (0 without a line table). A host
+ *   callback that fails passes its code and message through (HOST_ERROR for
+ *   a code out of range).
+ * - Load without a load callback reads 0; Store without a store callback
+ *   traps SERVICE_UNAVAILABLE; events and logs without callbacks are
+ *   dropped; the cooperative and governance opcodes without an sdk callback
+ *   trap SERVICE_UNAVAILABLE naming the service.
  */
 #include <inttypes.h>
 #include <stdarg.h>

@@ -7,7 +7,8 @@
  * without a bounds test in the loop. Method i's instruction at module pc p
  * sits at index p + i: traps and traces subtract the method's index (fixed
  * for a whole run, since jumps and calls never leave their method) to report
- * the module's pc, and label operands are pre-resolved to indices.
+ * the module's pc, and label operands are pre-resolved to entries (as byte
+ * offsets from the array's start).
  *
  * Every entry carries what the hot loop needs without looking at the opcode
  * table: the opcode to dispatch, the resolved operand, the gas, and the
@@ -20,11 +21,14 @@
  * - Superinstructions (CVM_XOPS below) fused at prepare time: the first
  *   entry of a common sequence dispatches one fused body covering n
  *   instructions.
- * - Checks per basic block, as evmone's advanced interpreter does: only the
- *   first entry of a block (a "head": a method entry, a jump target, a
- *   return address, or the entry after a jump, call, return or halt) checks,
- *   for the gas and the stack precondition of the whole block; the others
- *   dispatch with no check at all.
+ * - Checks per block, as evmone's advanced interpreter does: only the first
+ *   entry of a block (a "head": a method entry, a jump target, a return
+ *   address, or the entry after a Jump, Call, Ret, Halt or Abort) checks,
+ *   for the gas and the stack precondition of the block's fall-through path;
+ *   the others dispatch with no check at all. A conditional jump taken
+ *   inside a block refunds the gas of the rest of it. Where prepare proved
+ *   the stack depth at a head (the same on every path), the head checks gas
+ *   only.
  *
  * Neither may be observable. When a head's check fails, or a fused body
  * would trap, execution moves to the plain entry at the same index (after
@@ -45,7 +49,7 @@
 /* Executable-only opcodes, numbered after the table's. END is the sentinel;
  * the others are superinstructions, named by what they fuse:
  * L = LocalGet, K = Push k, S = LocalSet, D = Dup, CMP = any of Eq..Ge,
- * J = JumpIf or JumpIfNot. */
+ * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). */
 #define CVM_XOPS(X)                                                             \
     X(END)       /* the end of a method: stop like Halt, no gas */            \
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
