@@ -7,6 +7,7 @@
 
 #include "asm_internal.h"
 #include "base/alloc.h"
+
 /* The text of a NAME-like operand: an identifier, or a string. */
 static bool word_or_string(const asm_state *st, const cvm_token *t, const char **p, size_t *n)
 {
