@@ -515,6 +515,21 @@ static void test_cooperative(void **state)
           "t.asm:1:78: federation needs a word or a string\n"
           "t.asm:1:80: unknown cooperative key 'color' (expected purpose, cpu, memory, network, storage, bandwidth "
           "or federation)\n");
+    /* words are not limited by the string limit, so they are checked */
+    char big[4000], word[1100];
+    memset(word, 'a', 1025);
+    word[1025] = '\0';
+    snprintf(big, sizeof big, ".cooperative c purpose=%s federation=x%s\n.state k%s 1\n", word, word + 1, word);
+    fails(big, "t.asm:1:24: purpose longer than 1024 bytes\n"
+               "t.asm:1:1061: federation longer than 1024 bytes\n"
+               "t.asm:2:8: state key longer than 1024 bytes\n");
+    word[1024] = '\0'; /* 1024 is fine */
+    snprintf(big, sizeof big, ".cooperative c purpose=%s federation=%s\n.state %s 1\n", word, word, word);
+    m = ok(big);
+    assert_int_equal(strlen(m->coop.purpose), 1024);
+    assert_int_equal(strlen(m->coop.federation), 1024);
+    assert_int_equal(m->state[0].keylen, 1024);
+    cvm_module_free(m);
     fails(".cooperative c cpu 5\n.cooperative", "t.asm:1:20: expected '=' after cpu\n"
                                                 "t.asm:2:1: .cooperative given twice (first at line 1)\n");
     fails(".cooperative c cpu=\n", "t.asm:1:19: cpu needs a value\n");
