@@ -606,6 +606,48 @@ static void test_null_diag_and_file(void **state)
     free(d);
 }
 
+/* Checks every diagnostic of a mutated example points inside the text. */
+typedef struct pos_check {
+    int n;
+    int bad;
+} pos_check;
+
+static void check_pos(void *ud, const char *file, int line, int col, const char *message)
+{
+    pos_check *pc = ud;
+    pc->n++;
+    /* the example has 14 lines, none longer than 120 bytes */
+    if (line < 1 || line > 15 || col < 1 || col > 121 || !message[0] || strcmp(file, "t.asm") != 0)
+        pc->bad++;
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    /* every single-byte change of the example either assembles or is
+     * refused with at least one diagnostic, each at a real position */
+    static const char subst[] = {'\0', '"', ':', '\\', '.', 'x', '-', ';', '\n', '\r', '=', ' ', '0', (char)0xff};
+    char buf[sizeof example];
+    for (size_t i = 0; i < sizeof example - 1; i++)
+        for (size_t k = 0; k < sizeof subst; k++) {
+            memcpy(buf, example, sizeof example);
+            buf[i] = subst[k];
+            pos_check pc = {0, 0};
+            cvm_module *m = NULL;
+            cvm_status st = cvm_asm(NULL, buf, sizeof example - 1, "t.asm", check_pos, &pc, &m);
+            if (st == CVM_OK) {
+                assert_non_null(m);
+                assert_int_equal(pc.n, 0);
+                cvm_module_free(m);
+            } else {
+                assert_int_equal(st, CVM_EINPUT);
+                assert_null(m);
+                assert_true(pc.n >= 1);
+            }
+            assert_int_equal(pc.bad, 0);
+        }
+}
+
 /* An allocator that fails after a given number of allocations. */
 typedef struct budget {
     int left;
@@ -663,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_many_errors_in_order),
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_null_diag_and_file),
+        cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
