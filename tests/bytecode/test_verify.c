@@ -110,6 +110,11 @@ static void method_names(void **state)
     cvm_free(m->al, m->methods[0].name);
     m->methods[0].name = cvm_strndup(m->al, "", 0);
     expect_fail(m, "method 0: name '' is not an identifier");
+
+    m = mb_sample();
+    cvm_free(m->al, m->methods[0].name);
+    m->methods[0].name = cvm_strndup(m->al, "a\x1b[2Jb\xff", 7);
+    expect_fail(m, "method 0: name 'a\\x1b[2Jb\\xff' is not an identifier");
 }
 
 static void methods_tile_the_code(void **state)
