@@ -6,12 +6,12 @@
  * Included by run.h with CVM_GOTO 0 or 1 and CVM_TRACE 0 or 1; it expects
  * run.h's locals (I, sp, stack, gas) and labels (slow, dispatch).
  *
- * Every opcode has three entry points: op + CVM_OP_CHECKED runs the check
- * all instructions share — a stack depth inside the entry's (need, span)
- * window, and enough gas, both from the opcode table (or the whole block's,
- * at a block head: see xform.h) — and falls into the body; op +
- * CVM_OP_GASCHECK checks only the gas (the depth was proved at prepare
- * time); op itself enters the body directly. A failed check goes to the cold
+ * Every opcode has three entry points (xform.h's CVM_XDISPATCH): with
+ * CVM_XCHECK_FULL it runs the check all instructions share — a stack depth
+ * inside the entry's (need, span) window, and enough gas, both from the
+ * opcode table (or the whole block's, at a block head) — and falls into the
+ * body; with CVM_XCHECK_GAS it checks only the gas (the depth was proved at
+ * prepare time); with CVM_XCHECK_NONE it enters the body directly. A failed check goes to the cold
  * `slow` path, which works out what failed.
  *
  * The trace hook (vmtrace) exists only in the traced variant: the untraced
@@ -61,10 +61,10 @@
 #else
 #define vmdispatch(o) switch (o)
 #define vmcase(name)                           \
-    case CVM_OP_##name + CVM_OP_CHECKED:       \
+    case CVM_OP_##name + 2 * CVM_XOP_COUNT:    \
         vmcheck_stack();                       \
         __attribute__((fallthrough));          \
-    case CVM_OP_##name + CVM_OP_GASCHECK:      \
+    case CVM_OP_##name + CVM_XOP_COUNT:        \
         vmcheck_gas();                         \
         __attribute__((fallthrough));          \
     case CVM_OP_##name:

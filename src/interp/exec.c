@@ -99,7 +99,7 @@ static int64_t line_of(const cvm_module *m, size_t pc) { return m->lines && pc <
 __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, size_t depth, int64_t gas,
                                                  size_t ncalls)
 {
-    unsigned op = I->op & CVM_OP_MASK;
+    unsigned op = I->base;
     if (op == CVM_OP_END) /* not an instruction of the module */
         return;
     size_t pc = I->xi - r->off;
@@ -124,7 +124,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
 
 /* ------------------------------------------- helpers of the opcode bodies */
 
-#define OPNAME (cvm_opinfo_of(I->op & CVM_OP_MASK)->mnemonic)
+#define OPNAME (cvm_opinfo_of(I->base)->mnemonic)
 
 #define TRAP(c, ...)                           \
     do {                                       \

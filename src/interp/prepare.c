@@ -24,7 +24,8 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
     const cvm_insn *in = &m->code[pc];
     const cvm_opinfo *info = cvm_opinfo_of(in->op);
     memset(x, 0, sizeof *x);
-    x->op = (uint8_t)(in->op | CVM_OP_CHECKED);
+    x->base = in->op;
+    x->op = CVM_XDISPATCH(in->op, CVM_XCHECK_FULL);
     x->has = in->has_operand;
     x->n = 1;
     x->gas = x->own = info->gas;
@@ -120,69 +121,69 @@ static unsigned match(const window *w, cvm_xinsn *f)
     int64_t k;
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_LOCAL_GET && (o2 == CVM_OP_ADD || o2 == CVM_OP_SUB) &&
         o3 == CVM_OP_LOCAL_SET) {
-        f->op = o2 == CVM_OP_ADD ? CVM_OP_LL_ADD_S : CVM_OP_LL_SUB_S;
+        f->base = o2 == CVM_OP_ADD ? CVM_OP_LL_ADD_S : CVM_OP_LL_SUB_S;
         f->a = (uint8_t)operand_at(w, 0), f->b = (uint8_t)operand_at(w, 1), f->c = (uint8_t)operand_at(w, 3);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k)) &&
         o3 == CVM_OP_LOCAL_SET && op_at(w, 4) == CVM_OP_JUMP) {
-        f->op = CVM_OP_LK_ADD_S_J;
+        f->base = CVM_OP_LK_ADD_S_J;
         f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 3);
         return 5;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k)) &&
         o3 == CVM_OP_LOCAL_SET) {
-        f->op = CVM_OP_LK_ADD_S;
+        f->base = CVM_OP_LK_ADD_S;
         f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 3);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_LOCAL_GET && is_cmp(o2) && is_cjump(o3)) {
-        f->op = CVM_OP_LL_CMP_J;
+        f->base = CVM_OP_LL_CMP_J;
         f->a = (uint8_t)operand_at(w, 0), f->b = (uint8_t)operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && is_cmp(o2) && is_cjump(o3)) {
-        f->op = CVM_OP_LK_CMP_J;
+        f->base = CVM_OP_LK_CMP_J;
         f->a = (uint8_t)operand_at(w, 0), f->k = operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
         return 4;
     }
     if (o0 == CVM_OP_DUP && o1 == CVM_OP_PUSH && is_cmp(o2) && is_cjump(o3)) {
-        f->op = CVM_OP_DK_CMP_J;
+        f->base = CVM_OP_DK_CMP_J;
         f->k = operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k))) {
-        f->op = CVM_OP_LK_ADD;
+        f->base = CVM_OP_LK_ADD;
         f->a = (uint8_t)operand_at(w, 0), f->k = k;
         return 3;
     }
     if (o0 == CVM_OP_PUSH && is_cmp(o1) && is_cjump(o2)) {
-        f->op = CVM_OP_K_CMP_J;
+        f->base = CVM_OP_K_CMP_J;
         f->k = operand_at(w, 0);
         f->cc = (uint8_t)jump_cc(o1, o2);
         return 3;
     }
     if (is_cmp(o0) && is_cjump(o1)) {
-        f->op = CVM_OP_CMP_J;
+        f->base = CVM_OP_CMP_J;
         f->cc = (uint8_t)jump_cc(o0, o1);
         return 2;
     }
     if (o0 == CVM_OP_PUSH && (o1 == CVM_OP_ADD || o1 == CVM_OP_SUB)) {
         k = operand_at(w, 0);
-        f->op = as_add(o1, &k) ? CVM_OP_K_ADD : CVM_OP_K_SUB;
+        f->base = as_add(o1, &k) ? CVM_OP_K_ADD : CVM_OP_K_SUB;
         f->k = k;
         return 2;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_LOCAL_GET) {
-        f->op = CVM_OP_LL;
+        f->base = CVM_OP_LL;
         f->a = (uint8_t)operand_at(w, 0), f->b = (uint8_t)operand_at(w, 1);
         return 2;
     }
     if (o0 == CVM_OP_PUSH && o1 == CVM_OP_LOCAL_SET) {
-        f->op = CVM_OP_K_S;
+        f->base = CVM_OP_K_S;
         f->k = operand_at(w, 0), f->c = (uint8_t)operand_at(w, 1);
         return 2;
     }
@@ -227,13 +228,14 @@ static effect combine(const cvm_xinsn *plain, size_t n)
 static void complete_fused(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
 {
     effect e = combine(plain, n);
+    f->op = CVM_XDISPATCH(f->base, CVM_XCHECK_FULL);
     f->n = (uint8_t)n;
     f->gas = f->own = (uint32_t)e.gas;
     f->need = e.need;
     f->span = e.span;
     f->has = plain[0].has;
     f->xi = plain[0].xi;
-    unsigned last = plain[n - 1].op & CVM_OP_MASK;
+    unsigned last = plain[n - 1].base;
     if (is_cjump(last) || last == CVM_OP_JUMP)
         f->k2 = plain[n - 1].k;
 }
@@ -265,7 +267,7 @@ static void fuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x)
  * refunds the rest (ops.h), so loops pay one check per iteration. */
 static int ends_block(const cvm_xinsn *f)
 {
-    switch (f->op & CVM_OP_MASK) {
+    switch (f->base) {
     case CVM_OP_JUMP:
     case CVM_OP_LK_ADD_S_J:
     case CVM_OP_CALL:
@@ -367,7 +369,7 @@ static void make_blocks(const cvm_module *m, const uint8_t *target, const int32_
                 after -= f->own;
                 f->after = (uint32_t)after;
                 f->in_fast = 1;
-                f->op = (uint8_t)(f->op & CVM_OP_MASK);
+                f->op = CVM_XDISPATCH(f->base, CVM_XCHECK_NONE);
             }
             cvm_xinsn *h = &x->fast[head];
             /* where the depth at the head is known and suits the whole
@@ -375,7 +377,7 @@ static void make_blocks(const cvm_module *m, const uint8_t *target, const int32_
             size_t hpc = head - mi;
             int known = hpc < mend && depth[hpc] >= 0 && e.need != CVM_NEED_NEVER &&
                         (uint32_t)depth[hpc] >= e.need && (uint32_t)depth[hpc] - e.need <= e.span;
-            h->op = (uint8_t)(h->op | (known ? CVM_OP_GASCHECK : CVM_OP_CHECKED));
+            h->op = CVM_XDISPATCH(h->base, known ? CVM_XCHECK_GAS : CVM_XCHECK_FULL);
             h->gas = (uint32_t)e.gas;
             h->need = e.need;
             h->span = e.span;
@@ -422,7 +424,8 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
         for (size_t pc = me->entry; pc < (size_t)me->entry + me->len; pc++)
             fill_plain(m, mi, pc, &x->plain[xindex(pc, mi)]);
         cvm_xinsn *end = &x->plain[xindex((size_t)me->entry + me->len, mi)];
-        end->op = CVM_OP_END | CVM_OP_CHECKED;
+        end->base = CVM_OP_END;
+        end->op = CVM_XDISPATCH(CVM_OP_END, CVM_XCHECK_FULL);
         end->n = 1;
         end->xi = (uint32_t)xindex((size_t)me->entry + me->len, mi);
         set_stack_effect(end, 0, 0);

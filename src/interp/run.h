@@ -15,12 +15,16 @@ CVM_RUN_ATTRS static cvm_code CVM_RUN_NAME(cvm_run *r)
 {
 #if CVM_GOTO
     static const void *const disptab[256] = {
-#define CVM_X_LABEL(e, m, k, po, pu, g, f, s) [CVM_OP_##e] = &&L_##e, [CVM_OP_##e + CVM_OP_CHECKED] = &&L_C_##e, \
-                                              [CVM_OP_##e + CVM_OP_GASCHECK] = &&L_G_##e,
+#define CVM_X_LABEL(e, m, k, po, pu, g, f, s)                                                \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_NONE)] = &&L_##e,                                   \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_GAS)] = &&L_G_##e,                                  \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_FULL)] = &&L_C_##e,
         CVM_OPCODES(CVM_X_LABEL)
 #undef CVM_X_LABEL
-#define CVM_X_LABEL(name) [CVM_OP_##name] = &&L_##name, [CVM_OP_##name + CVM_OP_CHECKED] = &&L_C_##name, \
-                          [CVM_OP_##name + CVM_OP_GASCHECK] = &&L_G_##name,
+#define CVM_X_LABEL(name)                                                                   \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_NONE)] = &&L_##name,                             \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_GAS)] = &&L_G_##name,                            \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_FULL)] = &&L_C_##name,
         CVM_XOPS(CVM_X_LABEL)
 #undef CVM_X_LABEL
     };

@@ -67,12 +67,6 @@
     X(LL)        /* LocalGet a; LocalGet b */                                 \
     X(K_S)       /* Push k; LocalSet a */
 
-/* Added to an opcode: the entry checks gas and stack before its body
- * (CHECKED), or only gas (GASCHECK: at block heads where prepare proved the
- * stack depth, see prepare.c). MASK recovers the opcode. */
-#define CVM_OP_CHECKED 128u
-#define CVM_OP_GASCHECK 64u
-#define CVM_OP_MASK 63u
 
 enum cvm_xop {
     CVM_XOP_BEFORE = CVM_OP_COUNT - 1,
@@ -82,7 +76,13 @@ enum cvm_xop {
     CVM_XOP_COUNT
 };
 
-_Static_assert(CVM_XOP_COUNT <= CVM_OP_MASK + 1, "executable opcodes and their checked forms must fit in a byte");
+/* What an entry checks before its body: nothing (inside a block), the gas
+ * only (a block head whose stack depth prepare proved), or gas and stack. An
+ * entry dispatches on its opcode and its check together. */
+enum cvm_xcheck { CVM_XCHECK_NONE, CVM_XCHECK_GAS, CVM_XCHECK_FULL };
+#define CVM_XDISPATCH(op, check) ((uint8_t)((unsigned)(op) + (unsigned)(check) * CVM_XOP_COUNT))
+
+_Static_assert(3 * CVM_XOP_COUNT <= 256, "executable opcodes and their checks must fit in a byte");
 
 /* Compare masks: bit 0 "a < b", bit 1 "a == b", bit 2 "a > b". A compare
  * holds when (cc >> (sign(a - b) + 1)) & 1; JumpIfNot inverts the mask. */
@@ -91,7 +91,8 @@ _Static_assert(CVM_XOP_COUNT <= CVM_OP_MASK + 1, "executable opcodes and their c
 #define CVM_CC_GT 4u
 
 typedef struct cvm_xinsn {
-    uint8_t op;      /* cvm_op or cvm_xop, plus CVM_OP_CHECKED or CVM_OP_GASCHECK */
+    uint8_t op;      /* what to dispatch: CVM_XDISPATCH(base, check) */
+    uint8_t base;    /* the cvm_op or cvm_xop */
     uint8_t has;     /* the module instruction had an operand (for traces) */
     uint8_t n;       /* module instructions covered: 1, more when fused */
     uint8_t in_fast; /* this entry belongs to the fast array */

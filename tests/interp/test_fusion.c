@@ -30,13 +30,13 @@ static cvm_module *assemble(const char *src)
 /* The fast entry's opcode at module pc (method 0, so the index is the pc). */
 static unsigned fast_op(const cvm_module *m, size_t pc)
 {
-    return ((const cvm_xmodule *)m->exec)->fast[pc].op & CVM_OP_MASK;
+    return ((const cvm_xmodule *)m->exec)->fast[pc].base;
 }
 
 /* Does the fast entry at pc check (for its block)? */
 static int checks(const cvm_module *m, size_t pc)
 {
-    return (((const cvm_xmodule *)m->exec)->fast[pc].op & (CVM_OP_CHECKED | CVM_OP_GASCHECK)) != 0;
+    return ((const cvm_xmodule *)m->exec)->fast[pc].op >= CVM_XOP_COUNT;
 }
 
 /* Runs method(args) under every gas limit 1..full+1, all variants agreeing,
@@ -103,7 +103,7 @@ static void test_sum_loop(void **state)
     assert_int_equal(loop->after, 4 + 4 + 2);
     assert_int_equal(loop[4].after, 4 + 2);
     /* the depth is the same on every path: the heads check gas only */
-    assert_int_equal(loop->op & ~CVM_OP_MASK, CVM_OP_GASCHECK);
+    assert_int_equal(loop->op, CVM_XDISPATCH(loop->base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 6;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -169,9 +169,10 @@ static void test_fib(void **state)
     assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
     /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it;
      * fib is called at different depths, so its blocks check the stack */
-    assert_int_equal(((const cvm_xmodule *)m->exec)->fast[2].op & ~CVM_OP_MASK, CVM_OP_CHECKED);
-    assert_int_equal(((const cvm_xmodule *)m->exec)->fast[10].op & ~CVM_OP_MASK, CVM_OP_CHECKED);
-    assert_int_equal(((const cvm_xmodule *)m->exec)->fast[0].op & ~CVM_OP_MASK, CVM_OP_GASCHECK);
+    const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
+    assert_int_equal(fast[2].op, CVM_XDISPATCH(fast[2].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[0].op, CVM_XDISPATCH(fast[0].base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 7;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
