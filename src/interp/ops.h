@@ -258,6 +258,59 @@ vmcase(K_SUB)
 vmbreak;
 vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; I += 2; } vmbreak;
 vmcase(K_S) { locals[I->c] = I->k; I += 2; } vmbreak;
+vmcase(LK_ADD_DS)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    *sp++ = v;
+    I += 5;
+}
+vmbreak;
+vmcase(LK_ADD_DS_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = cvm_cc_holds(I->cc, v, 0) ? CVM_TAKE(I->k2) : I + 6;
+}
+vmbreak;
+vmcase(LK_ADD_DS_LCMP_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = cvm_cc_holds(I->cc, v, locals[I->b]) ? CVM_TAKE(I->k2) : I + 8;
+}
+vmbreak;
+vmcase(L_CMP_J)
+{
+    sp--;
+    I = cvm_cc_holds(I->cc, sp[0], locals[I->b]) ? CVM_TAKE(I->k2) : I + 3;
+}
+vmbreak;
+vmcase(DK_ADD)
+{
+    int64_t v;
+    if (cvm_add_ovf(sp[-1], I->k, &v))
+        FALLBACK();
+    *sp++ = v;
+    I += 3;
+}
+vmbreak;
+vmcase(SK_ADD)
+{
+    int64_t v;
+    if (cvm_add_ovf(sp[-2], I->k, &v))
+        FALLBACK();
+    sp[-2] = sp[-1];
+    sp[-1] = v;
+    I += 3;
+}
+vmbreak;
 vmcase(LK_ADD_S_J)
 {
     int64_t v;

@@ -119,6 +119,25 @@ static unsigned match(const window *w, cvm_xinsn *f)
 {
     unsigned o0 = op_at(w, 0), o1 = op_at(w, 1), o2 = op_at(w, 2), o3 = op_at(w, 3);
     int64_t k;
+    /* LocalGet a; Push k; Add; Dup; LocalSet c; ... the step of a loop */
+    if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k)) &&
+        o3 == CVM_OP_DUP && op_at(w, 4) == CVM_OP_LOCAL_SET) {
+        f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 4);
+        if (op_at(w, 5) == CVM_OP_LOCAL_GET && is_cmp(op_at(w, 6)) && is_cjump(op_at(w, 7))) {
+            f->base = CVM_OP_LK_ADD_DS_LCMP_J;
+            f->b = (uint8_t)operand_at(w, 5);
+            f->cc = (uint8_t)jump_cc(op_at(w, 6), op_at(w, 7));
+            return 8;
+        }
+        if (is_cjump(op_at(w, 5))) {
+            /* JumpIf v is "v != 0": the compare mask against 0 */
+            f->base = CVM_OP_LK_ADD_DS_J;
+            f->cc = (uint8_t)jump_cc(CVM_OP_NE, op_at(w, 5));
+            return 6;
+        }
+        f->base = CVM_OP_LK_ADD_DS;
+        return 5;
+    }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_LOCAL_GET && (o2 == CVM_OP_ADD || o2 == CVM_OP_SUB) &&
         o3 == CVM_OP_LOCAL_SET) {
         f->base = o2 == CVM_OP_ADD ? CVM_OP_LL_ADD_S : CVM_OP_LL_SUB_S;
@@ -154,6 +173,17 @@ static unsigned match(const window *w, cvm_xinsn *f)
         f->k = operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
         return 4;
+    }
+    if (o0 == CVM_OP_LOCAL_GET && is_cmp(o1) && is_cjump(o2)) {
+        f->base = CVM_OP_L_CMP_J;
+        f->b = (uint8_t)operand_at(w, 0);
+        f->cc = (uint8_t)jump_cc(o1, o2);
+        return 3;
+    }
+    if ((o0 == CVM_OP_DUP || o0 == CVM_OP_SWAP) && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k))) {
+        f->base = o0 == CVM_OP_DUP ? CVM_OP_DK_ADD : CVM_OP_SK_ADD;
+        f->k = k;
+        return 3;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && (k = operand_at(w, 1), as_add(o2, &k))) {
         f->base = CVM_OP_LK_ADD;

@@ -65,7 +65,13 @@
     X(K_ADD)     /* Push k; Add (or Sub -k) */                                \
     X(K_SUB)     /* Push INT64_MIN; Sub (no Add equivalent) */                \
     X(LL)        /* LocalGet a; LocalGet b */                                 \
-    X(K_S)       /* Push k; LocalSet a */
+    X(K_S)       /* Push k; LocalSet a */                                     \
+    X(LK_ADD_DS) /* LocalGet a; Push k; Add; Dup; LocalSet c: step, keep it */ \
+    X(LK_ADD_DS_J) /* the same, then J on the new value: a countdown loop */  \
+    X(LK_ADD_DS_LCMP_J) /* the same, then LocalGet b; CMP; J: a for loop */   \
+    X(L_CMP_J)   /* LocalGet b; CMP; J: the top against a local */            \
+    X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
+    X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
 
 
 enum cvm_xop {
