@@ -127,6 +127,10 @@ _Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks 
 /* need of a block that no stack depth can run: its check always fails */
 #define CVM_NEED_NEVER UINT16_MAX
 
+/* Module pc -> entry index: each method is followed by its END sentinel, so
+ * method i starts i entries later than in the module. */
+static inline size_t cvm_xindex(size_t pc, size_t method) { return pc + method; }
+
 typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */
     cvm_xinsn *fast;  /* owned: the same, with superinstructions */
@@ -138,5 +142,23 @@ static inline unsigned cvm_cmp3(int64_t a, int64_t b) { return (unsigned)((a > b
 
 /* Does the compare mask cc hold for a and b? */
 static inline int cvm_cc_holds(unsigned cc, int64_t a, int64_t b) { return (int)((cc >> cvm_cmp3(a, b)) & 1u); }
+
+/* The gas and stack precondition of running some entries in a row. */
+typedef struct cvm_xeffect {
+    uint64_t gas;           /* their gas, summed */
+    uint16_t need, span;    /* the start depths under which all pass their checks;
+                             * need is CVM_NEED_NEVER when none does */
+} cvm_xeffect;
+
+/* The effect of running plain[0..n) in a row (prepare.c). */
+cvm_xeffect cvm_xcombine(const cvm_xinsn *plain, size_t n);
+
+/* Fuses superinstructions into x->fast; target[pc] marks the module pcs
+ * reached other than by falling through (fuse.c). */
+void cvm_xfuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
+
+/* Splits x->fast into checked blocks (blocks.c); depth and work are scratch
+ * arrays of ncode and 2 * ncode entries. */
+void cvm_xblocks(const cvm_module *m, const uint8_t *target, int32_t *depth, size_t *work, cvm_xmodule *x);
 
 #endif
