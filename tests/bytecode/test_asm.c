@@ -28,7 +28,9 @@ static cvm_module *asm_n(const char *src, size_t len, const char *file, cvm_stat
     cvm_module *m = NULL;
     *status = cvm_asm(NULL, src, len, file, collect, &b, &m);
     size_t n;
-    *diags = (char *)cvm_buf_take(&b, &n); /* "" when there were none */
+    /* (cvm_buf_take of a buffer never appended to is not NUL-terminated) */
+    *diags = b.len ? (char *)cvm_buf_take(&b, &n) : calloc(1, 1);
+    cvm_buf_free(&b);
     assert_non_null(*diags);
     return m;
 }
