@@ -25,15 +25,13 @@ static cvm_module *asm_n(const char *src, size_t len, const char *file, cvm_stat
 {
     cvm_buf b;
     cvm_buf_init(&b, NULL);
-    cvm_buf_str(&b, "");
-    cvm_buf_byte(&b, 0); /* make data non-NULL */
-    b.len = 0;
     cvm_module *m = NULL;
     *status = cvm_asm(NULL, src, len, file, collect, &b, &m);
     size_t n;
-    *diags = (char *)cvm_buf_take(&b, &n);
-    if (!*diags)
-        *diags = calloc(1, 1);
+    /* (cvm_buf_take of a buffer never appended to is not NUL-terminated) */
+    *diags = b.len ? (char *)cvm_buf_take(&b, &n) : calloc(1, 1);
+    cvm_buf_free(&b);
+    assert_non_null(*diags);
     return m;
 }
 
