@@ -80,16 +80,19 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread
 
+$(BUILD)/vectors: $(BUILD)/obj/tests/cli/vectors.o $(SUPPORT_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
+
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/obj/%.d)
 
 # --- the main job ----------------------------------------------------------
 run: $(BIN)
-	$(BIN) run examples/counter.asm --method increment --arg 5 --state count=37 --trace
+	$(BIN) run examples/counter.asm --method increment --arg 5 --state count=37 --reputation 50 --trace
 
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
-test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/replay_asm $(BUILD)/replay_load
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
 sanitize:

@@ -4,6 +4,7 @@
 # "N passed, N failed"); the last line here totals the runners.
 set -u
 BUILD=${BUILD:-build}
+export COOPVM="$BUILD/coopvm"
 passed=0
 failed=0
 failures=""

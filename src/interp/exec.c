@@ -20,6 +20,14 @@
 #define CVM_HAVE_GOTO 0
 #endif
 
+/* Threaded code needs one indirect jump at the end of every body; GCC's
+ * cross-jumping and GCSE would merge them back into one shared dispatch. */
+#if CVM_HAVE_GOTO && defined(__GNUC__) && !defined(__clang__)
+#define CVM_RUN_ATTRS __attribute__((optimize("no-crossjumping", "no-gcse")))
+#else
+#define CVM_RUN_ATTRS
+#endif
+
 /* One run of one method: what the loop reads and where it reports back. */
 typedef struct cvm_run {
     const cvm_module *m;    /* borrowed */

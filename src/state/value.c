@@ -1,0 +1,57 @@
+/* value.c — i64 state values as 8 bytes little-endian, 0 as absent, and
+ * their loads and stores through an overlay (value.h). */
+#include "state/value.h"
+
+#include <stdio.h>
+
+void cvm_state_i64_encode(int64_t v, uint8_t out[CVM_STATE_I64_BYTES], size_t *len)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < CVM_STATE_I64_BYTES; i++, u >>= 8)
+        out[i] = (uint8_t)u;
+    *len = v ? CVM_STATE_I64_BYTES : 0;
+}
+
+cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *err, size_t errcap)
+{
+    *v = 0;
+    if (len == 0)
+        return CVM_OK;
+    if (len != CVM_STATE_I64_BYTES) {
+        if (err && errcap)
+            snprintf(err, errcap, "state value of %zu bytes is not an integer (an integer is stored as 8 bytes)", len);
+        return CVM_EINPUT;
+    }
+    uint64_t u = 0;
+    for (int i = CVM_STATE_I64_BYTES - 1; i >= 0; i--)
+        u = (u << 8) | p[i];
+    *v = (int64_t)u; /* two's complement on every target we build for */
+    return CVM_OK;
+}
+
+cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                              size_t key_len, int64_t *v, char *err, size_t errcap)
+{
+    *v = 0;
+    const uint8_t *p;
+    size_t len;
+    cvm_status st = cvm_overlay_read(o, service, service_len, key, key_len, &p, &len, NULL);
+    if (st != CVM_OK) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
+        return st;
+    }
+    return cvm_state_i64_decode(p, len, v, err, errcap);
+}
+
+cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                               size_t key_len, int64_t v, char *err, size_t errcap)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t len;
+    cvm_state_i64_encode(v, b, &len);
+    cvm_status st = cvm_overlay_write(o, service, service_len, key, key_len, b, len);
+    if (st != CVM_OK && err && errcap)
+        snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
+    return st;
+}
