@@ -27,8 +27,17 @@ static cvm_module *assemble(const char *src)
     return m;
 }
 
-/* The fast entry at module pc (method 0, so the index is the pc). */
-static unsigned fast_op(const cvm_module *m, size_t pc) { return ((const cvm_xmodule *)m->exec)->fast[pc].op; }
+/* The fast entry's opcode at module pc (method 0, so the index is the pc). */
+static unsigned fast_op(const cvm_module *m, size_t pc)
+{
+    return ((const cvm_xmodule *)m->exec)->fast[pc].base;
+}
+
+/* Does the fast entry at pc check (for its block)? */
+static int checks(const cvm_module *m, size_t pc)
+{
+    return ((const cvm_xmodule *)m->exec)->fast[pc].op >= CVM_XOP_COUNT;
+}
 
 /* Runs method(args) under every gas limit 1..full+1, all variants agreeing,
  * and returns the outcome with plenty of gas. */
@@ -81,8 +90,20 @@ static void test_sum_loop(void **state)
     assert_int_equal(fast_op(m, 3), CVM_OP_K_S);
     assert_int_equal(fast_op(m, 5), CVM_OP_LL_CMP_J);
     assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
-    assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S);
+    assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S_J);
     assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
+    /* blocks: 0..4 (checked at 0), the loop 5..17 checked at 5 only: a
+     * conditional jump does not end a block */
+    assert_true(checks(m, 0) && !checks(m, 1) && !checks(m, 3));
+    assert_true(checks(m, 5) && !checks(m, 9) && !checks(m, 13));
+    assert_true(checks(m, 18)); /* done: */
+    const cvm_xinsn *loop = &((const cvm_xmodule *)m->exec)->fast[5];
+    assert_int_equal(loop->gas, 5 + 4 + 4 + 2);
+    assert_int_equal(loop->own, 5);
+    assert_int_equal(loop->after, 4 + 4 + 2);
+    assert_int_equal(loop[4].after, 4 + 2);
+    /* the depth is the same on every path: the heads check gas only */
+    assert_int_equal(loop->op, CVM_XDISPATCH(loop->base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 6;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -104,6 +125,17 @@ static void test_sum_loop(void **state)
     args[1] = -1;
     r = sweep(m, "main", args, 2, &t);
     assert_ok(&r, INT64_MAX - 1, 7);
+    cvm_module_free(m);
+
+    /* and inside the fused loop step LocalGet; Push; Add; LocalSet; Jump */
+    m = assemble(".method main params 1\n LocalSet 0\nloop:\n LocalGet 0\n Push 1\n Add\n LocalSet 0\n Jump loop\n");
+    assert_int_equal(fast_op(m, 1), CVM_OP_LK_ADD_S_J);
+    int64_t start = INT64_MAX - 2;
+    r = sweep(m, "main", &start, 1, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Add of 9223372036854775807 and 1 overflows");
+    assert_int_equal(r.error.pc, 3);
+    assert_int_equal(r.gas_used, 1 + 6 * 2 + 3);
     cvm_module_free(m);
 }
 
@@ -135,7 +167,12 @@ static void test_fib(void **state)
     assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
     assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
     assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
-    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it */
+    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it;
+     * fib is called at different depths, so its blocks check the stack */
+    const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
+    assert_int_equal(fast[2].op, CVM_XDISPATCH(fast[2].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[0].op, CVM_XDISPATCH(fast[0].base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 7;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
