@@ -124,8 +124,7 @@ static void make_blocks(const cvm_module *m, const uint8_t *target, const int32_
                         (uint32_t)depth[hpc] >= e.need && (uint32_t)depth[hpc] - e.need <= e.span;
             h->op = CVM_XDISPATCH(h->base, known ? CVM_XCHECK_GAS : CVM_XCHECK_FULL);
             h->gas = (uint32_t)e.gas;
-            h->need = e.need;
-            h->span = e.span;
+            cvm_xset_stack(h, e);
             head = stop;
         }
     }

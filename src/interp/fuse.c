@@ -174,8 +174,7 @@ static void complete_fused(cvm_xinsn *f, const cvm_xinsn *plain, unsigned n)
     f->op = CVM_XDISPATCH(f->base, CVM_XCHECK_FULL);
     f->n = (uint8_t)n;
     f->gas = f->own = (uint32_t)e.gas;
-    f->need = e.need;
-    f->span = e.span;
+    cvm_xset_stack(f, e);
     f->has = plain[0].has;
     f->xi = plain[0].xi;
     unsigned last = plain[n - 1].base;

@@ -12,8 +12,8 @@
 
 static void set_stack_effect(cvm_xinsn *x, unsigned pops, unsigned pushes)
 {
-    x->need = (uint16_t)pops;
-    x->span = (uint16_t)(CVM_STACK_LIMIT - pushes);
+    x->need_b = (uint16_t)(pops * sizeof(int64_t));
+    x->span_b = (uint16_t)((CVM_STACK_LIMIT - pushes) * sizeof(int64_t));
 }
 
 static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
@@ -58,22 +58,23 @@ static void mark_targets(const cvm_module *m, uint8_t *target)
 }
 
 /* Found by walking the depth relative to the start: each p runs when
- * p->need <= start + rel <= p->need + p->span. */
+ * need <= start + rel <= need + span, counted in values. */
 cvm_xeffect cvm_xcombine(const cvm_xinsn *plain, size_t n)
 {
     int64_t rel = 0, lo = 0, hi = CVM_STACK_LIMIT;
     cvm_xeffect e = {0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         const cvm_xinsn *p = &plain[i];
-        if ((int64_t)p->need - rel > lo)
-            lo = (int64_t)p->need - rel;
-        if ((int64_t)p->need + (int64_t)p->span - rel < hi)
-            hi = (int64_t)p->need + (int64_t)p->span - rel;
+        int64_t need = p->need_b / (int64_t)sizeof(int64_t), span = p->span_b / (int64_t)sizeof(int64_t);
+        if (need - rel > lo)
+            lo = need - rel;
+        if (need + span - rel < hi)
+            hi = need + span - rel;
         e.gas += p->gas;
-        int64_t pushes = (int64_t)CVM_STACK_LIMIT - (int64_t)p->span;
-        rel += pushes - (int64_t)p->need;
+        int64_t pushes = (int64_t)CVM_STACK_LIMIT - span;
+        rel += pushes - need;
     }
-    if (hi < lo || lo >= CVM_NEED_NEVER) {
+    if (hi < lo || lo > CVM_STACK_LIMIT) {
         e.need = CVM_NEED_NEVER;
         e.span = 0;
     } else {

@@ -12,8 +12,9 @@
  *
  * Every entry carries what the hot loop needs without looking at the opcode
  * table: the opcode to dispatch, the resolved operand, the gas, and the
- * stack precondition as (need, span): the instruction may run when
- * need <= depth and depth - need <= span.
+ * stack precondition as (need, span), kept in bytes (8 per value) so that
+ * the check compares the stack pointer without a shift: the instruction may
+ * run when need <= depth and depth - need <= span.
  *
  * Two arrays exist. `plain` holds one entry per instruction, each of which
  * checks its own gas and stack before it runs. `fast` is what normally runs:
@@ -104,8 +105,8 @@ typedef struct cvm_xinsn {
     uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
-    uint16_t need;   /* values the stack must hold (for the whole block at a head) */
-    uint16_t span;   /* the largest depth - need that leaves room for the pushes */
+    uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
+    uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
     uint32_t own;    /* gas of the instructions this entry covers */
     uint32_t after;  /* gas of the block's instructions after this entry */
@@ -124,7 +125,8 @@ _Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks 
 #define CVM_AT(base, off) ((const cvm_xinsn *)(const void *)((const char *)(base) + (off)))
 #define CVM_XOFF(xi) ((int64_t)(xi) * (int64_t)sizeof(cvm_xinsn))
 
-/* need of a block that no stack depth can run: its check always fails */
+/* need (in values or bytes) of a block that no stack depth can run: its
+ * check always fails */
 #define CVM_NEED_NEVER UINT16_MAX
 
 /* Module pc -> entry index: each method is followed by its END sentinel, so
@@ -152,6 +154,13 @@ typedef struct cvm_xeffect {
 
 /* The effect of running plain[0..n) in a row (prepare.c). */
 cvm_xeffect cvm_xcombine(const cvm_xinsn *plain, size_t n);
+
+/* Gives x the stack precondition of e. */
+static inline void cvm_xset_stack(cvm_xinsn *x, cvm_xeffect e)
+{
+    x->need_b = e.need == CVM_NEED_NEVER ? CVM_NEED_NEVER : (uint16_t)(e.need * sizeof(int64_t));
+    x->span_b = (uint16_t)(e.span * sizeof(int64_t));
+}
 
 /* Fuses superinstructions into x->fast; target[pc] marks the module pcs
  * reached other than by falling through (fuse.c). */
