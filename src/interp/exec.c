@@ -34,7 +34,9 @@
 #include "interp.h"
 #include "xform.h"
 
-#if defined(__GNUC__)
+/* Computed goto is a GNU C extension (gcc, clang). Building with
+ * -DCVM_NO_GOTO leaves it out, to test the library as other compilers get it. */
+#if defined(__GNUC__) && !defined(CVM_NO_GOTO)
 #define CVM_HAVE_GOTO 1
 #else
 #define CVM_HAVE_GOTO 0
