@@ -74,7 +74,6 @@
     X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
     X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
 
-
 enum cvm_xop {
     CVM_XOP_BEFORE = CVM_OP_COUNT - 1,
 #define CVM_X_ENUM(name) CVM_OP_##name,
@@ -120,8 +119,8 @@ typedef struct cvm_xinsn {
 
 _Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks them");
 
-/* The entry at byte offset off from base. Byte
- * offsets spare the hot loop a multiplication. */
+/* The entry at byte offset off from base: byte offsets spare the hot loop
+ * a multiplication. */
 #define CVM_AT(base, off) ((const cvm_xinsn *)(const void *)((const char *)(base) + (off)))
 #define CVM_XOFF(xi) ((int64_t)(xi) * (int64_t)sizeof(cvm_xinsn))
 
@@ -135,8 +134,8 @@ static inline size_t cvm_xindex(size_t pc, size_t method) { return pc + method; 
 
 typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */
-    cvm_xinsn *fast;  /* owned: the same, with superinstructions */
-    size_t n;
+    cvm_xinsn *fast;  /* owned: the same, with superinstructions and blocks */
+    size_t n;         /* entries in each */
 } cvm_xmodule;
 
 /* The sign of a - b plus one, without branches: 0, 1 or 2. */
