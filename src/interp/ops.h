@@ -126,6 +126,7 @@ vmcase(RET)
     if (ncalls == 0)
         goto done;
     I = calls[--ncalls];
+    F = I->in_fast ? X : P; /* back to how the caller ran */
 }
 vmbreak;
 vmcase(HALT) { goto done; }

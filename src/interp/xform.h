@@ -28,14 +28,14 @@
  *   for the gas and the stack precondition of the block's fall-through path;
  *   the others dispatch with no check at all. A conditional jump taken
  *   inside a block refunds the gas of the rest of it. Where prepare proved
- *   the stack depth at a head (the same on every path), the head checks gas
- *   only.
+ *   the stack depth safe (blocks.c), a head checks gas only; a subroutine's
+ *   entry may check the stack once for the whole subroutine.
  *
  * Neither may be observable. When a head's check fails, or a fused body
  * would trap, execution moves to the plain entry at the same index (after
  * refunding the gas charged for what did not run) and goes on in `plain`,
  * one checked instruction at a time, until the next jump brings it back to
- * `fast`. A trap inside a block refunds the gas of the block's instructions
+ * `fast` (or, when a subroutine's entry check failed, until it returns). A trap inside a block refunds the gas of the block's instructions
  * after the trapping one. So gas, traps and results are exactly those of
  * `plain`. Tracing always runs `plain`.
  */
@@ -104,6 +104,7 @@ typedef struct cvm_xinsn {
     uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
+    uint8_t ctx;     /* a subroutine's entry checking for all of it (blocks.c) */
     uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
     uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
@@ -165,8 +166,8 @@ static inline void cvm_xset_stack(cvm_xinsn *x, cvm_xeffect e)
  * reached other than by falling through (fuse.c). */
 void cvm_xfuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
 
-/* Splits x->fast into checked blocks (blocks.c); depth and work are scratch
- * arrays of ncode and 2 * ncode entries. */
-void cvm_xblocks(const cvm_module *m, const uint8_t *target, int32_t *depth, size_t *work, cvm_xmodule *x);
+/* Splits x->fast into checked blocks and decides each head's check
+ * (blocks.c); target as for cvm_xfuse. CVM_ENOMEM leaves x unusable. */
+cvm_status cvm_xblocks(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
 
 #endif

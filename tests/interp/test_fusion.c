@@ -167,12 +167,17 @@ static void test_fib(void **state)
     assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
     assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
     assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
-    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it;
-     * fib is called at different depths, so its blocks check the stack */
+    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it.
+     * fib is called at different depths: its entry checks the stack for all
+     * of it (net effect 0 per call, proved through the recursion), and its
+     * other heads check gas only; so does main after the Call */
     const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
     assert_int_equal(fast[2].op, CVM_XDISPATCH(fast[2].base, CVM_XCHECK_FULL));
-    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[2].ctx, 1);
+    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_GAS));
+    assert_int_equal(fast[14].op, CVM_XDISPATCH(fast[14].base, CVM_XCHECK_GAS));
     assert_int_equal(fast[0].op, CVM_XDISPATCH(fast[0].base, CVM_XCHECK_GAS));
+    assert_int_equal(fast[1].op, CVM_XDISPATCH(fast[1].base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 7;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -441,6 +446,67 @@ static void test_loop_shapes(void **state)
     cvm_module_free(m);
 }
 
+/* A subroutine's entry check covers all its blocks for the depth it is
+ * called at; when it fails, that call runs checked until it returns, and
+ * must still behave exactly as plain code: trap where plain code traps, or
+ * not at all when the demanding block is not run. */
+static void test_subroutine_entry_checks(void **state)
+{
+    (void)state;
+    /* main(depth, heavy): push depth values, then call f(heavy); f pushes
+     * and drops 20 values only when heavy != 0 */
+    const char *src = ".method main params 2\n"
+                      "    LocalSet 1\n"            /* 0 heavy */
+                      "    LocalSet 0\n"            /* 1 depth */
+                      "fill:\n"
+                      "    LocalGet 0\n    Push 0\n    Gt\n    JumpIfNot go\n" /* 2 */
+                      "    Push 7\n"                /* 6 */
+                      "    LocalGet 0\n    Push 1\n    Sub\n    LocalSet 0\n    Jump fill\n" /* 7 */
+                      "go:\n"
+                      "    LocalGet 1\n"            /* 12 */
+                      "    Call f\n"                /* 13 */
+                      "    Halt\n"                  /* 14 */
+                      "f:\n"
+                      "    JumpIfNot light\n"       /* 15 */
+                      "    Push 1\n Push 2\n Push 3\n Push 4\n Push 5\n Push 6\n Push 7\n Push 8\n Push 9\n Push 10\n"
+                      "    Push 1\n Push 2\n Push 3\n Push 4\n Push 5\n Push 6\n Push 7\n Push 8\n Push 9\n Push 10\n"
+                      "    Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n"
+                      "    Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n"
+                      "light:\n"
+                      "    Push 42\n"               /* 56 */
+                      "    Ret\n";
+    cvm_module *m = assemble(src);
+    const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
+    assert_int_equal(fast[15].ctx, 1);
+    /* f's window: entry depths 1 (the flag) to 1005 (after the flag is
+     * popped, 20 pushes must fit) */
+    assert_int_equal(fast[15].need_b / 8, 1);
+    assert_int_equal(fast[15].span_b / 8, 1005 - 1);
+    th t = {0};
+    const int64_t cases[][2] = {{3, 1}, {3, 0}, {1000, 0}, {1000, 1}, {1003, 1}, {1010, 0}, {1010, 1}, {1022, 0}, {1022, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&t, 0, sizeof t);
+        cvm_exec_result r = run_args(m, "main", cases[i], 2, &t, 0);
+        int64_t d = cases[i][0];
+        /* at the Call the stack holds d values and heavy; f pops heavy */
+        if (cases[i][1] && d + 20 > 1024) {
+            assert_int_equal(r.error.code, CVM_CODE_STACK_OVERFLOW);
+            assert_int_equal(r.error.pc, 16 + (1024 - d));
+        } else {
+            assert_ok(&r, 42, r.gas_used);
+        }
+    }
+    /* and under every gas limit near the end, where the call is made */
+    int64_t deep[] = {1010, 0};
+    memset(&t, 0, sizeof t);
+    cvm_exec_result full = run_args(m, "main", deep, 2, &t, 0);
+    for (int64_t gas = full.gas_used - 30; gas <= full.gas_used + 1; gas++) {
+        memset(&t, 0, sizeof t);
+        run_args(m, "main", deep, 2, &t, gas);
+    }
+    cvm_module_free(m);
+}
+
 /* The remaining superinstructions' overflow fallbacks. */
 static void test_more_fallbacks(void **state)
 {
@@ -503,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_stack_traps_inside_fusions),
         cmocka_unit_test(test_loop_shapes),
         cmocka_unit_test(test_more_fallbacks),
+        cmocka_unit_test(test_subroutine_entry_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
