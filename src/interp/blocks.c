@@ -98,8 +98,8 @@ static void make_blocks(const cvm_module *m, size_t mi, const uint8_t *target, c
 
 /* Bounds on the analysis, so that no module makes prepare slow: beyond
  * them, heads simply keep their full checks. */
-#define CTX_CELLS_MAX (1u << 22)
-#define CTX_WORK_MAX (1u << 26)
+#define CTX_CELLS_MAX (1u << 21)
+#define CTX_WORK_MAX (1u << 24)
 
 typedef struct ctxs {
     size_t base, len;   /* the method's first pc and length */
@@ -110,7 +110,7 @@ typedef struct ctxs {
     int32_t *rel;       /* n * len relative depths */
     int32_t *net;       /* n net effects of a call (REL_VARIES, NET_UNKNOWN) */
     size_t *work;       /* len * 2 */
-    uint64_t spent;     /* cells visited so far */
+    uint64_t spent;     /* cells cleared and visited so far */
 } ctxs;
 
 static void merge_rel(ctxs *c, int32_t *rel, size_t *nwork, size_t pc, int32_t d)
@@ -129,6 +129,7 @@ static int32_t explore(const cvm_module *m, ctxs *c, size_t k)
     int32_t *rel = c->rel + k * c->len;
     for (size_t pc = 0; pc < c->len; pc++)
         rel[pc] = REL_UNSEEN;
+    c->spent += c->len;
     size_t nwork = 0;
     int32_t net = NET_UNKNOWN;
     merge_rel(c, rel, &nwork, c->entry[k], 0);
