@@ -47,10 +47,17 @@
 
 #include "bytecode/module.h"
 
+/* The six compares, in the order of their specialised superinstructions.
+ * X(name, C operator). */
+#define CVM_CCS(X) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=) X(EQ, ==) X(NE, !=)
+#define CVM_XOPS_CC(X, stem) X(stem##_LT) X(stem##_LE) X(stem##_GT) X(stem##_GE) X(stem##_EQ) X(stem##_NE)
+
 /* Executable-only opcodes, numbered after the table's. END is the sentinel;
  * the others are superinstructions, named by what they fuse:
  * L = LocalGet, K = Push k, S = LocalSet, D = Dup, CMP = any of Eq..Ge,
- * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). */
+ * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). The hottest
+ * compare-and-jumps come once per compare (…_J_LT, …: jump when a < b; a
+ * JumpIfNot takes the opposite compare), sparing the mask test. */
 #define CVM_XOPS(X)                                                             \
     X(END)       /* the end of a method: stop like Halt, no gas */            \
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
@@ -58,9 +65,9 @@
     X(LK_ADD_S)  /* LocalGet a; Push k; Add (or Sub -k); LocalSet c */        \
     X(LK_ADD_S_J) /* the same, then Jump: the step at the end of a loop */    \
     X(LK_ADD)    /* LocalGet a; Push k; Add (or Sub -k) */                    \
-    X(LL_CMP_J)  /* LocalGet a; LocalGet b; CMP; J */                         \
+    CVM_XOPS_CC(X, LL_J) /* LocalGet a; LocalGet b; CMP; J */                \
     X(LK_CMP_J)  /* LocalGet a; Push k; CMP; J */                             \
-    X(DK_CMP_J)  /* Dup; Push k; CMP; J */                                    \
+    CVM_XOPS_CC(X, DK_J) /* Dup; Push k; CMP; J */                           \
     X(K_CMP_J)   /* Push k; CMP; J */                                         \
     X(CMP_J)     /* CMP; J */                                                 \
     X(K_ADD)     /* Push k; Add (or Sub -k) */                                \
@@ -69,7 +76,8 @@
     X(K_S)       /* Push k; LocalSet a */                                     \
     X(LK_ADD_DS) /* LocalGet a; Push k; Add; Dup; LocalSet c: step, keep it */ \
     X(LK_ADD_DS_J) /* the same, then J on the new value: a countdown loop */  \
-    X(LK_ADD_DS_LCMP_J) /* the same, then LocalGet b; CMP; J: a for loop */   \
+    CVM_XOPS_CC(X, LKDS_J) /* LocalGet a; Push k; Add; Dup; LocalSet c;    \
+                              LocalGet b; CMP; J: the step and test of a loop */ \
     X(L_CMP_J)   /* LocalGet b; CMP; J: the top against a local */            \
     X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
     X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
