@@ -11,7 +11,7 @@
  */
 #include "dispatch.h"
 
-CVM_RUN_ATTRS static cvm_code CVM_RUN_NAME(cvm_run *r)
+CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
 {
 #if CVM_GOTO
     static const void *const disptab[256] = {
