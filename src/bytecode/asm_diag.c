@@ -9,20 +9,13 @@
 #include <stdlib.h>
 
 #include "asm_internal.h"
-#include "base/alloc.h"
 
 static void diag_vat(asm_state *st, size_t phys, int line, size_t col, const char *fmt, va_list ap)
 {
-    if (st->ndiags == st->diagcap) {
-        size_t cap = st->diagcap ? st->diagcap * 2 : 16;
-        asm_diag *d = cvm_realloc(st->al, st->diags, cap * sizeof *d);
-        if (!d) {
-            st->oom = true;
-            return;
-        }
-        st->diags = d;
-        st->diagcap = cap;
-    }
+    asm_diag *d = cvm_asm_grow(st, st->diags, &st->diagcap, st->ndiags, sizeof *d);
+    if (!d)
+        return;
+    st->diags = d;
     size_t off = st->msgs.len;
     cvm_buf_vprintf(&st->msgs, fmt, ap);
     cvm_buf_byte(&st->msgs, 0);
@@ -42,7 +35,6 @@ void cvm_asm_diag_at(asm_state *st, size_t phys, int line, size_t col, const cha
     va_end(ap);
 }
 
-/* An error at column col (0-based) of the current line. */
 void cvm_asm_err(asm_state *st, size_t col, const char *fmt, ...)
 {
     va_list ap;
@@ -51,6 +43,7 @@ void cvm_asm_err(asm_state *st, size_t col, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Source order; errors found later at the same spot stay after. */
 static int cmp_diag(const void *a, const void *b)
 {
     const asm_diag *x = a, *y = b;
@@ -73,8 +66,7 @@ void cvm_asm_report(asm_state *st, cvm_diag_fn diag, void *ud)
     }
 }
 
-/* Bytes made printable for a message: quoted text kept, others as \xHH,
- * cut at 40 bytes. */
+/* Printable ASCII is kept except ' and \ (they would confuse the quoting). */
 const char *cvm_asm_shown(char *buf, size_t cap, const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -93,7 +85,6 @@ const char *cvm_asm_shown(char *buf, size_t cap, const void *p, size_t n)
     return buf;
 }
 
-/* A token as the user wrote it, for "found ..." messages. */
 const char *cvm_asm_tok_shown(char *buf, size_t cap, const cvm_token *t)
 {
     char tmp[200];
@@ -106,7 +97,6 @@ const char *cvm_asm_tok_shown(char *buf, size_t cap, const cvm_token *t)
     return buf;
 }
 
-/* "unexpected X after WHAT" for the first surplus token, if any. */
 bool cvm_asm_no_more(asm_state *st, const cvm_token *t, size_t n, const char *what)
 {
     if (n == 0)
@@ -116,7 +106,6 @@ bool cvm_asm_no_more(asm_state *st, const cvm_token *t, size_t n, const char *wh
     return false;
 }
 
-/* Reports a NUMBER token that is not a valid integer; true when it is one. */
 bool cvm_asm_check_number(asm_state *st, const cvm_token *t)
 {
     char b[200];
@@ -127,7 +116,6 @@ bool cvm_asm_check_number(asm_state *st, const cvm_token *t)
     return t->num == CVM_NUM_OK;
 }
 
-/* t[i] must be a valid NUMBER in lo..hi; otherwise reports "WHAT needs ...". */
 bool cvm_asm_int_in(asm_state *st, const cvm_token *t, size_t i, size_t n, int64_t lo, int64_t hi, const char *what,
                    int64_t *v)
 {

@@ -7,6 +7,7 @@
 
 #include "asm_internal.h"
 #include "base/alloc.h"
+
 /* The text of a NAME-like operand: an identifier, or a string. */
 static bool word_or_string(const asm_state *st, const cvm_token *t, const char **p, size_t *n)
 {
@@ -103,6 +104,10 @@ static void dir_state(asm_state *st, const cvm_token *t, size_t n)
         cvm_asm_err(st, t[1].col, "state key must not be empty");
         return;
     }
+    if (klen > CVM_ASM_MAX_STR) { /* a string cannot be longer; a word can */
+        cvm_asm_err(st, t[1].col, "state key longer than %d bytes", CVM_ASM_MAX_STR);
+        return;
+    }
     int64_t v;
     if (!cvm_asm_int_in(st, t, 2, n, INT64_MIN, INT64_MAX, ".state", &v) ||
         !cvm_asm_no_more(st, t + 3, n - 3, "the state value"))
@@ -143,6 +148,10 @@ static bool coop_text(asm_state *st, const cvm_token *key, const cvm_token *val,
     }
     if (memchr(p, 0, n)) {
         cvm_asm_err(st, val->col, "%.*s must not contain a NUL byte", (int)key->len, key->text);
+        return false;
+    }
+    if (n > CVM_ASM_MAX_STR) {
+        cvm_asm_err(st, val->col, "%.*s longer than %d bytes", (int)key->len, key->text, CVM_ASM_MAX_STR);
         return false;
     }
     char *s = cvm_strndup(st->al, p, n);

@@ -256,8 +256,9 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
                     shown(sb, sizeof sb, m->name), CVM_MAX_NAME);
     if (m->ncode > UINT32_MAX)
         return fail(err, errcap, "code: %zu instructions, more than %" PRIu32, m->ncode, UINT32_MAX);
-    if (m->ncode && !m->code)
-        return fail(err, errcap, "code: %zu instructions but no array", m->ncode);
+    if ((m->ncode && !m->code) || (m->nmethods && !m->methods) || (m->nconsts && !m->consts) ||
+        (m->nstate && !m->state))
+        return fail(err, errcap, "module: a count is non-zero but its array is missing");
     cvm_status st;
     if ((st = check_coop(&m->coop, err, errcap)) != CVM_OK)
         return st;

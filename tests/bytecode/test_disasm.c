@@ -222,6 +222,7 @@ static void round_trip_empty_methods_and_modules(void **state)
     cvm_free(NULL, t);
     cvm_free(NULL, round_trip(".contract Nothing\n"));
     cvm_free(NULL, round_trip(".contract Nothing\n.nolines\n"));
+    cvm_free(NULL, round_trip(".reputation -9223372036854775808\n.contract R\n    Halt\n"));
     cvm_free(NULL, round_trip(".contract 9lives\n.state \"\\x00k\\\"\" -1\n.state other 9223372036854775807\n"));
 }
 
