@@ -1,0 +1,96 @@
+/*
+ * tx.h — the canonical binary encoding of a transaction, its hash, and its
+ * Ed25519 signature (Address Scheme 01).
+ *
+ * One byte sequence per transaction and no other (see docs/transactions.md):
+ *
+ *   uvarint  protocol version        (minimal LEB128, <= UINT32_MAX)
+ *   uvarint  virtual chain id        (minimal LEB128, <= UINT32_MAX)
+ *   uvarint  timestamp, ns           (minimal LEB128)
+ *   u8       signer scheme           (0 none, 1 Ed25519, others unknown)
+ *   32 bytes signer public key       (absent when the scheme is 0)
+ *   bytes    service name            (uvarint length + bytes, no NUL inside)
+ *   bytes    method name             (uvarint length + bytes, no NUL inside)
+ *   args     the argument list       (the codec's argument encoding)
+ *
+ * The transaction hash is SHA-256 of exactly those bytes; the signature is
+ * Ed25519 over the hash. The signed form is the encoding followed by the 64
+ * signature bytes.
+ *
+ * Unknown schemes (2..255) still carry a 32-byte key so such a transaction
+ * decodes and pre-order can refuse it as INVALID_ADDRESS_SCHEME rather than
+ * as malformed bytes.
+ */
+#ifndef CVM_CODEC_TX_H
+#define CVM_CODEC_TX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "coopvm.h"
+
+/* What a signature check says about one transaction. The names are the
+ * spec's pre-order statuses. */
+typedef enum cvm_tx_verdict {
+    CVM_TX_VALID = 0,
+    CVM_TX_INVALID_SIGNATURE,      /* scheme 1, but no or a wrong signature */
+    CVM_TX_INVALID_ADDRESS_SCHEME  /* not scheme 1 (0 = unsigned is not a signature scheme) */
+} cvm_tx_verdict;
+
+/* "VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME"; static storage. */
+const char *cvm_tx_verdict_name(cvm_tx_verdict v);
+
+/* True when a transaction of this scheme carries a 32-byte key field. */
+bool cvm_tx_scheme_has_key(uint8_t scheme);
+
+/* Appends the canonical unsigned encoding of tx to b. Fails with CVM_EINPUT
+ * (message in err) when tx cannot be encoded: an unknown argument type or a
+ * NULL service/method; CVM_ENOMEM when b failed. err may be NULL. */
+cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
+
+/* Appends the signed form: the encoding, then the 64 signature bytes.
+ * tx->signature must not be NULL (CVM_EINPUT otherwise). */
+cvm_status cvm_tx_encode_signed(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
+
+/* A decoded transaction with the memory behind it. Move it only as a whole
+ * value (its pointers do not point into the struct itself). */
+typedef struct cvm_tx_decoded {
+    cvm_transaction tx;       /* service, method, args and signature point into mem */
+    const cvm_allocator *al;  /* borrowed: the allocator that owns mem */
+    void *mem;                /* owned */
+} cvm_tx_decoded;
+
+/* Decodes p[0..n): the unsigned form when with_signature is false, the
+ * signed form when true. Strict: trailing bytes, non-minimal or out-of-range
+ * varints, unknown argument types, NUL inside a name and lengths past the
+ * end are CVM_EINPUT with err naming the field and offset. On success the
+ * caller owns out (free with cvm_tx_decoded_free); on failure out holds
+ * nothing to free. */
+cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bool with_signature,
+                         cvm_tx_decoded *out, char *err, size_t errcap);
+
+/* Frees what a successful cvm_tx_decode gave out; a zeroed struct is fine. */
+void cvm_tx_decoded_free(cvm_tx_decoded *d);
+
+/* out = SHA-256 of the unsigned encoding of tx. */
+cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8_t out[CVM_HASH_BYTES],
+                       char *err, size_t errcap);
+
+/* sig = the Ed25519 signature of tx's hash under sk (libsodium's 64-byte
+ * secret key, see crypto/sign.h). The caller points tx->signature at sig to
+ * make a signed transaction. tx's scheme and key are not checked here. */
+cvm_status cvm_tx_sign(const cvm_allocator *al, const cvm_transaction *tx, const uint8_t sk[64],
+                       uint8_t sig[CVM_SIGNATURE_BYTES], char *err, size_t errcap);
+
+/* The verdict on tx whose hash is already known (pre-order hashes once). */
+cvm_tx_verdict cvm_tx_verify_hash(const cvm_transaction *tx, const uint8_t hash[CVM_HASH_BYTES]);
+
+/* Hashes tx and checks its signature: *out is VALID only for scheme 1 with a
+ * signature that verifies under the signer key by the rule in
+ * crypto/sign.h. A non-OK status means tx could not be encoded. */
+cvm_status cvm_tx_verify(const cvm_allocator *al, const cvm_transaction *tx, cvm_tx_verdict *out,
+                         char *err, size_t errcap);
+
+#endif
