@@ -1,0 +1,371 @@
+/* tx_json.c — the JSON view of a transaction (see tx_json.h). */
+#include "tx_json.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/hex.h"
+
+static void set_err(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errcap, const char *fmt, ...)
+{
+    if (!err || !errcap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errcap, fmt, ap);
+    va_end(ap);
+}
+
+/* A hex string of p[0..n) as a new JSON string; NULL on allocation failure. */
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char *h = malloc(2 * n + 1);
+    if (!h)
+        return NULL;
+    cvm_hex_write(h, p, n);
+    json_t *j = json_stringn(h, 2 * n);
+    free(h);
+    return j;
+}
+
+/* Sets key on o to v (stolen); false when v is NULL or the set failed. */
+static bool put(json_t *o, const char *key, json_t *v)
+{
+    return v && json_object_set_new(o, key, v) == 0;
+}
+
+/* ------------------------------------------------------------ arguments */
+/* TEMPORARY: the argument JSON view belongs to the codec (serial branch).
+ * Until it lands: {"type": "int64"|"uint64"|"string"|"bytes"|"bool",
+ * "value": ...} with integers as JSON integers (a uint64 above INT64_MAX as a
+ * decimal string), bytes as hex; a bare integer, string or boolean reads as
+ * an int64, string or bool. */
+
+static const char *const arg_type_names[] = {"", "int64", "uint64", "string", "bytes", "bool"};
+
+static json_t *arg_to_json(const cvm_arg *a)
+{
+    json_t *v = NULL;
+    switch (a->type) {
+    case CVM_ARG_INT64: v = json_integer((json_int_t)a->v.i64); break;
+    case CVM_ARG_UINT64:
+        if (a->v.u64 <= INT64_MAX) {
+            v = json_integer((json_int_t)a->v.u64);
+        } else {
+            char d[24];
+            snprintf(d, sizeof d, "%" PRIu64, a->v.u64);
+            v = json_string(d);
+        }
+        break;
+    case CVM_ARG_STRING: v = json_stringn_nocheck((const char *)a->v.bytes.ptr, a->v.bytes.len); break;
+    case CVM_ARG_BYTES: v = hex_json(a->v.bytes.ptr, a->v.bytes.len); break;
+    case CVM_ARG_BOOL: v = json_boolean(a->v.boolean); break;
+    default: return NULL;
+    }
+    json_t *o = json_object();
+    if (!o || !put(o, "type", json_string(arg_type_names[a->type])) || !put(o, "value", v)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *args_to_json(const cvm_arg *args, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_t *a = arg_to_json(&args[i]);
+        if (!a || json_array_append_new(arr, a) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* Parses a whole decimal uint64 string. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (!*s)
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* Reads one argument; bytes values are allocated into *owned (caller frees). */
+static bool arg_from_json(const cvm_allocator *al, const json_t *j, size_t i, cvm_arg *out, uint8_t **owned,
+                          char *err, size_t errcap)
+{
+    *owned = NULL;
+    if (json_is_integer(j)) {
+        *out = cvm_arg_int64((int64_t)json_integer_value(j));
+        return true;
+    }
+    if (json_is_string(j)) {
+        *out = cvm_arg_stringn(json_string_value(j), json_string_length(j));
+        return true;
+    }
+    if (json_is_boolean(j)) {
+        *out = cvm_arg_bool(json_is_true(j));
+        return true;
+    }
+    const char *type = json_is_object(j) ? json_string_value(json_object_get(j, "type")) : NULL;
+    const json_t *v = json_is_object(j) ? json_object_get(j, "value") : NULL;
+    if (!type || !v || json_object_size(j) != 2) {
+        set_err(err, errcap, "args[%zu]: expected an integer, string, boolean or {\"type\", \"value\"}", i);
+        return false;
+    }
+    if (strcmp(type, "int64") == 0 && json_is_integer(v)) {
+        *out = cvm_arg_int64((int64_t)json_integer_value(v));
+    } else if (strcmp(type, "uint64") == 0 && json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = cvm_arg_uint64((uint64_t)json_integer_value(v));
+    } else if (strcmp(type, "uint64") == 0 && json_is_string(v)) {
+        uint64_t u;
+        if (!parse_u64(json_string_value(v), &u)) {
+            set_err(err, errcap, "args[%zu]: uint64 value '%s' is not a decimal 64-bit number", i,
+                    json_string_value(v));
+            return false;
+        }
+        *out = cvm_arg_uint64(u);
+    } else if (strcmp(type, "string") == 0 && json_is_string(v)) {
+        *out = cvm_arg_stringn(json_string_value(v), json_string_length(v));
+    } else if (strcmp(type, "bool") == 0 && json_is_boolean(v)) {
+        *out = cvm_arg_bool(json_is_true(v));
+    } else if (strcmp(type, "bytes") == 0 && json_is_string(v)) {
+        size_t hl = json_string_length(v);
+        if (hl % 2) {
+            set_err(err, errcap, "args[%zu]: bytes value is not hex (odd length)", i);
+            return false;
+        }
+        uint8_t *b = hl ? cvm_malloc(al, hl / 2) : NULL;
+        if (hl && !b) {
+            set_err(err, errcap, "out of memory");
+            return false;
+        }
+        if (hl && !cvm_hex_decode(json_string_value(v), hl, b, hl / 2)) {
+            cvm_free(al, b);
+            set_err(err, errcap, "args[%zu]: bytes value is not hex", i);
+            return false;
+        }
+        *owned = b;
+        *out = cvm_arg_bytes(b, hl / 2);
+    } else {
+        set_err(err, errcap, "args[%zu]: bad value for type '%s'", i, type);
+        return false;
+    }
+    return true;
+}
+
+/* ---------------------------------------------------------- transaction */
+
+json_t *cvm_tx_to_json(const cvm_transaction *tx, char *err, size_t errcap)
+{
+    /* Encode first: the JSON view exists only for encodable transactions. */
+    uint8_t h[CVM_HASH_BYTES];
+    if (cvm_tx_hash(NULL, tx, h, err, errcap) != CVM_OK)
+        return NULL;
+    set_err(err, errcap, "out of memory");
+    json_t *o = json_object(), *signer = json_object();
+    bool ok = o && signer;
+    ok = ok && put(o, "protocol_version", json_integer(tx->protocol_version));
+    ok = ok && put(o, "virtual_chain_id", json_integer(tx->virtual_chain_id));
+    if (tx->timestamp <= INT64_MAX) {
+        ok = ok && put(o, "timestamp", json_integer((json_int_t)tx->timestamp));
+    } else {
+        char d[24];
+        snprintf(d, sizeof d, "%" PRIu64, tx->timestamp);
+        ok = ok && put(o, "timestamp", json_string(d));
+    }
+    ok = ok && put(signer, "scheme", json_integer(tx->signer_scheme));
+    if (cvm_tx_scheme_has_key(tx->signer_scheme))
+        ok = ok && put(signer, "public_key", hex_json(tx->signer_key, CVM_PUBKEY_BYTES));
+    if (ok) {
+        ok = put(o, "signer", signer);
+        signer = NULL;
+    }
+    ok = ok && put(o, "service", json_string_nocheck(tx->service));
+    ok = ok && put(o, "method", json_string_nocheck(tx->method));
+    ok = ok && put(o, "args", args_to_json(tx->args, tx->nargs));
+    if (tx->signature)
+        ok = ok && put(o, "signature", hex_json(tx->signature, CVM_SIGNATURE_BYTES));
+    json_decref(signer);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    set_err(err, errcap, "%s", "");
+    return o;
+}
+
+/* Reads an unsigned integer field of at most max (a JSON integer, or a
+ * decimal string for values past INT64_MAX). */
+static bool get_uint(const json_t *o, const char *key, uint64_t max, uint64_t *out, char *err, size_t errcap)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!v) {
+        set_err(err, errcap, "missing \"%s\"", key);
+        return false;
+    }
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+    } else if (!json_is_string(v) || !parse_u64(json_string_value(v), out)) {
+        set_err(err, errcap, "\"%s\" must be a non-negative integer", key);
+        return false;
+    }
+    if (*out > max) {
+        set_err(err, errcap, "\"%s\" is %" PRIu64 ", above the maximum %" PRIu64, key, *out, max);
+        return false;
+    }
+    return true;
+}
+
+/* Reads a hex field of exactly n bytes. */
+static bool get_hex(const json_t *o, const char *key, const char *where, uint8_t *out, size_t n, char *err,
+                    size_t errcap)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!v) {
+        set_err(err, errcap, "missing \"%s\"%s", key, where);
+        return false;
+    }
+    if (!json_is_string(v) || !cvm_hex_decode(json_string_value(v), json_string_length(v), out, n)) {
+        set_err(err, errcap, "\"%s\"%s must be %zu hex digits", key, where, 2 * n);
+        return false;
+    }
+    return true;
+}
+
+/* Reads a name field: a string without NUL. */
+static const char *get_name(const json_t *o, const char *key, char *err, size_t errcap)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!json_is_string(v)) {
+        set_err(err, errcap, v ? "\"%s\" must be a string" : "missing \"%s\"", key);
+        return NULL;
+    }
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        set_err(err, errcap, "\"%s\" contains a NUL character", key);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+/* Rejects keys outside allowed (a NULL-terminated list). */
+static bool only_keys(const json_t *o, const char *const *allowed, const char *where, char *err, size_t errcap)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)o, key, v) {
+        (void)v;
+        bool found = false;
+        for (const char *const *a = allowed; *a && !found; a++)
+            found = strcmp(*a, key) == 0;
+        if (!found) {
+            set_err(err, errcap, "unknown key \"%s\"%s", key, where);
+            return false;
+        }
+    }
+    return true;
+}
+
+cvm_status cvm_tx_from_json(const cvm_allocator *al, const json_t *j, cvm_tx_decoded *out, char *err,
+                            size_t errcap)
+{
+    static const char *const tx_keys[] = {"protocol_version", "virtual_chain_id", "timestamp", "signer", "service",
+                                          "method", "args", "signature", NULL};
+    static const char *const signer_keys[] = {"scheme", "public_key", NULL};
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j)) {
+        set_err(err, errcap, "a transaction must be a JSON object");
+        return CVM_EINPUT;
+    }
+    if (!only_keys(j, tx_keys, "", err, errcap))
+        return CVM_EINPUT;
+
+    cvm_transaction tx;
+    memset(&tx, 0, sizeof tx);
+    uint64_t u;
+    if (!get_uint(j, "protocol_version", UINT32_MAX, &u, err, errcap))
+        return CVM_EINPUT;
+    tx.protocol_version = (uint32_t)u;
+    if (!get_uint(j, "virtual_chain_id", UINT32_MAX, &u, err, errcap))
+        return CVM_EINPUT;
+    tx.virtual_chain_id = (uint32_t)u;
+    if (!get_uint(j, "timestamp", UINT64_MAX, &tx.timestamp, err, errcap))
+        return CVM_EINPUT;
+
+    const json_t *signer = json_object_get(j, "signer");
+    if (!json_is_object(signer)) {
+        set_err(err, errcap, signer ? "\"signer\" must be an object" : "missing \"signer\"");
+        return CVM_EINPUT;
+    }
+    if (!only_keys(signer, signer_keys, " in \"signer\"", err, errcap))
+        return CVM_EINPUT;
+    if (!get_uint(signer, "scheme", UINT8_MAX, &u, err, errcap))
+        return CVM_EINPUT;
+    tx.signer_scheme = (uint8_t)u;
+    if (cvm_tx_scheme_has_key(tx.signer_scheme)) {
+        if (!get_hex(signer, "public_key", " in \"signer\"", tx.signer_key, CVM_PUBKEY_BYTES, err, errcap))
+            return CVM_EINPUT;
+    } else if (json_object_get(signer, "public_key")) {
+        set_err(err, errcap, "scheme 0 (unsigned) has no \"public_key\"");
+        return CVM_EINPUT;
+    }
+    if (!(tx.service = get_name(j, "service", err, errcap)) || !(tx.method = get_name(j, "method", err, errcap)))
+        return CVM_EINPUT;
+
+    uint8_t sig[CVM_SIGNATURE_BYTES];
+    if (json_object_get(j, "signature")) {
+        if (!get_hex(j, "signature", "", sig, sizeof sig, err, errcap))
+            return CVM_EINPUT;
+        tx.signature = sig;
+    }
+
+    const json_t *args = json_object_get(j, "args");
+    if (args && !json_is_array(args)) {
+        set_err(err, errcap, "\"args\" must be an array");
+        return CVM_EINPUT;
+    }
+    size_t nargs = args ? json_array_size(args) : 0;
+    cvm_arg *av = nargs ? cvm_calloc(al, nargs, sizeof *av) : NULL;
+    uint8_t **owned = nargs ? cvm_calloc(al, nargs, sizeof *owned) : NULL;
+    cvm_status st = CVM_OK;
+    if (nargs && (!av || !owned)) {
+        set_err(err, errcap, "out of memory");
+        st = CVM_ENOMEM;
+    }
+    for (size_t i = 0; st == CVM_OK && i < nargs; i++)
+        if (!arg_from_json(al, json_array_get(args, i), i, &av[i], &owned[i], err, errcap))
+            st = err && strcmp(err, "out of memory") == 0 ? CVM_ENOMEM : CVM_EINPUT;
+    tx.args = av;
+    tx.nargs = nargs;
+
+    /* Through the binary form: one validation, and out owns a compact copy. */
+    if (st == CVM_OK) {
+        cvm_buf b;
+        cvm_buf_init(&b, al);
+        st = tx.signature ? cvm_tx_encode_signed(&b, &tx, err, errcap) : cvm_tx_encode(&b, &tx, err, errcap);
+        if (st == CVM_OK)
+            st = cvm_tx_decode(al, b.data, b.len, tx.signature != NULL, out, err, errcap);
+        cvm_buf_free(&b);
+    }
+    for (size_t i = 0; owned && i < nargs; i++)
+        cvm_free(al, owned[i]);
+    cvm_free(al, owned);
+    cvm_free(al, av);
+    return st;
+}
