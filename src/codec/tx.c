@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/arena.h"
 #include "base/reader.h"
+#include "codec/args.h"
 #include "crypto/hash.h"
 #include "crypto/sign.h"
 
@@ -26,91 +28,6 @@ const char *cvm_tx_verdict_name(cvm_tx_verdict v)
 }
 
 bool cvm_tx_scheme_has_key(uint8_t scheme) { return scheme != CVM_SCHEME_NONE; }
-
-/* ------------------------------------------------------------ arguments */
-/* TEMPORARY: the argument-list encoding belongs to src/codec/args.* (the
- * serial branch). Until it lands these two stand in with the same shape:
- * a uvarint count, then per argument a type byte and its value. */
-
-static bool args_put(cvm_buf *b, const cvm_arg *args, size_t n, char *err, size_t errcap)
-{
-    cvm_buf_uvarint(b, n);
-    for (size_t i = 0; i < n; i++) {
-        const cvm_arg *a = &args[i];
-        switch (a->type) {
-        case CVM_ARG_INT64: cvm_buf_byte(b, 1); cvm_buf_svarint(b, a->v.i64); break;
-        case CVM_ARG_UINT64: cvm_buf_byte(b, 2); cvm_buf_uvarint(b, a->v.u64); break;
-        case CVM_ARG_STRING:
-        case CVM_ARG_BYTES:
-            cvm_buf_byte(b, (uint8_t)a->type);
-            cvm_buf_uvarint(b, a->v.bytes.len);
-            cvm_buf_put(b, a->v.bytes.ptr, a->v.bytes.len);
-            break;
-        case CVM_ARG_BOOL: cvm_buf_byte(b, 5); cvm_buf_byte(b, a->v.boolean ? 1 : 0); break;
-        default:
-            if (err && errcap)
-                snprintf(err, errcap, "argument %zu: unknown type %d", i, (int)a->type);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Reads the argument list into a new array (owned by the caller, NULL when
- * empty); string and bytes values point into the reader's input. */
-static bool args_get(cvm_reader *r, const cvm_allocator *al, cvm_arg **out, size_t *nout, bool *oom)
-{
-    uint64_t n;
-    *out = NULL;
-    *nout = 0;
-    if (!cvm_reader_uvarint(r, "argument count", &n))
-        return false;
-    if (n > cvm_reader_left(r) / 2) { /* each argument takes at least 2 bytes */
-        cvm_reader_fail(r, "argument count at offset %zu: %llu arguments cannot fit in %zu bytes", r->pos,
-                        (unsigned long long)n, cvm_reader_left(r));
-        return false;
-    }
-    if (n == 0)
-        return true;
-    cvm_arg *args = cvm_calloc(al, (size_t)n, sizeof *args);
-    if (!args) {
-        *oom = true;
-        cvm_reader_fail(r, "out of memory");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint8_t t;
-        size_t at = r->pos;
-        if (!cvm_reader_u8(r, "argument type", &t))
-            break;
-        args[i].type = (cvm_arg_type)t;
-        switch (t) {
-        case CVM_ARG_INT64: cvm_reader_svarint(r, "int64 argument", &args[i].v.i64); break;
-        case CVM_ARG_UINT64: cvm_reader_uvarint(r, "uint64 argument", &args[i].v.u64); break;
-        case CVM_ARG_STRING:
-        case CVM_ARG_BYTES:
-            cvm_reader_bytes(r, "argument bytes", &args[i].v.bytes.ptr, &args[i].v.bytes.len);
-            break;
-        case CVM_ARG_BOOL: {
-            uint8_t v = 0;
-            if (cvm_reader_u8(r, "bool argument", &v) && v > 1)
-                cvm_reader_fail(r, "bool argument at offset %zu: %u is neither 0 nor 1", r->pos - 1, v);
-            args[i].v.boolean = v;
-            break;
-        }
-        default: cvm_reader_fail(r, "argument %zu at offset %zu: unknown type %u", i, at, t); break;
-        }
-        if (r->failed)
-            break;
-    }
-    if (r->failed) {
-        cvm_free(al, args);
-        return false;
-    }
-    *out = args;
-    *nout = (size_t)n;
-    return true;
-}
 
 /* ------------------------------------------------------------- encoding */
 
@@ -136,8 +53,9 @@ cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_
     cvm_buf_put(b, tx->service, sl);
     cvm_buf_uvarint(b, ml);
     cvm_buf_put(b, tx->method, ml);
-    if (!args_put(b, tx->args, tx->nargs, err, errcap))
-        return CVM_EINPUT;
+    cvm_status s = cvm_args_encode(tx->args, tx->nargs, b, err, errcap);
+    if (s != CVM_OK)
+        return s;
     if (!cvm_buf_ok(b)) {
         set_err(err, errcap, "out of memory");
         return CVM_ENOMEM;
@@ -198,15 +116,23 @@ cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bo
 {
     memset(out, 0, sizeof *out);
     set_err(err, errcap, "");
+    cvm_arena_init(&out->arena, al);
+    /* Decode from a copy in the arena, so the argument values and the
+     * signature (which point into the bytes being read) live as long as out. */
+    const uint8_t *copy = cvm_arena_memdup(&out->arena, p, n);
+    if (!copy) {
+        cvm_arena_free(&out->arena);
+        set_err(err, errcap, "out of memory");
+        return CVM_ENOMEM;
+    }
     cvm_reader r;
-    cvm_reader_init(&r, p, n);
+    cvm_reader_init(&r, copy, n);
     cvm_transaction tx;
     memset(&tx, 0, sizeof tx);
     const uint8_t *key = NULL, *svc = NULL, *meth = NULL, *sig = NULL;
     size_t svc_len = 0, meth_len = 0;
     cvm_arg *args = NULL;
-    size_t nargs = 0;
-    bool oom = false;
+    cvm_status st = CVM_OK;
 
     read_u32(&r, "protocol version", &tx.protocol_version);
     read_u32(&r, "virtual chain id", &tx.virtual_chain_id);
@@ -217,57 +143,31 @@ cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bo
     read_name(&r, "service name", &svc, &svc_len);
     read_name(&r, "method name", &meth, &meth_len);
     if (!r.failed)
-        args_get(&r, al, &args, &nargs, &oom);
-    if (!r.failed && with_signature)
+        st = cvm_args_read(&r, &out->arena, &args, &tx.nargs);
+    if (!r.failed && st == CVM_OK && with_signature)
         cvm_reader_raw(&r, "signature", CVM_SIGNATURE_BYTES, &sig);
-    if (!r.failed && cvm_reader_left(&r))
+    if (!r.failed && st == CVM_OK && cvm_reader_left(&r))
         cvm_reader_fail(&r, "transaction at offset %zu: %zu trailing bytes", r.pos, cvm_reader_left(&r));
-    if (r.failed) {
-        cvm_free(al, args);
-        set_err(err, errcap, r.err);
-        return oom ? CVM_ENOMEM : CVM_EINPUT;
+    char *msvc = NULL, *mmeth = NULL;
+    if (!r.failed && st == CVM_OK) {
+        msvc = cvm_arena_strndup(&out->arena, (const char *)svc, svc_len);
+        mmeth = cvm_arena_strndup(&out->arena, (const char *)meth, meth_len);
+        if (!msvc || !mmeth)
+            st = CVM_ENOMEM;
     }
-
-    /* One block: the argument array, then a copy of the input (which the
-     * string and bytes arguments and the signature point into), then the two
-     * names NUL-terminated. */
-    size_t args_size = nargs * sizeof(cvm_arg);
-    size_t total = args_size + n + svc_len + 1 + meth_len + 1;
-    uint8_t *mem = cvm_malloc(al, total);
-    if (!mem) {
-        cvm_free(al, args);
-        set_err(err, errcap, "out of memory");
-        return CVM_ENOMEM;
+    if (r.failed || st != CVM_OK) {
+        cvm_arena_free(&out->arena);
+        memset(out, 0, sizeof *out);
+        set_err(err, errcap, st == CVM_ENOMEM ? "out of memory" : r.err);
+        return st == CVM_ENOMEM ? CVM_ENOMEM : CVM_EINPUT;
     }
-    cvm_arg *margs = (cvm_arg *)(void *)mem;
-    uint8_t *copy = mem + args_size;
-    char *msvc = (char *)copy + n, *mmeth = msvc + svc_len + 1;
-    if (n)
-        memcpy(copy, p, n);
-    for (size_t i = 0; i < nargs; i++) {
-        margs[i] = args[i];
-        if ((args[i].type == CVM_ARG_STRING || args[i].type == CVM_ARG_BYTES) && args[i].v.bytes.len)
-            margs[i].v.bytes.ptr = copy + (args[i].v.bytes.ptr - p);
-        else if (args[i].type == CVM_ARG_STRING || args[i].type == CVM_ARG_BYTES)
-            margs[i].v.bytes.ptr = NULL;
-    }
-    cvm_free(al, args);
-    if (svc_len)
-        memcpy(msvc, svc, svc_len);
-    msvc[svc_len] = '\0';
-    if (meth_len)
-        memcpy(mmeth, meth, meth_len);
-    mmeth[meth_len] = '\0';
     if (key)
         memcpy(tx.signer_key, key, CVM_PUBKEY_BYTES);
     tx.service = msvc;
     tx.method = mmeth;
-    tx.args = nargs ? margs : NULL;
-    tx.nargs = nargs;
-    tx.signature = sig ? copy + (sig - p) : NULL;
+    tx.args = args;
+    tx.signature = sig;
     out->tx = tx;
-    out->al = al;
-    out->mem = mem;
     return CVM_OK;
 }
 
@@ -275,7 +175,7 @@ void cvm_tx_decoded_free(cvm_tx_decoded *d)
 {
     if (!d)
         return;
-    cvm_free(d->al, d->mem);
+    cvm_arena_free(&d->arena);
     memset(d, 0, sizeof *d);
 }
 

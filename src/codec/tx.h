@@ -11,7 +11,8 @@
  *   32 bytes signer public key       (absent when the scheme is 0)
  *   bytes    service name            (uvarint length + bytes, no NUL inside)
  *   bytes    method name             (uvarint length + bytes, no NUL inside)
- *   args     the argument list       (the codec's argument encoding)
+ *   args     the argument list       (codec/args.h: uvarint count, then
+ *                                     per argument a type byte and value)
  *
  * The transaction hash is SHA-256 of exactly those bytes; the signature is
  * Ed25519 over the hash. The signed form is the encoding followed by the 64
@@ -28,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/buf.h"
 #include "coopvm.h"
 
@@ -46,20 +48,20 @@ const char *cvm_tx_verdict_name(cvm_tx_verdict v);
 bool cvm_tx_scheme_has_key(uint8_t scheme);
 
 /* Appends the canonical unsigned encoding of tx to b. Fails with CVM_EINPUT
- * (message in err) when tx cannot be encoded: an unknown argument type or a
- * NULL service/method; CVM_ENOMEM when b failed. err may be NULL. */
+ * (message in err) when tx cannot be encoded: a NULL service/method or an
+ * argument list codec/args.h refuses (unknown type, too many, too long, not
+ * UTF-8); CVM_ENOMEM when b failed. err may be NULL. */
 cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
 
 /* Appends the signed form: the encoding, then the 64 signature bytes.
  * tx->signature must not be NULL (CVM_EINPUT otherwise). */
 cvm_status cvm_tx_encode_signed(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
 
-/* A decoded transaction with the memory behind it. Move it only as a whole
- * value (its pointers do not point into the struct itself). */
+/* A decoded transaction with the memory behind it. It may be copied as a
+ * whole value (nothing points into the struct itself); free it once. */
 typedef struct cvm_tx_decoded {
-    cvm_transaction tx;       /* service, method, args and signature point into mem */
-    const cvm_allocator *al;  /* borrowed: the allocator that owns mem */
-    void *mem;                /* owned */
+    cvm_transaction tx; /* service, method, args and signature point into arena */
+    cvm_arena arena;    /* owned */
 } cvm_tx_decoded;
 
 /* Decodes p[0..n): the unsigned form when with_signature is false, the

@@ -122,7 +122,7 @@ static void expect_reject(const char *text, const char *want)
     assert_int_equal(cvm_tx_from_json(NULL, j, &d, err, sizeof err), CVM_EINPUT);
     if (!strstr(err, want))
         fail_msg("error '%s' does not mention '%s' (input %s)", err, want, text);
-    assert_null(d.mem);
+    assert_null(d.arena.head);
     json_decref(j);
 }
 
