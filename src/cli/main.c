@@ -17,6 +17,8 @@ static const struct {
     {"asm", cmd_asm, "assemble a .asm file into a binary .cvm module"},
     {"disasm", cmd_disasm, "print a .cvm module as assembly that assembles back to the same bytes"},
     {"opcodes", cmd_opcodes, "list the instruction set (--markdown writes docs/opcodes.md)"},
+    {"keygen", cmd_keygen, "print an Ed25519 key pair and its address (--json: a key file)"},
+    {"tx", cmd_tx, "build, sign, verify and hash transactions (JSON files)"},
 };
 
 static void usage(FILE *out)

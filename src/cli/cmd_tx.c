@@ -1,0 +1,400 @@
+/*
+ * cmd_tx.c — `coopvm tx build|sign|verify|hash`: transactions as JSON files
+ * (codec/tx_json.h), signed with key files written by `coopvm keygen --json`.
+ *
+ * Every command reads a transaction through the same strict reader, so a
+ * file that any of them accepts has exactly one canonical encoding, hash and
+ * signature.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/hex.h"
+#include "cli.h"
+#include "codec/tx_json.h"
+#include "crypto/sign.h"
+
+static const char help[] =
+    "usage: coopvm tx build --service S --method M [--arg JSON]... [--signer-key HEX | --key FILE]\n"
+    "                       [--scheme N] [--chain N] [--timestamp NS] [--protocol N] [-o FILE]\n"
+    "       coopvm tx sign TX.json --key KEY.json [-o FILE]\n"
+    "       coopvm tx verify TX.json\n"
+    "       coopvm tx hash TX.json\n\n"
+    "Transactions are JSON (see docs/transactions.md):\n"
+    "  {\"protocol_version\", \"virtual_chain_id\", \"timestamp\", \"signer\": {\"scheme\",\n"
+    "   \"public_key\"}, \"service\", \"method\", \"args\": [...], \"signature\"}\n"
+    "and key files are what `coopvm keygen --json` prints.\n\n"
+    "build   writes a transaction. --arg is one argument as JSON: 5 (int64), \"text\"\n"
+    "        (string), true (bool), or {\"type\": \"uint64\"|\"bytes\"|..., \"value\": ...};\n"
+    "        --signer-key sets the signer's public key (scheme 1) and leaves the\n"
+    "        transaction unsigned; --key FILE sets it from a key file and signs.\n"
+    "        Without either the signer is scheme 0 (an unsigned local call).\n"
+    "        --scheme overrides the scheme (to exercise INVALID_ADDRESS_SCHEME);\n"
+    "        --chain defaults to 0, --timestamp to now (ns), --protocol to 1.\n"
+    "sign    signs with the key file's key, which must be the signer's (scheme 1).\n"
+    "verify  prints VALID, INVALID_SIGNATURE or INVALID_ADDRESS_SCHEME.\n"
+    "hash    prints the transaction hash: SHA-256 of its canonical encoding, hex.\n\n"
+    "-o FILE writes the transaction there instead of standard output.\n\n"
+    "Exit status: 0 success (verify: VALID), 1 bad input or not VALID, 2 usage error.\n";
+
+#define MAX_ARGS 64
+
+/* ---------------------------------------------------------------- helpers */
+
+/* Parses a whole decimal number of at most max. */
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!*s)
+        return false;
+    uint64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Reads and parses a JSON file; prints why and returns NULL on failure. */
+static json_t *load_json(const char *path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        fprintf(stderr, "coopvm tx: %s:%d:%d: %s\n", path, je.line, je.column, je.text);
+    return j;
+}
+
+/* Reads a transaction file into d; prints why and returns false on failure. */
+static bool load_tx(const char *path, cvm_tx_decoded *d)
+{
+    json_t *j = load_json(path);
+    if (!j)
+        return false;
+    char err[256];
+    cvm_status s = cvm_tx_from_json(NULL, j, d, err, sizeof err);
+    json_decref(j);
+    if (s != CVM_OK) {
+        fprintf(stderr, "coopvm tx: %s: %s\n", path, err);
+        return false;
+    }
+    return true;
+}
+
+/* Reads a key file: "secret_key" (the seed) is required; "public_key" and
+ * "address", when present, must match it, so a damaged file is caught. */
+static bool load_key(const char *path, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
+{
+    json_t *j = load_json(path);
+    if (!j)
+        return false;
+    const char *why = NULL;
+    uint8_t seed[CVM_SEED_BYTES], want[CVM_PUBKEY_BYTES], addr[CVM_ADDRESS_BYTES], want_addr[CVM_ADDRESS_BYTES];
+    const json_t *s = json_object_get(j, "secret_key"), *p = json_object_get(j, "public_key"),
+                 *a = json_object_get(j, "address");
+    if (!json_is_object(j))
+        why = "a key file must be a JSON object";
+    else if (!json_is_string(s) || !cvm_hex_decode(json_string_value(s), json_string_length(s), seed, sizeof seed))
+        why = "\"secret_key\" must be 64 hex digits (the seed)";
+    if (!why) {
+        cvm_keypair_from_seed(seed, pk, sk);
+        cvm_address_of_key(pk, addr);
+        if (p && (!json_is_string(p) ||
+                  !cvm_hex_decode(json_string_value(p), json_string_length(p), want, sizeof want) ||
+                  memcmp(want, pk, sizeof want) != 0))
+            why = "\"public_key\" does not belong to \"secret_key\"";
+        else if (a && (!json_is_string(a) ||
+                       !cvm_hex_decode(json_string_value(a), json_string_length(a), want_addr, sizeof want_addr) ||
+                       memcmp(want_addr, addr, sizeof addr) != 0))
+            why = "\"address\" is not the address of \"secret_key\"";
+    }
+    json_decref(j);
+    if (why)
+        fprintf(stderr, "coopvm tx: %s: %s\n", path, why);
+    return !why;
+}
+
+/* Writes tx as indented JSON to out_path, or standard output when NULL. */
+static int write_tx(const cvm_transaction *tx, const char *out_path)
+{
+    char err[256];
+    json_t *j = cvm_tx_to_json(tx, err, sizeof err);
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!text) {
+        fprintf(stderr, "coopvm tx: %s\n", j ? "out of memory" : err);
+        return CLI_FAIL;
+    }
+    bool ok;
+    if (out_path) {
+        size_t n = strlen(text);
+        text[n] = '\n'; /* replaces the NUL: the file gets a final newline */
+        ok = cli_write_file(out_path, text, n + 1);
+    } else {
+        ok = printf("%s\n", text) >= 0;
+    }
+    free(text);
+    return ok ? CLI_OK : CLI_FAIL;
+}
+
+/* Signs d's transaction in place with (pk, sk); sig must outlive d's use. */
+static bool sign_tx(cvm_transaction *tx, const uint8_t pk[CVM_PUBKEY_BYTES], const uint8_t sk[CVM_SECRETKEY_BYTES],
+                    uint8_t sig[CVM_SIGNATURE_BYTES])
+{
+    if (tx->signer_scheme != CVM_SCHEME_ED25519) {
+        fprintf(stderr, "coopvm tx: cannot sign a transaction of signer scheme %u (only 1, Ed25519)\n",
+                tx->signer_scheme);
+        return false;
+    }
+    if (memcmp(tx->signer_key, pk, CVM_PUBKEY_BYTES) != 0) {
+        fprintf(stderr, "coopvm tx: the key is not the transaction's signer key\n");
+        return false;
+    }
+    char err[256];
+    tx->signature = NULL; /* the hash never covers a signature */
+    if (cvm_tx_sign(NULL, tx, sk, sig, err, sizeof err) != CVM_OK) {
+        fprintf(stderr, "coopvm tx: %s\n", err);
+        return false;
+    }
+    tx->signature = sig;
+    return true;
+}
+
+/* ------------------------------------------------------------------ build */
+
+static int tx_build(int argc, char **argv)
+{
+    const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL;
+    const char *arg_text[MAX_ARGS];
+    size_t nargs = 0;
+    uint64_t chain = 0, protocol = CVM_PROTOCOL_VERSION, scheme = 0, ts = 0;
+    bool have_scheme = false, have_ts = false;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(a)) {
+            fputs(help, stdout);
+            return CLI_OK;
+        }
+        if (a[0] != '-' || !v)
+            return cli_usage_error("tx", a[0] == '-' ? "%s needs a value" : "unexpected argument '%s'", a);
+        i++;
+        if (strcmp(a, "--service") == 0) {
+            service = v;
+        } else if (strcmp(a, "--method") == 0) {
+            method = v;
+        } else if (strcmp(a, "--arg") == 0) {
+            if (nargs == MAX_ARGS)
+                return cli_usage_error("tx", "at most %d --arg values", MAX_ARGS);
+            arg_text[nargs++] = v;
+        } else if (strcmp(a, "--signer-key") == 0) {
+            signer_hex = v;
+        } else if (strcmp(a, "--key") == 0) {
+            key_path = v;
+        } else if (strcmp(a, "-o") == 0) {
+            out = v;
+        } else if (strcmp(a, "--chain") == 0) {
+            if (!parse_uint(v, UINT32_MAX, &chain))
+                return cli_usage_error("tx", "--chain: '%s' is not a number from 0 to 4294967295", v);
+        } else if (strcmp(a, "--protocol") == 0) {
+            if (!parse_uint(v, UINT32_MAX, &protocol))
+                return cli_usage_error("tx", "--protocol: '%s' is not a number from 0 to 4294967295", v);
+        } else if (strcmp(a, "--scheme") == 0) {
+            if (!parse_uint(v, UINT8_MAX, &scheme))
+                return cli_usage_error("tx", "--scheme: '%s' is not a number from 0 to 255", v);
+            have_scheme = true;
+        } else if (strcmp(a, "--timestamp") == 0) {
+            if (!parse_uint(v, UINT64_MAX, &ts))
+                return cli_usage_error("tx", "--timestamp: '%s' is not a number of nanoseconds", v);
+            have_ts = true;
+        } else {
+            return cli_usage_error("tx", "unknown argument '%s'", a);
+        }
+    }
+    if (!service || !method)
+        return cli_usage_error("tx", "build needs --service and --method");
+    if (signer_hex && key_path)
+        return cli_usage_error("tx", "--signer-key and --key exclude each other");
+    bool has_key = signer_hex || key_path;
+    if (!have_scheme)
+        scheme = has_key ? CVM_SCHEME_ED25519 : CVM_SCHEME_NONE;
+    if (scheme == CVM_SCHEME_NONE && has_key)
+        return cli_usage_error("tx", "scheme 0 (unsigned) takes no key");
+    if (scheme != CVM_SCHEME_NONE && !has_key)
+        return cli_usage_error("tx", "scheme %" PRIu64 " needs --signer-key or --key", scheme);
+
+    uint8_t pk[CVM_PUBKEY_BYTES] = {0}, sk[CVM_SECRETKEY_BYTES];
+    if (signer_hex && !cvm_hex_decode(signer_hex, strlen(signer_hex), pk, sizeof pk))
+        return cli_usage_error("tx", "--signer-key must be 64 hex digits");
+    if (key_path && !load_key(key_path, pk, sk))
+        return CLI_FAIL;
+    if (!have_ts) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        ts = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    }
+
+    /* Build the JSON view and read it back: one validation path for flags
+     * and files alike. */
+    json_t *args = json_array();
+    for (size_t k = 0; args && k < nargs; k++) {
+        json_error_t je;
+        json_t *v = json_loads(arg_text[k], JSON_DECODE_ANY, &je);
+        if (!v) {
+            json_decref(args);
+            return cli_usage_error("tx", "--arg '%s' is not JSON: %s", arg_text[k], je.text);
+        }
+        json_array_append_new(args, v);
+    }
+    char pk_hex[2 * CVM_PUBKEY_BYTES + 1], ts_text[24];
+    cvm_hex_write(pk_hex, pk, sizeof pk);
+    snprintf(ts_text, sizeof ts_text, "%" PRIu64, ts);
+    json_t *signer = json_pack("{s:I}", "scheme", (json_int_t)scheme);
+    if (signer && scheme != CVM_SCHEME_NONE)
+        json_object_set_new(signer, "public_key", json_string(pk_hex));
+    json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:o}", "protocol_version", (json_int_t)protocol,
+                          "virtual_chain_id", (json_int_t)chain, "timestamp", ts_text, "signer", signer,
+                          "service", service, "method", method, "args", args);
+    if (!j) {
+        fprintf(stderr, "coopvm tx: out of memory (or a name is not UTF-8)\n");
+        return CLI_FAIL;
+    }
+    cvm_tx_decoded d;
+    char err[256];
+    cvm_status s = cvm_tx_from_json(NULL, j, &d, err, sizeof err);
+    json_decref(j);
+    if (s != CVM_OK) {
+        fprintf(stderr, "coopvm tx build: %s\n", err);
+        return CLI_FAIL;
+    }
+    uint8_t sig[CVM_SIGNATURE_BYTES];
+    int rc = CLI_OK;
+    if (key_path && scheme == CVM_SCHEME_ED25519 && !sign_tx(&d.tx, pk, sk, sig))
+        rc = CLI_FAIL;
+    if (rc == CLI_OK)
+        rc = write_tx(&d.tx, out);
+    cvm_tx_decoded_free(&d);
+    return rc;
+}
+
+/* ------------------------------------------------- sign, verify and hash */
+
+/* Parses "TX.json [--key FILE] [-o FILE]" for sign, verify and hash. */
+static int file_args(int argc, char **argv, bool keyed, const char **file, const char **key, const char **out)
+{
+    const char *cmd = argv[1];
+    *file = *key = *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_is_help(a)) {
+            fputs(help, stdout);
+            return CLI_OK;
+        } else if (keyed && (strcmp(a, "--key") == 0 || strcmp(a, "-o") == 0)) {
+            if (!v)
+                return cli_usage_error("tx", "%s needs a file", a);
+            *(strcmp(a, "--key") == 0 ? key : out) = v;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("tx", "%s: unknown argument '%s'", cmd, a);
+        } else if (*file) {
+            return cli_usage_error("tx", "%s takes one transaction file", cmd);
+        } else {
+            *file = a;
+        }
+    }
+    if (!*file)
+        return cli_usage_error("tx", "%s needs a transaction file", cmd);
+    if (keyed && !*key)
+        return cli_usage_error("tx", "%s needs --key FILE", cmd);
+    return -1;
+}
+
+static int tx_sign(int argc, char **argv)
+{
+    const char *file, *key, *out;
+    int rc = file_args(argc, argv, true, &file, &key, &out);
+    if (rc >= 0)
+        return rc;
+    uint8_t pk[CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES], sig[CVM_SIGNATURE_BYTES];
+    if (!load_key(key, pk, sk))
+        return CLI_FAIL;
+    cvm_tx_decoded d;
+    if (!load_tx(file, &d))
+        return CLI_FAIL;
+    rc = sign_tx(&d.tx, pk, sk, sig) ? write_tx(&d.tx, out) : CLI_FAIL;
+    cvm_tx_decoded_free(&d);
+    return rc;
+}
+
+static int tx_verify(int argc, char **argv)
+{
+    const char *file, *key, *out;
+    int rc = file_args(argc, argv, false, &file, &key, &out);
+    if (rc >= 0)
+        return rc;
+    cvm_tx_decoded d;
+    if (!load_tx(file, &d))
+        return CLI_FAIL;
+    cvm_tx_verdict v;
+    char err[256];
+    cvm_status s = cvm_tx_verify(NULL, &d.tx, &v, err, sizeof err);
+    cvm_tx_decoded_free(&d);
+    if (s != CVM_OK) {
+        fprintf(stderr, "coopvm tx: %s: %s\n", file, err);
+        return CLI_FAIL;
+    }
+    printf("%s\n", cvm_tx_verdict_name(v));
+    return v == CVM_TX_VALID ? CLI_OK : CLI_FAIL;
+}
+
+static int tx_hash(int argc, char **argv)
+{
+    const char *file, *key, *out;
+    int rc = file_args(argc, argv, false, &file, &key, &out);
+    if (rc >= 0)
+        return rc;
+    cvm_tx_decoded d;
+    if (!load_tx(file, &d))
+        return CLI_FAIL;
+    uint8_t h[CVM_HASH_BYTES];
+    char err[256], hex[2 * CVM_HASH_BYTES + 1];
+    cvm_status s = cvm_tx_hash(NULL, &d.tx, h, err, sizeof err);
+    cvm_tx_decoded_free(&d);
+    if (s != CVM_OK) {
+        fprintf(stderr, "coopvm tx: %s: %s\n", file, err);
+        return CLI_FAIL;
+    }
+    cvm_hex_write(hex, h, sizeof h);
+    printf("%s\n", hex);
+    return CLI_OK;
+}
+
+int cmd_tx(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("tx", "needs a subcommand: build, sign, verify or hash");
+    const char *sub = argv[1];
+    if (cli_is_help(sub)) {
+        fputs(help, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(sub, "build") == 0)
+        return tx_build(argc, argv);
+    if (strcmp(sub, "sign") == 0)
+        return tx_sign(argc, argv);
+    if (strcmp(sub, "verify") == 0)
+        return tx_verify(argc, argv);
+    if (strcmp(sub, "hash") == 0)
+        return tx_hash(argc, argv);
+    return cli_usage_error("tx", "unknown subcommand '%s' (build, sign, verify or hash)", sub);
+}
