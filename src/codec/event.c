@@ -61,7 +61,7 @@ cvm_status cvm_event_check(const cvm_event *ev, char *err, size_t errcap)
                 return CVM_EINPUT;
             }
         }
-        char what[96];
+        char what[128];
         snprintf(what, sizeof what, "event %.40s: field %zu (%.20s)", ev->name, i, f->name);
         if (cvm_arg_check(&f->value, what, err, errcap) != CVM_OK)
             return CVM_EINPUT;
@@ -155,7 +155,7 @@ static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_event_record *out)
     if (!fields)
         return CVM_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        char what[32];
+        char what[48];
         snprintf(what, sizeof what, "field %zu name", i);
         at = r->pos;
         if (!read_name(r, what, &p, &n))
