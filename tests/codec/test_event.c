@@ -132,20 +132,35 @@ static void test_rejections(void **state)
     (void)state;
     REJECTS("height at offset 0: non-minimal integer encoding", 0x80, 0x00, 0, 1, 'S', 1, 'E', 0);
     REJECTS("transaction index at offset 1: non-minimal integer encoding", 1, 0x81, 0x00, 1, 'S', 1, 'E', 0);
-    REJECTS("service at offset 2: length 0 is not between 1 and 1024", 1, 0, 0, 1, 'E', 0);
-    REJECTS("service at offset 2: length 1025 is not between 1 and 1024", 1, 0, 0x81, 0x08);
+    REJECTS("service at offset 2: length 1025 exceeds the limit of 1024", 1, 0, 0x81, 0x08);
     REJECTS("service at offset 2: length 9 runs past the end (4 bytes left)", 1, 0, 9, 'S', 1, 'E', 0);
     REJECTS("service at offset 4: contains a NUL byte", 1, 0, 2, 'S', 0, 1, 'E', 0);
-    REJECTS("event name at offset 4: length 0 is not between 1 and 1024", 1, 0, 1, 'S', 0, 0);
+    REJECTS("event name at offset 4: length 1025 exceeds the limit of 1024", 1, 0, 1, 'S', 0x81, 0x08);
     REJECTS("event name at offset 5: contains a NUL byte", 1, 0, 1, 'S', 1, 0, 0);
     REJECTS("field count at offset 6: 65 exceeds the limit of 64", 1, 0, 1, 'S', 1, 'E', 65);
-    REJECTS("field 0 name at offset 7: length 0 is not between 1 and 1024", 1, 0, 1, 'S', 1, 'E', 1, 0, 1, 0);
+    REJECTS("field 0 name at offset 7: length 1025 exceeds the limit of 1024", 1, 0, 1, 'S', 1, 'E', 1, 0x81, 0x08);
+    REJECTS("field 1 name at offset 10: repeats the name of field 0", 1, 0, 1, 'S', 1, 'E', 2, 0, 5, 1, 0, 5, 0);
     REJECTS("field 0 value at offset 9: unknown type 7", 1, 0, 1, 'S', 1, 'E', 1, 1, 'v', 7, 0);
     REJECTS("field 0 value at offset 10: bool must be 0 or 1, not 2", 1, 0, 1, 'S', 1, 'E', 1, 1, 'v', 5, 2);
     REJECTS("field 0 value at offset 11: string is not valid UTF-8", 1, 0, 1, 'S', 1, 'E', 1, 1, 'v', 3, 1, 0x80);
     REJECTS("field 1 name at offset 11: repeats the name of field 0", 1, 0, 1, 'S', 1, 'E', 2, 1, 'v', 5, 1, 1, 'v',
             5, 0);
     REJECTS("event record at offset 7: 1 trailing bytes after the last field", 1, 0, 1, 'S', 1, 'E', 0, 0);
+    /* empty names are allowed: whatever a contract emits must commit */
+    static const uint8_t empty[] = {1, 0, 0, 0, 1, 0, 5, 1};
+    cvm_arena e;
+    cvm_arena_init(&e, NULL);
+    cvm_event_record er;
+    assert_int_equal(cvm_event_record_decode(empty, sizeof empty, &e, &er, NULL, 0), CVM_OK);
+    assert_string_equal(er.event.service, "");
+    assert_string_equal(er.event.fields[0].name, "");
+    cvm_buf eb;
+    cvm_buf_init(&eb, NULL);
+    assert_int_equal(cvm_event_record_encode(1, 0, &er.event, &eb, NULL, 0), CVM_OK);
+    assert_int_equal(eb.len, sizeof empty);
+    assert_memory_equal(eb.data, empty, sizeof empty);
+    cvm_buf_free(&eb);
+    cvm_arena_free(&e);
     /* names need not be UTF-8 (they are bytes without NUL) */
     static const uint8_t ok[] = {1, 0, 1, 0xff, 1, 'E', 0};
     cvm_arena a;
@@ -176,14 +191,13 @@ static void test_encoder_refusals(void **state)
     for (size_t i = 0; i < CVM_ARGS_MAX + 1; i++)
         f[i] = (cvm_event_field){"v", cvm_arg_int64(0)};
     refuses(&(cvm_event){NULL, "E", NULL, 0}, "event service name is missing");
-    refuses(&(cvm_event){"", "E", NULL, 0}, "event service name is empty");
     refuses(&(cvm_event){longname, "E", NULL, 0}, "event service name is longer than 1024 bytes");
-    refuses(&(cvm_event){"S", "", NULL, 0}, "event name is empty");
+    refuses(&(cvm_event){"S", NULL, NULL, 0}, "event name is missing");
     refuses(&(cvm_event){"S", "E", NULL, 1}, "event E: 1 fields but no array");
     refuses(&(cvm_event){"S", "E", f, CVM_ARGS_MAX + 1}, "event E: 65 fields exceed the limit of 64");
     refuses(&(cvm_event){"S", "E", f, 2}, "event E: field 1 repeats the name 'v' of field 0");
-    f[1].name = "";
-    refuses(&(cvm_event){"S", "E", f, 2}, "event E: field 1 name is empty");
+    f[1].name = NULL;
+    refuses(&(cvm_event){"S", "E", f, 2}, "event E: field 1 name is missing");
     f[1].name = "w";
     f[1].value = cvm_arg_stringn("\xc3", 1);
     refuses(&(cvm_event){"S", "E", f, 2}, "event E: field 1 (w): string is not valid UTF-8 (byte 0)");
