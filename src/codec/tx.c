@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/reader.h"
 #include "codec/args.h"
+#include "codec/utf8.h"
 #include "crypto/hash.h"
 #include "crypto/sign.h"
 
@@ -29,6 +30,47 @@ const char *cvm_tx_verdict_name(cvm_tx_verdict v)
 
 bool cvm_tx_scheme_has_key(uint8_t scheme) { return scheme != CVM_SCHEME_NONE; }
 
+/* ---------------------------------------------------------------- names */
+
+/* Reads a name: length-prefixed UTF-8 without NUL (the in-memory form is a
+ * C string, and the JSON view a JSON string). */
+static bool read_name(cvm_reader *r, const char *what, const uint8_t **p, size_t *n)
+{
+    size_t at = r->pos, bad;
+    if (!cvm_reader_bytes(r, what, p, n))
+        return false;
+    if (*n > CVM_TX_NAME_MAX) {
+        cvm_reader_fail(r, "%s at offset %zu: %zu bytes exceed the limit of %d", what, at, *n, CVM_TX_NAME_MAX);
+        return false;
+    }
+    if (memchr(*p, 0, *n)) {
+        cvm_reader_fail(r, "%s at offset %zu: contains a NUL byte", what, at);
+        return false;
+    }
+    if (!cvm_utf8_valid(*p, *n, &bad)) {
+        cvm_reader_fail(r, "%s at offset %zu: not valid UTF-8 (byte %zu)", what, at, bad);
+        return false;
+    }
+    return true;
+}
+
+/* The encoder's side of read_name: whatever encodes also decodes. */
+static bool check_name(const char *name, const char *what, char *err, size_t errcap)
+{
+    size_t n = strlen(name), bad;
+    if (n > CVM_TX_NAME_MAX) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s of %zu bytes exceeds the limit of %d", what, n, CVM_TX_NAME_MAX);
+        return false;
+    }
+    if (!cvm_utf8_valid((const uint8_t *)name, n, &bad)) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s is not valid UTF-8 (byte %zu)", what, bad);
+        return false;
+    }
+    return true;
+}
+
 /* ------------------------------------------------------------- encoding */
 
 cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap)
@@ -42,6 +84,8 @@ cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_
         set_err(err, errcap, "transaction has arguments but no argument array");
         return CVM_EINPUT;
     }
+    if (!check_name(tx->service, "service name", err, errcap) || !check_name(tx->method, "method name", err, errcap))
+        return CVM_EINPUT;
     cvm_buf_uvarint(b, tx->protocol_version);
     cvm_buf_uvarint(b, tx->virtual_chain_id);
     cvm_buf_uvarint(b, tx->timestamp);
@@ -81,20 +125,6 @@ cvm_status cvm_tx_encode_signed(cvm_buf *b, const cvm_transaction *tx, char *err
 }
 
 /* ------------------------------------------------------------- decoding */
-
-/* Reads a name: length-prefixed bytes without NUL (the in-memory form is a
- * C string). */
-static bool read_name(cvm_reader *r, const char *what, const uint8_t **p, size_t *n)
-{
-    size_t at = r->pos;
-    if (!cvm_reader_bytes(r, what, p, n))
-        return false;
-    if (memchr(*p, 0, *n)) {
-        cvm_reader_fail(r, "%s at offset %zu: contains a NUL byte", what, at);
-        return false;
-    }
-    return true;
-}
 
 static bool read_u32(cvm_reader *r, const char *what, uint32_t *v)
 {

@@ -9,8 +9,9 @@
  *   uvarint  timestamp, ns           (minimal LEB128)
  *   u8       signer scheme           (0 none, 1 Ed25519, others unknown)
  *   32 bytes signer public key       (absent when the scheme is 0)
- *   bytes    service name            (uvarint length + bytes, no NUL inside)
- *   bytes    method name             (uvarint length + bytes, no NUL inside)
+ *   bytes    service name            (uvarint length + UTF-8 bytes, no NUL,
+ *                                     at most CVM_TX_NAME_MAX bytes)
+ *   bytes    method name             (the same)
  *   args     the argument list       (codec/args.h: uvarint count, then
  *                                     per argument a type byte and value)
  *
@@ -33,6 +34,8 @@
 #include "base/buf.h"
 #include "coopvm.h"
 
+#define CVM_TX_NAME_MAX 1024 /* bytes of a service or method name */
+
 /* What a signature check says about one transaction. The names are the
  * spec's pre-order statuses. */
 typedef enum cvm_tx_verdict {
@@ -48,8 +51,8 @@ const char *cvm_tx_verdict_name(cvm_tx_verdict v);
 bool cvm_tx_scheme_has_key(uint8_t scheme);
 
 /* Appends the canonical unsigned encoding of tx to b. Fails with CVM_EINPUT
- * (message in err) when tx cannot be encoded: a NULL service/method or an
- * argument list codec/args.h refuses (unknown type, too many, too long, not
+ * (message in err) when tx cannot be encoded: a NULL service/method, a name
+ * that is not UTF-8 or too long, or an argument list codec/args.h refuses (unknown type, too many, too long, not
  * UTF-8); CVM_ENOMEM when b failed. err may be NULL. */
 cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
 
@@ -66,8 +69,8 @@ typedef struct cvm_tx_decoded {
 
 /* Decodes p[0..n): the unsigned form when with_signature is false, the
  * signed form when true. Strict: trailing bytes, non-minimal or out-of-range
- * varints, unknown argument types, NUL inside a name and lengths past the
- * end are CVM_EINPUT with err naming the field and offset. On success the
+ * varints, unknown argument types, a name with NUL, not UTF-8 or too
+ * long, and lengths past the end are CVM_EINPUT with err naming the field and offset. On success the
  * caller owns out (free with cvm_tx_decoded_free); on failure out holds
  * nothing to free. */
 cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bool with_signature,

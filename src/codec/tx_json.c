@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/hex.h"
+#include "codec/json.h"
 
 static void set_err(char *err, size_t errcap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errcap, const char *fmt, ...)
@@ -40,35 +41,23 @@ static bool put(json_t *o, const char *key, json_t *v)
 }
 
 /* ------------------------------------------------------------ arguments */
-/* TEMPORARY: the argument JSON view belongs to the codec (serial branch).
- * Until it lands: {"type": "int64"|"uint64"|"string"|"bytes"|"bool",
- * "value": ...} with integers as JSON integers (a uint64 above INT64_MAX as a
- * decimal string), bytes as hex; a bare integer, string or boolean reads as
- * an int64, string or bool. */
 
-static const char *const arg_type_names[] = {"", "int64", "uint64", "string", "bytes", "bool"};
-
-static json_t *arg_to_json(const cvm_arg *a)
+/* A transaction's JSON must read back to the same typed values (or the
+ * signature would not verify), so an argument is written in the codec's
+ * plain form (codec/json.h) only where the scenario reader maps that form
+ * back to the same type: int64, bool, bytes ("0x..."), and strings that do
+ * not start with "0x". A uint64 and a "0x..." string are written as the
+ * explicit one-key object {"uint64": N} / {"string": "0x..."}. */
+static json_t *tx_arg_to_json(const cvm_arg *a)
 {
-    json_t *v = NULL;
-    switch (a->type) {
-    case CVM_ARG_INT64: v = json_integer((json_int_t)a->v.i64); break;
-    case CVM_ARG_UINT64:
-        if (a->v.u64 <= INT64_MAX) {
-            v = json_integer((json_int_t)a->v.u64);
-        } else {
-            char d[24];
-            snprintf(d, sizeof d, "%" PRIu64, a->v.u64);
-            v = json_string(d);
-        }
-        break;
-    case CVM_ARG_STRING: v = json_stringn_nocheck((const char *)a->v.bytes.ptr, a->v.bytes.len); break;
-    case CVM_ARG_BYTES: v = hex_json(a->v.bytes.ptr, a->v.bytes.len); break;
-    case CVM_ARG_BOOL: v = json_boolean(a->v.boolean); break;
-    default: return NULL;
-    }
+    json_t *v = cvm_arg_to_json(a);
+    bool explicit_type = a->type == CVM_ARG_UINT64 ||
+                         (a->type == CVM_ARG_STRING && a->v.bytes.len >= 2 && a->v.bytes.ptr[0] == '0' &&
+                          a->v.bytes.ptr[1] == 'x');
+    if (!v || !explicit_type)
+        return v;
     json_t *o = json_object();
-    if (!o || !put(o, "type", json_string(arg_type_names[a->type])) || !put(o, "value", v)) {
+    if (!o || json_object_set_new(o, cvm_arg_type_name(a->type), v) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -79,7 +68,7 @@ static json_t *args_to_json(const cvm_arg *args, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
-        json_t *a = arg_to_json(&args[i]);
+        json_t *a = tx_arg_to_json(&args[i]);
         if (!a || json_array_append_new(arr, a) != 0) {
             json_decref(arr);
             return NULL;
@@ -106,70 +95,6 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* Reads one argument; bytes values are allocated into *owned (caller frees). */
-static bool arg_from_json(const cvm_allocator *al, const json_t *j, size_t i, cvm_arg *out, uint8_t **owned,
-                          char *err, size_t errcap)
-{
-    *owned = NULL;
-    if (json_is_integer(j)) {
-        *out = cvm_arg_int64((int64_t)json_integer_value(j));
-        return true;
-    }
-    if (json_is_string(j)) {
-        *out = cvm_arg_stringn(json_string_value(j), json_string_length(j));
-        return true;
-    }
-    if (json_is_boolean(j)) {
-        *out = cvm_arg_bool(json_is_true(j));
-        return true;
-    }
-    const char *type = json_is_object(j) ? json_string_value(json_object_get(j, "type")) : NULL;
-    const json_t *v = json_is_object(j) ? json_object_get(j, "value") : NULL;
-    if (!type || !v || json_object_size(j) != 2) {
-        set_err(err, errcap, "args[%zu]: expected an integer, string, boolean or {\"type\", \"value\"}", i);
-        return false;
-    }
-    if (strcmp(type, "int64") == 0 && json_is_integer(v)) {
-        *out = cvm_arg_int64((int64_t)json_integer_value(v));
-    } else if (strcmp(type, "uint64") == 0 && json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = cvm_arg_uint64((uint64_t)json_integer_value(v));
-    } else if (strcmp(type, "uint64") == 0 && json_is_string(v)) {
-        uint64_t u;
-        if (!parse_u64(json_string_value(v), &u)) {
-            set_err(err, errcap, "args[%zu]: uint64 value '%s' is not a decimal 64-bit number", i,
-                    json_string_value(v));
-            return false;
-        }
-        *out = cvm_arg_uint64(u);
-    } else if (strcmp(type, "string") == 0 && json_is_string(v)) {
-        *out = cvm_arg_stringn(json_string_value(v), json_string_length(v));
-    } else if (strcmp(type, "bool") == 0 && json_is_boolean(v)) {
-        *out = cvm_arg_bool(json_is_true(v));
-    } else if (strcmp(type, "bytes") == 0 && json_is_string(v)) {
-        size_t hl = json_string_length(v);
-        if (hl % 2) {
-            set_err(err, errcap, "args[%zu]: bytes value is not hex (odd length)", i);
-            return false;
-        }
-        uint8_t *b = hl ? cvm_malloc(al, hl / 2) : NULL;
-        if (hl && !b) {
-            set_err(err, errcap, "out of memory");
-            return false;
-        }
-        if (hl && !cvm_hex_decode(json_string_value(v), hl, b, hl / 2)) {
-            cvm_free(al, b);
-            set_err(err, errcap, "args[%zu]: bytes value is not hex", i);
-            return false;
-        }
-        *owned = b;
-        *out = cvm_arg_bytes(b, hl / 2);
-    } else {
-        set_err(err, errcap, "args[%zu]: bad value for type '%s'", i, type);
-        return false;
-    }
-    return true;
-}
-
 /* ---------------------------------------------------------- transaction */
 
 json_t *cvm_tx_to_json(const cvm_transaction *tx, char *err, size_t errcap)
@@ -183,13 +108,7 @@ json_t *cvm_tx_to_json(const cvm_transaction *tx, char *err, size_t errcap)
     bool ok = o && signer;
     ok = ok && put(o, "protocol_version", json_integer(tx->protocol_version));
     ok = ok && put(o, "virtual_chain_id", json_integer(tx->virtual_chain_id));
-    if (tx->timestamp <= INT64_MAX) {
-        ok = ok && put(o, "timestamp", json_integer((json_int_t)tx->timestamp));
-    } else {
-        char d[24];
-        snprintf(d, sizeof d, "%" PRIu64, tx->timestamp);
-        ok = ok && put(o, "timestamp", json_string(d));
-    }
+    ok = ok && put(o, "timestamp", cvm_json_uint64(tx->timestamp));
     ok = ok && put(signer, "scheme", json_integer(tx->signer_scheme));
     if (cvm_tx_scheme_has_key(tx->signer_scheme))
         ok = ok && put(signer, "public_key", hex_json(tx->signer_key, CVM_PUBKEY_BYTES));
@@ -340,19 +259,11 @@ cvm_status cvm_tx_from_json(const cvm_allocator *al, const json_t *j, cvm_tx_dec
         set_err(err, errcap, "\"args\" must be an array");
         return CVM_EINPUT;
     }
-    size_t nargs = args ? json_array_size(args) : 0;
-    cvm_arg *av = nargs ? cvm_calloc(al, nargs, sizeof *av) : NULL;
-    uint8_t **owned = nargs ? cvm_calloc(al, nargs, sizeof *owned) : NULL;
-    cvm_status st = CVM_OK;
-    if (nargs && (!av || !owned)) {
-        set_err(err, errcap, "out of memory");
-        st = CVM_ENOMEM;
-    }
-    for (size_t i = 0; st == CVM_OK && i < nargs; i++)
-        if (!arg_from_json(al, json_array_get(args, i), i, &av[i], &owned[i], err, errcap))
-            st = err && strcmp(err, "out of memory") == 0 ? CVM_ENOMEM : CVM_EINPUT;
+    cvm_arena arena;
+    cvm_arena_init(&arena, al);
+    cvm_arg *av = NULL;
+    cvm_status st = cvm_args_from_json(args, &arena, &av, &tx.nargs, err, errcap);
     tx.args = av;
-    tx.nargs = nargs;
 
     /* Through the binary form: one validation, and out owns a compact copy. */
     if (st == CVM_OK) {
@@ -363,9 +274,6 @@ cvm_status cvm_tx_from_json(const cvm_allocator *al, const json_t *j, cvm_tx_dec
             st = cvm_tx_decode(al, b.data, b.len, tx.signature != NULL, out, err, errcap);
         cvm_buf_free(&b);
     }
-    for (size_t i = 0; owned && i < nargs; i++)
-        cvm_free(al, owned[i]);
-    cvm_free(al, owned);
-    cvm_free(al, av);
+    cvm_arena_free(&arena);
     return st;
 }

@@ -7,10 +7,14 @@
  *    "service": "Counter", "method": "add", "args": [...],
  *    "signature": "b096..."}
  *
- * "public_key" is present exactly when the scheme carries a key (every
- * scheme but 0); "signature" only when the transaction is signed; "args" is
- * the codec's argument JSON view. A timestamp above INT64_MAX (beyond JSON
- * integers in jansson) is written and read as a decimal string.
+ * "public_key" (64 hex digits) is present exactly when the scheme carries a
+ * key (every scheme but 0); "signature" (128 hex digits) only when the
+ * transaction is signed. "args" uses the codec's argument JSON
+ * (codec/json.h): each value in its plain form (5, "text", "0x00ff", true),
+ * except that a uint64 and a string starting with "0x" are written with
+ * their type ({"uint64": 7}, {"string": "0xab"}) so that every argument
+ * reads back with the type it was signed with. A timestamp above INT64_MAX
+ * is a decimal string, as codec/json.h writes a uint64.
  *
  * The reader is strict: unknown keys, missing fields, wrong types,
  * out-of-range numbers and malformed hex are errors naming the field. It

@@ -286,6 +286,8 @@ static void test_bad_fields_rejected(void **state)
     expect_reject(nul_service, sizeof nul_service, false, "service name at offset 4: contains a NUL byte");
     const uint8_t nul_method[] = {0x01, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00};
     expect_reject(nul_method, sizeof nul_method, false, "method name at offset 5: contains a NUL byte");
+    const uint8_t bad_utf8_method[] = {0x01, 0x01, 0x00, 0x00, 0x00, 0x02, 0xc3, 0x28, 0x00};
+    expect_reject(bad_utf8_method, sizeof bad_utf8_method, false, "method name at offset 5: not valid UTF-8");
     const uint8_t long_service[] = {0x01, 0x01, 0x00, 0x00, 0x05, 'a', 'b', 0x00, 0x00};
     expect_reject(long_service, sizeof long_service, false, "service name");
     /* scheme 1 needs 32 key bytes; only 3 follow */
@@ -331,6 +333,13 @@ static void test_encode_refuses_bad_tx(void **state)
     cvm_buf_init(&b, NULL);
     assert_int_equal(cvm_tx_encode(&b, &tx, err, sizeof err), CVM_EINPUT);
     assert_string_equal(err, "transaction has no service");
+    cvm_buf_free(&b);
+
+    tx = fixed_tx();
+    tx.method = "\xc3\x28";
+    cvm_buf_init(&b, NULL);
+    assert_int_equal(cvm_tx_encode(&b, &tx, err, sizeof err), CVM_EINPUT);
+    assert_string_equal(err, "method name is not valid UTF-8 (byte 0)");
     cvm_buf_free(&b);
 
     tx = fixed_tx();

@@ -66,7 +66,8 @@ static void test_round_trip_same_bytes(void **state)
     assert_non_null(strstr(text, "{\"protocol_version\":1,\"virtual_chain_id\":42,\"timestamp\":1700000000000000000,"
                                  "\"signer\":{\"scheme\":1,\"public_key\":\"03a107bff3ce10be1d70dd18e74bc09967e4d6309b"
                                  "a50d5f1ddc8664125531b8\"},\"service\":\"Counter\",\"method\":\"add\",\"args\":["));
-    assert_non_null(strstr(text, "\"signature\":\""));
+    assert_non_null(strstr(text, "\"args\":[-5,{\"uint64\":\"18446744073709551615\"},\"hi\",\"0x00ff10\",true],"
+                                 "\"signature\":\""));
 
     /* through text and back */
     json_error_t je;
@@ -107,6 +108,40 @@ static void test_unsigned_scheme_zero(void **state)
     assert_true(d.tx.timestamp == UINT64_MAX);
     assert_null(d.tx.signature);
     assert_int_equal(d.tx.nargs, 0);
+    cvm_tx_decoded_free(&d);
+    free(text);
+    json_decref(j);
+}
+
+/* Arguments whose plain JSON form would read back as another type keep
+ * their type: a small uint64, a string that looks like hex. */
+static void test_arg_types_survive(void **state)
+{
+    (void)state;
+    cvm_transaction tx;
+    memset(&tx, 0, sizeof tx);
+    tx.protocol_version = 1;
+    tx.service = "S";
+    tx.method = "m";
+    cvm_arg args[5] = {cvm_arg_uint64(300), cvm_arg_stringn("0xab", 4), cvm_arg_stringn("", 0),
+                       cvm_arg_bytes(NULL, 0), cvm_arg_bool(0)};
+    tx.args = args;
+    tx.nargs = 5;
+    json_t *j = cvm_tx_to_json(&tx, NULL, 0);
+    char *text = json_dumps(json_object_get(j, "args"), JSON_COMPACT);
+    assert_string_equal(text, "[{\"uint64\":300},{\"string\":\"0xab\"},\"\",\"0x\",false]");
+    cvm_tx_decoded d;
+    assert_int_equal(cvm_tx_from_json(NULL, j, &d, NULL, 0), CVM_OK);
+    assert_int_equal(d.tx.nargs, 5);
+    assert_int_equal(d.tx.args[0].type, CVM_ARG_UINT64);
+    assert_int_equal(d.tx.args[1].type, CVM_ARG_STRING);
+    assert_int_equal(d.tx.args[2].type, CVM_ARG_STRING);
+    assert_int_equal(d.tx.args[3].type, CVM_ARG_BYTES);
+    assert_int_equal(d.tx.args[4].type, CVM_ARG_BOOL);
+    uint8_t h1[32], h2[32];
+    assert_int_equal(cvm_tx_hash(NULL, &tx, h1, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_hash(NULL, &d.tx, h2, NULL, 0), CVM_OK);
+    assert_memory_equal(h1, h2, 32);
     cvm_tx_decoded_free(&d);
     free(text);
     json_decref(j);
@@ -155,7 +190,7 @@ static void test_rejections(void **state)
     expect_reject("{" HDR SIG0 SM ",\"signature\":\"00\"}", "\"signature\" must be 128 hex digits");
     expect_reject("{" HDR SIG0 SM ",\"args\":{}}", "\"args\" must be an array");
     expect_reject("{" HDR SIG0 SM ",\"args\":[1.5]}", "args[0]");
-    expect_reject("{" HDR SIG0 SM ",\"args\":[1,{\"type\":\"bytes\",\"value\":\"0g\"}]}", "args[1]");
+    expect_reject("{" HDR SIG0 SM ",\"args\":[1,{\"bytes\":\"0g\"}]}", "args[1]");
 }
 
 int main(void)
@@ -163,6 +198,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_same_bytes),
         cmocka_unit_test(test_unsigned_scheme_zero),
+        cmocka_unit_test(test_arg_types_survive),
         cmocka_unit_test(test_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
