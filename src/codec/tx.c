@@ -86,6 +86,7 @@ cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_
     }
     if (!check_name(tx->service, "service name", err, errcap) || !check_name(tx->method, "method name", err, errcap))
         return CVM_EINPUT;
+    size_t start = b->len;
     cvm_buf_uvarint(b, tx->protocol_version);
     cvm_buf_uvarint(b, tx->virtual_chain_id);
     cvm_buf_uvarint(b, tx->timestamp);
@@ -98,6 +99,8 @@ cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_
     cvm_buf_uvarint(b, ml);
     cvm_buf_put(b, tx->method, ml);
     cvm_status s = cvm_args_encode(tx->args, tx->nargs, b, err, errcap);
+    if (s == CVM_EINPUT)
+        b->len = start; /* b as it was: a refused transaction appends nothing */
     if (s != CVM_OK)
         return s;
     if (!cvm_buf_ok(b)) {

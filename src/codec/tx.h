@@ -52,8 +52,9 @@ bool cvm_tx_scheme_has_key(uint8_t scheme);
 
 /* Appends the canonical unsigned encoding of tx to b. Fails with CVM_EINPUT
  * (message in err) when tx cannot be encoded: a NULL service/method, a name
- * that is not UTF-8 or too long, or an argument list codec/args.h refuses (unknown type, too many, too long, not
- * UTF-8); CVM_ENOMEM when b failed. err may be NULL. */
+ * that is not UTF-8 or too long, or an argument list codec/args.h refuses
+ * (unknown type, too many, too long, not UTF-8), and then b is as it was;
+ * CVM_ENOMEM when b failed. err may be NULL. */
 cvm_status cvm_tx_encode(cvm_buf *b, const cvm_transaction *tx, char *err, size_t errcap);
 
 /* Appends the signed form: the encoding, then the 64 signature bytes.

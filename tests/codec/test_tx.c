@@ -324,8 +324,10 @@ static void test_encode_refuses_bad_tx(void **state)
     cvm_buf b;
     cvm_buf_init(&b, NULL);
     char err[160];
+    cvm_buf_byte(&b, 0x77);
     assert_int_equal(cvm_tx_encode(&b, &tx, err, sizeof err), CVM_EINPUT);
     assert_non_null(strstr(err, "argument 0: unknown type 9"));
+    assert_int_equal(b.len, 1); /* nothing appended */
     cvm_buf_free(&b);
 
     tx = fixed_tx();
