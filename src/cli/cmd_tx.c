@@ -71,7 +71,7 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
 static json_t *load_json(const char *path)
 {
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j)
         fprintf(stderr, "coopvm tx: %s:%d:%d: %s\n", path, je.line, je.column, je.text);
     return j;
@@ -250,7 +250,7 @@ static int tx_build(int argc, char **argv)
     json_t *args = json_array();
     for (size_t k = 0; args && k < nargs; k++) {
         json_error_t je;
-        json_t *v = json_loads(arg_text[k], JSON_DECODE_ANY, &je);
+        json_t *v = json_loads(arg_text[k], JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!v) {
             json_decref(args);
             return cli_usage_error("tx", "--arg '%s' is not JSON: %s", arg_text[k], je.text);

@@ -306,14 +306,20 @@ static void test_schemes(void **state)
     char *key = alice_key();
     expect_err(coopvm("tx", "sign", tx, "--key", key, NULL), 1, "cannot sign a transaction of signer scheme 0");
     expect_err(coopvm("tx", "sign", tx, "--key", tx, NULL), 1, "\"secret_key\" must be 64 hex digits");
-    unlink(key);
-    free(key);
 
     r = coopvm("tx", "build", "--service", "S", "--method", "m", "--signer-key", ALICE_PK, "--scheme", "9",
                "--timestamp", "1", "-o", tx, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
     expect_out(coopvm("tx", "verify", tx, NULL), 1, "INVALID_ADDRESS_SCHEME");
+    /* a string argument holding NUL survives the file (written as \u0000) */
+    r = coopvm("tx", "build", "--service", "S", "--method", "m", "--arg", "\"a\\u0000b\"", "--key", key,
+               "--timestamp", "1", "-o", tx, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    expect_out(coopvm("tx", "verify", tx, NULL), 0, "VALID");
+    unlink(key);
+    free(key);
     unlink(tx);
     free(tx);
 }
