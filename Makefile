@@ -94,7 +94,7 @@ run: $(BIN)
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
-test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/replay_tx
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
 sanitize:
@@ -115,7 +115,7 @@ $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p build-fuzz
-	@for h in asm load; do \
+	@for h in asm load tx; do \
 	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRC) \
 	        $$(pkg-config --cflags --libs libsodium lmdb jansson) -lpthread || exit 1; \
 	    mkdir -p build-fuzz/corpus_$$h; \
