@@ -180,7 +180,8 @@ cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bo
     if (!r.failed && st == CVM_OK && with_signature)
         cvm_reader_raw(&r, "signature", CVM_SIGNATURE_BYTES, &sig);
     if (!r.failed && st == CVM_OK && cvm_reader_left(&r))
-        cvm_reader_fail(&r, "transaction at offset %zu: %zu trailing bytes", r.pos, cvm_reader_left(&r));
+        cvm_reader_fail(&r, "transaction at offset %zu: %zu trailing byte%s", r.pos, cvm_reader_left(&r),
+                        cvm_reader_left(&r) == 1 ? "" : "s");
     char *msvc = NULL, *mmeth = NULL;
     if (!r.failed && st == CVM_OK) {
         msvc = cvm_arena_strndup(&out->arena, (const char *)svc, svc_len);

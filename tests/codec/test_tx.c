@@ -252,7 +252,7 @@ static void test_trailing_byte_rejected(void **state)
     uint8_t *q = malloc(n + 1);
     memcpy(q, p, n);
     q[n] = 0;
-    expect_reject(q, n + 1, false, "1 trailing bytes");
+    expect_reject(q, n + 1, false, "at offset 75: 1 trailing byte");
     free(q);
     free(p);
 }
