@@ -41,7 +41,9 @@ json_t *cvm_json_hex0x(const uint8_t *p, size_t n);
 /* A uint64: an integer up to INT64_MAX, else a string of decimal digits. */
 json_t *cvm_json_uint64(uint64_t v);
 
-/* One argument value in the conventions above; NULL also for an unknown type. */
+/* One argument value in the conventions above. NULL also for an argument
+ * cvm_arg_check refuses (unknown type, a string that is not UTF-8): every
+ * path that admits arguments checks them, so that is a caller's bug. */
 json_t *cvm_arg_to_json(const cvm_arg *a);
 
 /* An array of args[0..n). */
