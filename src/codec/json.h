@@ -78,6 +78,11 @@ json_t *cvm_event_to_json(const cvm_event *e);
  * "events", "logs"}. */
 json_t *cvm_receipt_to_json(const cvm_receipt *r);
 
+/* The same for a bytecode method's receipt, which always has "result": a
+ * failed call (no outputs) shows "result": 0, as `coopvm run --json` always
+ * has; outputs that are not one int64 still show as "outputs". */
+json_t *cvm_bytecode_receipt_to_json(const cvm_receipt *r);
+
 /* [{"service", "key", "value"}]: service and key as names, value as hex
  * ("" for a deleted key). */
 json_t *cvm_state_changes_to_json(const cvm_state_change *c, size_t n);

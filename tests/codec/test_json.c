@@ -257,6 +257,14 @@ static void test_receipts(void **state)
              "{\"status\":\"ERROR_SMART_CONTRACT\",\"outputs\":[],\"gas_used\":9,\"error\":{\"code\":"
              "\"DIVISION_BY_ZERO\",\"message\":\"Div by zero\",\"method\":\"main\",\"pc\":4},\"events\":[],"
              "\"logs\":[\"-1\"]}");
+    /* a bytecode receipt keeps "result" on failure, as `coopvm run` does */
+    dumps_as(cvm_bytecode_receipt_to_json(&bad),
+             "{\"status\":\"ERROR_SMART_CONTRACT\",\"result\":0,\"gas_used\":9,\"error\":{\"code\":"
+             "\"DIVISION_BY_ZERO\",\"message\":\"Div by zero\",\"method\":\"main\",\"pc\":4},\"events\":[],"
+             "\"logs\":[\"-1\"]}");
+    dumps_as(cvm_bytecode_receipt_to_json(&ok),
+             "{\"status\":\"SUCCESS\",\"result\":42,\"gas_used\":17,\"events\":[{\"service\":\"Counter\",\"name\":"
+             "\"Inc\",\"fields\":{\"amount\":7}}],\"logs\":[\"-1\",\"5\"]}");
 }
 
 static void test_state_diff_and_block(void **state)
