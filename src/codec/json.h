@@ -41,7 +41,9 @@ json_t *cvm_json_hex0x(const uint8_t *p, size_t n);
 /* A uint64: an integer up to INT64_MAX, else a string of decimal digits. */
 json_t *cvm_json_uint64(uint64_t v);
 
-/* One argument value in the conventions above; NULL also for an unknown type. */
+/* One argument value in the conventions above. NULL also for an argument
+ * cvm_arg_check refuses (unknown type, a string that is not UTF-8): every
+ * path that admits arguments checks them, so that is a caller's bug. */
 json_t *cvm_arg_to_json(const cvm_arg *a);
 
 /* An array of args[0..n). */
@@ -75,6 +77,11 @@ json_t *cvm_event_to_json(const cvm_event *e);
  * otherwise), "gas_used", "error" (only when the status is not SUCCESS),
  * "events", "logs"}. */
 json_t *cvm_receipt_to_json(const cvm_receipt *r);
+
+/* The same for a bytecode method's receipt, which always has "result": a
+ * failed call (no outputs) shows "result": 0, as `coopvm run --json` always
+ * has; outputs that are not one int64 still show as "outputs". */
+json_t *cvm_bytecode_receipt_to_json(const cvm_receipt *r);
 
 /* [{"service", "key", "value"}]: service and key as names, value as hex
  * ("" for a deleted key). */

@@ -116,14 +116,17 @@ json_t *cvm_event_to_json(const cvm_event *e)
     return put(o, "fields", fields) ? o : NULL;
 }
 
-json_t *cvm_receipt_to_json(const cvm_receipt *r)
+/* The receipt; always_result: a bytecode method's receipt, which has a
+ * "result" even when it failed (0, as `coopvm run` has always printed). */
+static json_t *receipt_json(const cvm_receipt *r, bool always_result)
 {
     json_t *o = json_object();
     const char *status = cvm_exec_status_name(r->status);
     if (!o || !put(o, "status", json_string(status ? status : "UNKNOWN_STATUS")))
         return NULL;
-    if (r->noutputs == 1 && r->outputs[0].type == CVM_ARG_INT64) {
-        if (!put(o, "result", json_integer(r->outputs[0].v.i64)))
+    bool one_int = r->noutputs == 1 && r->outputs[0].type == CVM_ARG_INT64;
+    if (one_int || (always_result && r->noutputs == 0)) {
+        if (!put(o, "result", json_integer(one_int ? r->outputs[0].v.i64 : 0)))
             return NULL;
     } else if (!put(o, "outputs", cvm_args_to_json(r->outputs, r->noutputs))) {
         return NULL;
@@ -147,6 +150,10 @@ json_t *cvm_receipt_to_json(const cvm_receipt *r)
     }
     return put(o, "logs", logs) ? o : NULL;
 }
+
+json_t *cvm_receipt_to_json(const cvm_receipt *r) { return receipt_json(r, false); }
+
+json_t *cvm_bytecode_receipt_to_json(const cvm_receipt *r) { return receipt_json(r, true); }
 
 json_t *cvm_state_changes_to_json(const cvm_state_change *c, size_t n)
 {

@@ -234,6 +234,50 @@ static void test_event_copy(void **state)
     cvm_arena_free(&a);
 }
 
+/* Mutations of a valid record (a byte changed, inserted or dropped) either
+ * fail with a message or decode to a record that encodes to exactly the
+ * mutated bytes: one record, one encoding. */
+static void test_mutations_canonical(void **state)
+{
+    (void)state;
+    cvm_buf orig;
+    cvm_buf_init(&orig, NULL);
+    assert_int_equal(cvm_event_record_encode(300, 2, &sample, &orig, NULL, 0), CVM_OK);
+    uint64_t seed = 12345;
+    size_t ok = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        uint8_t in[128];
+        size_t n = orig.len;
+        memcpy(in, orig.data, n);
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        size_t at = (size_t)(seed >> 33) % n;
+        uint8_t v = (uint8_t)(seed >> 20);
+        switch ((seed >> 60) % 3) {
+        case 0: in[at] = v; break;
+        case 1: memmove(in + at + 1, in + at, n - at); in[at] = v; n++; break;
+        default: memmove(in + at, in + at + 1, n - at - 1); n--; break;
+        }
+        cvm_arena a;
+        cvm_arena_init(&a, NULL);
+        cvm_event_record r;
+        char err[200] = "";
+        if (cvm_event_record_decode(in, n, &a, &r, err, sizeof err) == CVM_OK) {
+            cvm_buf b;
+            cvm_buf_init(&b, NULL);
+            assert_int_equal(cvm_event_record_encode(r.height, r.tx_index, &r.event, &b, NULL, 0), CVM_OK);
+            assert_int_equal(b.len, n);
+            assert_memory_equal(b.data, in, n);
+            cvm_buf_free(&b);
+            ok++;
+        } else {
+            assert_true(err[0] != '\0');
+        }
+        cvm_arena_free(&a);
+    }
+    assert_true(ok > 100);
+    cvm_buf_free(&orig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_encoder_refusals),
         cmocka_unit_test(test_event_copy),
+        cmocka_unit_test(test_mutations_canonical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,6 +257,14 @@ static void test_receipts(void **state)
              "{\"status\":\"ERROR_SMART_CONTRACT\",\"outputs\":[],\"gas_used\":9,\"error\":{\"code\":"
              "\"DIVISION_BY_ZERO\",\"message\":\"Div by zero\",\"method\":\"main\",\"pc\":4},\"events\":[],"
              "\"logs\":[\"-1\"]}");
+    /* a bytecode receipt keeps "result" on failure, as `coopvm run` does */
+    dumps_as(cvm_bytecode_receipt_to_json(&bad),
+             "{\"status\":\"ERROR_SMART_CONTRACT\",\"result\":0,\"gas_used\":9,\"error\":{\"code\":"
+             "\"DIVISION_BY_ZERO\",\"message\":\"Div by zero\",\"method\":\"main\",\"pc\":4},\"events\":[],"
+             "\"logs\":[\"-1\"]}");
+    dumps_as(cvm_bytecode_receipt_to_json(&ok),
+             "{\"status\":\"SUCCESS\",\"result\":42,\"gas_used\":17,\"events\":[{\"service\":\"Counter\",\"name\":"
+             "\"Inc\",\"fields\":{\"amount\":7}}],\"logs\":[\"-1\",\"5\"]}");
 }
 
 static void test_state_diff_and_block(void **state)
@@ -311,6 +319,65 @@ static void test_event_record(void **state)
     cvm_buf_free(&b);
 }
 
+/* jansson's allocator, failing after `json_budget` allocations and counting
+ * live blocks: every view returns NULL or a whole value, and leaks nothing. */
+static int json_budget = -1, json_live;
+
+static void *budget_malloc(size_t n)
+{
+    if (json_budget == 0)
+        return NULL;
+    if (json_budget > 0)
+        json_budget--;
+    void *p = malloc(n);
+    if (p)
+        json_live++;
+    return p;
+}
+
+static void budget_free(void *p)
+{
+    if (p)
+        json_live--;
+    free(p);
+}
+
+static void test_allocation_failure(void **state)
+{
+    (void)state;
+    cvm_arg out = cvm_arg_uint64(UINT64_MAX);
+    cvm_event ev = {"_Cooperatives", "ResourceAllocated", fields, 4};
+    int64_t logs[] = {1, 2};
+    cvm_receipt r = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_ABORTED, "no", "main", 1, 2}, &out, 1, &ev, 1, logs, 2, 5};
+    cvm_state_change d = {(const uint8_t *)"S", 1, (const uint8_t *)"ÿ", 1, (const uint8_t *)"", 1};
+    cvm_block_result b = {0};
+    b.height = 2;
+    b.receipts = &r;
+    b.nreceipts = 1;
+    b.diff = &d;
+    b.ndiff = 1;
+    cvm_event_record rec = {7, 1, ev};
+    json_set_alloc_funcs(budget_malloc, budget_free);
+    for (int which = 0; which < 2; which++) {
+        int fails = 0;
+        for (int budget = 0;; budget++) {
+            json_budget = budget;
+            json_live = 0;
+            json_t *j = which == 0 ? cvm_block_result_to_json(&b) : cvm_event_record_to_json(&rec);
+            json_budget = -1;
+            if (j) {
+                json_decref(j);
+                assert_int_equal(json_live, 0);
+                break;
+            }
+            assert_int_equal(json_live, 0);
+            fails++;
+        }
+        assert_true(fails > 10);
+    }
+    json_set_alloc_funcs(malloc, free);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_receipts),
         cmocka_unit_test(test_state_diff_and_block),
         cmocka_unit_test(test_event_record),
+        cmocka_unit_test(test_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
