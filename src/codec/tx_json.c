@@ -57,7 +57,11 @@ static json_t *tx_arg_to_json(const cvm_arg *a)
     if (!v || !explicit_type)
         return v;
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, cvm_arg_type_name(a->type), v) != 0) {
+    if (!o) {
+        json_decref(v);
+        return NULL;
+    }
+    if (json_object_set_new(o, cvm_arg_type_name(a->type), v) != 0) { /* v is released */
         json_decref(o);
         return NULL;
     }
