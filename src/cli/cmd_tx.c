@@ -16,12 +16,14 @@
 
 #include "base/hex.h"
 #include "cli.h"
+#include "codec/json.h"
 #include "codec/tx_json.h"
 #include "crypto/sign.h"
 
 static const char help[] =
-    "usage: coopvm tx build --service S --method M [--arg JSON]... [--signer-key HEX | --key FILE]\n"
-    "                       [--scheme N] [--chain N] [--timestamp NS] [--protocol N] [-o FILE]\n"
+    "usage: coopvm tx build [--from TX.json] --service S --method M [--arg JSON]...\n"
+    "                       [--signer-key HEX | --key FILE] [--scheme N] [--chain N]\n"
+    "                       [--timestamp NS] [--protocol N] [-o FILE]\n"
     "       coopvm tx sign TX.json --key KEY.json [-o FILE]\n"
     "       coopvm tx verify TX.json\n"
     "       coopvm tx hash TX.json\n\n"
@@ -37,6 +39,9 @@ static const char help[] =
     "        Without either the signer is scheme 0 (an unsigned local call).\n"
     "        --scheme overrides the scheme (to exercise INVALID_ADDRESS_SCHEME);\n"
     "        --chain defaults to 0, --timestamp to now (ns), --protocol to 1.\n"
+    "        --from starts from a transaction JSON (any of its fields; service and\n"
+    "        method then need no flags): flags replace its fields (--arg replaces\n"
+    "        all its args), defaults fill what it lacks, its signature is dropped.\n"
     "sign    signs with the key file's key, which must be the signer's (scheme 1).\n"
     "verify  prints VALID, INVALID_SIGNATURE or INVALID_ADDRESS_SCHEME.\n"
     "hash    prints the transaction hash: SHA-256 of its canonical encoding, hex.\n\n"
@@ -174,13 +179,39 @@ static bool sign_tx(cvm_transaction *tx, const uint8_t pk[CVM_PUBKEY_BYTES], con
 
 /* ------------------------------------------------------------------ build */
 
+/* The signer object of a built transaction: from the flags when any of
+ * --scheme, --signer-key or --key is given (a scheme without a key keeps the
+ * template's key), else the template's, else scheme 0. NULL after printing
+ * a usage error in *rc. */
+static json_t *build_signer(const json_t *tmpl, bool have_scheme, uint64_t scheme, const char *pk_hex, int *rc)
+{
+    const json_t *old = json_object_get(tmpl, "signer");
+    if (!have_scheme && !pk_hex)
+        return old ? json_deep_copy(old) : json_pack("{s:i}", "scheme", 0);
+    if (!have_scheme)
+        scheme = CVM_SCHEME_ED25519;
+    const json_t *old_pk = json_object_get(old, "public_key");
+    if (scheme == CVM_SCHEME_NONE && pk_hex) {
+        *rc = cli_usage_error("tx", "scheme 0 (unsigned) takes no key");
+        return NULL;
+    }
+    if (scheme != CVM_SCHEME_NONE && !pk_hex && !old_pk) {
+        *rc = cli_usage_error("tx", "scheme %" PRIu64 " needs --signer-key or --key", scheme);
+        return NULL;
+    }
+    json_t *signer = json_pack("{s:I}", "scheme", (json_int_t)scheme);
+    if (signer && scheme != CVM_SCHEME_NONE)
+        json_object_set_new(signer, "public_key", pk_hex ? json_string(pk_hex) : json_deep_copy(old_pk));
+    return signer;
+}
+
 static int tx_build(int argc, char **argv)
 {
-    const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL;
+    const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL, *from = NULL;
     const char *arg_text[MAX_ARGS];
     size_t nargs = 0;
     uint64_t chain = 0, protocol = CVM_PROTOCOL_VERSION, scheme = 0, ts = 0;
-    bool have_scheme = false, have_ts = false;
+    bool have_scheme = false, have_ts = false, have_chain = false, have_protocol = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
@@ -202,14 +233,18 @@ static int tx_build(int argc, char **argv)
             signer_hex = v;
         } else if (strcmp(a, "--key") == 0) {
             key_path = v;
+        } else if (strcmp(a, "--from") == 0) {
+            from = v;
         } else if (strcmp(a, "-o") == 0) {
             out = v;
         } else if (strcmp(a, "--chain") == 0) {
             if (!parse_uint(v, UINT32_MAX, &chain))
                 return cli_usage_error("tx", "--chain: '%s' is not a number from 0 to 4294967295", v);
+            have_chain = true;
         } else if (strcmp(a, "--protocol") == 0) {
             if (!parse_uint(v, UINT32_MAX, &protocol))
                 return cli_usage_error("tx", "--protocol: '%s' is not a number from 0 to 4294967295", v);
+            have_protocol = true;
         } else if (strcmp(a, "--scheme") == 0) {
             if (!parse_uint(v, UINT8_MAX, &scheme))
                 return cli_usage_error("tx", "--scheme: '%s' is not a number from 0 to 255", v);
@@ -222,65 +257,82 @@ static int tx_build(int argc, char **argv)
             return cli_usage_error("tx", "unknown argument '%s'", a);
         }
     }
-    if (!service || !method)
-        return cli_usage_error("tx", "build needs --service and --method");
+    if (!from && (!service || !method))
+        return cli_usage_error("tx", "build needs --service and --method (or --from FILE)");
     if (signer_hex && key_path)
         return cli_usage_error("tx", "--signer-key and --key exclude each other");
-    bool has_key = signer_hex || key_path;
-    if (!have_scheme)
-        scheme = has_key ? CVM_SCHEME_ED25519 : CVM_SCHEME_NONE;
-    if (scheme == CVM_SCHEME_NONE && has_key)
-        return cli_usage_error("tx", "scheme 0 (unsigned) takes no key");
-    if (scheme != CVM_SCHEME_NONE && !has_key)
-        return cli_usage_error("tx", "scheme %" PRIu64 " needs --signer-key or --key", scheme);
-
     uint8_t pk[CVM_PUBKEY_BYTES] = {0}, sk[CVM_SECRETKEY_BYTES];
     if (signer_hex && !cvm_hex_decode(signer_hex, strlen(signer_hex), pk, sizeof pk))
         return cli_usage_error("tx", "--signer-key must be 64 hex digits");
-    if (key_path && !load_key(key_path, pk, sk))
-        return CLI_FAIL;
     if (!have_ts) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         ts = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
     }
 
-    /* Build the JSON view and read it back: one validation path for flags
-     * and files alike. */
-    json_t *args = json_array();
-    for (size_t k = 0; args && k < nargs; k++) {
+    json_t *args = NULL;
+    for (size_t k = 0; k < nargs; k++) {
         json_error_t je;
         json_t *v = json_loads(arg_text[k], JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
         if (!v) {
             json_decref(args);
             return cli_usage_error("tx", "--arg '%s' is not JSON: %s", arg_text[k], je.text);
         }
+        if (!args)
+            args = json_array();
         json_array_append_new(args, v);
     }
-    char pk_hex[2 * CVM_PUBKEY_BYTES + 1], ts_text[24];
-    cvm_hex_write(pk_hex, pk, sizeof pk);
-    snprintf(ts_text, sizeof ts_text, "%" PRIu64, ts);
-    json_t *signer = json_pack("{s:I}", "scheme", (json_int_t)scheme);
-    if (signer && scheme != CVM_SCHEME_NONE)
-        json_object_set_new(signer, "public_key", json_string(pk_hex));
-    json_t *j = json_pack("{s:I, s:I, s:s, s:o, s:s, s:s, s:o}", "protocol_version", (json_int_t)protocol,
-                          "virtual_chain_id", (json_int_t)chain, "timestamp", ts_text, "signer", signer,
-                          "service", service, "method", method, "args", args);
-    if (!j) {
-        fprintf(stderr, "coopvm tx: out of memory (or a name is not UTF-8)\n");
+
+    /* The template (--from, else empty), then the flags over it, then the
+     * defaults under what is still missing; the result goes through the same
+     * reader as any transaction file. */
+    json_t *j = from ? load_json(from) : json_object();
+    if (from && j && !json_is_object(j)) {
+        fprintf(stderr, "coopvm tx: %s: a transaction must be a JSON object\n", from);
+        json_decref(j);
+        j = NULL;
+    }
+    if (!j || (key_path && !load_key(key_path, pk, sk))) {
+        json_decref(j);
+        json_decref(args);
         return CLI_FAIL;
     }
+    char pk_hex[2 * CVM_PUBKEY_BYTES + 1];
+    cvm_hex_write(pk_hex, pk, sizeof pk);
+    int rc = CLI_OK;
+    json_t *signer = build_signer(j, have_scheme, scheme, signer_hex || key_path ? pk_hex : NULL, &rc);
+    if (!signer) {
+        json_decref(j);
+        json_decref(args);
+        return rc == CLI_OK ? CLI_FAIL : rc;
+    }
+    json_object_set_new(j, "signer", signer);
+    json_object_del(j, "signature"); /* a changed transaction is unsigned until signed again */
+    if (service)
+        json_object_set_new(j, "service", json_string(service));
+    if (method)
+        json_object_set_new(j, "method", json_string(method));
+    if (args)
+        json_object_set_new(j, "args", args);
+    if (have_protocol || !json_object_get(j, "protocol_version"))
+        json_object_set_new(j, "protocol_version", json_integer((json_int_t)protocol));
+    if (have_chain || !json_object_get(j, "virtual_chain_id"))
+        json_object_set_new(j, "virtual_chain_id", json_integer((json_int_t)chain));
+    if (have_ts || !json_object_get(j, "timestamp"))
+        json_object_set_new(j, "timestamp", cvm_json_uint64(ts));
+    if (!json_object_get(j, "args"))
+        json_object_set_new(j, "args", json_array());
+
     cvm_tx_decoded d;
     char err[256];
     cvm_status s = cvm_tx_from_json(NULL, j, &d, err, sizeof err);
     json_decref(j);
     if (s != CVM_OK) {
-        fprintf(stderr, "coopvm tx build: %s\n", err);
+        fprintf(stderr, "coopvm tx build: %s%s%s\n", from ? from : "", from ? ": " : "", err);
         return CLI_FAIL;
     }
     uint8_t sig[CVM_SIGNATURE_BYTES];
-    int rc = CLI_OK;
-    if (key_path && scheme == CVM_SCHEME_ED25519 && !sign_tx(&d.tx, pk, sk, sig))
+    if (key_path && d.tx.signer_scheme == CVM_SCHEME_ED25519 && !sign_tx(&d.tx, pk, sk, sig))
         rc = CLI_FAIL;
     if (rc == CLI_OK)
         rc = write_tx(&d.tx, out);

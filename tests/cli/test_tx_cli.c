@@ -233,6 +233,58 @@ static void test_build_then_sign(void **state)
     free(key);
 }
 
+/* --from: a template file, flags over it, defaults under it. */
+static void test_build_from_template(void **state)
+{
+    (void)state;
+    char *key = alice_key(), *tmpl = temp_path(), *tx = temp_path();
+    write_text(tmpl, "{\"service\": \"Counter\", \"method\": \"add\", \"args\": [5, \"hi\"], \"virtual_chain_id\": 42}");
+    proc_result r = coopvm("tx", "build", "--from", tmpl, "--key", key, "--timestamp", "1700000000000000000", "-o", tx,
+                           NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    /* the same transaction as built from flags alone: the same signature */
+    json_t *j = load(tx);
+    assert_string_equal(json_string_value(json_object_get(j, "signature")), ALICE_TX_SIG);
+    json_decref(j);
+
+    /* rebuilding a signed file with another timestamp drops the signature */
+    r = coopvm("tx", "build", "--from", tx, "--timestamp", "1700000000000000001", "-o", tmpl, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    j = load(tmpl);
+    assert_null(json_object_get(j, "signature"));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "signer"), "public_key")), ALICE_PK);
+    json_decref(j);
+    expect_out(coopvm("tx", "verify", tmpl, NULL), 1, "INVALID_SIGNATURE");
+
+    /* --arg replaces the template's arguments; --scheme 0 drops the key */
+    r = coopvm("tx", "build", "--from", tx, "--arg", "7", "--scheme", "0", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *o = json_loads(r.out, 0, NULL);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, "{\"protocol_version\":1,\"virtual_chain_id\":42,\"timestamp\":1700000000000000000,"
+                              "\"signer\":{\"scheme\":0},\"service\":\"Counter\",\"method\":\"add\",\"args\":[7]}");
+    free(text);
+    json_decref(o);
+    proc_result_free(&r);
+
+    write_text(tmpl, "[1]");
+    expect_err(coopvm("tx", "build", "--from", tmpl, NULL), 1, "a transaction must be a JSON object");
+    write_text(tmpl, "{\"method\": \"m\"}");
+    expect_err(coopvm("tx", "build", "--from", tmpl, NULL), 1, "missing \"service\"");
+    write_text(tmpl, "{\"service\": \"S\", \"method\": \"m\", \"extra\": 1}");
+    expect_err(coopvm("tx", "build", "--from", tmpl, NULL), 1, "unknown key \"extra\"");
+    expect_err(coopvm("tx", "build", "--from", "/nonexistent/t.json", NULL), 1, "/nonexistent/t.json");
+
+    unlink(tx);
+    unlink(tmpl);
+    unlink(key);
+    free(tx);
+    free(tmpl);
+    free(key);
+}
+
 static void test_tampering_is_detected(void **state)
 {
     (void)state;
@@ -394,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_keygen),
         cmocka_unit_test(test_build_signed_verify_hash),
         cmocka_unit_test(test_build_then_sign),
+        cmocka_unit_test(test_build_from_template),
         cmocka_unit_test(test_tampering_is_detected),
         cmocka_unit_test(test_schemes),
         cmocka_unit_test(test_bad_input_exit_1),
