@@ -1,0 +1,249 @@
+/*
+ * bytecode.c — the bytecode processor: runs methods of ICN modules
+ * (src/interp) deployed through _Deployments, with a host (cvm_host) whose
+ * callbacks are the SDK calls of the running frame, and the module cache.
+ *
+ * Bytecode methods are public; read-only per the module's flag; they take
+ * int64 arguments and return one int64 (the result). The signer's
+ * reputation comes from _Reputation. A trap is ERROR_SMART_CONTRACT with
+ * the interpreter's error. Gas: the context's gas left is the method's
+ * limit, and what it used (nested calls included) is taken from it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "bytecode/module.h"
+#include "crypto/hash.h"
+#include "native/native.h"
+#include "vm/bytecode.h"
+#include "vm/sdk.h"
+
+/* ------------------------------------------------------------ the cache */
+
+cvm_status cvm_vm_module_get(cvm_vm *vm, const uint8_t *code, size_t len, const cvm_module **m, char *err,
+                             size_t errcap)
+{
+    uint8_t h[CVM_SHA256_BYTES];
+    cvm_sha256(code, len, h);
+    cvm_map_entry *e = cvm_map_get(&vm->modules, h, sizeof h);
+    if (e) {
+        *m = e->pval;
+        return CVM_OK;
+    }
+    cvm_module *mod = NULL;
+    cvm_status st = cvm_module_load(vm->al, code, len, &mod, err, errcap);
+    if (st != CVM_OK)
+        return st;
+    bool created;
+    e = cvm_map_put(&vm->modules, h, sizeof h, &created);
+    if (!e) {
+        cvm_module_free(mod);
+        snprintf(err, errcap, "out of memory for the module cache");
+        return CVM_ENOMEM;
+    }
+    e->pval = mod;
+    *m = mod;
+    return CVM_OK;
+}
+
+void cvm_vm_modules_free(cvm_vm *vm)
+{
+    for (size_t i = 0; i < vm->modules.count; i++)
+        cvm_module_free(vm->modules.entries[i].pval);
+    cvm_map_free(&vm->modules);
+}
+
+/* The module deployed as service: from the context's map when this context
+ * has seen it, else through _Deployments' code and the VM's cache. */
+static cvm_code module_of(cvm_context *ctx, const char *service, const cvm_module **m, cvm_error *err)
+{
+    size_t slen = strlen(service);
+    cvm_map_entry *e = cvm_map_get(&ctx->services, service, slen);
+    if (e) {
+        *m = e->pval;
+        return CVM_CODE_NONE;
+    }
+    const uint8_t *code;
+    size_t len;
+    cvm_code c = cvm_deployments_code(ctx, service, &code, &len, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    char msg[200];
+    cvm_status st = cvm_vm_module_get(ctx->vm, code, len, m, msg, sizeof msg);
+    if (st == CVM_EINPUT) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "the code of %s does not load: %s", service, msg);
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (st != CVM_OK)
+        return cvm_ctx_fail(ctx, st, err, "loading %s: %s", service, msg);
+    bool created;
+    e = cvm_map_put(&ctx->services, service, slen, &created);
+    if (!e)
+        return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory");
+    e->pval = (void *)(uintptr_t)*m;
+    return CVM_CODE_NONE;
+}
+
+/* Every bytecode parameter is an int64. */
+static const cvm_arg_type int64_params[CVM_MAX_ARGS] = {
+#define P8 CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64
+    P8, P8, P8, P8, P8, P8, P8, P8
+#undef P8
+};
+_Static_assert(CVM_MAX_ARGS == 64 && CVM_MAX_PARAMS == 64, "int64_params covers every bytecode parameter");
+
+static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char *method, cvm_method_info *out,
+                               cvm_error *err)
+{
+    const cvm_module *m;
+    cvm_code c = module_of(ctx, service, &m, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
+    if (!me) {
+        cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "service %s has no method '%s'", service, method);
+        return CVM_CODE_UNKNOWN_METHOD;
+    }
+    out->name = me->name;
+    out->params = int64_params;
+    out->nparams = me->params;
+    out->flags = (me->flags & CVM_METHOD_READONLY) ? 0 : CVM_MF_WRITES;
+    out->impl = m;
+    return CVM_CODE_NONE;
+}
+
+/* -------------------------------------------------------- host callbacks */
+
+static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
+{
+    return cvm_sdk_state_read_i64(ud, key, keylen, value, err);
+}
+
+static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
+{
+    return cvm_sdk_state_write_i64(ud, key, keylen, value, err);
+}
+
+static cvm_code host_emit(void *ud, const uint8_t *name, size_t namelen, int64_t value, cvm_error *err)
+{
+    cvm_event_field f = {"value", cvm_arg_int64(value)};
+    return cvm_sdk_emit(ud, (const char *)name, namelen, &f, 1, err);
+}
+
+static cvm_code host_log(void *ud, int64_t value, cvm_error *err) { return cvm_sdk_log(ud, value, err); }
+
+static cvm_code host_sdk(void *ud, const cvm_sdk_request *req, int64_t *result, cvm_error *err)
+{
+    return cvm_sdk_coop(ud, req, result, err);
+}
+
+static void host_trace(void *ud, const cvm_trace_step *step)
+{
+    cvm_context *ctx = ud;
+    ctx->vm->trace(ctx->vm->trace_ud, ctx->height, (size_t)ctx->tx_index, step);
+}
+
+/* CallService / CallLibrary "Svc.method". */
+static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply *rep, cvm_error *err)
+{
+    cvm_context *ctx = ud;
+    const char *t = (const char *)req->target;
+    const char *dot = memchr(t, '.', req->target_len);
+    const char *op = req->library ? "CallLibrary" : "CallService";
+    if (!dot || dot == t || dot == t + req->target_len - 1) {
+        cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "%s: '%.*s' is not \"Service.method\"", op,
+                      (int)(req->target_len > 100 ? 100 : req->target_len), t);
+        return CVM_CODE_UNKNOWN_METHOD;
+    }
+    cvm_call_kind kind = req->library ? CVM_CALL_LIBRARY : CVM_CALL_SERVICE;
+    cvm_target tg;
+    cvm_call_out out;
+    size_t slen = (size_t)(dot - t);
+    if (!cvm_call_resolve(ctx, kind, t, slen, dot + 1, req->target_len - slen - 1, &tg, &out)) {
+        *err = out.error;
+        return out.error.code;
+    }
+    size_t n = tg.mi.nparams;
+    if (req->depth < n) {
+        cvm_error_set(err, CVM_CODE_STACK_UNDERFLOW, "%s %s.%s needs %zu argument%s, the stack holds %zu", op,
+                      tg.service, tg.mi.name, n, n == 1 ? "" : "s", req->depth);
+        return CVM_CODE_STACK_UNDERFLOW;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (tg.mi.params[i] != CVM_ARG_INT64) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: parameter %zu is %s; bytecode passes int64 only", op,
+                          tg.service, tg.mi.name, i + 1, cvm_arg_type_name(tg.mi.params[i]));
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+    cvm_arg args[CVM_MAX_ARGS];
+    for (size_t i = 0; i < n; i++)
+        args[i] = cvm_arg_int64(req->stack[req->depth - n + i]);
+    rep->popped = n;
+    ctx->gas_left = req->gas_left;
+    cvm_call_invoke(ctx, kind, &tg, args, n, &out);
+    rep->gas_used = req->gas_left - ctx->gas_left;
+    if (out.status != CVM_SUCCESS) {
+        *err = out.error;
+        snprintf(err->message, sizeof err->message, "%.63s.%.63s: %.100s", tg.service, tg.mi.name, out.error.message);
+        return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
+    }
+    if (out.noutputs != 1 || out.outputs[0].type != CVM_ARG_INT64) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: it must return one int64", op, tg.service,
+                      tg.mi.name);
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    rep->result = out.outputs[0].v.i64;
+    return CVM_CODE_NONE;
+}
+
+static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
+                            cvm_call_out *out)
+{
+    const cvm_module *m = mi->impl;
+    cvm_error err;
+    int64_t rep = 0;
+    if (cvm_reputation_of(ctx, ctx->signer, &rep, &err) != CVM_CODE_NONE) {
+        cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+        return;
+    }
+    int64_t a[CVM_MAX_ARGS];
+    for (size_t i = 0; i < nargs; i++)
+        a[i] = args[i].v.i64;
+    cvm_host h = {
+        .ud = ctx,
+        .load = host_load,
+        .store = host_store,
+        .emit = host_emit,
+        .log = host_log,
+        .sdk = host_sdk,
+        .call = host_call,
+        .trace = ctx->vm->trace && ctx->depth == 1 ? host_trace : NULL,
+        .reputation = rep,
+        .block_height = (int64_t)ctx->height,
+        .block_time = (int64_t)ctx->timestamp,
+    };
+    int64_t start = ctx->gas_left;
+    cvm_exec_options opts = {start > 0 ? start : -1, CVM_DISPATCH_AUTO};
+    cvm_exec_result res;
+    cvm_status st = cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
+    if (st != CVM_OK) {
+        cvm_ctx_fail(ctx, st, &err, "running %s: %s", mi->name, cvm_status_name(st));
+        cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+        return;
+    }
+    ctx->gas_left = start - res.gas_used;
+    out->status = res.status;
+    out->error = res.error;
+    out->noutputs = 0;
+    if (res.status == CVM_SUCCESS) {
+        out->outputs[0] = cvm_arg_int64(res.result);
+        out->noutputs = 1;
+    } else if (ctx->fatal != CVM_OK) {
+        out->status = CVM_ERROR_UNEXPECTED;
+    }
+}
+
+const cvm_processor cvm_bytecode_processor = {
+    CVM_PROCESSOR_BYTECODE, "bytecode", bc_method_info, bc_process_call, NULL,
+};
