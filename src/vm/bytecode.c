@@ -115,39 +115,148 @@ static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char
 
 /* -------------------------------------------------------- host callbacks */
 
+/* One run of a bytecode method: the context, and a small write-back cache
+ * of the running frame's state, so that a loop of Load/Store on a few keys
+ * touches the overlay (key building, hashing, undo journal) once per key
+ * instead of once per instruction. Entries are found by the key's address
+ * (string operands live in the module's constant pool) and confirmed by its
+ * bytes (a popped key reuses one buffer). Dirty entries are written to the
+ * overlay before anything else can look at this namespace — a nested call,
+ * an SDK operation — and when the run ends, so nothing outside can tell. */
+#define BC_CACHE_SLOTS 8
+#define BC_CACHE_KEY 32
+
+typedef struct bc_slot {
+    uint8_t key[BC_CACHE_KEY];
+    uint8_t keylen;
+    bool valid, dirty;
+    int64_t value;
+} bc_slot;
+
+typedef struct bc_run {
+    cvm_context *ctx; /* borrowed */
+    bc_slot slots[BC_CACHE_SLOTS];
+} bc_run;
+
+static bc_slot *slot_of(bc_run *r, const uint8_t *key)
+{
+    uintptr_t h = (uintptr_t)key;
+    return &r->slots[(h ^ (h >> 5)) & (BC_CACHE_SLOTS - 1)];
+}
+
+static bool slot_holds(const bc_slot *s, const uint8_t *key, size_t keylen)
+{
+    return s->valid && s->keylen == keylen && memcmp(s->key, key, keylen) == 0;
+}
+
+/* The entry holding key: its own slot first (the common case), then any
+ * other (the same bytes may come through another address: a popped key
+ * equal to a constant), so that no key is ever cached twice. */
+static bc_slot *slot_find(bc_run *r, const uint8_t *key, size_t keylen)
+{
+    bc_slot *s = slot_of(r, key);
+    if (slot_holds(s, key, keylen))
+        return s;
+    for (size_t i = 0; i < BC_CACHE_SLOTS; i++)
+        if (slot_holds(&r->slots[i], key, keylen))
+            return &r->slots[i];
+    return NULL;
+}
+
+static cvm_code slot_flush(bc_run *r, bc_slot *s, cvm_error *err)
+{
+    if (!s->dirty)
+        return CVM_CODE_NONE;
+    s->dirty = false;
+    return cvm_sdk_state_write_i64(r->ctx, s->key, s->keylen, s->value, err);
+}
+
+/* Writes every dirty entry and forgets them all. */
+static cvm_code cache_flush(bc_run *r, cvm_error *err)
+{
+    cvm_code first = CVM_CODE_NONE;
+    for (size_t i = 0; i < BC_CACHE_SLOTS; i++) {
+        cvm_code c = slot_flush(r, &r->slots[i], err);
+        if (first == CVM_CODE_NONE)
+            first = c;
+        r->slots[i].valid = false;
+    }
+    return first;
+}
+
 static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
-    return cvm_sdk_state_read_i64(ud, key, keylen, value, err);
+    bc_run *r = ud;
+    bc_slot *s = slot_find(r, key, keylen);
+    if (s) {
+        *value = s->value;
+        return CVM_CODE_NONE;
+    }
+    s = slot_of(r, key);
+    cvm_code c = cvm_sdk_state_read_i64(r->ctx, key, keylen, value, err);
+    if (c != CVM_CODE_NONE || keylen > BC_CACHE_KEY)
+        return c;
+    if ((c = slot_flush(r, s, err)) != CVM_CODE_NONE)
+        return c;
+    memcpy(s->key, key, keylen);
+    s->keylen = (uint8_t)keylen;
+    s->valid = true;
+    s->value = *value;
+    return CVM_CODE_NONE;
 }
 
 static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
 {
-    return cvm_sdk_state_write_i64(ud, key, keylen, value, err);
+    bc_run *r = ud;
+    const cvm_frame *f = cvm_ctx_top(r->ctx);
+    if (keylen > BC_CACHE_KEY || !f || f->read_only || r->ctx->read_only)
+        return cvm_sdk_state_write_i64(r->ctx, key, keylen, value, err); /* says why it fails, if it does */
+    bc_slot *s = slot_find(r, key, keylen);
+    if (!s) {
+        s = slot_of(r, key);
+        cvm_code c = slot_flush(r, s, err);
+        if (c != CVM_CODE_NONE)
+            return c;
+        memcpy(s->key, key, keylen);
+        s->keylen = (uint8_t)keylen;
+        s->valid = true;
+    }
+    s->value = value;
+    s->dirty = true;
+    return CVM_CODE_NONE;
 }
 
 static cvm_code host_emit(void *ud, const uint8_t *name, size_t namelen, int64_t value, cvm_error *err)
 {
     cvm_event_field f = {"value", cvm_arg_int64(value)};
-    return cvm_sdk_emit(ud, (const char *)name, namelen, &f, 1, err);
+    return cvm_sdk_emit(((bc_run *)ud)->ctx, (const char *)name, namelen, &f, 1, err);
 }
 
-static cvm_code host_log(void *ud, int64_t value, cvm_error *err) { return cvm_sdk_log(ud, value, err); }
+static cvm_code host_log(void *ud, int64_t value, cvm_error *err) { return cvm_sdk_log(((bc_run *)ud)->ctx, value, err); }
 
 static cvm_code host_sdk(void *ud, const cvm_sdk_request *req, int64_t *result, cvm_error *err)
 {
-    return cvm_sdk_coop(ud, req, result, err);
+    bc_run *r = ud;
+    cvm_code c = cache_flush(r, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    return cvm_sdk_coop(r->ctx, req, result, err);
 }
 
 static void host_trace(void *ud, const cvm_trace_step *step)
 {
-    cvm_context *ctx = ud;
+    cvm_context *ctx = ((bc_run *)ud)->ctx;
     ctx->vm->trace(ctx->vm->trace_ud, ctx->height, (size_t)ctx->tx_index, step);
 }
 
 /* CallService / CallLibrary "Svc.method". */
 static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply *rep, cvm_error *err)
 {
-    cvm_context *ctx = ud;
+    bc_run *run = ud;
+    cvm_context *ctx = run->ctx;
+    cvm_code fc = cache_flush(run, err); /* the callee may read or write this namespace */
+    if (fc != CVM_CODE_NONE)
+        return fc;
     const char *t = (const char *)req->target;
     const char *dot = memchr(t, '.', req->target_len);
     const char *op = req->library ? "CallLibrary" : "CallService";
@@ -210,8 +319,11 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     int64_t a[CVM_MAX_ARGS];
     for (size_t i = 0; i < nargs; i++)
         a[i] = args[i].v.i64;
+    bc_run run;
+    memset(&run, 0, sizeof run);
+    run.ctx = ctx;
     cvm_host h = {
-        .ud = ctx,
+        .ud = &run,
         .load = host_load,
         .store = host_store,
         .emit = host_emit,
@@ -233,6 +345,8 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         return;
     }
     ctx->gas_left = start - res.gas_used;
+    if (cache_flush(&run, &err) != CVM_CODE_NONE && ctx->fatal == CVM_OK)
+        cvm_ctx_fail(ctx, CVM_ESTATE, NULL, "writing back the state of %s", mi->name);
     out->status = res.status;
     out->error = res.error;
     out->noutputs = 0;

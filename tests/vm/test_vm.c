@@ -490,6 +490,51 @@ static void test_heights_checked(void **state)
     chain_close(&c);
 }
 
+static const char *CACHE = ".contract Cache\n"
+                           ".method mix\n  Push 41\n  Store \"5\"\n  Push 5\n  Load\n  Push 1\n  Add\n"
+                           "  Push 5\n  Swap\n  Store\n  Load \"5\"\n"
+                           ".method many\n  Push 0\n  LocalSet 0\n"
+                           "fill:\n  LocalGet 0\n  LocalGet 0\n  Push 1\n  Add\n  Store\n"
+                           "  LocalGet 0\n  Push 1\n  Add\n  Dup\n  LocalSet 0\n  Push 20\n  Lt\n  JumpIf fill\n"
+                           "  Push 0\n  LocalSet 0\n"
+                           "sum:\n  LocalGet 1\n  LocalGet 0\n  Load\n  Add\n  LocalSet 1\n"
+                           "  LocalGet 0\n  Push 1\n  Add\n  Dup\n  LocalSet 0\n  Push 20\n  Lt\n  JumpIf sum\n"
+                           "  LocalGet 1\n"
+                           ".method lib\n  Push 7\n  Store \"k\"\n  Push 0\n  CallLibrary \"Lib.readk\"\n"
+                           "  Push 0\n  CallLibrary \"Lib.writek\"\n  Pop\n  Load \"k\"\n  Add\n"
+                           ".method long\n  Push 3\n  Store \"a-key-longer-than-thirty-two-bytes-0123\"\n"
+                           "  Load \"a-key-longer-than-thirty-two-bytes-0123\"\n";
+
+static const char *LIB = ".contract Lib\n"
+                         ".method readk params 1\n  Pop\n  Load \"k\"\n"
+                         ".method writek params 1\n  Pop\n  Push 99\n  Store \"k\"\n  Push 0\n";
+
+/* The bytecode processor's write-back cache may not be observable. */
+static void test_state_cache_is_invisible(void **state)
+{
+    (void)state;
+    chain c;
+    setup_chain(&c);
+    deploy(&c, "Cache", CACHE);
+    deploy(&c, "Lib", LIB);
+    cvm_transaction txs[4] = {tx_of(1, "Cache", "mix", NULL, 0), tx_of(1, "Cache", "many", NULL, 0),
+                              tx_of(1, "Cache", "lib", NULL, 0), tx_of(1, "Cache", "long", NULL, 0)};
+    cvm_block_result *b = run_block(&c, txs, 4);
+    for (int i = 0; i < 4; i++)
+        expect(&b->receipts[i], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 42); /* a popped key equal to a constant */
+    assert_int_equal(b->receipts[1].outputs[0].v.i64, 210); /* 20 keys through 8 slots */
+    assert_int_equal(b->receipts[2].outputs[0].v.i64, 7 + 99); /* the library saw and changed the namespace */
+    assert_int_equal(b->receipts[3].outputs[0].v.i64, 3);
+    /* keys "0".."19", "5" last written 6 by `many`, "k", the long key */
+    assert_int_equal(b->ndiff, 22);
+    assert_int_equal(le64(change_of(b, "Cache", "5")->value), 6);
+    assert_int_equal(le64(change_of(b, "Cache", "k")->value), 99);
+    assert_null(change_of(b, "Lib", "k"));
+    commit_block(&c, b);
+    chain_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_commit_stores_events),
         cmocka_unit_test(test_lmdb_survives_reopen),
         cmocka_unit_test(test_heights_checked),
+        cmocka_unit_test(test_state_cache_is_invisible),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
