@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "codec/event.h"
 #include "native/native.h"
 #include "state/value.h"
 #include "vm/sdk.h"
@@ -261,6 +262,12 @@ cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const 
     }
     ev.fields = fs;
     ev.nfields = nfields;
+    /* refuse now what the event history could not record at commit */
+    char msg[160];
+    if (cvm_event_check(&ev, msg, sizeof msg) != CVM_OK) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "event %.*s: %s", (int)(namelen > 40 ? 40 : namelen), name, msg);
+        return CVM_CODE_HOST_ERROR;
+    }
     ctx->events[ctx->nevents++] = ev;
     return CVM_CODE_NONE;
 }
