@@ -15,8 +15,6 @@ static const char *name_problem(const char *s, size_t *len)
     if (!s)
         return "is missing";
     *len = strlen(s);
-    if (*len == 0)
-        return "is empty";
     if (*len > CVM_EVENT_NAME_MAX)
         return "is longer than 1024 bytes";
     return NULL;
@@ -61,7 +59,7 @@ cvm_status cvm_event_check(const cvm_event *ev, char *err, size_t errcap)
                 return CVM_EINPUT;
             }
         }
-        char what[96];
+        char what[128];
         snprintf(what, sizeof what, "event %.40s: field %zu (%.20s)", ev->name, i, f->name);
         if (cvm_arg_check(&f->value, what, err, errcap) != CVM_OK)
             return CVM_EINPUT;
@@ -94,7 +92,7 @@ cvm_status cvm_event_record_encode(uint64_t height, uint64_t tx_index, const cvm
     return cvm_buf_ok(out) ? CVM_OK : CVM_ENOMEM;
 }
 
-/* Reads a name: 1..CVM_EVENT_NAME_MAX bytes without NUL. *p and *n are
+/* Reads a name: at most CVM_EVENT_NAME_MAX bytes without NUL. *p and *n are
  * borrowed from the input. */
 static bool read_name(cvm_reader *r, const char *what, const uint8_t **p, size_t *n)
 {
@@ -102,8 +100,8 @@ static bool read_name(cvm_reader *r, const char *what, const uint8_t **p, size_t
     uint64_t len;
     if (!cvm_reader_uvarint(r, what, &len))
         return false;
-    if (len == 0 || len > CVM_EVENT_NAME_MAX) {
-        cvm_reader_fail(r, "%s at offset %zu: length %llu is not between 1 and %d", what, at, (unsigned long long)len,
+    if (len > CVM_EVENT_NAME_MAX) {
+        cvm_reader_fail(r, "%s at offset %zu: length %llu exceeds the limit of %d", what, at, (unsigned long long)len,
                         CVM_EVENT_NAME_MAX);
         return false;
     }
@@ -155,7 +153,7 @@ static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_event_record *out)
     if (!fields)
         return CVM_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        char what[32];
+        char what[48];
         snprintf(what, sizeof what, "field %zu name", i);
         at = r->pos;
         if (!read_name(r, what, &p, &n))

@@ -7,12 +7,13 @@
  *               name(service) name(event name)
  *               uvarint(nfields) field*nfields          nfields <= CVM_ARGS_MAX
  *     field  := name(field name) arg                    arg as in codec/args.h
- *     name   := uvarint(len) bytes                      1 <= len <= CVM_EVENT_NAME_MAX, no NUL
+ *     name   := uvarint(len) bytes                      len <= CVM_EVENT_NAME_MAX, no NUL byte
  *
  * Names are bytes without NUL (they are C strings in cvm_event) and need not
  * be UTF-8 (an Emit name is a constant, which is arbitrary bytes); the JSON
- * view writes a non-UTF-8 name as "0x" + hex. Field names within one event
- * are distinct. Decoding is strict like the argument decoder: every
+ * view writes a non-UTF-8 name as "0x" + hex. A name may be empty: what a
+ * contract can emit (an Emit of any constant) must never make a commit
+ * fail. Field names within one event are distinct. Decoding is strict like the argument decoder: every
  * rejection names the part and the offset, and trailing bytes are an error.
  */
 #ifndef CVM_CODEC_EVENT_H
@@ -34,7 +35,7 @@ typedef struct cvm_event_record {
     cvm_event event;   /* strings, fields and values owned by the decoding arena */
 } cvm_event_record;
 
-/* CVM_OK when ev can be encoded: names non-empty, at most
+/* CVM_OK when ev can be encoded: names present, at most
  * CVM_EVENT_NAME_MAX bytes, distinct field names, at most CVM_ARGS_MAX
  * fields, every value valid (cvm_arg_check). Else CVM_EINPUT and err says
  * which part. */
