@@ -237,6 +237,11 @@ cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const 
                       size_t nfields, cvm_error *err)
 {
     const cvm_frame *f = cvm_ctx_top(ctx);
+    if (memchr(name, '\0', namelen)) {
+        /* names are C strings in cvm_event: refuse rather than cut one short */
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "an event name may not contain a NUL byte");
+        return CVM_CODE_HOST_ERROR;
+    }
     if (ctx->nevents == ctx->capevents) {
         size_t cap = ctx->capevents ? 2 * ctx->capevents : 8;
         cvm_event *e = cvm_realloc(ctx->al, ctx->events, cap * sizeof *e);
