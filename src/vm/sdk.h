@@ -64,7 +64,9 @@ const uint8_t *cvm_sdk_signer(const cvm_context *ctx);
 const uint8_t *cvm_sdk_caller(const cvm_context *ctx);
 /* The running frame's own address. */
 const uint8_t *cvm_sdk_own_address(const cvm_context *ctx);
+/* The block height (a local call: the reference height). */
 uint64_t cvm_sdk_height(const cvm_context *ctx);
+/* The block timestamp, ns since the Unix epoch (a local call: the call's). */
 uint64_t cvm_sdk_timestamp(const cvm_context *ctx);
 
 /* Output helpers for processors: append one output (bytes copied into the

@@ -129,6 +129,10 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receip
                       (unsigned)tx->protocol_version, (unsigned)tx->virtual_chain_id, CVM_PROTOCOL_VERSION,
                       (unsigned)ctx->vm->virtual_chain_id);
         cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else if (tx->signer_scheme != CVM_SCHEME_NONE && tx->signer_scheme != CVM_SCHEME_ED25519) {
+        cvm_error e;
+        cvm_error_set(&e, CVM_CODE_INVALID_TRANSACTION, "unknown signer scheme %u", (unsigned)tx->signer_scheme);
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
     } else if (!tx->service || !tx->method || (tx->nargs && !tx->args) || tx->nargs > CVM_MAX_ARGS) {
         cvm_error e;
         cvm_error_set(&e, CVM_CODE_WRONG_ARGUMENTS, "a transaction needs a service, a method and at most %d arguments",

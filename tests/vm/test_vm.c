@@ -345,6 +345,12 @@ static void test_permissions(void **state)
     b = run_block(&c, &t, 1);
     expect(&b->receipts[0], CVM_ERROR_INPUT, CVM_CODE_INVALID_TRANSACTION);
     cvm_block_result_free(b);
+    t = tx_of(1, "Counter", "get", NULL, 0);
+    t.signer_scheme = 9;
+    b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_ERROR_INPUT, CVM_CODE_INVALID_TRANSACTION);
+    assert_string_equal(b->receipts[0].error.message, "unknown signer scheme 9");
+    cvm_block_result_free(b);
     chain_close(&c);
 }
 
