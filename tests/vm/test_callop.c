@@ -42,6 +42,8 @@ static cvm_code fake_call(void *ud, const cvm_call_request *req, cvm_call_reply 
     return CVM_CODE_NONE;
 }
 
+static cvm_dispatch dispatch; /* each test runs under both loops */
+
 static cvm_exec_result run(const char *src, fake *f, int with_callback)
 {
     cvm_module *m = NULL;
@@ -51,7 +53,8 @@ static cvm_exec_result run(const char *src, fake *f, int with_callback)
     h.ud = f;
     h.call = with_callback ? fake_call : NULL;
     cvm_exec_result res;
-    assert_int_equal(cvm_exec(m, "main", NULL, 0, &h, NULL, &res), CVM_OK);
+    cvm_exec_options o = {0, dispatch};
+    assert_int_equal(cvm_exec(m, "main", NULL, 0, &h, &o, &res), CVM_OK);
     cvm_module_free(m);
     return res;
 }
@@ -104,12 +107,29 @@ static void test_failures(void **state)
     assert_int_equal(r.gas_used, CVM_DEFAULT_GAS_LIMIT);
 }
 
+static int use_switch(void **state)
+{
+    (void)state;
+    dispatch = CVM_DISPATCH_SWITCH;
+    return 0;
+}
+
+static int use_auto(void **state)
+{
+    (void)state;
+    dispatch = CVM_DISPATCH_AUTO;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arguments_result_and_gas),
-        cmocka_unit_test(test_depth_after_call_is_checked),
-        cmocka_unit_test(test_failures),
+        cmocka_unit_test_setup(test_arguments_result_and_gas, use_auto),
+        cmocka_unit_test_setup(test_depth_after_call_is_checked, use_auto),
+        cmocka_unit_test_setup(test_failures, use_auto),
+        cmocka_unit_test_setup(test_arguments_result_and_gas, use_switch),
+        cmocka_unit_test_setup(test_depth_after_call_is_checked, use_switch),
+        cmocka_unit_test_setup(test_failures, use_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
