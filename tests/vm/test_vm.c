@@ -560,6 +560,45 @@ static void test_event_names(void **state)
     chain_close(&c);
 }
 
+typedef struct steps {
+    size_t n, nested_calls;
+    uint64_t height;
+    size_t last_tx;
+} steps;
+
+static void on_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *st)
+{
+    steps *s = ud;
+    s->n++;
+    s->height = height;
+    s->last_tx = tx;
+    if (strcmp(st->op, "CallService") == 0)
+        s->nested_calls++;
+}
+
+/* The VM's trace sees the transaction's own method, not its callees. */
+static void test_trace(void **state)
+{
+    (void)state;
+    chain c;
+    setup_nested(&c);
+    steps s = {0};
+    cvm_vm_free(c.vm);
+    cvm_vm_options o = {0};
+    o.trace = on_step;
+    o.trace_ud = &s;
+    assert_int_equal(cvm_vm_new(&o, c.store, &c.vm), CVM_OK);
+    cvm_transaction t[2] = {tx_of(1, "Counter", "get", NULL, 0), tx_of(1, "Outer", "viaService", NULL, 0)};
+    cvm_block_result *b = run_block(&c, t, 2);
+    expect(&b->receipts[1], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(s.n, 1 + 4); /* Load; then Push, CallService, Push, Add (Inner.put's 2 not seen) */
+    assert_int_equal(s.nested_calls, 1);
+    assert_int_equal(s.height, b->height);
+    assert_int_equal(s.last_tx, 1);
+    cvm_block_result_free(b);
+    chain_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_heights_checked),
         cmocka_unit_test(test_state_cache_is_invisible),
         cmocka_unit_test(test_event_names),
+        cmocka_unit_test(test_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
