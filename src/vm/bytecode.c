@@ -58,10 +58,9 @@ void cvm_vm_modules_free(cvm_vm *vm)
  * has seen it, else through _Deployments' code and the VM's cache. */
 static cvm_code module_of(cvm_context *ctx, const char *service, const cvm_module **m, cvm_error *err)
 {
-    size_t slen = strlen(service);
-    cvm_map_entry *e = cvm_map_get(&ctx->services, service, slen);
-    if (e) {
-        *m = e->pval;
+    cvm_service_memo *memo = cvm_ctx_memo(ctx, service); /* made by the call's resolution */
+    if (memo && memo->module) {
+        *m = memo->module;
         return CVM_CODE_NONE;
     }
     const uint8_t *code;
@@ -77,11 +76,8 @@ static cvm_code module_of(cvm_context *ctx, const char *service, const cvm_modul
     }
     if (st != CVM_OK)
         return cvm_ctx_fail(ctx, st, err, "loading %s: %s", service, msg);
-    bool created;
-    e = cvm_map_put(&ctx->services, service, slen, &created);
-    if (!e)
-        return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory");
-    e->pval = (void *)(uintptr_t)*m;
+    if (memo)
+        memo->module = *m;
     return CVM_CODE_NONE;
 }
 

@@ -29,7 +29,41 @@ void cvm_ctx_free(cvm_context *ctx)
     cvm_free(ctx->al, ctx->logs);
     ctx->events = NULL;
     ctx->logs = NULL;
+    cvm_ctx_memo_clear(ctx);
+}
+
+cvm_service_memo *cvm_ctx_memo(cvm_context *ctx, const char *service)
+{
+    cvm_map_entry *e = cvm_map_get(&ctx->services, service, strlen(service));
+    return e ? e->pval : NULL;
+}
+
+cvm_service_memo *cvm_ctx_memo_put(cvm_context *ctx, const char *service, uint64_t type)
+{
+    cvm_service_memo *m = cvm_ctx_memo(ctx, service);
+    if (m)
+        return m;
+    m = cvm_calloc(ctx->al, 1, sizeof *m);
+    if (!m)
+        return NULL;
+    bool created;
+    cvm_map_entry *e = cvm_map_put(&ctx->services, service, strlen(service), &created);
+    if (!e) {
+        cvm_free(ctx->al, m);
+        return NULL;
+    }
+    m->type = type;
+    cvm_address_of_service(service, m->address);
+    e->pval = m;
+    return m;
+}
+
+void cvm_ctx_memo_clear(cvm_context *ctx)
+{
+    for (size_t i = 0; i < ctx->services.count; i++)
+        cvm_free(ctx->al, ctx->services.entries[i].pval);
     cvm_map_free(&ctx->services);
+    cvm_map_init(&ctx->services, ctx->al);
 }
 
 void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES])

@@ -93,6 +93,14 @@ typedef struct cvm_frame {
                                              * called from a read-only frame */
 } cvm_frame;
 
+/* What a context remembers of one deployed service, so that each of its
+ * calls needs no _Deployments read, hash or module lookup. */
+typedef struct cvm_service_memo {
+    uint64_t type;                      /* CVM_PROCESSOR_* */
+    const cvm_module *module;           /* borrowed from the VM's cache; NULL until loaded */
+    uint8_t address[CVM_ADDRESS_BYTES]; /* the service's address */
+} cvm_service_memo;
+
 struct cvm_context {
     cvm_vm *vm;               /* borrowed */
     const cvm_allocator *al;  /* borrowed */
@@ -103,6 +111,9 @@ struct cvm_context {
     uint64_t height, timestamp;
     uint64_t tx_index;
     uint8_t signer[CVM_ADDRESS_BYTES];
+    uint8_t last_key[CVM_PUBKEY_BYTES];     /* the last signer key hashed, and its address: */
+    uint8_t last_address[CVM_ADDRESS_BYTES]; /* a set's transactions often share a signer */
+    bool has_last_key;
     cvm_frame frames[CVM_SERVICE_DEPTH_LIMIT];
     size_t depth;
     cvm_event *events;        /* owned array (contents in the arena): this transaction's events */
@@ -110,8 +121,9 @@ struct cvm_context {
     int64_t *logs;            /* owned: this transaction's log */
     size_t nlogs, caplogs;
     int64_t gas_left;         /* this transaction's, shared by nested calls */
-    cvm_map services;         /* service name -> cvm_module * (borrowed from the VM cache); cleared
-                               * when a transaction rolls back, since it may have deployed */
+    cvm_map services;         /* service name -> cvm_service_memo * (owned): what this context
+                               * learnt of deployed services; cleared when a transaction rolls
+                               * back, since it may have deployed */
     cvm_status fatal;         /* a library failure inside a call: CVM_OK when none */
 };
 
@@ -126,6 +138,12 @@ void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES]);
  * message in err (may be NULL), for the contract that saw it. */
 cvm_code cvm_ctx_fail(cvm_context *ctx, cvm_status st, cvm_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The memo of a deployed service, or NULL when the context has none. */
+cvm_service_memo *cvm_ctx_memo(cvm_context *ctx, const char *service);
+/* Remembers service as deployed with type; NULL when memory runs out. */
+cvm_service_memo *cvm_ctx_memo_put(cvm_context *ctx, const char *service, uint64_t type);
+/* Forgets every memo (after a rollback). */
+void cvm_ctx_memo_clear(cvm_context *ctx);
 /* The top frame; NULL when the stack is empty. */
 cvm_frame *cvm_ctx_top(cvm_context *ctx);
 

@@ -47,11 +47,20 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
     copy_n(t->service, sizeof t->service, service, service_len);
     uint64_t type = 0;
     bool found = false;
-    cvm_code c = cvm_deployments_processor(ctx, t->service, &type, &found, &err);
-    if (c == CVM_CODE_NONE && !found && kind == CVM_CALL_TX && !ctx->read_only) {
-        /* only a transaction deploys, and only a native service */
-        c = cvm_native_processor.deploy_service(ctx, t->service, &found, &err);
-        type = CVM_PROCESSOR_NATIVE;
+    cvm_code c = CVM_CODE_NONE;
+    cvm_service_memo *memo = cvm_ctx_memo(ctx, t->service);
+    if (memo) {
+        type = memo->type;
+        found = true;
+    } else {
+        c = cvm_deployments_processor(ctx, t->service, &type, &found, &err);
+        if (c == CVM_CODE_NONE && !found && kind == CVM_CALL_TX && !ctx->read_only) {
+            /* only a transaction deploys, and only a native service */
+            c = cvm_native_processor.deploy_service(ctx, t->service, &found, &err);
+            type = CVM_PROCESSOR_NATIVE;
+        }
+        if (c == CVM_CODE_NONE && found && !(memo = cvm_ctx_memo_put(ctx, t->service, type)))
+            c = cvm_ctx_fail(ctx, CVM_ENOMEM, &err, "out of memory");
     }
     if (c != CVM_CODE_NONE) {
         cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
@@ -62,6 +71,7 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
         cvm_out_fail(out, CVM_ERROR_CONTRACT_NOT_DEPLOYED, &err);
         return false;
     }
+    memcpy(t->address, memo->address, CVM_ADDRESS_BYTES);
     t->proc = cvm_processor_of(type);
     if (!t->proc) {
         cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "service %s has an unknown processor type %llu",
@@ -145,7 +155,7 @@ void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, 
     } else {
         memcpy(f->owner, t->service, sizeof f->owner);
         f->owner_len = strlen(f->owner);
-        cvm_address_of_service(f->owner, f->address);
+        memcpy(f->address, t->address, CVM_ADDRESS_BYTES);
     }
     f->read_only = ro || !(mi->flags & CVM_MF_WRITES);
     ctx->depth++;

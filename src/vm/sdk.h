@@ -21,6 +21,7 @@ typedef struct cvm_target {
     const cvm_processor *proc; /* borrowed; static */
     cvm_method_info mi;
     char service[CVM_SERVICE_NAME_MAX + 1];
+    uint8_t address[CVM_ADDRESS_BYTES]; /* the service's address */
 } cvm_target;
 
 /* Finds service.method: deployed (a transaction in a read-write context

@@ -103,12 +103,18 @@ void cvm_local_result_free(cvm_local_result *r)
 
 /* ------------------------------------------------------- one transaction */
 
-static void signer_of(const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
+static void signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
 {
-    if (tx->signer_scheme == CVM_SCHEME_ED25519)
-        cvm_address_of_key(tx->signer_key, out);
-    else
+    if (tx->signer_scheme != CVM_SCHEME_ED25519) {
         memset(out, 0, CVM_ADDRESS_BYTES);
+        return;
+    }
+    if (!ctx->has_last_key || memcmp(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES) != 0) {
+        cvm_address_of_key(tx->signer_key, ctx->last_address);
+        memcpy(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES);
+        ctx->has_last_key = true;
+    }
+    memcpy(out, ctx->last_address, CVM_ADDRESS_BYTES);
 }
 
 /* Runs tx in ctx and fills r (memory in ctx's arena). Under a checkpoint
@@ -116,7 +122,7 @@ static void signer_of(const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
 static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receipt *r)
 {
     uint8_t signer[CVM_ADDRESS_BYTES];
-    signer_of(tx, signer);
+    signer_of(ctx, tx, signer);
     cvm_ctx_begin(ctx, signer);
     cvm_call_out out;
     memset(&out, 0, sizeof out);
@@ -151,8 +157,7 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receip
                 return vm_fail(ctx->vm, st, "closing a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
             if (out.status != CVM_SUCCESS) {
                 /* it may have deployed what is now undone */
-                cvm_map_free(&ctx->services);
-                cvm_map_init(&ctx->services, ctx->al);
+                cvm_ctx_memo_clear(ctx);
             }
         }
     }

@@ -134,6 +134,7 @@ static void probe_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_ar
     memset(&t, 0, sizeof t);
     t.proc = &probe_processor;
     strcpy(t.service, next);
+    cvm_address_of_service(next, t.address);
     t.mi.name = next;
     t.mi.flags = p->flags_of_next;
     cvm_call_invoke(ctx, CVM_CALL_SERVICE, &t, NULL, 0, out);
@@ -157,6 +158,7 @@ static void run_probe(chain *c, const char *first, unsigned flags_first, unsigne
     memset(&t, 0, sizeof t);
     t.proc = &probe_processor;
     strcpy(t.service, first);
+    cvm_address_of_service(first, t.address);
     t.mi.name = first;
     t.mi.flags = flags_first;
     cvm_call_invoke(&ctx, CVM_CALL_TX, &t, NULL, 0, out);
