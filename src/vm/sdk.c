@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "codec/args.h"
 #include "codec/event.h"
 #include "native/native.h"
 #include "state/value.h"
@@ -98,13 +99,24 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
     return true;
 }
 
-static bool check_args(const cvm_target *t, const cvm_arg *args, size_t nargs, cvm_error *err)
+static bool check_args(cvm_call_kind kind, const cvm_target *t, const cvm_arg *args, size_t nargs, cvm_error *err)
 {
     const cvm_method_info *mi = &t->mi;
     if (nargs != mi->nparams) {
         cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s takes %zu argument%s, got %zu", t->service, mi->name,
                       mi->nparams, mi->nparams == 1 ? "" : "s", nargs);
         return false;
+    }
+    /* a transaction's arguments come from outside: well-formed values only
+     * (known type, UTF-8 strings, no NULL with a length, within the size
+     * limit), so that no method sees what no transaction could encode */
+    for (size_t i = 0; kind == CVM_CALL_TX && i < nargs; i++) {
+        char what[32], msg[160];
+        snprintf(what, sizeof what, "argument %zu", i + 1);
+        if (cvm_arg_check(&args[i], what, msg, sizeof msg) != CVM_OK) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: %s", t->service, mi->name, msg);
+            return false;
+        }
     }
     for (size_t i = 0; i < nargs; i++)
         if (args[i].type != mi->params[i]) {
@@ -142,7 +154,7 @@ void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, 
         cvm_out_fail(out, CVM_ERROR_INPUT, &err);
         return;
     }
-    if (!check_args(t, args, nargs, &err)) {
+    if (!check_args(kind, t, args, nargs, &err)) {
         cvm_out_fail(out, CVM_ERROR_INPUT, &err);
         return;
     }

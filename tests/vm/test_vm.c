@@ -339,6 +339,16 @@ static void test_permissions(void **state)
     assert_string_equal(r[4].error.message, "_Reputation.get: argument 1 must be bytes, got int64");
     assert_int_equal(b->ndiff, 0);
     cvm_block_result_free(b);
+    /* malformed values never reach a method */
+    cvm_arg bad[3] = {cvm_arg_stringn(NULL, 5), cvm_arg_uint64(2), cvm_arg_bytes(NULL, 0)};
+    cvm_arg notutf8 = cvm_arg_stringn("\xff", 1), oddtype = {(cvm_arg_type)77, {.i64 = 0}};
+    cvm_transaction bt[3] = {tx_of(1, "_Deployments", "deployService", bad, 3),
+                             tx_of(1, "_Deployments", "getInfo", &notutf8, 1), tx_of(1, "Counter", "increment", &oddtype, 1)};
+    b = run_block(&c, bt, 3);
+    for (int k = 0; k < 3; k++)
+        expect(&b->receipts[k], CVM_ERROR_INPUT, CVM_CODE_WRONG_ARGUMENTS);
+    assert_non_null(strstr(b->receipts[0].error.message, "_Deployments.deployService: argument 1"));
+    cvm_block_result_free(b);
     /* a transaction of another chain or protocol */
     cvm_transaction t = tx_of(1, "Counter", "get", NULL, 0);
     t.virtual_chain_id = 42;
