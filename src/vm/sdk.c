@@ -27,12 +27,14 @@ static void copy_n(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* Is the caller of a new frame a system caller? The VM at genesis, or a
- * system service (a name starting with '_') calling. */
+ * system service (a name starting with '_') calling. The frame's owner is
+ * its identity, not the code it runs: a library's code runs as its caller,
+ * so calling a system service's code as a library grants nothing. */
 static bool caller_is_system(const cvm_context *ctx)
 {
     if (ctx->depth == 0)
         return ctx->system;
-    return ctx->frames[ctx->depth - 1].service[0] == '_';
+    return ctx->frames[ctx->depth - 1].owner[0] == '_';
 }
 
 bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service, size_t service_len,
@@ -41,7 +43,8 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
     cvm_error err;
     memset(t, 0, sizeof *t);
     if (service_len == 0 || service_len > CVM_SERVICE_NAME_MAX || memchr(service, '\0', service_len)) {
-        cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "no service named '%.*s'", (int)(service_len > 63 ? 63 : service_len), service);
+        cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "no service named '%.*s'",
+                      (int)(service_len > 63 ? 63 : service_len), service);
         cvm_out_fail(out, CVM_ERROR_CONTRACT_NOT_DEPLOYED, &err);
         return false;
     }

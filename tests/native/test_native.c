@@ -111,6 +111,7 @@ typedef struct probe {
     uint8_t owners[4][CVM_ADDRESS_BYTES];
     size_t n;
     unsigned flags_of_next;
+    const char *system_one; /* this callee's method is system-only */
 } probe;
 
 static probe *the_probe; /* tests only: the processor has no user data */
@@ -127,7 +128,11 @@ static void probe_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_ar
     memcpy(p->owners[p->n], cvm_sdk_own_address(ctx), CVM_ADDRESS_BYTES);
     p->n++;
     out->status = CVM_SUCCESS;
-    const char *next = strcmp(mi->name, "_A") == 0 ? "B" : strcmp(mi->name, "B") == 0 ? "C" : NULL;
+    /* "_A" -> "B" -> "C"; "X" -> "_A" as a library */
+    const char *next = strcmp(mi->name, "_A") == 0 ? "B"
+                       : strcmp(mi->name, "B") == 0 ? "C"
+                       : strcmp(mi->name, "X") == 0 ? "_A"
+                                                    : NULL;
     if (!next)
         return;
     cvm_target t;
@@ -136,8 +141,8 @@ static void probe_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_ar
     strcpy(t.service, next);
     cvm_address_of_service(next, t.address);
     t.mi.name = next;
-    t.mi.flags = p->flags_of_next;
-    cvm_call_invoke(ctx, CVM_CALL_SERVICE, &t, NULL, 0, out);
+    t.mi.flags = p->flags_of_next | (p->system_one && strcmp(next, p->system_one) == 0 ? CVM_MF_SYSTEM : 0);
+    cvm_call_invoke(ctx, strcmp(mi->name, "X") == 0 ? CVM_CALL_LIBRARY : CVM_CALL_SERVICE, &t, NULL, 0, out);
 }
 
 static const cvm_processor probe_processor = {99, "probe", NULL, probe_call, NULL};
@@ -215,6 +220,21 @@ static void test_system_methods(void **state)
     assert_int_equal(out.status, CVM_ERROR_INPUT);
     assert_int_equal(out.error.code, CVM_CODE_PERMISSION_DENIED);
     assert_int_equal(p.n, 2); /* _A ran, B ran (called by _A), C refused (called by B) */
+    /* X runs _A's code as a library: _A's code is X then, not a system caller */
+    p.n = 0;
+    p.system_one = "B";
+    run_probe(&c, "X", 0, 0, &out, false);
+    assert_int_equal(out.error.code, CVM_CODE_PERMISSION_DENIED);
+    assert_int_equal(p.n, 2);
+    uint8_t x[CVM_ADDRESS_BYTES];
+    cvm_address_of_service("X", x);
+    assert_memory_equal(p.owners[1], x, CVM_ADDRESS_BYTES); /* the library's own address is X's */
+    /* ... while _A itself may call B */
+    p.n = 0;
+    run_probe(&c, "_A", 0, 0, &out, false);
+    assert_int_equal(out.status, CVM_SUCCESS);
+    assert_int_equal(p.n, 3);
+    p.system_one = NULL;
     /* read-write in a read-only frame */
     p.n = 0;
     run_probe(&c, "_A", 0, CVM_MF_WRITES, &out, false);
