@@ -570,6 +570,36 @@ static void test_event_names(void **state)
     chain_close(&c);
 }
 
+/* Two chains fed the same inputs give the same receipts and diff. */
+static void test_deterministic(void **state)
+{
+    (void)state;
+    chain c1, c2;
+    setup_nested(&c1);
+    setup_nested(&c2);
+    cvm_arg a = cvm_arg_int64(3);
+    cvm_transaction t[6] = {tx_of(1, "Outer", "viaService", NULL, 0), tx_of(2, "Counter", "increment", &a, 1),
+                            tx_of(1, "Outer", "boom", NULL, 0),       tx_of(1, "Outer", "viaLibrary", NULL, 0),
+                            tx_of(3, "Outer", "ping", NULL, 0),       tx_of(1, "_Info", "getInfo", NULL, 0)};
+    cvm_block_result *b1 = run_block(&c1, t, 6), *b2 = run_block(&c2, t, 6);
+    assert_memory_equal(b1->diff_hash, b2->diff_hash, CVM_HASH_BYTES);
+    assert_int_equal(b1->ndiff, b2->ndiff);
+    for (size_t i = 0; i < 6; i++) {
+        const cvm_receipt *r1 = &b1->receipts[i], *r2 = &b2->receipts[i];
+        assert_int_equal(r1->status, r2->status);
+        assert_memory_equal(&r1->error, &r2->error, sizeof r1->error);
+        assert_int_equal(r1->gas_used, r2->gas_used);
+        assert_int_equal(r1->noutputs, r2->noutputs);
+        assert_int_equal(r1->nevents, r2->nevents);
+        assert_int_equal(r1->nlogs, r2->nlogs);
+    }
+    commit_block(&c1, b1);
+    commit_block(&c2, b2);
+    assert_memory_equal(cvm_store_last_hash(c1.store), cvm_store_last_hash(c2.store), CVM_HASH_BYTES);
+    chain_close(&c1);
+    chain_close(&c2);
+}
+
 typedef struct steps {
     size_t n, nested_calls;
     uint64_t height;
@@ -631,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_state_cache_is_invisible),
         cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
