@@ -45,8 +45,10 @@ cvm_code cvm_sdk_state_read(cvm_context *ctx, const uint8_t *key, size_t keylen,
 /* StateWriteKeys (len 0 deletes); READ_ONLY_VIOLATION in a read-only frame. */
 cvm_code cvm_sdk_state_write(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t *value, size_t len,
                              cvm_error *err);
-/* The bytecode convention (state/value.h): an i64, 0 when absent. */
+/* Reads the bytecode convention (state/value.h): an i64, 0 when absent;
+ * HOST_ERROR when the stored value is not 8 bytes. */
 cvm_code cvm_sdk_state_read_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t *v, cvm_error *err);
+/* Writes v in that convention (0 deletes the key). */
 cvm_code cvm_sdk_state_write_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t v, cvm_error *err);
 /* Emits an event owned by the top frame's owner; everything is copied. */
 cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const cvm_event_field *fields,
