@@ -79,7 +79,7 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(CONTRACT_NOT_DEPLOYED, "the service called is not deployed")               \
     X(DEPLOYMENT_FAILED, "_Deployments refused the deployment (name, code or duplicate)") \
     X(SERVICE_CALL_DEPTH, "service calls nested deeper than 16")                 \
-    X(INVALID_TRANSACTION, "the transaction's protocol version or virtual chain does not match the VM")
+    X(INVALID_TRANSACTION, "the transaction's protocol version, virtual chain or signer scheme is not the VM's")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
