@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "base/hex.h"
 #include "crypto/hash.h"
@@ -203,6 +204,46 @@ static void test_small_order_key_rejected(void **state)
     assert_false(cvm_verify_detached(msg, 8, pk, sig));
 }
 
+/* Pre-order verifies on several threads at once (each call also passes
+ * through sodium_init()): every thread must get the same verdicts. */
+typedef struct worker {
+    uint8_t pk[32], sig[64], bad[64], msg[32];
+    int valid, invalid;
+} worker;
+
+static void *verify_many(void *arg)
+{
+    worker *w = arg;
+    for (int i = 0; i < 50; i++) {
+        w->valid += cvm_verify_detached(w->msg, 32, w->pk, w->sig);
+        w->invalid += !cvm_verify_detached(w->msg, 32, w->pk, w->bad);
+    }
+    return NULL;
+}
+
+static void test_verify_on_threads(void **state)
+{
+    (void)state;
+    fixture f;
+    make_fixture(&f);
+    worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        memcpy(w[i].pk, f.pk, 32);
+        memcpy(w[i].sig, f.sig, 64);
+        memcpy(w[i].bad, f.sig, 64);
+        w[i].bad[i] ^= 1;
+        memcpy(w[i].msg, f.msg, 32);
+        w[i].valid = w[i].invalid = 0;
+        assert_int_equal(pthread_create(&t[i], NULL, verify_many, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(w[i].valid, 50);
+        assert_int_equal(w[i].invalid, 50);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_flipped_signature_bit_rejected),
         cmocka_unit_test(test_non_canonical_s_rejected),
         cmocka_unit_test(test_small_order_key_rejected),
+        cmocka_unit_test(test_verify_on_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
