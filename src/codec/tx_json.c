@@ -4,10 +4,10 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "base/alloc.h"
+#include "base/arena.h"
+#include "base/buf.h"
 #include "base/hex.h"
 #include "codec/json.h"
 
@@ -22,16 +22,15 @@ static void set_err(char *err, size_t errcap, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A hex string of p[0..n) as a new JSON string; NULL on allocation failure. */
+/* A hex string of p[0..n) (a key or a signature, n <= 64) as a new JSON
+ * string; NULL on allocation failure. */
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
-    char *h = malloc(2 * n + 1);
-    if (!h)
+    char h[2 * CVM_SIGNATURE_BYTES + 1];
+    if (n > CVM_SIGNATURE_BYTES)
         return NULL;
     cvm_hex_write(h, p, n);
-    json_t *j = json_stringn(h, 2 * n);
-    free(h);
-    return j;
+    return json_stringn(h, 2 * n);
 }
 
 /* Sets key on o to v (stolen); false when v is NULL or the set failed. */
