@@ -100,6 +100,7 @@ static void test_random_keypairs_differ_and_work(void **state)
     assert_false(cvm_verify_detached(msg, 5, pk2, sig));
 }
 
+/* alice's key and address, cross-checked once against OpenSSL's Ed25519. */
 static void test_dev_key_alice_is_stable(void **state)
 {
     (void)state;
