@@ -16,6 +16,10 @@
 /* Builds m->exec (and m->exec_free) for a verified module. Idempotent. */
 cvm_status cvm_interp_prepare(cvm_module *m);
 
+/* Like cvm_interp_prepare without superinstructions: for tests that check
+ * that fused and unfused code behave identically. */
+cvm_status cvm_interp_prepare_unfused(cvm_module *m);
+
 /* True when this build has computed-goto dispatch. */
 int cvm_interp_has_goto(void);
 

@@ -1,0 +1,7 @@
+.method a
+here:
+    Jump there
+.method b
+there:
+    Jump here
+end:

@@ -1,0 +1,278 @@
+/*
+ * exec.c — cvm_exec: the checks made before a method runs, the choice of
+ * interpreter variant, and the outcome. The loop itself is run.h,
+ * instantiated here four times (switch / computed goto, untraced / traced)
+ * so that tracing costs nothing when it is off and both dispatch variants
+ * are always in the library.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arith.h"
+#include "interp.h"
+#include "xform.h"
+
+#if defined(__GNUC__)
+#define CVM_HAVE_GOTO 1
+#else
+#define CVM_HAVE_GOTO 0
+#endif
+
+/* One run of one method: what the loop reads and where it reports back. */
+typedef struct cvm_run {
+    const cvm_module *m;    /* borrowed */
+    const cvm_method *me;   /* borrowed: the method run */
+    const cvm_host *h;      /* borrowed, never NULL */
+    const cvm_xinsn *x;     /* borrowed: the array run (fast or plain) */
+    const cvm_xinsn *plain; /* borrowed: the fallback of superinstructions */
+    uint32_t off;           /* index in x minus module pc, fixed during the run */
+    uint32_t start;         /* index of the method's entry in x */
+    uint32_t xpc;           /* out: index where it stopped */
+    int64_t gas;            /* in: the limit; out: the gas left */
+    size_t depth;           /* in: arguments pushed; out: final depth */
+    int64_t *stack;         /* borrowed: CVM_STACK_LIMIT values */
+    int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
+    uint32_t *calls;        /* borrowed: CVM_CALL_DEPTH_LIMIT return indices */
+    cvm_error *err;         /* borrowed: receives the trap's message */
+} cvm_run;
+
+static const cvm_host no_host = {0};
+
+__attribute__((cold, noinline, format(printf, 2, 3))) static void trap_message(cvm_error *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes v in decimal into buf (at least 21 bytes), returns the length. */
+static size_t i64_decimal(char *buf, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (v < 0)
+        buf[len++] = '-';
+    while (n)
+        buf[len++] = tmp[--n];
+    return len;
+}
+
+static int64_t line_of(const cvm_module *m, size_t pc) { return m->lines && pc < m->ncode ? m->lines[pc] : 0; }
+
+__attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, uint32_t xpc, size_t depth,
+                                                 int64_t gas, size_t ncalls)
+{
+    if (I->op == CVM_OP_END) /* not an instruction of the module */
+        return;
+    size_t pc = xpc - r->off;
+    cvm_trace_step st = {
+        .method = r->me->name,
+        .pc = (int64_t)pc,
+        .op = cvm_opinfo_of(I->op)->mnemonic,
+        .has_operand = I->has,
+        .operand = r->m->code[pc].operand,
+        .operand_str = I->s ? (const char *)I->s->bytes : NULL,
+        .operand_len = I->s ? I->s->len : 0,
+        .depth = depth,
+        .top = depth ? r->stack[depth - 1] : 0,
+        .gas_left = gas,
+        .call_depth = ncalls,
+        .line = line_of(r->m, pc),
+    };
+    r->h->trace(r->h->ud, &st);
+}
+
+/* ------------------------------------------- helpers of the opcode bodies */
+
+#define OPNAME (cvm_opinfo_of(I->op)->mnemonic)
+
+#define TRAP(c, ...)                           \
+    do {                                       \
+        code = (c);                            \
+        trap_message(r->err, __VA_ARGS__);     \
+        goto trap;                             \
+    } while (0)
+
+#define TRAP_OVERFLOW2(a, b) \
+    TRAP(CVM_CODE_INTEGER_OVERFLOW, "%s of %lld and %lld overflows", OPNAME, (long long)(a), (long long)(b))
+
+/* A host callback: on failure its code and message become the trap. */
+#define HOST_CALL(expr)                                                           \
+    do {                                                                          \
+        r->err->message[0] = '\0';                                                \
+        cvm_code c_ = (expr);                                                     \
+        if (c_ != CVM_CODE_NONE) {                                                \
+            code = (unsigned)c_ < CVM_CODE_COUNT ? c_ : CVM_CODE_HOST_ERROR;      \
+            goto trap;                                                            \
+        }                                                                         \
+    } while (0)
+
+/* The key of Store/Load: the string operand, else an i64 popped and written
+ * in decimal. */
+#define KEY_FROM_OPERAND_OR_POP()                              \
+    const uint8_t *key;                                        \
+    size_t keylen;                                             \
+    char keybuf[24];                                           \
+    if (I->s) {                                                \
+        key = I->s->bytes;                                     \
+        keylen = I->s->len;                                    \
+    } else {                                                   \
+        keylen = i64_decimal(keybuf, *--sp);                   \
+        key = (const uint8_t *)keybuf;                         \
+    }
+
+/* A superinstruction that cannot complete exactly as its parts would runs
+ * the plain instruction at the same index instead (its gas is refunded
+ * first; the plain one's check is implied by the fused one's). */
+#define FALLBACK()                    \
+    do {                              \
+        gas += I->gas;                \
+        I = r->plain + xpc;           \
+        gas -= I->gas;                \
+        goto dispatch;                \
+    } while (0)
+
+/* ------------------------------------------------------ the four variants */
+
+#define CVM_GOTO 0
+#define CVM_TRACE 0
+#define CVM_RUN_NAME run_switch
+#include "run.h"
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#define CVM_TRACE 1
+#define CVM_RUN_NAME run_switch_traced
+#include "run.h"
+#undef CVM_GOTO
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#if CVM_HAVE_GOTO
+#define CVM_GOTO 1
+#define CVM_TRACE 0
+#define CVM_RUN_NAME run_goto
+#include "run.h"
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#define CVM_TRACE 1
+#define CVM_RUN_NAME run_goto_traced
+#include "run.h"
+#undef CVM_GOTO
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+#endif
+
+int cvm_interp_has_goto(void) { return CVM_HAVE_GOTO; }
+
+/* ------------------------------------------------------------- cvm_exec */
+
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args, size_t nargs,
+                    const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out)
+{
+    if (!out)
+        return CVM_EINPUT;
+    memset(out, 0, sizeof *out);
+    out->error.pc = -1;
+    if (!m || !m->exec || !method || (nargs && !args))
+        return CVM_EINPUT;
+    const cvm_xmodule *xm = m->exec;
+    const cvm_host *h = host ? host : &no_host;
+    cvm_error *e = &out->error;
+
+    const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
+    if (!me) {
+        out->status = CVM_ERROR_INPUT;
+        e->code = CVM_CODE_UNKNOWN_METHOD;
+        copy_name(e->method, sizeof e->method, method);
+        snprintf(e->message, sizeof e->message, "no method '%.63s' in %.63s", method, cvm_module_name(m));
+        return CVM_OK;
+    }
+    copy_name(e->method, sizeof e->method, me->name);
+    if (nargs != me->params) {
+        out->status = CVM_ERROR_INPUT;
+        e->code = CVM_CODE_WRONG_ARGUMENTS;
+        snprintf(e->message, sizeof e->message, "%s takes %u argument%s, got %zu", me->name, (unsigned)me->params,
+                 me->params == 1 ? "" : "s", nargs);
+        return CVM_OK;
+    }
+    if (h->reputation < m->required_reputation) {
+        out->status = CVM_ERROR_SMART_CONTRACT;
+        e->code = CVM_CODE_INSUFFICIENT_REPUTATION;
+        snprintf(e->message, sizeof e->message, "reputation %lld is below the required %lld",
+                 (long long)h->reputation, (long long)m->required_reputation);
+        return CVM_OK;
+    }
+
+    int64_t limit = opts && opts->gas_limit ? opts->gas_limit : CVM_DEFAULT_GAS_LIMIT;
+    if (limit < 0)
+        limit = 0;
+    int64_t stack[CVM_STACK_LIMIT];
+    int64_t locals[CVM_LOCALS];
+    uint32_t calls[CVM_CALL_DEPTH_LIMIT];
+    memset(locals, 0, sizeof locals);
+    if (nargs)
+        memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS */
+
+    size_t mi = (size_t)(me - m->methods);
+    int traced = h->trace != NULL;
+    cvm_run r = {
+        .m = m,
+        .me = me,
+        .h = h,
+        .x = traced ? xm->plain : xm->fast,
+        .plain = xm->plain,
+        .off = (uint32_t)mi,
+        .start = (uint32_t)(me->entry + mi),
+        .gas = limit,
+        .depth = nargs,
+        .stack = stack,
+        .locals = locals,
+        .calls = calls,
+        .err = e,
+    };
+    int use_goto = CVM_HAVE_GOTO && !(opts && opts->dispatch == CVM_DISPATCH_SWITCH);
+    cvm_code code;
+#if CVM_HAVE_GOTO
+    if (use_goto)
+        code = traced ? run_goto_traced(&r) : run_goto(&r);
+    else
+#endif
+        code = traced ? run_switch_traced(&r) : run_switch(&r);
+    (void)use_goto;
+
+    out->gas_used = limit - r.gas;
+    if (code == CVM_CODE_NONE) {
+        out->status = CVM_SUCCESS;
+        out->result = r.depth ? stack[r.depth - 1] : 0;
+        memset(e, 0, sizeof *e); /* a callback may have written into it */
+        e->pc = -1;
+        return CVM_OK;
+    }
+    size_t pc = r.xpc - r.off;
+    out->status = CVM_ERROR_SMART_CONTRACT;
+    e->code = code;
+    e->pc = (int64_t)pc;
+    e->line = line_of(m, pc);
+    copy_name(e->method, sizeof e->method, me->name);
+    return CVM_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * run.h — the interpreter loop, written once and instantiated by exec.c for
+ * each dispatch variant: CVM_GOTO (0 switch, 1 computed goto) times
+ * CVM_TRACE (0 untraced, 1 calling the host's trace hook before each
+ * instruction). The function is named CVM_RUN_NAME.
+ *
+ * It runs r->x from r->start with r->depth arguments already on r->stack,
+ * and returns CVM_CODE_NONE when the method ends or the trap's code, with
+ * r->err->message set; either way r->gas, r->depth and r->xpc say where it
+ * stopped. Method name, pc and line are filled in by the caller.
+ */
+#include "dispatch.h"
+
+static cvm_code CVM_RUN_NAME(cvm_run *r)
+{
+#if CVM_GOTO
+    static const void *const disptab[CVM_XOP_COUNT] = {
+#define CVM_X_LABEL(e, m, k, po, pu, g, f, s) [CVM_OP_##e] = &&L_##e,
+        CVM_OPCODES(CVM_X_LABEL)
+#undef CVM_X_LABEL
+#define CVM_X_LABEL(name) [CVM_OP_##name] = &&L_##name,
+        CVM_XOPS(CVM_X_LABEL)
+#undef CVM_X_LABEL
+    };
+#endif
+    const cvm_host *const h = r->h;
+    const cvm_xinsn *const X = r->x;
+    const cvm_xinsn *I;
+    int64_t *const stack = r->stack;
+    int64_t *const locals = r->locals;
+    uint32_t *const calls = r->calls;
+    int64_t *sp = stack + r->depth;
+    int64_t gas = r->gas;
+    uint32_t xpc = r->start;
+    size_t ncalls = 0;
+    cvm_code code = CVM_CODE_NONE;
+
+    for (;;) {
+        vmfetch();
+    dispatch:
+        vmdispatch(I->op)
+        {
+#include "ops.h"
+#if !CVM_GOTO
+        default: __builtin_unreachable();
+#endif
+        }
+    }
+
+slow:
+    /* The shared check failed. A superinstruction hands over to the plain
+     * instruction at the same index, which may well pass its own check. */
+    if (I->n > 1) {
+        I = r->plain + xpc;
+        if (gas >= (int64_t)I->gas && (uint64_t)((sp - stack) - (ptrdiff_t)I->need) <= (uint64_t)I->span) {
+            gas -= I->gas;
+            goto dispatch;
+        }
+    }
+    if (gas < (int64_t)I->gas)
+        TRAP(CVM_CODE_OUT_OF_GAS, "%s costs %u gas, %lld left", OPNAME, (unsigned)I->gas, (long long)gas);
+    gas -= I->gas; /* the instruction was paid for; its stack check failed */
+    if ((size_t)(sp - stack) < I->need)
+        TRAP(CVM_CODE_STACK_UNDERFLOW, "%s needs %u value%s, the stack holds %zu", OPNAME, (unsigned)I->need,
+             I->need == 1 ? "" : "s", (size_t)(sp - stack));
+    TRAP(CVM_CODE_STACK_OVERFLOW, "%s would leave more than %d values on the stack", OPNAME, CVM_STACK_LIMIT);
+
+trap:
+    r->gas = gas;
+    r->depth = (size_t)(sp - stack);
+    r->xpc = xpc;
+    return code;
+done:
+    r->gas = gas;
+    r->depth = (size_t)(sp - stack);
+    r->xpc = xpc;
+    return CVM_CODE_NONE;
+}

@@ -1,0 +1,347 @@
+/*
+ * lmdbstore.c — the LMDB backend of the state store (layout in
+ * lmdbstore.h). Every failure becomes a status with mdb_strerror's words on
+ * the handle; nothing is printed.
+ */
+#include "state/lmdbstore.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "base/alloc.h"
+#include "state/diff.h"
+
+#define FORMAT "coopvm-state-1"
+
+typedef struct lmdbstore {
+    cvm_store base;       /* first, so a cvm_store * is an lmdbstore * */
+    MDB_env *env;         /* owned */
+    MDB_dbi state, meta, events;
+    MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
+    char *dir;            /* owned; for messages */
+} lmdbstore;
+
+static MDB_val val_of(const void *p, size_t n)
+{
+    MDB_val v;
+    v.mv_size = n;
+    v.mv_data = (void *)p; /* LMDB's MDB_val is not const; it only reads keys and data given to it */
+    return v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Reads meta's height and hash inside txn. A missing height is height 0. */
+static int read_meta(lmdbstore *l, MDB_txn *txn, uint64_t *height, uint8_t hash[CVM_SHA256_BYTES], const char **bad)
+{
+    MDB_val k = val_of("height", 6), v;
+    int rc = mdb_get(txn, l->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        *height = 0;
+        if (hash)
+            memset(hash, 0, CVM_SHA256_BYTES);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != 8) {
+        *bad = "meta height is not 8 bytes";
+        return 0;
+    }
+    *height = get_be64(v.mv_data);
+    if (!hash)
+        return 0;
+    k = val_of("diff_hash", 9);
+    rc = mdb_get(txn, l->meta, &k, &v);
+    if (rc == MDB_NOTFOUND || (!rc && v.mv_size != CVM_SHA256_BYTES)) {
+        *bad = "meta diff_hash is missing or not 32 bytes";
+        return 0;
+    }
+    if (!rc)
+        memcpy(hash, v.mv_data, CVM_SHA256_BYTES);
+    return rc;
+}
+
+static cvm_status lmdb_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
+                            bool *found)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    /* one read-only transaction, reset between reads and renewed for the
+     * next: cheaper than beginning a new one each time */
+    int rc = l->rtxn ? mdb_txn_renew(l->rtxn) : mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->rtxn);
+    if (rc) {
+        if (l->rtxn) {
+            mdb_txn_abort(l->rtxn);
+            l->rtxn = NULL;
+        }
+        return cvm_store_fail(s, CVM_EIO, "state read in %s: cannot begin a read transaction: %s", l->dir,
+                              mdb_strerror(rc));
+    }
+    cvm_status st = CVM_OK;
+    uint64_t h;
+    const char *bad = NULL;
+    rc = read_meta(l, l->rtxn, &h, NULL, &bad);
+    if (rc || bad) {
+        st = cvm_store_fail(s, rc ? CVM_EIO : CVM_ESTATE, "state read in %s: %s", l->dir, rc ? mdb_strerror(rc) : bad);
+    } else if (h != height) {
+        /* the snapshot must be the height the caller reads at */
+        st = cvm_store_fail(s, CVM_ESTATE,
+                            "state read at height %llu in %s: the directory is now at height %llu (another writer?)",
+                            (unsigned long long)height, l->dir, (unsigned long long)h);
+    } else {
+        MDB_val k = val_of(ck, cklen), v;
+        rc = mdb_get(l->rtxn, l->state, &k, &v);
+        if (rc == MDB_NOTFOUND) {
+            /* absent: found stays false */
+        } else if (rc) {
+            st = cvm_store_fail(s, CVM_EIO, "state read in %s: %s", l->dir, mdb_strerror(rc));
+        } else {
+            cvm_buf_put(value, v.mv_data, v.mv_size);
+            if (!cvm_buf_ok(value))
+                st = cvm_store_fail(s, CVM_ENOMEM, "state read: out of memory copying a %zu-byte value", v.mv_size);
+            else
+                *found = true;
+        }
+    }
+    mdb_txn_reset(l->rtxn);
+    return st;
+}
+
+static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
+                              const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    MDB_txn *txn;
+    const char *what = "begin the write transaction";
+    int rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+    if (rc)
+        goto fail_notxn;
+    uint64_t h;
+    const char *bad = NULL;
+    what = "read meta";
+    if ((rc = read_meta(l, txn, &h, NULL, &bad)))
+        goto fail;
+    if (bad) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_ESTATE, "commit of height %llu in %s refused: %s", (unsigned long long)height,
+                              l->dir, bad);
+    }
+    if (h != height - 1) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_ESTATE,
+                              "commit of height %llu in %s refused: the directory is at height %llu (another writer?)",
+                              (unsigned long long)height, l->dir, (unsigned long long)h);
+    }
+    uint8_t ck[CVM_STATE_KEY_MAX];
+    size_t cklen;
+    for (size_t i = 0; i < d->count; i++) {
+        const cvm_diff_entry *e = &d->entries[i];
+        cvm_state_key_make(ck, &cklen, e->service, e->service_len, e->key, e->key_len); /* length checked by the wrapper */
+        MDB_val k = val_of(ck, cklen);
+        if (e->value_len) {
+            MDB_val v = val_of(e->value, e->value_len);
+            what = "write a state value";
+            rc = mdb_put(txn, l->state, &k, &v, 0);
+        } else {
+            what = "delete a state value";
+            rc = mdb_del(txn, l->state, &k, NULL);
+            if (rc == MDB_NOTFOUND)
+                rc = 0;
+        }
+        if (rc)
+            goto fail;
+    }
+    for (size_t i = 0; i < nevents; i++) {
+        uint8_t ek[16];
+        put_be64(ek, height);
+        put_be64(ek + 8, i);
+        MDB_val k = val_of(ek, sizeof ek), v = val_of(events[i].len ? events[i].data : ek, events[i].len);
+        what = "write an event record";
+        if ((rc = mdb_put(txn, l->events, &k, &v, 0)))
+            goto fail;
+    }
+    uint8_t hb[8];
+    put_be64(hb, height);
+    MDB_val k = val_of("height", 6), v = val_of(hb, 8);
+    what = "write meta height";
+    if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
+        goto fail;
+    k = val_of("diff_hash", 9);
+    v = val_of(hash, CVM_SHA256_BYTES);
+    what = "write meta diff_hash";
+    if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
+        goto fail;
+    what = "commit the write transaction";
+    if ((rc = mdb_txn_commit(txn))) /* frees txn either way */
+        goto fail_notxn;
+    return CVM_OK;
+fail:
+    mdb_txn_abort(txn);
+fail_notxn:
+    return cvm_store_fail(s, rc == ENOMEM ? CVM_ENOMEM : CVM_EIO,
+                          "commit of height %llu in %s: cannot %s: %s%s (nothing was changed)",
+                          (unsigned long long)height, l->dir, what, mdb_strerror(rc),
+                          rc == MDB_MAP_FULL ? " — the state outgrew the 1 GiB map" : "");
+}
+
+static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    /* its own transaction, so that fn may read state meanwhile */
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot begin a read transaction: %s", l->dir,
+                              mdb_strerror(rc));
+    if ((rc = mdb_cursor_open(txn, l->events, &cur))) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
+    }
+    uint8_t start[16];
+    put_be64(start, from);
+    put_be64(start + 8, 0);
+    MDB_val k = val_of(start, sizeof start), v;
+    cvm_status st = CVM_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 16) {
+            st = cvm_store_fail(s, CVM_ESTATE, "event history in %s: an event key of %zu bytes (16 expected)",
+                                l->dir, k.mv_size);
+            break;
+        }
+        uint64_t h = get_be64(k.mv_data);
+        if (h > to)
+            break;
+        if (fn(ud, h, get_be64((const uint8_t *)k.mv_data + 8), v.mv_data, v.mv_size))
+            break;
+    }
+    if (st == CVM_OK && rc && rc != MDB_NOTFOUND)
+        st = cvm_store_fail(s, CVM_EIO, "event history in %s: %s", l->dir, mdb_strerror(rc));
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
+static void lmdb_close(cvm_store *s)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    const cvm_allocator *al = s->al;
+    if (l->rtxn)
+        mdb_txn_abort(l->rtxn);
+    if (l->env)
+        mdb_env_close(l->env);
+    cvm_free(al, l->dir);
+    cvm_free(al, l);
+}
+
+static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_events, lmdb_close};
+
+static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
+{
+    if (err && errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errcap, fmt, ap);
+        va_end(ap);
+    }
+    lmdb_close(&l->base);
+    return st;
+}
+
+/* Opens the three databases and reads (or, in a new directory, writes)
+ * meta, in one write transaction. */
+static cvm_status open_dbs(lmdbstore *l, const char *dir, char *err, size_t errcap)
+{
+    MDB_txn *txn;
+    const char *what = "begin a write transaction";
+    int rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+    if (rc)
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
+    what = "open the state, meta and events databases";
+    if ((rc = mdb_dbi_open(txn, "state", MDB_CREATE, &l->state)) ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &l->meta)) ||
+        (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &l->events)))
+        goto fail;
+    MDB_val k = val_of("format", 6), v;
+    what = "read meta format";
+    rc = mdb_get(txn, l->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        /* a new directory: say what it is before anything else goes in */
+        v = val_of(FORMAT, strlen(FORMAT));
+        what = "write meta format";
+        if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
+            goto fail;
+    } else if (rc) {
+        goto fail;
+    } else if (v.mv_size != strlen(FORMAT) || memcmp(v.mv_data, FORMAT, v.mv_size) != 0) {
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s: format \"%.*s\", expected \"%s\"", dir,
+                         (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
+    }
+    const char *bad = NULL;
+    what = "read meta height";
+    if ((rc = read_meta(l, txn, &l->base.height, l->base.last_hash, &bad)))
+        goto fail;
+    if (bad) {
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: %s", dir, bad);
+    }
+    what = "commit the opening transaction";
+    if ((rc = mdb_txn_commit(txn)))
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
+    return CVM_OK;
+fail:
+    mdb_txn_abort(txn);
+    return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
+}
+
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap)
+{
+    *out = NULL;
+    if (err && errcap)
+        err[0] = '\0';
+    lmdbstore *l = cvm_calloc(al, 1, sizeof *l);
+    if (!l)
+        return CVM_ENOMEM;
+    l->base.ops = &lmdb_ops;
+    l->base.al = al;
+    if (!(l->dir = cvm_strndup(al, dir, strlen(dir))))
+        return open_fail(l, err, errcap, CVM_ENOMEM, "state directory %s: out of memory", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot create it: %s", dir, strerror(errno));
+    int rc = mdb_env_create(&l->env);
+    if (rc) {
+        l->env = NULL;
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, mdb_strerror(rc));
+    }
+    /* MDB_NOTLS: the reused read transaction is not tied to a thread, and a
+     * read transaction may be open while the same thread commits */
+    if ((rc = mdb_env_set_maxdbs(l->env, 3)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
+        (rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0644)))
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open it: %s", dir, mdb_strerror(rc));
+    cvm_status st = open_dbs(l, dir, err, errcap);
+    if (st != CVM_OK)
+        return st;
+    *out = &l->base;
+    return CVM_OK;
+}

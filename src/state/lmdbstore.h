@@ -1,0 +1,33 @@
+/*
+ * lmdbstore.h — the durable state store, in an LMDB environment directory.
+ *
+ * Layout (three named databases in one environment):
+ *   state   composite key (store.h) -> value bytes (never empty)
+ *   meta    "format" -> "coopvm-state-1"
+ *           "height" -> the latest height, 8 bytes big-endian
+ *           "diff_hash" -> that height's state-diff hash, 32 bytes
+ *   events  height (8 bytes BE) || index (8 bytes BE) -> the event record,
+ *           so that records sort by height then index
+ * Each commit is ONE LMDB write transaction holding the diff's writes and
+ * deletes, the new height, the hash and the event records: after a crash
+ * the directory holds the old height or the new one, never a mix.
+ */
+#ifndef CVM_STATE_LMDBSTORE_H
+#define CVM_STATE_LMDBSTORE_H
+
+#include "state/store.h"
+
+/* The LMDB map size: the most the state may grow to. Address space only;
+ * the file grows as data is written. */
+#define CVM_LMDB_MAP_SIZE ((size_t)1 << 30)
+
+/* Opens (creating when missing: the directory itself, not its parents) the
+ * store in directory dir (borrowed), continuing from its last committed
+ * height. The caller owns *out and closes it with cvm_store_close. On
+ * failure *out is NULL, the status is CVM_EIO (the directory or LMDB),
+ * CVM_ESTATE (not a coopvm state directory, or a damaged one) or CVM_ENOMEM,
+ * and err (cap bytes, may be NULL) says what and where. One process writes
+ * a directory at a time. */
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * memstore.c — the in-memory backend of the state store (memstore.h).
+ *
+ * State is one cvm_map from composite key to value (pval: an owned copy of
+ * the bytes, ival: their length); event records sit in one array in commit
+ * order, which is (height, index) order. A commit prepares every allocation
+ * it needs before it changes anything and undoes its own puts if the map
+ * runs out of memory half-way, so it is all or nothing like the LMDB one.
+ */
+#include "state/memstore.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/map.h"
+#include "state/diff.h"
+
+typedef struct mem_event {
+    uint64_t height, index;
+    uint8_t *data; /* owned; NULL when len is 0 */
+    size_t len;
+} mem_event;
+
+typedef struct memstore {
+    cvm_store base;     /* first, so a cvm_store * is a memstore * */
+    cvm_map state;      /* composite key -> pval owned value bytes, ival length */
+    mem_event *events;  /* owned; nevents used, cap allocated */
+    size_t nevents, cap;
+} memstore;
+
+static cvm_status mem_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
+                           bool *found)
+{
+    memstore *m = (memstore *)s;
+    const cvm_map_entry *e = cvm_map_get(&m->state, ck, cklen);
+    if (!e)
+        return CVM_OK;
+    cvm_buf_put(value, e->pval, (size_t)e->ival);
+    if (!cvm_buf_ok(value))
+        return cvm_store_fail(s, CVM_ENOMEM, "state read: out of memory copying a %lld-byte value",
+                              (long long)e->ival);
+    *found = true;
+    return CVM_OK;
+}
+
+static uint8_t *copy_bytes(const cvm_allocator *al, const uint8_t *p, size_t n)
+{
+    uint8_t *c = cvm_malloc(al, n);
+    if (c && n)
+        memcpy(c, p, n);
+    return c;
+}
+
+/* Undoes the puts of entries 0..i-1 of a commit that failed at entry i. */
+static void undo_puts(memstore *m, const cvm_state_diff *d, size_t i, void **old, int64_t *oldlen, const bool *created)
+{
+    uint8_t ck[CVM_STATE_KEY_MAX];
+    size_t cklen;
+    while (i-- > 0) {
+        const cvm_diff_entry *e = &d->entries[i];
+        if (!e->value_len)
+            continue;
+        cvm_state_key_make(ck, &cklen, e->service, e->service_len, e->key, e->key_len);
+        cvm_map_entry *me = cvm_map_get(&m->state, ck, cklen);
+        cvm_free(m->base.al, me->pval);
+        if (created[i]) {
+            cvm_map_del(&m->state, ck, cklen);
+        } else {
+            me->pval = old[i];
+            me->ival = oldlen[i];
+            old[i] = NULL;
+        }
+    }
+}
+
+static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
+                             const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
+{
+    (void)hash; /* the wrapper keeps the hash on the handle */
+    memstore *m = (memstore *)s;
+    const cvm_allocator *al = s->al;
+    size_t n = d->count ? d->count : 1;
+    cvm_status st = CVM_ENOMEM;
+    size_t nev = 0; /* event copies made so far */
+    /* phase 1: allocate everything; nothing visible changes */
+    uint8_t **vals = cvm_calloc(al, n, sizeof *vals);  /* owned: copies of the new values */
+    void **old = cvm_calloc(al, n, sizeof *old);        /* the values replaced, freed on success */
+    int64_t *oldlen = cvm_calloc(al, n, sizeof *oldlen);
+    bool *created = cvm_calloc(al, n, sizeof *created);
+    if (!vals || !old || !oldlen || !created)
+        goto out;
+    if (nevents > m->cap - m->nevents) {
+        size_t cap = m->cap ? m->cap : 16;
+        while (cap - m->nevents < nevents)
+            cap *= 2;
+        mem_event *ev = cvm_realloc(al, m->events, cap * sizeof *ev);
+        if (!ev)
+            goto out;
+        m->events = ev;
+        m->cap = cap;
+    }
+    for (size_t i = 0; i < d->count; i++)
+        if (d->entries[i].value_len && !(vals[i] = copy_bytes(al, d->entries[i].value, d->entries[i].value_len)))
+            goto out;
+    for (; nev < nevents; nev++) {
+        mem_event *ev = &m->events[m->nevents + nev];
+        ev->height = height;
+        ev->index = nev;
+        ev->len = events[nev].len;
+        ev->data = NULL;
+        if (ev->len && !(ev->data = copy_bytes(al, events[nev].data, ev->len)))
+            goto out;
+    }
+    /* phase 2: the writes; a put that runs out of memory undoes the others */
+    uint8_t ck[CVM_STATE_KEY_MAX];
+    size_t cklen;
+    for (size_t i = 0; i < d->count; i++) {
+        const cvm_diff_entry *e = &d->entries[i];
+        if (!e->value_len)
+            continue;
+        cvm_state_key_make(ck, &cklen, e->service, e->service_len, e->key, e->key_len); /* length checked by the wrapper */
+        cvm_map_entry *me = cvm_map_put(&m->state, ck, cklen, &created[i]);
+        if (!me) {
+            undo_puts(m, d, i, old, oldlen, created);
+            goto out;
+        }
+        old[i] = me->pval;
+        oldlen[i] = me->ival;
+        me->pval = vals[i];
+        me->ival = (int64_t)e->value_len;
+        vals[i] = NULL; /* now owned by the map */
+    }
+    /* phase 3: deletes cannot fail; then the replaced values go */
+    for (size_t i = 0; i < d->count; i++) {
+        const cvm_diff_entry *e = &d->entries[i];
+        if (e->value_len) {
+            cvm_free(al, old[i]);
+            continue;
+        }
+        cvm_state_key_make(ck, &cklen, e->service, e->service_len, e->key, e->key_len);
+        cvm_map_entry *me = cvm_map_get(&m->state, ck, cklen);
+        if (me) {
+            cvm_free(al, me->pval);
+            cvm_map_del(&m->state, ck, cklen);
+        }
+    }
+    m->nevents += nevents;
+    st = CVM_OK;
+out:
+    if (st != CVM_OK) {
+        for (size_t i = 0; i < nev; i++)
+            cvm_free(al, m->events[m->nevents + i].data);
+        cvm_store_fail(s, CVM_ENOMEM, "commit of height %llu: out of memory (nothing was changed)",
+                       (unsigned long long)height);
+    }
+    if (vals)
+        for (size_t i = 0; i < d->count; i++)
+            cvm_free(al, vals[i]);
+    cvm_free(al, vals);
+    cvm_free(al, old);
+    cvm_free(al, oldlen);
+    cvm_free(al, created);
+    return st;
+}
+
+static cvm_status mem_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud)
+{
+    memstore *m = (memstore *)s;
+    for (size_t i = 0; i < m->nevents; i++) {
+        const mem_event *ev = &m->events[i];
+        if (ev->height < from)
+            continue;
+        if (ev->height > to)
+            break;
+        if (fn(ud, ev->height, ev->index, ev->data, ev->len))
+            break;
+    }
+    return CVM_OK;
+}
+
+static void mem_close(cvm_store *s)
+{
+    memstore *m = (memstore *)s;
+    const cvm_allocator *al = s->al;
+    for (size_t i = 0; i < m->state.count; i++)
+        cvm_free(al, m->state.entries[i].pval);
+    cvm_map_free(&m->state);
+    for (size_t i = 0; i < m->nevents; i++)
+        cvm_free(al, m->events[i].data);
+    cvm_free(al, m->events);
+    cvm_free(al, m);
+}
+
+static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_events, mem_close};
+
+cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
+{
+    *out = NULL;
+    memstore *m = cvm_calloc(al, 1, sizeof *m);
+    if (!m)
+        return CVM_ENOMEM;
+    m->base.ops = &mem_ops;
+    m->base.al = al;
+    cvm_map_init(&m->state, al);
+    *out = &m->base;
+    return CVM_OK;
+}

@@ -1,0 +1,319 @@
+/*
+ * overlay.c — the transient state of a context (overlay.h).
+ *
+ * One cvm_map from composite key (store.h) to a slot: what the store holds
+ * (once read) and what the overlay wrote (if anything). Writes made while a
+ * checkpoint is open are journaled with the slot's previous write, so a
+ * rollback pops the journal back to the checkpoint's position; when the
+ * last checkpoint closes the journal is dropped. The diff walks the slots.
+ */
+#include "state/overlay.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/map.h"
+
+typedef struct slot {
+    uint8_t *orig;      /* owned; the store's value when orig_known (NULL when absent) */
+    size_t orig_len;
+    bool orig_known;    /* the store has been read for this key */
+    bool written;       /* cur holds the overlay's value */
+    uint8_t *cur;       /* owned; NULL when cur_len is 0 (deleted) */
+    size_t cur_len;
+} slot;
+
+/* One undoable write: the slot's state before it. */
+typedef struct undo {
+    slot *s;            /* borrowed from the map */
+    bool written;
+    uint8_t *cur;       /* owned by the journal until restored or dropped */
+    size_t cur_len;
+} undo;
+
+struct cvm_overlay {
+    const cvm_allocator *al; /* borrowed */
+    cvm_store *store;        /* borrowed */
+    uint64_t height;
+    bool read_only;
+    cvm_map slots;           /* composite key -> pval slot * (owned) */
+    undo *journal;           /* owned; njournal used, jcap allocated */
+    size_t njournal, jcap;
+    size_t *marks;           /* owned; journal position of each open checkpoint */
+    size_t depth, mcap;
+    cvm_buf scratch;         /* store reads land here before they are copied */
+    char err[300];
+};
+
+static cvm_status fail(cvm_overlay *o, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static cvm_status fail(cvm_overlay *o, cvm_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->err, sizeof o->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+cvm_status cvm_overlay_new(const cvm_allocator *al, cvm_store *store, bool read_only, cvm_overlay **out)
+{
+    *out = NULL;
+    cvm_overlay *o = cvm_calloc(al, 1, sizeof *o);
+    if (!o)
+        return CVM_ENOMEM;
+    o->al = al;
+    o->store = store;
+    o->height = cvm_store_height(store);
+    o->read_only = read_only;
+    cvm_map_init(&o->slots, al);
+    cvm_buf_init(&o->scratch, al);
+    *out = o;
+    return CVM_OK;
+}
+
+static void drop_journal(cvm_overlay *o, size_t from)
+{
+    for (size_t i = from; i < o->njournal; i++)
+        cvm_free(o->al, o->journal[i].cur);
+    o->njournal = from;
+}
+
+void cvm_overlay_free(cvm_overlay *o)
+{
+    if (!o)
+        return;
+    drop_journal(o, 0);
+    for (size_t i = 0; i < o->slots.count; i++) {
+        slot *s = o->slots.entries[i].pval;
+        if (s) {
+            cvm_free(o->al, s->orig);
+            cvm_free(o->al, s->cur);
+            cvm_free(o->al, s);
+        }
+    }
+    cvm_map_free(&o->slots);
+    cvm_free(o->al, o->journal);
+    cvm_free(o->al, o->marks);
+    cvm_buf_free(&o->scratch);
+    cvm_free(o->al, o);
+}
+
+bool cvm_overlay_read_only(const cvm_overlay *o) { return o->read_only; }
+
+uint64_t cvm_overlay_height(const cvm_overlay *o) { return o->height; }
+
+const char *cvm_overlay_errmsg(const cvm_overlay *o) { return o->err; }
+
+size_t cvm_overlay_depth(const cvm_overlay *o) { return o->depth; }
+
+/* A printable, bounded rendering of a service or key for messages
+ * (cap >= 8): bytes outside printable ASCII as \xNN, "..." when cut. */
+static const char *show(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    size_t j = 0, i = 0;
+    for (; i < n; i++) {
+        bool plain = p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\';
+        if (j + (plain ? 1 : 4) + 4 > cap) /* keep room for "..." and the NUL */
+            break;
+        if (plain)
+            buf[j++] = (char)p[i];
+        else
+            j += (size_t)snprintf(buf + j, cap - j, "\\x%02x", p[i]);
+    }
+    if (i < n) {
+        memcpy(buf + j, "...", 3);
+        j += 3;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* Finds or creates the slot for (service, key). NULL with a message when
+ * the key is too long or memory runs out. */
+static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                      size_t key_len, cvm_status *st)
+{
+    uint8_t ck[CVM_STATE_KEY_MAX];
+    size_t cklen;
+    if (!cvm_state_key_make(ck, &cklen, service, service_len, key, key_len)) {
+        char sb[48];
+        *st = fail(o, CVM_EINPUT, "state key too long in service %s: service %zu bytes + key %zu bytes exceeds %d",
+                   show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
+        return NULL;
+    }
+    cvm_map_entry *e = cvm_map_get(&o->slots, ck, cklen);
+    if (e)
+        return e->pval;
+    slot *s = cvm_calloc(o->al, 1, sizeof *s);
+    if (!s || !(e = cvm_map_put(&o->slots, ck, cklen, NULL))) {
+        cvm_free(o->al, s);
+        *st = fail(o, CVM_ENOMEM, "state: out of memory");
+        return NULL;
+    }
+    e->pval = s;
+    return s;
+}
+
+/* Reads the store's value for a slot once. */
+static cvm_status load_orig(cvm_overlay *o, slot *s, const uint8_t *service, size_t service_len, const uint8_t *key,
+                            size_t key_len)
+{
+    if (s->orig_known)
+        return CVM_OK;
+    bool found;
+    cvm_status st = cvm_store_read(o->store, o->height, service, service_len, key, key_len, &o->scratch, &found);
+    if (st != CVM_OK)
+        return fail(o, st, "%s", cvm_store_errmsg(o->store));
+    if (found && o->scratch.len) {
+        if (!(s->orig = cvm_malloc(o->al, o->scratch.len)))
+            return fail(o, CVM_ENOMEM, "state: out of memory");
+        memcpy(s->orig, o->scratch.data, o->scratch.len);
+        s->orig_len = o->scratch.len;
+    }
+    s->orig_known = true;
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                            size_t key_len, const uint8_t **value, size_t *len, bool *found)
+{
+    *value = NULL;
+    *len = 0;
+    if (found)
+        *found = false;
+    cvm_status st = CVM_OK;
+    slot *s = get_slot(o, service, service_len, key, key_len, &st);
+    if (!s)
+        return st;
+    if (!s->written && (st = load_orig(o, s, service, service_len, key, key_len)) != CVM_OK)
+        return st;
+    *value = s->written ? s->cur : s->orig;
+    *len = s->written ? s->cur_len : s->orig_len;
+    if (found)
+        *found = *len > 0;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                             size_t key_len, const uint8_t *value, size_t len)
+{
+    if (o->read_only) {
+        char sb[48], kb[48];
+        return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
+                    show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
+    }
+    cvm_status st = CVM_OK;
+    slot *s = get_slot(o, service, service_len, key, key_len, &st);
+    if (!s)
+        return st;
+    uint8_t *copy = NULL;
+    if (len) {
+        if (!(copy = cvm_malloc(o->al, len)))
+            return fail(o, CVM_ENOMEM, "state: out of memory");
+        memcpy(copy, value, len);
+    }
+    if (o->depth) {
+        if (o->njournal == o->jcap) {
+            size_t cap = o->jcap ? o->jcap * 2 : 16;
+            undo *j = cvm_realloc(o->al, o->journal, cap * sizeof *j);
+            if (!j) {
+                cvm_free(o->al, copy);
+                return fail(o, CVM_ENOMEM, "state: out of memory");
+            }
+            o->journal = j;
+            o->jcap = cap;
+        }
+        o->journal[o->njournal++] = (undo){s, s->written, s->cur, s->cur_len};
+    } else {
+        cvm_free(o->al, s->cur);
+    }
+    s->cur = copy;
+    s->cur_len = len;
+    s->written = true;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_checkpoint(cvm_overlay *o, size_t *mark)
+{
+    if (o->depth == o->mcap) {
+        size_t cap = o->mcap ? o->mcap * 2 : 8;
+        size_t *m = cvm_realloc(o->al, o->marks, cap * sizeof *m);
+        if (!m)
+            return fail(o, CVM_ENOMEM, "state: out of memory");
+        o->marks = m;
+        o->mcap = cap;
+    }
+    o->marks[o->depth++] = o->njournal;
+    *mark = o->depth;
+    return CVM_OK;
+}
+
+static cvm_status check_mark(cvm_overlay *o, size_t mark, const char *op)
+{
+    if (o->depth == 0)
+        return fail(o, CVM_EINPUT, "state %s of checkpoint %zu: no checkpoint is open", op, mark);
+    if (mark != o->depth)
+        return fail(o, CVM_EINPUT, "state %s of checkpoint %zu: the innermost open checkpoint is %zu", op, mark,
+                    o->depth);
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_rollback(cvm_overlay *o, size_t mark)
+{
+    cvm_status st = check_mark(o, mark, "rollback");
+    if (st != CVM_OK)
+        return st;
+    size_t to = o->marks[--o->depth];
+    /* newest first, so a key written twice ends at its oldest saved state */
+    while (o->njournal > to) {
+        undo *u = &o->journal[--o->njournal];
+        cvm_free(o->al, u->s->cur);
+        u->s->cur = u->cur;
+        u->s->cur_len = u->cur_len;
+        u->s->written = u->written;
+    }
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_release(cvm_overlay *o, size_t mark)
+{
+    cvm_status st = check_mark(o, mark, "release");
+    if (st != CVM_OK)
+        return st;
+    o->depth--;
+    /* the writes stay journaled for an enclosing checkpoint; with none
+     * left nothing can undo them, so their saved states go */
+    if (o->depth == 0)
+        drop_journal(o, 0);
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out)
+{
+    for (size_t i = 0; i < o->slots.count; i++) {
+        const cvm_map_entry *e = &o->slots.entries[i];
+        slot *s = e->pval;
+        if (!s->written)
+            continue;
+        const uint8_t *sv, *k;
+        size_t svn, kn;
+        cvm_state_key_split(e->key, e->keylen, &sv, &svn, &k, &kn); /* made by cvm_state_key_make */
+        /* a key written without being read: its original decides whether
+         * the write changed anything */
+        cvm_status st = load_orig(o, s, sv, svn, k, kn);
+        if (st != CVM_OK)
+            return st;
+        if (s->cur_len == s->orig_len && (s->cur_len == 0 || memcmp(s->cur, s->orig, s->cur_len) == 0))
+            continue;
+        if (cvm_state_diff_add(out, sv, svn, k, kn, s->cur, s->cur_len) != CVM_OK)
+            return fail(o, CVM_ENOMEM, "state diff: out of memory");
+    }
+    cvm_state_diff_sort(out);
+    return CVM_OK;
+}

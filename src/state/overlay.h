@@ -1,0 +1,81 @@
+/*
+ * overlay.h — the transient state of a context: an overlay over a store at
+ * one height, namespaced by service.
+ *
+ * Reads see the overlay's own writes first, then read through to the store;
+ * what the store said is cached (absent keys too), so each key reaches the
+ * store at most once per overlay. Writes stay in the overlay until its diff
+ * is committed (cvm_overlay_diff, then cvm_state_diff_commit).
+ *
+ * Checkpoints undo writes: each transaction of a set runs under one, a call
+ * inside it may open another, and a failure rolls back to its own mark while
+ * the writes around it stay. Checkpoints nest and close innermost first.
+ * (The events of a rolled-back transaction are the context's to drop.)
+ *
+ * A read-only overlay (RunLocalMethod) caches reads and refuses writes.
+ * Errors are statuses with a message on the handle (cvm_overlay_errmsg).
+ */
+#ifndef CVM_STATE_OVERLAY_H
+#define CVM_STATE_OVERLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coopvm.h"
+#include "state/diff.h"
+#include "state/store.h"
+
+typedef struct cvm_overlay cvm_overlay;
+
+/* Creates an overlay over store (borrowed; must outlive the overlay and
+ * stay at its current height while the overlay reads from it). The caller
+ * owns *out and frees it with cvm_overlay_free. CVM_ENOMEM on failure. */
+cvm_status cvm_overlay_new(const cvm_allocator *al, cvm_store *store, bool read_only, cvm_overlay **out);
+
+/* Frees the overlay and everything it holds. NULL is allowed. */
+void cvm_overlay_free(cvm_overlay *o);
+
+/* Whether writes are refused. */
+bool cvm_overlay_read_only(const cvm_overlay *o);
+
+/* The height the overlay reads at: the store's height when it was made. */
+uint64_t cvm_overlay_height(const cvm_overlay *o);
+
+/* The message of the last failed call on o ("" if none); borrowed from o. */
+const char *cvm_overlay_errmsg(const cvm_overlay *o);
+
+/* Reads (service, key): the overlay's last write, else the store's value.
+ * *value (borrowed from o; valid until the next write, rollback or free)
+ * and *len give the bytes, len 0 when absent or deleted; *found (may be
+ * NULL) is len > 0. Store failures come back with the store's message. */
+cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                            size_t key_len, const uint8_t **value, size_t *len, bool *found);
+
+/* Writes (service, key) = value (len bytes copied; len 0 deletes). CVM_EINPUT
+ * when the overlay is read-only or the key is longer than the store allows
+ * (CVM_STATE_KEY_MAX), with the service and key in the message. */
+cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                             size_t key_len, const uint8_t *value, size_t len);
+
+/* Opens a checkpoint and gives its mark (1 for the outermost, then 2, ...). */
+cvm_status cvm_overlay_checkpoint(cvm_overlay *o, size_t *mark);
+
+/* Undoes every write since the checkpoint `mark` and closes it. mark must
+ * be the innermost open checkpoint (CVM_EINPUT otherwise, nothing undone). */
+cvm_status cvm_overlay_rollback(cvm_overlay *o, size_t mark);
+
+/* Closes the checkpoint `mark`, keeping its writes (an enclosing checkpoint
+ * can still undo them). mark must be the innermost open one. */
+cvm_status cvm_overlay_release(cvm_overlay *o, size_t mark);
+
+/* How many checkpoints are open. */
+size_t cvm_overlay_depth(const cvm_overlay *o);
+
+/* Appends to out (initialised, normally empty) the combined state diff of
+ * every write: one entry per (service, key) with its last value, only where
+ * that differs from the store's value, in canonical order. May read the
+ * store for keys written without being read first. */
+cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out);
+
+#endif

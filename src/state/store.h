@@ -1,0 +1,132 @@
+/*
+ * store.h — the state storage interface (the spec's StateStorage): the
+ * committed state of every service, one height at a time.
+ *
+ * A store keeps only the latest committed height. Height 0 is the empty
+ * state; each commit applies one block's state diff (plus its hash and the
+ * block's opaque event records) as the next height, atomically. Reads see
+ * the latest height only, and say so clearly when asked for another.
+ *
+ * State is namespaced by service: a value is addressed by (service bytes,
+ * key bytes). Backends key their storage by a composite key, the service's
+ * length (2 bytes, big-endian) then the service then the key, so that
+ * ("ab","c") and ("a","bc") never meet. An empty value means absent: a store
+ * never holds one, and writing one deletes the key.
+ *
+ * A store is a handle with a small vtable (memstore.h, lmdbstore.h). Errors
+ * are statuses; the message of the last failure is on the handle
+ * (cvm_store_errmsg), in the manner of sqlite3_errmsg. Not thread-safe: one
+ * thread uses a handle at a time.
+ */
+#ifndef CVM_STATE_STORE_H
+#define CVM_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "coopvm.h"
+#include "crypto/hash.h"
+
+/* The most bytes of a composite key: 2 + service + key. 511 is LMDB's
+ * default key limit; both backends (and the overlay, at write time) enforce
+ * it so that a chain behaves the same in memory and on disk. */
+#define CVM_STATE_KEY_MAX 511
+
+typedef struct cvm_state_diff cvm_state_diff; /* diff.h */
+typedef struct cvm_store cvm_store;
+
+/* One opaque event record of a block (the event history is stored in the
+ * same atomic commit as the state). Borrowed by the store for the call. */
+typedef struct cvm_store_record {
+    const uint8_t *data; /* borrowed; may be NULL when len is 0 */
+    size_t len;
+} cvm_store_record;
+
+/* Receives one stored event record, in (height, index) order. data is
+ * borrowed for the call only. Return 0 to go on, nonzero to stop early. */
+typedef int (*cvm_store_event_fn)(void *ud, uint64_t height, uint64_t index, const uint8_t *data, size_t len);
+
+/* What a backend implements. The public wrappers below check arguments
+ * (heights, key lengths, diff order) and count reads before calling these,
+ * and update the handle's height and hash after a successful commit. */
+typedef struct cvm_store_ops {
+    const char *name; /* "memory", "lmdb" */
+    /* Reads composite key ck at height (already checked against s->height).
+     * Replaces value's contents; *found false and value empty when absent. */
+    cvm_status (*read)(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value, bool *found);
+    /* Applies d (valid and sorted) as height, with its hash and events,
+     * all or nothing. */
+    cvm_status (*commit)(cvm_store *s, uint64_t height, const cvm_state_diff *d,
+                         const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents);
+    /* Calls fn for every event record with from <= height <= to. */
+    cvm_status (*events)(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud);
+    /* Frees the backend and the handle. */
+    void (*close)(cvm_store *s);
+} cvm_store_ops;
+
+/* The handle every backend embeds as its first member. */
+struct cvm_store {
+    const cvm_store_ops *ops;  /* borrowed; static storage */
+    const cvm_allocator *al;   /* borrowed; must outlive the store */
+    uint64_t height;           /* the latest committed height; 0 = empty state */
+    uint8_t last_hash[CVM_SHA256_BYTES]; /* the state-diff hash of that height; zeros at 0 */
+    uint64_t reads;            /* reads that reached the backend, for tests and statistics */
+    char err[256];             /* the last failure's message; "" after success */
+};
+
+/* The latest committed height (0 for an empty store). */
+uint64_t cvm_store_height(const cvm_store *s);
+
+/* The state-diff hash committed with the latest height (all zeros at 0);
+ * borrowed from s, valid until the next commit. */
+const uint8_t *cvm_store_last_hash(const cvm_store *s);
+
+/* How many reads reached the backend since the store was opened: the
+ * overlay's cache is tested against this ("two reads, one hit"). */
+uint64_t cvm_store_reads(const cvm_store *s);
+
+/* The message of the last failed call on s ("" if none); borrowed from s. */
+const char *cvm_store_errmsg(const cvm_store *s);
+
+/* Reads (service, key) as of height, which must be the latest height
+ * (CVM_ESTATE otherwise: older heights are not kept). Replaces value's
+ * contents with the stored bytes; *found says whether the key exists (an
+ * absent key leaves value empty). CVM_EINPUT when the composite key is
+ * longer than CVM_STATE_KEY_MAX. */
+cvm_status cvm_store_read(cvm_store *s, uint64_t height, const uint8_t *service, size_t service_len,
+                          const uint8_t *key, size_t key_len, cvm_buf *value, bool *found);
+
+/* Commits block `height` (must be the latest height + 1, else CVM_ESTATE
+ * and nothing changes): the state diff d (sorted, no duplicates, keys within
+ * CVM_STATE_KEY_MAX; an empty value deletes), its hash (stored, not
+ * recomputed: see cvm_state_diff_commit) and nevents event records, kept in
+ * order under (height, index). All or nothing. All arguments are borrowed. */
+cvm_status cvm_store_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
+                            const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents);
+
+/* Calls fn(ud, height, index, record) for every event record committed at
+ * heights from..to inclusive, in order; stops early when fn returns
+ * nonzero. from > to visits nothing. */
+cvm_status cvm_store_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud);
+
+/* Closes the store and frees the handle. NULL is allowed. */
+void cvm_store_close(cvm_store *s);
+
+/* ---------------------------------------------------- for backends and the overlay */
+
+/* Writes the composite key of (service, key) into ck (CVM_STATE_KEY_MAX
+ * bytes) and its length into *cklen; false when it would be too long. */
+bool cvm_state_key_make(uint8_t ck[CVM_STATE_KEY_MAX], size_t *cklen, const uint8_t *service, size_t service_len,
+                        const uint8_t *key, size_t key_len);
+
+/* Splits a composite key made by cvm_state_key_make (pointers into ck);
+ * false when ck is not one. */
+bool cvm_state_key_split(const uint8_t *ck, size_t cklen, const uint8_t **service, size_t *service_len,
+                         const uint8_t **key, size_t *key_len);
+
+/* Records a failure message on s and returns st, for one-line error exits. */
+cvm_status cvm_store_fail(cvm_store *s, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,644 @@
+/* test_asm.c — the assembler: exact modules for good input, exact diagnostics for bad. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "bytecode/asm.h"
+
+/* Diagnostics collected as "FILE:LINE:COL: MESSAGE\n" lines. */
+static void collect(void *ud, const char *file, int line, int col, const char *message)
+{
+    cvm_buf_printf(ud, "%s:%d:%d: %s\n", file, line, col, message);
+}
+
+/* Assembles src (len given, so NUL bytes may be tested) as file; returns the
+ * module (NULL on error) and leaves the diagnostics in *diags (caller frees). */
+static cvm_module *asm_n(const char *src, size_t len, const char *file, cvm_status *status, char **diags)
+{
+    cvm_buf b;
+    cvm_buf_init(&b, NULL);
+    cvm_buf_str(&b, "");
+    cvm_buf_byte(&b, 0); /* make data non-NULL */
+    b.len = 0;
+    cvm_module *m = NULL;
+    *status = cvm_asm(NULL, src, len, file, collect, &b, &m);
+    size_t n;
+    *diags = (char *)cvm_buf_take(&b, &n);
+    if (!*diags)
+        *diags = calloc(1, 1);
+    return m;
+}
+
+/* Assembles src that must be valid. */
+static cvm_module *ok(const char *src)
+{
+    cvm_status st;
+    char *d;
+    cvm_module *m = asm_n(src, strlen(src), "t.asm", &st, &d);
+    if (st != CVM_OK)
+        fprintf(stderr, "unexpected diagnostics:\n%s", d);
+    assert_int_equal(st, CVM_OK);
+    assert_string_equal(d, "");
+    free(d);
+    assert_non_null(m);
+    return m;
+}
+
+/* Assembles src that must fail with exactly the diagnostics expect. */
+static void fails_n(const char *src, size_t len, const char *file, const char *expect)
+{
+    cvm_status st;
+    char *d;
+    cvm_module *m = asm_n(src, len, file, &st, &d);
+    assert_int_equal(st, CVM_EINPUT);
+    assert_null(m);
+    assert_string_equal(d, expect);
+    free(d);
+}
+
+static void fails(const char *src, const char *expect) { fails_n(src, strlen(src), "t.asm", expect); }
+
+static void assert_insn(const cvm_module *m, size_t pc, cvm_op op, int has, int64_t operand)
+{
+    assert_true(pc < m->ncode);
+    assert_int_equal(m->code[pc].op, op);
+    assert_int_equal(m->code[pc].has_operand, has);
+    if (has)
+        assert_true(m->code[pc].operand == operand);
+}
+
+static void assert_const(const cvm_module *m, size_t i, const void *bytes, size_t len)
+{
+    assert_true(i < m->nconsts);
+    assert_int_equal(m->consts[i].len, len);
+    assert_memory_equal(m->consts[i].bytes, bytes, len);
+}
+
+static const char example[] =
+    "; a comment runs to the end of the line\n"
+    ".contract Counter                      ; the service name (default: the file's stem)\n"
+    ".reputation 50                         ; required_reputation (default 0)\n"
+    ".cooperative housing purpose=\"Shared housing\" cpu=10 memory=20 network=5 storage=10 bandwidth=5 "
+    "federation=north\n"
+    ".state count 0                         ; initial contract state, written at deploy\n"
+    ".method increment params 1             ; a method; instructions before any .method form method main\n"
+    "    Load \"count\"\n"
+    "    Add\n"
+    "    Dup\n"
+    "    Store \"count\"\n"
+    "    Halt\n"
+    ".method get readonly\n"
+    "    Load \"count\"\n"
+    "loop:                                  ; labels end with ':'\n";
+
+static void test_example(void **state)
+{
+    (void)state;
+    cvm_module *m = ok(example);
+    assert_string_equal(m->name, "Counter");
+    assert_true(m->required_reputation == 50);
+    assert_true(m->coop.present);
+    assert_string_equal(m->coop.id, "housing");
+    assert_string_equal(m->coop.purpose, "Shared housing");
+    assert_int_equal(m->coop.cpu, 10);
+    assert_int_equal(m->coop.memory, 20);
+    assert_int_equal(m->coop.network, 5);
+    assert_int_equal(m->coop.storage, 10);
+    assert_int_equal(m->coop.bandwidth, 5);
+    assert_string_equal(m->coop.federation, "north");
+    assert_int_equal(m->nstate, 1);
+    assert_int_equal(m->state[0].keylen, 5);
+    assert_memory_equal(m->state[0].key, "count", 6);
+    assert_true(m->state[0].value == 0);
+    assert_int_equal(m->nmethods, 2);
+    assert_string_equal(m->methods[0].name, "increment");
+    assert_int_equal(m->methods[0].entry, 0);
+    assert_int_equal(m->methods[0].len, 5);
+    assert_int_equal(m->methods[0].params, 1);
+    assert_int_equal(m->methods[0].flags, 0);
+    assert_string_equal(m->methods[1].name, "get");
+    assert_int_equal(m->methods[1].entry, 5);
+    assert_int_equal(m->methods[1].len, 1);
+    assert_int_equal(m->methods[1].params, 0);
+    assert_int_equal(m->methods[1].flags, CVM_METHOD_READONLY);
+    assert_int_equal(m->nconsts, 1);
+    assert_const(m, 0, "count", 5);
+    assert_int_equal(m->ncode, 6);
+    assert_insn(m, 0, CVM_OP_LOAD, 1, 0);
+    assert_insn(m, 1, CVM_OP_ADD, 0, 0);
+    assert_insn(m, 2, CVM_OP_DUP, 0, 0);
+    assert_insn(m, 3, CVM_OP_STORE, 1, 0);
+    assert_insn(m, 4, CVM_OP_HALT, 0, 0);
+    assert_insn(m, 5, CVM_OP_LOAD, 1, 0);
+    assert_non_null(m->lines);
+    const uint32_t lines[] = {7, 8, 9, 10, 11, 13};
+    assert_memory_equal(m->lines, lines, sizeof lines);
+    /* the verifier built the method index */
+    assert_ptr_equal(cvm_module_find_method(m, "get", 3), &m->methods[1]);
+    cvm_module_free(m);
+}
+
+static void test_defaults_and_main(void **state)
+{
+    (void)state;
+    cvm_status st;
+    char *d;
+    const char *src = "Push 1\n.method other\nHalt\n";
+    cvm_module *m = asm_n(src, strlen(src), "some/dir/counter_2.asm", &st, &d);
+    assert_int_equal(st, CVM_OK);
+    free(d);
+    assert_string_equal(m->name, "counter_2");
+    assert_true(m->required_reputation == 0);
+    assert_false(m->coop.present);
+    assert_int_equal(m->nstate, 0);
+    assert_int_equal(m->nmethods, 2);
+    assert_string_equal(m->methods[0].name, "main");
+    assert_int_equal(m->methods[0].entry, 0);
+    assert_int_equal(m->methods[0].len, 1);
+    assert_string_equal(m->methods[1].name, "other");
+    assert_int_equal(m->methods[1].entry, 1);
+    assert_int_equal(m->methods[1].len, 1);
+    cvm_module_free(m);
+
+    /* a stem may start with a digit; no extension at all is fine */
+    m = asm_n("", 0, "2fast", &st, &d);
+    assert_int_equal(st, CVM_OK);
+    free(d);
+    assert_string_equal(m->name, "2fast");
+    assert_int_equal(m->nmethods, 0);
+    cvm_module_free(m);
+
+    /* only the last extension goes: "a.b" is not a name */
+    fails_n("Halt\n", 5, "x/a.b.asm",
+            "x/a.b.asm:1:1: the file name 'x/a.b.asm' does not give a contract name (1..63 characters "
+            "[A-Za-z0-9_]); add .contract NAME\n");
+    fails_n("Halt\n", 5, "foo-bar.asm",
+            "foo-bar.asm:1:1: the file name 'foo-bar.asm' does not give a contract name (1..63 characters "
+            "[A-Za-z0-9_]); add .contract NAME\n");
+    /* .contract makes the stem irrelevant; the name may be a string or start with a digit */
+    m = asm_n(".contract 9lives\n", 17, "foo-bar.asm", &st, &d);
+    assert_int_equal(st, CVM_OK);
+    free(d);
+    assert_string_equal(m->name, "9lives");
+    cvm_module_free(m);
+    m = ok(".contract \"Quoted_1\"\n");
+    assert_string_equal(m->name, "Quoted_1");
+    cvm_module_free(m);
+}
+
+static void test_empty_and_comments(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("");
+    assert_string_equal(m->name, "t");
+    assert_int_equal(m->nmethods, 0);
+    assert_int_equal(m->ncode, 0);
+    assert_non_null(m->lines); /* an empty line table; only .nolines means none */
+    cvm_module_free(m);
+    m = ok("; just a comment\n   ; another\n\n\t\n;");
+    assert_int_equal(m->nmethods, 0);
+    assert_int_equal(m->ncode, 0);
+    cvm_module_free(m);
+    /* a lone label before any .method makes an empty main */
+    m = ok("start:\n.method x\nHalt\n");
+    assert_int_equal(m->nmethods, 2);
+    assert_string_equal(m->methods[0].name, "main");
+    assert_int_equal(m->methods[0].len, 0);
+    cvm_module_free(m);
+}
+
+static void test_case_insensitive(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("push 1\nPUSH 2\naDd\nlocalget 3\nJUMPIFNOT end\nend: HALT\n");
+    assert_int_equal(m->ncode, 6);
+    assert_insn(m, 0, CVM_OP_PUSH, 1, 1);
+    assert_insn(m, 1, CVM_OP_PUSH, 1, 2);
+    assert_insn(m, 2, CVM_OP_ADD, 0, 0);
+    assert_insn(m, 3, CVM_OP_LOCAL_GET, 1, 3);
+    assert_insn(m, 4, CVM_OP_JUMP_IF_NOT, 1, 5);
+    assert_insn(m, 5, CVM_OP_HALT, 0, 0);
+    cvm_module_free(m);
+}
+
+static void test_integers(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("Push 0x10\nPush -0x10\nPush -5\nPush 0X7fffffffffffffff\nPush -9223372036854775808\n"
+                       "Push 9223372036854775807\nPush -0x8000000000000000\nPush 007\nPush 0xABCdef\nPush -0\n");
+    assert_insn(m, 0, CVM_OP_PUSH, 1, 16);
+    assert_insn(m, 1, CVM_OP_PUSH, 1, -16);
+    assert_insn(m, 2, CVM_OP_PUSH, 1, -5);
+    assert_insn(m, 3, CVM_OP_PUSH, 1, INT64_MAX);
+    assert_insn(m, 4, CVM_OP_PUSH, 1, INT64_MIN);
+    assert_insn(m, 5, CVM_OP_PUSH, 1, INT64_MAX);
+    assert_insn(m, 6, CVM_OP_PUSH, 1, INT64_MIN);
+    assert_insn(m, 7, CVM_OP_PUSH, 1, 7);
+    assert_insn(m, 8, CVM_OP_PUSH, 1, 0xabcdef);
+    assert_insn(m, 9, CVM_OP_PUSH, 1, 0);
+    cvm_module_free(m);
+    fails("Push 9223372036854775808\n"
+          "Push -9223372036854775809\n"
+          "Push 0x8000000000000000\n"
+          "Push -0x8000000000000001\n"
+          "Push 99999999999999999999999\n"
+          "Push 12ab\n"
+          "Push 0x\n"
+          "Push 0xfg\n"
+          ".reputation 18446744073709551616\n",
+          "t.asm:1:6: integer out of range\n"
+          "t.asm:2:6: integer out of range\n"
+          "t.asm:3:6: integer out of range\n"
+          "t.asm:4:6: integer out of range\n"
+          "t.asm:5:6: integer out of range\n"
+          "t.asm:6:6: malformed integer '12ab'\n"
+          "t.asm:7:6: malformed integer '0x'\n"
+          "t.asm:8:6: malformed integer '0xfg'\n"
+          "t.asm:9:13: integer out of range\n");
+}
+
+static void test_strings(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("Push 1\nEmit \"a\\\"b\\\\c\\nd\\te\\x00\\xFf\"\nPush 2\nEmit \"\"\nPush 3\n"
+                       "Emit \"semi;colon\"\n");
+    assert_int_equal(m->nconsts, 3);
+    assert_const(m, 0, "a\"b\\c\nd\te\0\xff", 11);
+    assert_const(m, 1, "", 0);
+    assert_const(m, 2, "semi;colon", 10);
+    assert_insn(m, 1, CVM_OP_EMIT, 1, 0);
+    assert_insn(m, 3, CVM_OP_EMIT, 1, 1);
+    assert_insn(m, 5, CVM_OP_EMIT, 1, 2);
+    cvm_module_free(m);
+
+    /* 1024 bytes after unescaping is the limit */
+    char src[4200];
+    strcpy(src, "Emit \"");
+    size_t n = strlen(src);
+    for (int i = 0; i < 1024; i++) {
+        memcpy(src + n, "\\x41", 4);
+        n += 4;
+    }
+    strcpy(src + n, "\"\n");
+    m = ok(src);
+    assert_int_equal(m->consts[0].len, 1024);
+    cvm_module_free(m);
+    strcpy(src + n, "B\"\n");
+    fails(src, "t.asm:1:6: string longer than 1024 bytes\n");
+
+    fails("Emit \"abc\n"
+          "Emit \"abc\\\n"
+          "Emit \"a\\qb\"\n"
+          "Emit \"a\\x4\"\n"
+          "Emit \"a\\x4g\"\n",
+          "t.asm:1:6: unterminated string\n"
+          "t.asm:2:6: unterminated string\n"
+          "t.asm:3:8: bad escape '\\q' (use \\\" \\\\ \\n \\t or \\xHH)\n"
+          "t.asm:4:8: bad escape: \\x needs two hex digits\n"
+          "t.asm:5:8: bad escape: \\x needs two hex digits\n");
+}
+
+static void test_const_pool_order(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("Load \"b\"\nLoad \"a\"\nStore \"b\"\n.method x\nEmit \"c\"\nLoad \"a\"\nLoad\n");
+    assert_int_equal(m->nconsts, 3);
+    assert_const(m, 0, "b", 1);
+    assert_const(m, 1, "a", 1);
+    assert_const(m, 2, "c", 1);
+    assert_insn(m, 0, CVM_OP_LOAD, 1, 0);
+    assert_insn(m, 1, CVM_OP_LOAD, 1, 1);
+    assert_insn(m, 2, CVM_OP_STORE, 1, 0);
+    assert_insn(m, 3, CVM_OP_EMIT, 1, 2);
+    assert_insn(m, 4, CVM_OP_LOAD, 1, 1);
+    assert_insn(m, 5, CVM_OP_LOAD, 0, 0);
+    cvm_module_free(m);
+}
+
+static void test_labels(void **state)
+{
+    (void)state;
+    cvm_module *m = ok(".method a\n"
+                       "loop: Dup\n"   /* 0 */
+                       "JumpIf loop\n" /* 1 */
+                       "Jump done\n"   /* 2 */
+                       "done:\n"
+                       "Halt\n" /* 3 */
+                       ".method b\n"
+                       "Push 1\n" /* 4 */
+                       "loop:\n"
+                       "  Dup\n"        /* 5 */
+                       "  Call loop\n"  /* 6 */
+                       "Jump loop\n"); /* 7 */
+    assert_int_equal(m->ncode, 8);
+    assert_insn(m, 0, CVM_OP_DUP, 0, 0);
+    assert_insn(m, 1, CVM_OP_JUMP_IF, 1, 0);
+    assert_insn(m, 2, CVM_OP_JUMP, 1, 3);
+    assert_insn(m, 6, CVM_OP_CALL, 1, 5);
+    assert_insn(m, 7, CVM_OP_JUMP, 1, 5);
+    assert_int_equal(m->methods[1].entry, 4);
+    assert_int_equal(m->methods[1].len, 4);
+    const uint32_t lines[] = {2, 3, 4, 6, 8, 10, 11, 12};
+    assert_memory_equal(m->lines, lines, sizeof lines);
+    cvm_module_free(m);
+
+    fails(".method a\n"
+          "x: Push 1\n"
+          "Jump y\n"
+          "x: Pop\n"
+          ".method b\n"
+          "Jump x\n"
+          "Jump end\n"
+          "Halt\n"
+          "end:\n",
+          "t.asm:3:6: label 'y' is not defined in method a\n"
+          "t.asm:4:1: label 'x' already defined at line 2\n"
+          "t.asm:6:6: label 'x' is not defined in method b\n"
+          "t.asm:7:6: label 'end' is at the end of method b, with no instruction after it\n");
+}
+
+static void test_line_directives(void **state)
+{
+    (void)state;
+    cvm_module *m = ok("Push 1\n.line 100\nPush 2\n\nPush 3\n.line 0\nPush 4\n");
+    const uint32_t lines[] = {1, 100, 102, 0};
+    assert_int_equal(m->ncode, 4);
+    assert_memory_equal(m->lines, lines, sizeof lines);
+    cvm_module_free(m);
+    m = ok("Push 1\n.nolines\nPush 2\n");
+    assert_null(m->lines);
+    assert_int_equal(m->ncode, 2);
+    cvm_module_free(m);
+    /* diagnostics follow the new numbering */
+    fails("Push 1\n.line 40\nAd\n.line -1\n.line 2147483648\n.line x\n",
+          "t.asm:40:1: unknown mnemonic 'Ad'\n"
+          "t.asm:41:7: .line needs an integer 0..2147483647\n"
+          "t.asm:42:7: .line needs an integer 0..2147483647\n"
+          "t.asm:43:7: .line needs an integer 0..2147483647\n");
+}
+
+static void test_operand_errors(void **state)
+{
+    (void)state;
+    fails("Ad\n"
+          "Push\n"
+          "Push \"x\"\n"
+          "Add 1\n"
+          "Halt \"x\"\n"
+          "LocalGet 256\n"
+          "LocalSet -1\n"
+          "LocalGet\n"
+          "Emit 5\n"
+          "Emit\n"
+          "Store 5\n"
+          "Jump\n"
+          "Jump 3\n"
+          "Push 1 2\n"
+          "Load \"a\" \"b\"\n"
+          "Jump a b\n"
+          "AllocateResource\n"
+          "Jump aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+          "t.asm:1:1: unknown mnemonic 'Ad'\n"
+          "t.asm:2:1: Push needs an integer operand\n"
+          "t.asm:3:6: Push needs an integer operand\n"
+          "t.asm:4:5: Add takes no operand\n"
+          "t.asm:5:6: Halt takes no operand\n"
+          "t.asm:6:10: LocalGet needs a local number 0..255 as operand\n"
+          "t.asm:7:10: LocalSet needs a local number 0..255 as operand\n"
+          "t.asm:8:1: LocalGet needs a local number 0..255 as operand\n"
+          "t.asm:9:6: Emit needs a string operand\n"
+          "t.asm:10:1: Emit needs a string operand\n"
+          "t.asm:11:7: Store takes a string operand or none\n"
+          "t.asm:12:1: Jump needs a label operand\n"
+          "t.asm:13:6: Jump needs a label operand\n"
+          "t.asm:14:8: unexpected '2' after the operand of Push\n"
+          "t.asm:15:10: unexpected a string after the operand of Load\n"
+          "t.asm:16:8: unexpected 'b' after the operand of Jump\n"
+          "t.asm:17:1: AllocateResource needs an integer operand\n"
+          "t.asm:18:6: label name longer than 63 bytes\n");
+}
+
+static void test_readonly(void **state)
+{
+    (void)state;
+    fails(".method get readonly\n"
+          "  Load \"count\"\n"
+          "  Store \"count\"\n"
+          "  CreateCooperative\n"
+          "  CastVote\n"
+          "  Halt\n",
+          "t.asm:3:3: Store writes state but method get is readonly\n"
+          "t.asm:4:3: CreateCooperative writes state but method get is readonly\n"
+          "t.asm:5:3: CastVote writes state but method get is readonly\n");
+}
+
+static void test_directive_errors(void **state)
+{
+    (void)state;
+    fails(".foo\n"
+          ".contract A\n"
+          ".contract B\n"
+          ".reputation\n"
+          ".reputation 1\n"
+          ".reputation 2\n"
+          ".state\n"
+          ".state k\n"
+          ".state k 1\n"
+          ".state k 2\n"
+          ".state \"\" 1\n"
+          ".state 5 1\n"
+          ".method\n"
+          ".method m params 65\n"
+          ".method m2 params\n"
+          ".method m3 readonly readonly\n"
+          ".method m4 fast\n"
+          ".method m\n"
+          ".nolines 3\n"
+          ". \n",
+          "t.asm:1:1: unknown directive '.foo'\n"
+          "t.asm:3:1: .contract given twice (first at line 2)\n"
+          "t.asm:4:1: .reputation needs an integer\n"
+          "t.asm:5:1: .reputation given twice (first at line 4)\n"
+          "t.asm:6:1: .reputation given twice (first at line 4)\n"
+          "t.asm:7:1: .state needs a key (a name or a string; write \"5\" for a numeric key)\n"
+          "t.asm:8:8: .state needs an integer\n"
+          "t.asm:10:8: state key 'k' already set at line 9\n"
+          "t.asm:11:8: state key must not be empty\n"
+          "t.asm:12:8: .state needs a key (a name or a string; write \"5\" for a numeric key)\n"
+          "t.asm:13:1: .method needs a name (an identifier)\n"
+          "t.asm:14:18: params needs an integer 0..64\n"
+          "t.asm:15:12: params needs an integer 0..64\n"
+          "t.asm:16:21: readonly given twice\n"
+          "t.asm:17:12: unknown method option 'fast' (expected params N or readonly)\n"
+          "t.asm:18:9: method 'm' already defined at line 14\n"
+          "t.asm:19:10: unexpected '3' after .nolines\n"
+          "t.asm:20:1: expected a directive name after '.'\n");
+    fails("Push 1\n.method main\nHalt\n", "t.asm:2:9: method 'main' already defined at line 1\n");
+    fails(".contract foo-bar\n.contract\n", "t.asm:1:14: unexpected character '-'\n"
+                                            "t.asm:2:1: .contract needs a name of 1..63 characters [A-Za-z0-9_]\n");
+}
+
+static void test_cooperative(void **state)
+{
+    (void)state;
+    cvm_module *m = ok(".cooperative c1 federation=\"fed x\" purpose=word\n");
+    assert_string_equal(m->coop.id, "c1");
+    assert_string_equal(m->coop.purpose, "word");
+    assert_string_equal(m->coop.federation, "fed x");
+    assert_int_equal(m->coop.cpu, 0);
+    cvm_module_free(m);
+    m = ok(".cooperative only_id\n");
+    assert_true(m->coop.present);
+    assert_string_equal(m->coop.purpose, "");
+    assert_string_equal(m->coop.federation, "");
+    cvm_module_free(m);
+    fails(".cooperative\n"
+          ".cooperative c cpu=101 memory=-1 color=red\n"
+          ".cooperative d\n",
+          "t.asm:1:1: .cooperative needs an id (an identifier of at most 63 bytes)\n"
+          "t.asm:2:1: .cooperative given twice (first at line 1)\n"
+          "t.asm:3:1: .cooperative given twice (first at line 1)\n");
+    fails(".cooperative c cpu=101 memory=-1 network=x cpu=1 purpose=\"a\\x00b\" federation=7 color=red\n",
+          "t.asm:1:20: cpu needs an integer 0..100\n"
+          "t.asm:1:31: memory needs an integer 0..100\n"
+          "t.asm:1:42: network needs an integer 0..100\n"
+          "t.asm:1:44: cooperative key cpu given twice\n"
+          "t.asm:1:58: purpose must not contain a NUL byte\n"
+          "t.asm:1:78: federation needs a word or a string\n"
+          "t.asm:1:80: unknown cooperative key 'color' (expected purpose, cpu, memory, network, storage, bandwidth "
+          "or federation)\n");
+    fails(".cooperative c cpu 5\n.cooperative", "t.asm:1:20: expected '=' after cpu\n"
+                                                "t.asm:2:1: .cooperative given twice (first at line 1)\n");
+    fails(".cooperative c cpu=\n", "t.asm:1:19: cpu needs a value\n");
+    fails(".cooperative c =5\n", "t.asm:1:16: expected key=value in .cooperative, found '='\n");
+}
+
+static void test_many_errors_in_order(void **state)
+{
+    (void)state;
+    /* the undefined label is only known at the end of the method, but is
+     * reported in line order */
+    fails("Jump nowhere\n"
+          "Ad 1\n"
+          "Push \"x\n"
+          "@\n"
+          "  Push 1 ; fine\n"
+          "  : Dup\n"
+          "Pop\n"
+          ".method m\n"
+          "  Push 99999999999999999999\n",
+          "t.asm:1:6: label 'nowhere' is not defined in method main\n"
+          "t.asm:2:1: unknown mnemonic 'Ad'\n"
+          "t.asm:3:6: unterminated string\n"
+          "t.asm:4:1: unexpected character '@'\n"
+          "t.asm:6:3: expected an instruction, a label or a directive, found ':'\n"
+          "t.asm:9:8: integer out of range\n");
+}
+
+static void test_odd_bytes(void **state)
+{
+    (void)state;
+    /* CRLF, no final newline */
+    cvm_module *m = ok("Push 1\r\nloop: Dup\r\n\r\nJump loop");
+    assert_int_equal(m->ncode, 3);
+    const uint32_t lines[] = {1, 2, 4};
+    assert_memory_equal(m->lines, lines, sizeof lines);
+    assert_insn(m, 2, CVM_OP_JUMP, 1, 1);
+    cvm_module_free(m);
+    /* NUL bytes: an error at their column, also inside a comment it is fine */
+    static const char nul[] = "Push 1\nPu\0sh 2\n; a \0 in a comment\nPush 3 \0\n";
+    fails_n(nul, sizeof nul - 1, "t.asm",
+            "t.asm:2:3: unexpected byte 0x00\n"
+            "t.asm:4:8: unexpected byte 0x00\n");
+    /* a raw byte inside a string is kept */
+    static const char raw[] = "Emit \"\xff\x01\"\n";
+    m = ok(raw);
+    assert_const(m, 0, "\xff\x01", 2);
+    cvm_module_free(m);
+    /* non-ASCII names are shown escaped */
+    fails("Pu\xc3\xa9sh\n", "t.asm:1:3: unexpected byte 0xc3\n");
+}
+
+static void test_null_diag_and_file(void **state)
+{
+    (void)state;
+    cvm_module *m = NULL;
+    assert_int_equal(cvm_asm(NULL, "Ad\n", 3, "t.asm", NULL, NULL, &m), CVM_EINPUT);
+    assert_null(m);
+    char *d;
+    cvm_status st;
+    m = asm_n(".contract x\nAd\n", 15, NULL, &st, &d);
+    assert_int_equal(st, CVM_EINPUT);
+    assert_string_equal(d, "<input>:2:1: unknown mnemonic 'Ad'\n");
+    free(d);
+}
+
+/* An allocator that fails after a given number of allocations. */
+typedef struct budget {
+    int left;
+} budget;
+
+static void *budget_realloc(void *ud, void *p, size_t n)
+{
+    budget *b = ud;
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    if (b->left-- <= 0)
+        return NULL;
+    return realloc(p, n);
+}
+
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    /* every failing allocation point returns ENOMEM cleanly, without leaks */
+    int ok_at = -1;
+    for (int i = 0; i < 2000 && ok_at < 0; i++) {
+        budget b = {i};
+        cvm_allocator al = {budget_realloc, &b};
+        cvm_module *m = NULL;
+        cvm_status st = cvm_asm(&al, example, sizeof example - 1, "t.asm", NULL, NULL, &m);
+        if (st == CVM_OK) {
+            ok_at = i;
+            cvm_module_free(m);
+        } else {
+            assert_int_equal(st, CVM_ENOMEM);
+            assert_null(m);
+        }
+    }
+    assert_true(ok_at > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example),
+        cmocka_unit_test(test_defaults_and_main),
+        cmocka_unit_test(test_empty_and_comments),
+        cmocka_unit_test(test_case_insensitive),
+        cmocka_unit_test(test_integers),
+        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_const_pool_order),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_line_directives),
+        cmocka_unit_test(test_operand_errors),
+        cmocka_unit_test(test_readonly),
+        cmocka_unit_test(test_directive_errors),
+        cmocka_unit_test(test_cooperative),
+        cmocka_unit_test(test_many_errors_in_order),
+        cmocka_unit_test(test_odd_bytes),
+        cmocka_unit_test(test_null_diag_and_file),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

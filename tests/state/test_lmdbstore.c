@@ -1,0 +1,169 @@
+/*
+ * test_lmdbstore.c — what only the LMDB store promises: it survives close
+ * and reopen (height, state, last hash, event history), it creates its
+ * directory, and it refuses what it cannot open with a message.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "state/diff.h"
+#include "state/lmdbstore.h"
+
+static char tmp[64];  /* the test's temp dir; the store lives in tmp/chain */
+static char dir[96];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(tmp, "/tmp/cvm-lmdb-XXXXXX");
+    if (!mkdtemp(tmp))
+        return -1;
+    snprintf(dir, sizeof dir, "%s/chain", tmp);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char p[160];
+    snprintf(p, sizeof p, "%s/data.mdb", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/lock.mdb", dir);
+    unlink(p);
+    rmdir(dir);
+    rmdir(tmp);
+    return 0;
+}
+
+static cvm_store *open_store(void)
+{
+    char err[256] = "";
+    cvm_store *s = NULL;
+    cvm_status st = cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err);
+    if (st != CVM_OK)
+        fail_msg("open %s: %s", dir, err);
+    return s;
+}
+
+static void add(cvm_state_diff *d, const char *svc, const char *key, const char *val)
+{
+    assert_int_equal(cvm_state_diff_add(d, (const uint8_t *)svc, strlen(svc), (const uint8_t *)key, strlen(key),
+                                        (const uint8_t *)val, strlen(val)),
+                     CVM_OK);
+}
+
+static void expect(cvm_store *s, const char *svc, const char *key, const char *want)
+{
+    cvm_buf b;
+    cvm_buf_init(&b, NULL);
+    bool found;
+    assert_int_equal(cvm_store_read(s, cvm_store_height(s), (const uint8_t *)svc, strlen(svc), (const uint8_t *)key,
+                                    strlen(key), &b, &found),
+                     CVM_OK);
+    if (!want) {
+        assert_false(found);
+    } else {
+        assert_true(found);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.data, want, b.len);
+    }
+    cvm_buf_free(&b);
+}
+
+static int count_events(void *ud, uint64_t height, uint64_t index, const uint8_t *data, size_t len)
+{
+    char *log = ud;
+    size_t at = strlen(log);
+    snprintf(log + at, 256 - at, "%llu.%llu=%.*s ", (unsigned long long)height, (unsigned long long)index, (int)len,
+             (const char *)data);
+    return 0;
+}
+
+static void test_survives_reopen(void **state)
+{
+    (void)state;
+    struct stat sb;
+    assert_int_not_equal(stat(dir, &sb), 0); /* not there yet: open creates it */
+    cvm_store *s = open_store();
+    assert_int_equal(cvm_store_height(s), 0);
+
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    add(&d, "Counter", "count", "\x05");
+    add(&d, "Counter", "gone", "x");
+    cvm_store_record ev = {(const uint8_t *)"first", 5};
+    assert_int_equal(cvm_state_diff_commit(s, &d, &ev, 1, NULL), CVM_OK);
+    cvm_state_diff_free(&d);
+    add(&d, "Counter", "count", "\x07");
+    add(&d, "Counter", "gone", "");
+    add(&d, "_Deployments", "k", "bytecode");
+    uint8_t h2[CVM_SHA256_BYTES];
+    ev = (cvm_store_record){(const uint8_t *)"second", 6};
+    assert_int_equal(cvm_state_diff_commit(s, &d, &ev, 1, h2), CVM_OK);
+    cvm_state_diff_free(&d);
+    cvm_store_close(s);
+
+    s = open_store();
+    assert_int_equal(cvm_store_height(s), 2);
+    assert_memory_equal(cvm_store_last_hash(s), h2, sizeof h2);
+    expect(s, "Counter", "count", "\x07");
+    expect(s, "Counter", "gone", NULL);
+    expect(s, "_Deployments", "k", "bytecode");
+    char log[256] = "";
+    assert_int_equal(cvm_store_events(s, 1, 2, count_events, log), CVM_OK);
+    assert_string_equal(log, "1.0=first 2.0=second ");
+
+    /* and it goes on from there: height 3, not 1 */
+    add(&d, "Counter", "count", "\x08");
+    uint8_t h[CVM_SHA256_BYTES] = {0};
+    assert_int_equal(cvm_store_commit(s, 1, &d, h, NULL, 0), CVM_ESTATE);
+    assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_OK);
+    assert_int_equal(cvm_store_height(s), 3);
+    cvm_state_diff_free(&d);
+    cvm_store_close(s);
+
+    s = open_store();
+    assert_int_equal(cvm_store_height(s), 3);
+    expect(s, "Counter", "count", "\x08");
+    cvm_store_close(s);
+}
+
+static void test_open_failures(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    cvm_store *s = (cvm_store *)&err; /* must come back NULL */
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s/no/such/parent", tmp);
+    assert_int_equal(cvm_lmdbstore_open(NULL, bad, &s, err, sizeof err), CVM_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err, "cannot create it"));
+    assert_non_null(strstr(err, bad));
+
+    /* a plain file where the directory should be */
+    FILE *f = fopen(dir, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_EIO);
+    assert_null(s);
+    assert_non_null(strstr(err, dir));
+    unlink(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
