@@ -12,8 +12,9 @@
  * path. Lua times itself with os.clock (process CPU time); coopvm with
  * CLOCK_MONOTONIC; a single-threaded loop of ~0.1 s makes them equal.
  *
- * Run from the repository root: build/bench [--quick] [--reps R]. Exit
- * status 1 when lua5.4 is missing, a program fails, or the results differ.
+ * Run from the repository root: build/bench [--quick] [--reps R]
+ * [--only NAME]. Exit status 1 when lua5.4 is missing, a program fails or
+ * the two sides' results differ; 2 for a usage error.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -296,17 +297,25 @@ static cvm_module *load_module(const char *name)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: build/bench [--quick] [--reps R]   (from the repository root)\n"
-                    "  --quick   arguments 20x smaller (a smoke test, not a measurement)\n"
-                    "  --reps R  repetitions per measurement, best taken (default 5)\n");
+    fprintf(stderr, "usage: build/bench [--quick] [--reps R] [--only NAME]   (from the repository root)\n"
+                    "  --quick      arguments 20x smaller (a smoke test, not a measurement)\n"
+                    "  --reps R     repetitions per measurement, best taken (default 5)\n"
+                    "  --only NAME  run one program: sum, fib or counter (for profiling)\n");
 }
 
 int main(int argc, char **argv)
 {
     int reps = 5, quick = 0;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = 1;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+            if (strcmp(only, "sum") != 0 && strcmp(only, "fib") != 0 && strcmp(only, "counter") != 0) {
+                usage();
+                return 2;
+            }
         } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
             reps = atoi(argv[++i]);
             if (reps < 1) {
@@ -329,6 +338,8 @@ int main(int argc, char **argv)
     int failed = 0;
     for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
         const bench_prog *p = &progs[i];
+        if (only && strcmp(only, p->name) != 0)
+            continue;
         int64_t n = p->n;
         if (quick)
             n = strcmp(p->name, "fib") == 0 ? n - 6 : n / 20;
