@@ -656,7 +656,8 @@ static void dir_cooperative(asm_state *st, const cvm_token *t, size_t n)
             return;
         }
         if (i + 1 >= n || t[i + 1].kind != CVM_TOK_EQUALS) {
-            err_col(st, i + 1 < n ? t[i + 1].col : t[i].col, "expected '=' after %.*s", (int)t[i].len, t[i].text);
+            err_col(st, i + 1 < n ? t[i + 1].col : t[i].col, "expected '=' after %s",
+                    shown(b, sizeof b, t[i].text, t[i].len));
             return;
         }
         size_t k = 0;
@@ -889,12 +890,10 @@ cvm_status cvm_asm(const cvm_allocator *al, const char *src, size_t len, const c
     }
 
     cvm_module *m = st.m;
-    if (st.nolines) {
+    if (st.nolines || m->ncode == 0) {
+        /* a module without instructions has no line table (one encoding) */
         cvm_free(al, m->lines);
         m->lines = NULL;
-    } else if (!m->lines && !(m->lines = cvm_malloc(al, sizeof *m->lines))) {
-        free_state(&st); /* a line table with no entries, so that only .nolines means none */
-        return CVM_ENOMEM;
     }
     char err[256];
     cvm_status vs = cvm_verify(m, err, sizeof err);
@@ -908,10 +907,4 @@ cvm_status cvm_asm(const cvm_allocator *al, const char *src, size_t len, const c
     free_state(&st);
     *out = m;
     return CVM_OK;
-}
-
-cvm_status cvm_assemble(const cvm_allocator *al, const char *src, size_t len, const char *filename,
-                        cvm_diag_fn diag, void *diag_ud, cvm_module **out)
-{
-    return cvm_asm(al, src, len, filename, diag, diag_ud, out);
 }

@@ -92,16 +92,6 @@ void cvm_module_write(const cvm_module *m, cvm_buf *b)
             cvm_buf_uvarint(b, m->lines[i]);
 }
 
-cvm_status cvm_module_encode(const cvm_module *m, uint8_t **out, size_t *len)
-{
-    cvm_buf b;
-    cvm_buf_init(&b, m->al);
-    cvm_module_write(m, &b);
-    *out = cvm_buf_take(&b, len);
-    cvm_buf_free(&b);
-    return *out ? CVM_OK : CVM_ENOMEM;
-}
-
 /* ----------------------------------------------------------------- decoder */
 
 /* A decoding session: the reader, the module being filled, and a scratch

@@ -169,16 +169,3 @@ void cvm_module_write_asm(const cvm_module *m, cvm_buf *b)
         put_method(&pr, m, &m->methods[i], is_target);
     cvm_free(m->al, is_target);
 }
-
-cvm_status cvm_module_disasm(const cvm_module *m, char **out, size_t *len)
-{
-    cvm_buf b;
-    cvm_buf_init(&b, m->al);
-    cvm_module_write_asm(m, &b);
-    size_t n = 0;
-    *out = (char *)cvm_buf_take(&b, &n);
-    cvm_buf_free(&b);
-    if (len)
-        *len = n;
-    return *out ? CVM_OK : CVM_ENOMEM;
-}

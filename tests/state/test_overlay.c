@@ -1,0 +1,366 @@
+/*
+ * test_overlay.c — the transient state over a memory store: read-through
+ * caching, read-only refusal, namespaces, checkpoints (a failed middle
+ * transaction, nesting, misuse), and the combined diff (last value wins,
+ * unchanged values vanish, the same bytes whatever the write order).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "state/memstore.h"
+#include "state/overlay.h"
+
+#define B(s) (const uint8_t *)(s), strlen(s)
+
+typedef struct fixture {
+    cvm_store *s;    /* owned */
+    cvm_overlay *o;  /* owned: a read-write overlay over s */
+} fixture;
+
+/* The store starts at height 1 holding Counter.count = "37" and
+ * Other.count = "1". */
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (cvm_memstore_open(NULL, &f->s) != CVM_OK)
+        return -1;
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    cvm_state_diff_add(&d, B("Counter"), B("count"), B("37"));
+    cvm_state_diff_add(&d, B("Other"), B("count"), B("1"));
+    if (cvm_state_diff_commit(f->s, &d, NULL, 0, NULL) != CVM_OK)
+        return -1;
+    cvm_state_diff_free(&d);
+    if (cvm_overlay_new(NULL, f->s, false, &f->o) != CVM_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    cvm_overlay_free(f->o);
+    cvm_store_close(f->s);
+    free(f);
+    return 0;
+}
+
+/* The overlay's value of (svc, key) as a string; NULL when absent. */
+static const char *rd(cvm_overlay *o, const char *svc, const char *key)
+{
+    static char out[128];
+    const uint8_t *v;
+    size_t n;
+    bool found;
+    assert_int_equal(cvm_overlay_read(o, B(svc), B(key), &v, &n, &found), CVM_OK);
+    assert_int_equal(found, n > 0);
+    if (!n)
+        return NULL;
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return out;
+}
+
+static void wr(cvm_overlay *o, const char *svc, const char *key, const char *val)
+{
+    assert_int_equal(cvm_overlay_write(o, B(svc), B(key), B(val)), CVM_OK);
+}
+
+/* The overlay's diff rendered as "svc/key=value;..." ("" = deleted). */
+static const char *diff_str(cvm_overlay *o)
+{
+    static char out[512];
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    assert_int_equal(cvm_overlay_diff(o, &d), CVM_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < d.count; i++) {
+        const cvm_diff_entry *e = &d.entries[i];
+        size_t at = strlen(out);
+        snprintf(out + at, sizeof out - at, "%.*s/%.*s=%.*s;", (int)e->service_len, (const char *)e->service,
+                 (int)e->key_len, (const char *)e->key, (int)e->value_len, e->value ? (const char *)e->value : "");
+    }
+    cvm_state_diff_free(&d);
+    return out;
+}
+
+static void test_reads_hit_store_once(void **state)
+{
+    fixture *f = *state;
+    uint64_t r0 = cvm_store_reads(f->s);
+    assert_string_equal(rd(f->o, "Counter", "count"), "37");
+    assert_string_equal(rd(f->o, "Counter", "count"), "37");
+    assert_int_equal(cvm_store_reads(f->s), r0 + 1);
+    /* absent keys are cached too */
+    assert_null(rd(f->o, "Counter", "missing"));
+    assert_null(rd(f->o, "Counter", "missing"));
+    assert_int_equal(cvm_store_reads(f->s), r0 + 2);
+    /* a key written before any read never reaches the store for reads */
+    wr(f->o, "Counter", "fresh", "1");
+    assert_string_equal(rd(f->o, "Counter", "fresh"), "1");
+    assert_int_equal(cvm_store_reads(f->s), r0 + 2);
+    /* nothing was written to the store */
+    assert_int_equal(cvm_store_height(f->s), 1);
+}
+
+static void test_read_only_refuses_writes(void **state)
+{
+    fixture *f = *state;
+    cvm_overlay *ro;
+    assert_int_equal(cvm_overlay_new(NULL, f->s, true, &ro), CVM_OK);
+    assert_true(cvm_overlay_read_only(ro));
+    assert_string_equal(rd(ro, "Counter", "count"), "37");
+    assert_int_equal(cvm_overlay_write(ro, B("Counter"), B("count"), B("38")), CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(ro),
+                        "state write refused: the context is read-only (service Counter, key count)");
+    assert_int_equal(cvm_overlay_write(ro, B("Counter"), B("count"), NULL, 0), CVM_EINPUT);
+    assert_string_equal(rd(ro, "Counter", "count"), "37");
+    assert_string_equal(diff_str(ro), "");
+    cvm_overlay_free(ro);
+}
+
+static void test_successive_writes_one_entry(void **state)
+{
+    fixture *f = *state;
+    wr(f->o, "Counter", "count", "38");
+    wr(f->o, "Counter", "count", "39");
+    assert_string_equal(rd(f->o, "Counter", "count"), "39");
+    wr(f->o, "Counter", "count", "40");
+    assert_string_equal(diff_str(f->o), "Counter/count=40;");
+}
+
+static void test_services_do_not_interfere(void **state)
+{
+    fixture *f = *state;
+    wr(f->o, "Counter", "count", "100");
+    assert_string_equal(rd(f->o, "Other", "count"), "1");
+    wr(f->o, "Other", "count", "200");
+    assert_string_equal(rd(f->o, "Counter", "count"), "100");
+    assert_string_equal(rd(f->o, "Other", "count"), "200");
+    assert_null(rd(f->o, "Third", "count"));
+    /* the service/key boundary is part of the key */
+    wr(f->o, "a", "bc", "x");
+    assert_null(rd(f->o, "ab", "c"));
+    assert_string_equal(diff_str(f->o), "Counter/count=100;Other/count=200;a/bc=x;");
+}
+
+static void test_failed_middle_transaction(void **state)
+{
+    fixture *f = *state;
+    size_t m;
+    /* tx 1 succeeds */
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &m), CVM_OK);
+    assert_int_equal(m, 1);
+    wr(f->o, "Counter", "count", "38");
+    wr(f->o, "Counter", "a", "1");
+    assert_int_equal(cvm_overlay_release(f->o, m), CVM_OK);
+    /* tx 2 writes, sees its writes, then fails */
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &m), CVM_OK);
+    wr(f->o, "Counter", "count", "99");
+    wr(f->o, "Counter", "count", "98");
+    wr(f->o, "Counter", "b", "2");
+    assert_int_equal(cvm_overlay_write(f->o, B("Counter"), B("a"), NULL, 0), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "98");
+    assert_string_equal(rd(f->o, "Counter", "b"), "2");
+    assert_null(rd(f->o, "Counter", "a"));
+    assert_int_equal(cvm_overlay_rollback(f->o, m), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "38");
+    assert_string_equal(rd(f->o, "Counter", "a"), "1");
+    assert_null(rd(f->o, "Counter", "b"));
+    /* tx 3 succeeds */
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &m), CVM_OK);
+    wr(f->o, "Counter", "c", "3");
+    assert_int_equal(cvm_overlay_release(f->o, m), CVM_OK);
+    assert_int_equal(cvm_overlay_depth(f->o), 0);
+    assert_string_equal(diff_str(f->o), "Counter/a=1;Counter/c=3;Counter/count=38;");
+}
+
+static void test_nested_checkpoints(void **state)
+{
+    fixture *f = *state;
+    size_t outer, inner;
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &outer), CVM_OK);
+    wr(f->o, "S", "a", "1");
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    assert_int_equal(inner, 2);
+    wr(f->o, "S", "a", "2");
+    wr(f->o, "S", "b", "2");
+    /* closing the outer one first is refused and undoes nothing */
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(f->o), "state rollback of checkpoint 1: the innermost open checkpoint is 2");
+    assert_string_equal(rd(f->o, "S", "a"), "2");
+    /* the failed call inside the transaction */
+    assert_int_equal(cvm_overlay_rollback(f->o, inner), CVM_OK);
+    assert_string_equal(rd(f->o, "S", "a"), "1");
+    assert_null(rd(f->o, "S", "b"));
+    /* a successful call inside it: kept by release, still undoable by the outer */
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    wr(f->o, "S", "c", "3");
+    wr(f->o, "S", "a", "4");
+    assert_int_equal(cvm_overlay_release(f->o, inner), CVM_OK);
+    assert_string_equal(rd(f->o, "S", "c"), "3");
+    assert_string_equal(rd(f->o, "S", "a"), "4");
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_OK);
+    assert_null(rd(f->o, "S", "a"));
+    assert_null(rd(f->o, "S", "c"));
+    assert_string_equal(diff_str(f->o), "");
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(f->o), "state rollback of checkpoint 1: no checkpoint is open");
+    assert_int_equal(cvm_overlay_release(f->o, 1), CVM_EINPUT);
+}
+
+static void test_write_back_leaves_no_entry(void **state)
+{
+    fixture *f = *state;
+    wr(f->o, "Counter", "count", "50");
+    wr(f->o, "Counter", "count", "37"); /* the stored value again */
+    /* written then deleted, never stored */
+    wr(f->o, "Counter", "temp", "9");
+    assert_int_equal(cvm_overlay_write(f->o, B("Counter"), B("temp"), NULL, 0), CVM_OK);
+    /* deleting an absent key changes nothing either */
+    assert_int_equal(cvm_overlay_write(f->o, B("Counter"), B("never"), NULL, 0), CVM_OK);
+    assert_string_equal(diff_str(f->o), "");
+    /* deleting a stored key is an entry with an empty value */
+    assert_int_equal(cvm_overlay_write(f->o, B("Other"), B("count"), NULL, 0), CVM_OK);
+    assert_string_equal(diff_str(f->o), "Other/count=;");
+}
+
+static void test_blind_write_diff_reads_store(void **state)
+{
+    fixture *f = *state;
+    /* written without a read: the diff has to ask the store what was there */
+    wr(f->o, "Counter", "count", "37");
+    wr(f->o, "Other", "count", "2");
+    uint64_t r0 = cvm_store_reads(f->s);
+    assert_string_equal(diff_str(f->o), "Other/count=2;");
+    assert_int_equal(cvm_store_reads(f->s), r0 + 2);
+    /* and only once */
+    assert_string_equal(diff_str(f->o), "Other/count=2;");
+    assert_int_equal(cvm_store_reads(f->s), r0 + 2);
+}
+
+static void test_diff_commit_then_new_overlay(void **state)
+{
+    fixture *f = *state;
+    wr(f->o, "Counter", "count", "38");
+    assert_int_equal(cvm_overlay_write(f->o, B("Other"), B("count"), NULL, 0), CVM_OK);
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    assert_int_equal(cvm_overlay_diff(f->o, &d), CVM_OK);
+    assert_int_equal(cvm_state_diff_commit(f->s, &d, NULL, 0, NULL), CVM_OK);
+    cvm_state_diff_free(&d);
+    assert_int_equal(cvm_store_height(f->s), 2);
+    /* the old overlay read at height 1, which is gone: a clear error */
+    const uint8_t *v;
+    size_t n;
+    assert_int_equal(cvm_overlay_read(f->o, B("Counter"), B("unread"), &v, &n, NULL), CVM_ESTATE);
+    assert_non_null(strstr(cvm_overlay_errmsg(f->o), "latest height, 2"));
+    cvm_overlay *o2;
+    assert_int_equal(cvm_overlay_new(NULL, f->s, false, &o2), CVM_OK);
+    assert_int_equal(cvm_overlay_height(o2), 2);
+    assert_string_equal(rd(o2, "Counter", "count"), "38");
+    assert_null(rd(o2, "Other", "count"));
+    cvm_overlay_free(o2);
+}
+
+static void test_key_too_long(void **state)
+{
+    fixture *f = *state;
+    uint8_t big[CVM_STATE_KEY_MAX];
+    memset(big, 'k', sizeof big);
+    assert_int_equal(cvm_overlay_write(f->o, B("Svc"), big, sizeof big, B("1")), CVM_EINPUT);
+    assert_non_null(strstr(cvm_overlay_errmsg(f->o), "state key too long in service Svc"));
+    const uint8_t *v;
+    size_t n;
+    assert_int_equal(cvm_overlay_read(f->o, B("Svc"), big, sizeof big, &v, &n, NULL), CVM_EINPUT);
+}
+
+/* Writes the same five changes in every order (Heap's algorithm, 120
+ * permutations), each in a fresh overlay, and compares the encodings. */
+static void test_diff_independent_of_write_order(void **state)
+{
+    fixture *f = *state;
+    static const char *const w[5][3] = {
+        {"Counter", "count", "41"}, {"Counter", "a", "x"}, {"Other", "count", ""},
+        {"B", "zz", "long value"},  {"Counter", "", "empty key"},
+    };
+    int perm[5] = {0, 1, 2, 3, 4}, c[5] = {0};
+    cvm_buf first;
+    cvm_buf_init(&first, NULL);
+    uint8_t first_hash[CVM_SHA256_BYTES];
+    int runs = 0;
+    for (int i = 0;;) {
+        /* run the current permutation */
+        cvm_overlay *o;
+        assert_int_equal(cvm_overlay_new(NULL, f->s, false, &o), CVM_OK);
+        for (int k = 0; k < 5; k++)
+            wr(o, w[perm[k]][0], w[perm[k]][1], w[perm[k]][2]);
+        cvm_state_diff d;
+        cvm_state_diff_init(&d, NULL);
+        assert_int_equal(cvm_overlay_diff(o, &d), CVM_OK);
+        cvm_buf enc;
+        cvm_buf_init(&enc, NULL);
+        assert_int_equal(cvm_state_diff_encode(&d, &enc), CVM_OK);
+        uint8_t h[CVM_SHA256_BYTES];
+        assert_int_equal(cvm_state_diff_hash(&d, h), CVM_OK);
+        if (runs++ == 0) {
+            assert_int_equal(d.count, 5);
+            assert_int_equal(cvm_state_diff_encode(&d, &first), CVM_OK);
+            memcpy(first_hash, h, sizeof h);
+        } else {
+            assert_int_equal(enc.len, first.len);
+            assert_memory_equal(enc.data, first.data, enc.len);
+            assert_memory_equal(h, first_hash, sizeof h);
+        }
+        cvm_buf_free(&enc);
+        cvm_state_diff_free(&d);
+        cvm_overlay_free(o);
+        /* next permutation */
+        while (i < 5 && c[i] >= i) {
+            c[i] = 0;
+            i++;
+        }
+        if (i == 5)
+            break;
+        int j = (i % 2) ? c[i] : 0, t = perm[j];
+        perm[j] = perm[i];
+        perm[i] = t;
+        c[i]++;
+        i = 0;
+    }
+    assert_int_equal(runs, 120);
+    /* and the order is service then key, shorter first */
+    wr(f->o, "Counter", "count", "41");
+    wr(f->o, "Counter", "a", "x");
+    wr(f->o, "Other", "count", "");
+    wr(f->o, "B", "zz", "long value");
+    wr(f->o, "Counter", "", "empty key");
+    assert_string_equal(diff_str(f->o), "B/zz=long value;Counter/=empty key;Counter/a=x;Counter/count=41;Other/count=;");
+    cvm_buf_free(&first);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reads_hit_store_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_refuses_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_successive_writes_one_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_services_do_not_interfere, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_middle_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_back_leaves_no_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blind_write_diff_reads_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diff_commit_then_new_overlay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_too_long, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_diff_independent_of_write_order, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

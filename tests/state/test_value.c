@@ -1,0 +1,56 @@
+/* test_value.c — i64 state values: 8 bytes little-endian, 0 as absent. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "state/value.h"
+
+static void roundtrip(int64_t v, const uint8_t *want, size_t wantlen)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t n = 99;
+    cvm_state_i64_encode(v, b, &n);
+    assert_int_equal(n, wantlen);
+    if (n)
+        assert_memory_equal(b, want, n);
+    int64_t back = 12345;
+    assert_int_equal(cvm_state_i64_decode(b, n, &back, NULL, 0), CVM_OK);
+    assert_true(back == v);
+}
+
+static void test_encode_decode(void **state)
+{
+    (void)state;
+    roundtrip(0, NULL, 0);
+    roundtrip(1, (const uint8_t *)"\x01\0\0\0\0\0\0\0", 8);
+    roundtrip(0x0102030405060708, (const uint8_t *)"\x08\x07\x06\x05\x04\x03\x02\x01", 8);
+    roundtrip(-1, (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+    roundtrip(INT64_MIN, (const uint8_t *)"\0\0\0\0\0\0\0\x80", 8);
+    roundtrip(INT64_MAX, (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\x7f", 8);
+}
+
+static void test_decode_rejects_other_lengths(void **state)
+{
+    (void)state;
+    char err[120] = "";
+    int64_t v = 7;
+    assert_int_equal(cvm_state_i64_decode((const uint8_t *)"abc", 3, &v, err, sizeof err), CVM_EINPUT);
+    assert_string_equal(err, "state value of 3 bytes is not an integer (an integer is stored as 8 bytes)");
+    assert_true(v == 0);
+    assert_int_equal(cvm_state_i64_decode((const uint8_t *)"123456789", 9, &v, NULL, 0), CVM_EINPUT);
+    assert_int_equal(cvm_state_i64_decode(NULL, 0, &v, err, sizeof err), CVM_OK);
+    assert_true(v == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_encode_decode),
+        cmocka_unit_test(test_decode_rejects_other_lengths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
