@@ -768,6 +768,8 @@ static void directive(asm_state *st, const cvm_token *t, size_t n)
 
 /* ------------------------------------------------------------ lines */
 
+static void assemble_tokens(asm_state *st, const cvm_token *t, size_t n);
+
 static void assemble_line(asm_state *st, const char *line, size_t len)
 {
     cvm_status s = cvm_lex_line(&st->lx, line, len);
@@ -786,6 +788,15 @@ static void assemble_line(asm_state *st, const char *line, size_t len)
     }
     if (n == 0)
         return;
+    size_t before = st->ndiags;
+    assemble_tokens(st, t, n);
+    /* unreachable for any line the language allows (see CVM_LEX_MAX_TOKENS) */
+    if (st->lx.truncated && st->ndiags == before)
+        err_col(st, t[n - 1].col, "too many tokens on one line (at most %d)", CVM_LEX_MAX_TOKENS);
+}
+
+static void assemble_tokens(asm_state *st, const cvm_token *t, size_t n)
+{
     if (t[0].kind == CVM_TOK_DIRECTIVE) {
         directive(st, t, n);
         return;

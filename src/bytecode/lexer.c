@@ -25,6 +25,7 @@ void cvm_lexer_free(cvm_lexer *lx)
 static bool is_alpha_(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static bool is_word(unsigned char c) { return is_alpha_(c) || is_digit(c); }
+static bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 static int hex_val(unsigned char c)
 {
@@ -158,6 +159,7 @@ static cvm_status lex_string(cvm_lexer *lx, const char *line, size_t len, size_t
 cvm_status cvm_lex_line(cvm_lexer *lx, const char *line, size_t len)
 {
     lx->ntoks = 0;
+    lx->truncated = false;
     lx->strs.len = 0;
     lx->err[0] = '\0';
     lx->err_col = 0;
@@ -165,7 +167,11 @@ cvm_status cvm_lex_line(cvm_lexer *lx, const char *line, size_t len)
     while (i < len) {
         unsigned char c = (unsigned char)line[i];
         size_t start = i;
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') {
+        if (lx->ntoks == CVM_LEX_MAX_TOKENS && !is_space(c) && c != ';') {
+            lx->truncated = true;
+            break;
+        }
+        if (is_space(c)) {
             i++;
         } else if (c == ';') {
             break;

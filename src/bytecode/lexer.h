@@ -22,6 +22,11 @@
  * constants, state keys, purposes and federations). */
 #define CVM_ASM_MAX_STR 1024
 
+/* Most tokens kept per line. The longest valid line (.cooperative with all
+ * seven keys) has 23, so a line that reaches the limit is always in error;
+ * stopping there keeps a line of a million ':' cheap. */
+#define CVM_LEX_MAX_TOKENS 32
+
 typedef enum cvm_tok_kind {
     CVM_TOK_IDENT,     /* [A-Za-z_][A-Za-z0-9_]* */
     CVM_TOK_NUMBER,    /* -?[0-9][A-Za-z0-9_]*: an integer when num == CVM_NUM_OK */
@@ -51,6 +56,7 @@ typedef struct cvm_token {
 typedef struct cvm_lexer {
     cvm_token *toks;     /* owned; ntoks tokens of the last line lexed */
     size_t ntoks, cap;
+    bool truncated;      /* the line had more than CVM_LEX_MAX_TOKENS tokens: the rest was not read */
     cvm_buf strs;        /* owned: decoded string bytes of the last line */
     const cvm_allocator *al; /* borrowed */
     size_t err_col;      /* after CVM_EINPUT: 0-based column of the error */
@@ -64,7 +70,8 @@ void cvm_lexer_init(cvm_lexer *lx, const cvm_allocator *al);
 void cvm_lexer_free(cvm_lexer *lx);
 
 /* Tokenizes line[0..len) (borrowed; must outlive the tokens), replacing the
- * previous line's tokens. A ';' starts a comment. Returns CVM_OK; CVM_EINPUT
+ * previous line's tokens. A ';' starts a comment. After CVM_LEX_MAX_TOKENS
+ * tokens it stops and sets truncated. Returns CVM_OK; CVM_EINPUT
  * with err and err_col set (the tokens before the error are kept); or
  * CVM_ENOMEM. */
 cvm_status cvm_lex_line(cvm_lexer *lx, const char *line, size_t len);

@@ -2,10 +2,15 @@
  * overlay.c — the transient state of a context (overlay.h).
  *
  * One cvm_map from composite key (store.h) to a slot: what the store holds
- * (once read) and what the overlay wrote (if anything). Writes made while a
- * checkpoint is open are journaled with the slot's previous write, so a
- * rollback pops the journal back to the checkpoint's position; when the
- * last checkpoint closes the journal is dropped. The diff walks the slots.
+ * (once read) and what the overlay wrote (if anything). The first write to a
+ * slot under the innermost open checkpoint is journaled with the slot's
+ * previous state, so a rollback pops the journal back to the checkpoint's
+ * position; when the last checkpoint closes the journal is dropped. Later
+ * writes to the same slot under the same checkpoint need no journal entry
+ * (a rollback restores the state before the first one), and a value of the
+ * same length is overwritten in place: a contract's counter loop, 8-byte
+ * values under one transaction's checkpoint, allocates nothing per Store.
+ * The diff walks the slots.
  */
 #include "state/overlay.h"
 
@@ -24,6 +29,7 @@ typedef struct slot {
     bool written;       /* cur holds the overlay's value */
     uint8_t *cur;       /* owned; NULL when cur_len is 0 (deleted) */
     size_t cur_len;
+    uint64_t epoch;     /* the checkpoint whose journal holds this slot's earlier state; 0 none */
 } slot;
 
 /* One undoable write: the slot's state before it. */
@@ -32,7 +38,14 @@ typedef struct undo {
     bool written;
     uint8_t *cur;       /* owned by the journal until restored or dropped */
     size_t cur_len;
+    uint64_t epoch;
 } undo;
+
+/* An open checkpoint. */
+typedef struct mark_rec {
+    size_t journal_pos;  /* the journal's length when it opened */
+    uint64_t epoch;      /* its serial number, unique within the overlay */
+} mark_rec;
 
 struct cvm_overlay {
     const cvm_allocator *al; /* borrowed */
@@ -42,8 +55,9 @@ struct cvm_overlay {
     cvm_map slots;           /* composite key -> pval slot * (owned) */
     undo *journal;           /* owned; njournal used, jcap allocated */
     size_t njournal, jcap;
-    size_t *marks;           /* owned; journal position of each open checkpoint */
+    mark_rec *marks;         /* owned; the open checkpoints, innermost last */
     size_t depth, mcap;
+    uint64_t epochs;         /* checkpoints opened so far */
     cvm_buf scratch;         /* store reads land here before they are copied */
     char err[300];
 };
@@ -211,13 +225,21 @@ cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t serv
     slot *s = get_slot(o, service, service_len, key, key_len, &st);
     if (!s)
         return st;
+    uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
+    bool journal = epoch && s->epoch != epoch;
+    if (!journal && s->written && len && s->cur_len == len) {
+        /* nothing to keep for a rollback: overwrite in place */
+        memcpy(s->cur, value, len);
+        o->err[0] = '\0';
+        return CVM_OK;
+    }
     uint8_t *copy = NULL;
     if (len) {
         if (!(copy = cvm_malloc(o->al, len)))
             return fail(o, CVM_ENOMEM, "state: out of memory");
         memcpy(copy, value, len);
     }
-    if (o->depth) {
+    if (journal) {
         if (o->njournal == o->jcap) {
             size_t cap = o->jcap ? o->jcap * 2 : 16;
             undo *j = cvm_realloc(o->al, o->journal, cap * sizeof *j);
@@ -228,7 +250,8 @@ cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t serv
             o->journal = j;
             o->jcap = cap;
         }
-        o->journal[o->njournal++] = (undo){s, s->written, s->cur, s->cur_len};
+        o->journal[o->njournal++] = (undo){s, s->written, s->cur, s->cur_len, s->epoch};
+        s->epoch = epoch;
     } else {
         cvm_free(o->al, s->cur);
     }
@@ -243,13 +266,13 @@ cvm_status cvm_overlay_checkpoint(cvm_overlay *o, size_t *mark)
 {
     if (o->depth == o->mcap) {
         size_t cap = o->mcap ? o->mcap * 2 : 8;
-        size_t *m = cvm_realloc(o->al, o->marks, cap * sizeof *m);
+        mark_rec *m = cvm_realloc(o->al, o->marks, cap * sizeof *m);
         if (!m)
             return fail(o, CVM_ENOMEM, "state: out of memory");
         o->marks = m;
         o->mcap = cap;
     }
-    o->marks[o->depth++] = o->njournal;
+    o->marks[o->depth++] = (mark_rec){o->njournal, ++o->epochs};
     *mark = o->depth;
     return CVM_OK;
 }
@@ -269,7 +292,7 @@ cvm_status cvm_overlay_rollback(cvm_overlay *o, size_t mark)
     cvm_status st = check_mark(o, mark, "rollback");
     if (st != CVM_OK)
         return st;
-    size_t to = o->marks[--o->depth];
+    size_t to = o->marks[--o->depth].journal_pos;
     /* newest first, so a key written twice ends at its oldest saved state */
     while (o->njournal > to) {
         undo *u = &o->journal[--o->njournal];
@@ -277,6 +300,7 @@ cvm_status cvm_overlay_rollback(cvm_overlay *o, size_t mark)
         u->s->cur = u->cur;
         u->s->cur_len = u->cur_len;
         u->s->written = u->written;
+        u->s->epoch = u->epoch;
     }
     return CVM_OK;
 }
@@ -287,8 +311,10 @@ cvm_status cvm_overlay_release(cvm_overlay *o, size_t mark)
     if (st != CVM_OK)
         return st;
     o->depth--;
-    /* the writes stay journaled for an enclosing checkpoint; with none
-     * left nothing can undo them, so their saved states go */
+    /* the writes stay journaled for an enclosing checkpoint (whose next
+     * write to such a slot journals it again: epochs are never reused, so a
+     * slot's stale epoch matches no later checkpoint); with none left
+     * nothing can undo them, so their saved states go */
     if (o->depth == 0)
         drop_journal(o, 0);
     return CVM_OK;

@@ -42,7 +42,8 @@ bool cvm_overlay_read_only(const cvm_overlay *o);
 /* The height the overlay reads at: the store's height when it was made. */
 uint64_t cvm_overlay_height(const cvm_overlay *o);
 
-/* The message of the last failed call on o ("" if none); borrowed from o. */
+/* Why the last failed call on o failed; borrowed from o, valid until the
+ * next call. */
 const char *cvm_overlay_errmsg(const cvm_overlay *o);
 
 /* Reads (service, key): the overlay's last write, else the store's value.

@@ -87,7 +87,8 @@ const uint8_t *cvm_store_last_hash(const cvm_store *s);
  * overlay's cache is tested against this ("two reads, one hit"). */
 uint64_t cvm_store_reads(const cvm_store *s);
 
-/* The message of the last failed call on s ("" if none); borrowed from s. */
+/* Why the last call on s failed; "" after a call that succeeded. Borrowed
+ * from s, valid until the next call. */
 const char *cvm_store_errmsg(const cvm_store *s);
 
 /* Reads (service, key) as of height, which must be the latest height

@@ -1,4 +1,5 @@
-/* value.c — i64 state values as 8 bytes little-endian, 0 as absent (value.h). */
+/* value.c — i64 state values as 8 bytes little-endian, 0 as absent, and
+ * their loads and stores through an overlay (value.h). */
 #include "state/value.h"
 
 #include <stdio.h>
@@ -26,4 +27,31 @@ cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *
         u = (u << 8) | p[i];
     *v = (int64_t)u; /* two's complement on every target we build for */
     return CVM_OK;
+}
+
+cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                              size_t key_len, int64_t *v, char *err, size_t errcap)
+{
+    *v = 0;
+    const uint8_t *p;
+    size_t len;
+    cvm_status st = cvm_overlay_read(o, service, service_len, key, key_len, &p, &len, NULL);
+    if (st != CVM_OK) {
+        if (err && errcap)
+            snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
+        return st;
+    }
+    return cvm_state_i64_decode(p, len, v, err, errcap);
+}
+
+cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                               size_t key_len, int64_t v, char *err, size_t errcap)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t len;
+    cvm_state_i64_encode(v, b, &len);
+    cvm_status st = cvm_overlay_write(o, service, service_len, key, key_len, b, len);
+    if (st != CVM_OK && err && errcap)
+        snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
+    return st;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "coopvm.h"
+#include "state/overlay.h"
 
 #define CVM_STATE_I64_BYTES 8
 
@@ -22,5 +23,17 @@ void cvm_state_i64_encode(int64_t v, uint8_t out[CVM_STATE_I64_BYTES], size_t *l
  * err (cap bytes, may be NULL), *v then 0: the key holds something that is
  * not a bytecode contract's integer. */
 cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *err, size_t errcap);
+
+/* Load for a bytecode contract: the i64 at (service, key) in o, 0 when
+ * absent. CVM_EINPUT when the stored value is not 8 bytes; any failure
+ * leaves *v 0 and says why in err (cap bytes, may be NULL). */
+cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                              size_t key_len, int64_t *v, char *err, size_t errcap);
+
+/* Store for a bytecode contract: writes v's stored form (0 deletes) at
+ * (service, key) in o; a failure (read-only overlay, key too long, memory)
+ * says why in err. */
+cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                               size_t key_len, int64_t v, char *err, size_t errcap);
 
 #endif

@@ -563,6 +563,12 @@ static void test_odd_bytes(void **state)
     m = ok(raw);
     assert_const(m, 0, "\xff\x01", 2);
     cvm_module_free(m);
+    /* a very long line stops being read at its first error */
+    char longline[4000] = "Push 1";
+    for (int i = 0; i < 1000; i++)
+        strcat(longline, " 2");
+    strcat(longline, " \"unterminated\n");
+    fails(longline, "t.asm:1:8: unexpected '2' after the operand of Push\n");
     /* non-ASCII names are shown escaped */
     fails("Pu\xc3\xa9sh\n", "t.asm:1:3: unexpected byte 0xc3\n");
 }

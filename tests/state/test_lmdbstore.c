@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -159,11 +160,65 @@ static void test_open_failures(void **state)
     unlink(dir);
 }
 
+/* Another process commits behind this handle's back: this handle's reads
+ * and commits notice and refuse, rather than mixing heights. */
+static void test_second_writer_detected(void **state)
+{
+    (void)state;
+    cvm_store *s = open_store();
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    add(&d, "S", "k", "1");
+    assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_OK);
+    cvm_state_diff_free(&d);
+    expect(s, "S", "k", "1");
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* the child never touches the parent's handle */
+        char err[256];
+        cvm_store *c;
+        if (cvm_lmdbstore_open(NULL, dir, &c, err, sizeof err) != CVM_OK)
+            _exit(2);
+        cvm_state_diff cd;
+        cvm_state_diff_init(&cd, NULL);
+        cvm_state_diff_add(&cd, (const uint8_t *)"S", 1, (const uint8_t *)"k", 1, (const uint8_t *)"2", 1);
+        int rc = cvm_store_height(c) == 1 && cvm_state_diff_commit(c, &cd, NULL, 0, NULL) == CVM_OK ? 0 : 3;
+        cvm_state_diff_free(&cd);
+        cvm_store_close(c);
+        _exit(rc);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    cvm_buf b;
+    cvm_buf_init(&b, NULL);
+    bool found;
+    assert_int_equal(cvm_store_height(s), 1);
+    assert_int_equal(cvm_store_read(s, 1, (const uint8_t *)"S", 1, (const uint8_t *)"k", 1, &b, &found), CVM_ESTATE);
+    assert_non_null(strstr(cvm_store_errmsg(s), "the directory is now at height 2 (another writer?)"));
+    cvm_buf_free(&b);
+    add(&d, "S", "k", "3");
+    assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_ESTATE);
+    assert_non_null(strstr(cvm_store_errmsg(s), "refused: the directory is at height 2 (another writer?)"));
+    cvm_state_diff_free(&d);
+    cvm_store_close(s);
+
+    s = open_store();
+    assert_int_equal(cvm_store_height(s), 2);
+    expect(s, "S", "k", "2");
+    cvm_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_writer_detected, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

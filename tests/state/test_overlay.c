@@ -122,6 +122,11 @@ static void test_read_only_refuses_writes(void **state)
     assert_string_equal(cvm_overlay_errmsg(ro),
                         "state write refused: the context is read-only (service Counter, key count)");
     assert_int_equal(cvm_overlay_write(ro, B("Counter"), B("count"), NULL, 0), CVM_EINPUT);
+    /* binary and long names are shown escaped and cut */
+    assert_int_equal(cvm_overlay_write(ro, B("A-service-name-far-too-long-to-show-whole-in-a-message"), B("\x01k\\"), B("1")),
+                     CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(ro), "state write refused: the context is read-only "
+                                                "(service A-service-name-far-too-long-to-show-whole-in..., key \\x01k\\x5c)");
     assert_string_equal(rd(ro, "Counter", "count"), "37");
     assert_string_equal(diff_str(ro), "");
     cvm_overlay_free(ro);
@@ -215,6 +220,84 @@ static void test_nested_checkpoints(void **state)
     assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_EINPUT);
     assert_string_equal(cvm_overlay_errmsg(f->o), "state rollback of checkpoint 1: no checkpoint is open");
     assert_int_equal(cvm_overlay_release(f->o, 1), CVM_EINPUT);
+}
+
+/* Rewrites under one checkpoint journal once; rollbacks still restore the
+ * state from before the checkpoint, at every level. */
+static void test_rewrites_and_rollbacks(void **state)
+{
+    fixture *f = *state;
+    size_t outer, inner;
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &outer), CVM_OK);
+    wr(f->o, "Counter", "count", "41");
+    wr(f->o, "Counter", "count", "42");
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    wr(f->o, "Counter", "count", "43");
+    wr(f->o, "Counter", "count", "44");
+    assert_int_equal(cvm_overlay_release(f->o, inner), CVM_OK);
+    wr(f->o, "Counter", "count", "45");
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    wr(f->o, "Counter", "count", "46");
+    wr(f->o, "Counter", "count", "4"); /* a different length */
+    assert_int_equal(cvm_overlay_rollback(f->o, inner), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "45");
+    wr(f->o, "Counter", "count", "47");
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "37");
+    assert_string_equal(diff_str(f->o), "");
+    /* a new transaction after a rolled-back one */
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &outer), CVM_OK);
+    wr(f->o, "Counter", "count", "50");
+    assert_int_equal(cvm_overlay_release(f->o, outer), CVM_OK);
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &outer), CVM_OK);
+    wr(f->o, "Counter", "count", "51");
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "50");
+    assert_string_equal(diff_str(f->o), "Counter/count=50;");
+}
+
+/* Counts allocations (frees are free). */
+static void *counting_realloc(void *ud, void *p, size_t n)
+{
+    if (n == 0) {
+        free(p);
+        return NULL;
+    }
+    ++*(long *)ud;
+    return realloc(p, n);
+}
+
+/* A counter loop inside a transaction: after the first Store of the key,
+ * the rest allocate nothing and the journal does not grow. */
+static void test_counter_loop_allocates_nothing(void **state)
+{
+    fixture *f = *state;
+    long allocs = 0;
+    cvm_allocator al = {counting_realloc, &allocs};
+    cvm_overlay *o;
+    assert_int_equal(cvm_overlay_new(&al, f->s, false, &o), CVM_OK);
+    size_t m;
+    assert_int_equal(cvm_overlay_checkpoint(o, &m), CVM_OK);
+    uint8_t v[8] = {0};
+    assert_int_equal(cvm_overlay_write(o, B("Counter"), B("i"), v, 8), CVM_OK);
+    long before = allocs;
+    for (int i = 1; i <= 1000; i++) {
+        const uint8_t *cur;
+        size_t n;
+        assert_int_equal(cvm_overlay_read(o, B("Counter"), B("i"), &cur, &n, NULL), CVM_OK);
+        assert_int_equal(n, 8);
+        assert_int_equal(cur[0] | cur[1] << 8, i - 1);
+        v[0] = (uint8_t)i;
+        v[1] = (uint8_t)(i >> 8);
+        assert_int_equal(cvm_overlay_write(o, B("Counter"), B("i"), v, 8), CVM_OK);
+    }
+    assert_int_equal(allocs, before);
+    assert_int_equal(cvm_overlay_rollback(o, m), CVM_OK);
+    const uint8_t *cur;
+    size_t n;
+    assert_int_equal(cvm_overlay_read(o, B("Counter"), B("i"), &cur, &n, NULL), CVM_OK);
+    assert_int_equal(n, 0);
+    cvm_overlay_free(o);
 }
 
 static void test_write_back_leaves_no_entry(void **state)
@@ -356,6 +439,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_services_do_not_interfere, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_middle_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rewrites_and_rollbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counter_loop_allocates_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_back_leaves_no_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blind_write_diff_reads_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_commit_then_new_overlay, setup, teardown),

@@ -149,6 +149,7 @@ static void test_commit_read_height(void **state)
     /* height 2 overwrites one key and deletes the other (empty value) */
     add(&d, "Counter", "count", "six");
     add(&d, "Counter", "other", "");
+    add(&d, "Counter", "zz-never-stored", ""); /* deleting an absent key is fine */
     assert_int_equal(commit(f->s, &d, NULL, 0), CVM_OK);
     assert_int_equal(cvm_store_height(f->s), 2);
     assert_string_equal(get(f->s, "Counter", "count"), "six");

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "state/memstore.h"
 #include "state/value.h"
 
 static void roundtrip(int64_t v, const uint8_t *want, size_t wantlen)
@@ -46,11 +47,49 @@ static void test_decode_rejects_other_lengths(void **state)
     assert_true(v == 0);
 }
 
+static void test_load_store_through_overlay(void **state)
+{
+    (void)state;
+    cvm_store *s;
+    assert_int_equal(cvm_memstore_open(NULL, &s), CVM_OK);
+    cvm_overlay *o;
+    assert_int_equal(cvm_overlay_new(NULL, s, false, &o), CVM_OK);
+    char err[200] = "";
+    int64_t v = 9;
+    assert_int_equal(cvm_state_load_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, &v, err, sizeof err), CVM_OK);
+    assert_true(v == 0);
+    assert_int_equal(cvm_state_store_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, -5, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_state_load_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, &v, err, sizeof err), CVM_OK);
+    assert_true(v == -5);
+    /* storing 0 deletes; the key never existed in the store, so no diff entry */
+    assert_int_equal(cvm_state_store_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, 0, err, sizeof err), CVM_OK);
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    assert_int_equal(cvm_overlay_diff(o, &d), CVM_OK);
+    assert_int_equal(d.count, 0);
+    cvm_state_diff_free(&d);
+    /* a value that is not 8 bytes */
+    assert_int_equal(cvm_overlay_write(o, (const uint8_t *)"C", 1, (const uint8_t *)"s", 1, (const uint8_t *)"text", 4),
+                     CVM_OK);
+    assert_int_equal(cvm_state_load_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"s", 1, &v, err, sizeof err),
+                     CVM_EINPUT);
+    assert_string_equal(err, "state value of 4 bytes is not an integer (an integer is stored as 8 bytes)");
+    cvm_overlay_free(o);
+    /* read-only: the overlay's message comes through */
+    assert_int_equal(cvm_overlay_new(NULL, s, true, &o), CVM_OK);
+    assert_int_equal(cvm_state_store_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, 1, err, sizeof err),
+                     CVM_EINPUT);
+    assert_string_equal(err, "state write refused: the context is read-only (service C, key n)");
+    cvm_overlay_free(o);
+    cvm_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_decode),
         cmocka_unit_test(test_decode_rejects_other_lengths),
+        cmocka_unit_test(test_load_store_through_overlay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

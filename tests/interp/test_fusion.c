@@ -1,0 +1,344 @@
+/*
+ * test_fusion.c — superinstructions change nothing but speed. Each program
+ * here is fused at prepare time (checked by looking at the executable form),
+ * then run under every gas limit from 1 to more than it needs, so that gas
+ * runs out before, inside and after every fused sequence; interp_test.h's
+ * run() asserts that fused and unfused code (and every dispatch variant)
+ * agree exactly each time: result, gas, trap code, message and pc.
+ */
+#include "interp_test.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "base/buf.h"
+#include "interp/xform.h"
+
+static void diag_fail(void *ud, const char *file, int line, int col, const char *message)
+{
+    (void)ud;
+    fail_msg("%s:%d:%d: %s", file, line, col, message);
+}
+
+static cvm_module *assemble(const char *src)
+{
+    cvm_module *m = NULL;
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "fusion.asm", diag_fail, NULL, &m), CVM_OK);
+    return m;
+}
+
+/* The fast entry at module pc (method 0, so the index is the pc). */
+static unsigned fast_op(const cvm_module *m, size_t pc) { return ((const cvm_xmodule *)m->exec)->fast[pc].op; }
+
+/* Runs method(args) under every gas limit 1..full+1, all variants agreeing,
+ * and returns the outcome with plenty of gas. */
+static cvm_exec_result sweep(cvm_module *m, const char *method, const int64_t *args, size_t nargs, th *t0)
+{
+    th t = *t0;
+    cvm_exec_result full = run_args(m, method, args, nargs, &t, 0);
+    int64_t need = full.gas_used;
+    for (int64_t gas = 1; gas <= need + 1; gas++) {
+        t = *t0;
+        cvm_exec_result r = run_args(m, method, args, nargs, &t, gas);
+        if (gas < need)
+            assert_int_equal(r.error.code, full.error.code == CVM_CODE_NONE ? CVM_CODE_OUT_OF_GAS : r.error.code);
+        else
+            same_result(&full, &r, "with exactly enough gas");
+    }
+    *t0 = t;
+    return full;
+}
+
+static const char sum_src[] = "; sum 1..n in locals\n"
+                              ".method main params 1\n"
+                              "    LocalSet 2\n"
+                              "    Push 0\n"
+                              "    LocalSet 0\n"
+                              "    Push 1\n"
+                              "    LocalSet 1\n"
+                              "loop:\n"
+                              "    LocalGet 1\n"
+                              "    LocalGet 2\n"
+                              "    Gt\n"
+                              "    JumpIf done\n"
+                              "    LocalGet 0\n"
+                              "    LocalGet 1\n"
+                              "    Add\n"
+                              "    LocalSet 0\n"
+                              "    LocalGet 1\n"
+                              "    Push 1\n"
+                              "    Add\n"
+                              "    LocalSet 1\n"
+                              "    Jump loop\n"
+                              "done:\n"
+                              "    LocalGet 0\n";
+
+static void test_sum_loop(void **state)
+{
+    (void)state;
+    cvm_module *m = assemble(sum_src);
+    assert_int_equal(fast_op(m, 1), CVM_OP_K_S);
+    assert_int_equal(fast_op(m, 3), CVM_OP_K_S);
+    assert_int_equal(fast_op(m, 5), CVM_OP_LL_CMP_J);
+    assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
+    assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S);
+    assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
+    th t = {0};
+    int64_t n = 6;
+    cvm_exec_result r = sweep(m, "main", &n, 1, &t);
+    assert_ok(&r, 21, 5 + 6 * 15 + 5 + 1);
+
+    cvm_module_free(m);
+
+    /* overflow inside a fused LocalGet a; LocalGet b; Add; LocalSet c traps at the Add */
+    m = assemble(".method main params 2\n LocalSet 1\n LocalSet 0\n LocalGet 0\n LocalGet 1\n Add\n"
+                 " LocalSet 2\n LocalGet 2\n");
+    assert_int_equal(fast_op(m, 2), CVM_OP_LL_ADD_S);
+    int64_t args[] = {INT64_MAX, 1};
+    memset(&t, 0, sizeof t);
+    r = sweep(m, "main", args, 2, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Add of 9223372036854775807 and 1 overflows");
+    assert_int_equal(r.error.pc, 4);
+    assert_int_equal(r.gas_used, 5);
+    args[1] = -1;
+    r = sweep(m, "main", args, 2, &t);
+    assert_ok(&r, INT64_MAX - 1, 7);
+    cvm_module_free(m);
+}
+
+static const char fib_src[] = ".method main params 1\n"
+                              "    Call fib\n"
+                              "    Halt\n"
+                              "fib:\n"
+                              "    Dup\n"
+                              "    Push 2\n"
+                              "    Lt\n"
+                              "    JumpIf base\n"
+                              "    Dup\n"
+                              "    Push 1\n"
+                              "    Sub\n"
+                              "    Call fib\n"
+                              "    Swap\n"
+                              "    Push 2\n"
+                              "    Sub\n"
+                              "    Call fib\n"
+                              "    Add\n"
+                              "    Ret\n"
+                              "base:\n"
+                              "    Ret\n";
+
+static void test_fib(void **state)
+{
+    (void)state;
+    cvm_module *m = assemble(fib_src);
+    assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
+    assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
+    assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
+    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it */
+    th t = {0};
+    int64_t n = 7;
+    cvm_exec_result r = sweep(m, "main", &n, 1, &t);
+    assert_int_equal(r.result, 13);
+    /* deeper than 64 calls */
+    n = 70;
+    r = run_args(m, "main", &n, 1, &t, 0);
+    assert_int_equal(r.error.code, CVM_CODE_CALL_DEPTH_EXCEEDED);
+    assert_int_equal(r.error.pc, 9);
+    cvm_module_free(m);
+}
+
+/* Every other superinstruction, and traps inside them. */
+static void test_other_fusions(void **state)
+{
+    (void)state;
+    const char *src = ".method main params 2\n"
+                      "    LocalSet 1\n"          /* 0 */
+                      "    LocalSet 0\n"          /* 1 */
+                      "    LocalGet 0\n"          /* 2 LK_ADD: LocalGet; Push; Sub -> add -3 */
+                      "    Push 3\n"
+                      "    Sub\n"
+                      "    Log\n"                 /* 5 */
+                      "    LocalGet 0\n"          /* 6 LL_SUB_S */
+                      "    LocalGet 1\n"
+                      "    Sub\n"
+                      "    LocalSet 2\n"
+                      "    LocalGet 2\n"          /* 10 LL (then Mul) */
+                      "    LocalGet 1\n"
+                      "    Mul\n"
+                      "    Log\n"                 /* 13 */
+                      "    LocalGet 0\n"          /* 14 LK_CMP_J */
+                      "    Push 100\n"
+                      "    Ge\n"
+                      "    JumpIfNot small\n"
+                      "    Push 1\n"              /* 18 */
+                      "    Log\n"
+                      "small:\n"
+                      "    LocalGet 1\n"          /* 20 K_CMP_J after it */
+                      "    Push 5\n"              /* 21 */
+                      "    Ne\n"
+                      "    JumpIf ne\n"
+                      "    Push 2\n"              /* 24 */
+                      "    Log\n"
+                      "ne:\n"
+                      "    LocalGet 0\n"          /* 26 LL? no: LocalGet; LocalGet; Le; JumpIfNot -> LL_CMP_J */
+                      "    LocalGet 1\n"
+                      "    Le\n"
+                      "    JumpIfNot gt\n"
+                      "    Push 3\n"              /* 30 */
+                      "    Log\n"
+                      "gt:\n"
+                      "    LocalGet 1\n"          /* 32 */
+                      "    Dup\n"                 /* 33 */
+                      "    Ne\n"                  /* 34 CMP_J, never taken */
+                      "    JumpIf end\n"
+                      "    LocalGet 0\n"          /* 36 */
+                      "    Push -9223372036854775808\n" /* 37 K_SUB */
+                      "    Sub\n"
+                      "    Log\n"                 /* 39 */
+                      "    LocalGet 1\n"          /* 40 LK_ADD_S with Sub -> add */
+                      "    Push -1\n"
+                      "    Sub\n"
+                      "    LocalSet 1\n"
+                      "    LocalGet 1\n"          /* 44 */
+                      "    Push 1\n"
+                      "    Add\n"
+                      "    Log\n"
+                      "end:\n"
+                      "    LocalGet 1\n"          /* 48 */
+                      "    Halt\n";
+    cvm_module *m = assemble(src);
+    assert_int_equal(fast_op(m, 2), CVM_OP_LK_ADD);
+    assert_int_equal(fast_op(m, 6), CVM_OP_LL_SUB_S);
+    assert_int_equal(fast_op(m, 10), CVM_OP_LL);
+    assert_int_equal(fast_op(m, 14), CVM_OP_LK_CMP_J);
+    assert_int_equal(fast_op(m, 21), CVM_OP_K_CMP_J);
+    assert_int_equal(fast_op(m, 26), CVM_OP_LL_CMP_J);
+    assert_int_equal(fast_op(m, 32), CVM_OP_LOCAL_GET);
+    assert_int_equal(fast_op(m, 34), CVM_OP_CMP_J);
+    assert_int_equal(fast_op(m, 37), CVM_OP_K_SUB);
+    assert_int_equal(fast_op(m, 40), CVM_OP_LK_ADD_S);
+    assert_int_equal(fast_op(m, 44), CVM_OP_LK_ADD);
+
+    const int64_t cases[][2] = {{-1, 5}, {200, 7},     {7, 7},          {INT64_MIN, 1}, {INT64_MAX, 5},
+                                {INT64_MIN + 2, -1}, {3, INT64_MAX}, {INT64_MAX, INT64_MAX - 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th t = {0};
+        sweep(m, "main", cases[i], 2, &t);
+    }
+    /* spot checks of what the sweep compared */
+    th t = {0};
+    int64_t args[] = {-10, 4};
+    cvm_exec_result r = run_args(m, "main", args, 2, &t, 0);
+    assert_ok(&r, 5, r.gas_used);
+    assert_string_equal(t.calls, "log -13;log -56;log 3;log 9223372036854775798;log 6;");
+    memset(&t, 0, sizeof t);
+    int64_t big[] = {INT64_MIN, 1}; /* INT64_MIN - 3 overflows inside the fused LK_ADD */
+    r = run_args(m, "main", big, 2, &t, 0);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Sub of -9223372036854775808 and 3 overflows");
+    assert_int_equal(r.error.pc, 4);
+    assert_int_equal(r.gas_used, 2 + 3);
+    cvm_module_free(m);
+}
+
+/* A jump target or a return address inside a candidate sequence stops it
+ * from being fused; a target at its start does not. */
+static void test_no_fusion_across_targets(void **state)
+{
+    (void)state;
+    const char *src = "    Push 0\n"       /* 0 */
+                      "    JumpIf mid\n"   /* 1 */
+                      "    LocalGet 0\n"   /* 2: would start LocalGet; LocalGet; Add; LocalSet */
+                      "mid:\n"
+                      "    LocalGet 1\n"   /* 3 */
+                      "    Push 1\n"       /* 4 */
+                      "    Add\n"          /* 5 */
+                      "    Call f\n"       /* 6 */
+                      "    Push 2\n"       /* 7: a return address */
+                      "    Add\n"          /* 8 */
+                      "    Halt\n"
+                      "f:\n"
+                      "    Push 5\n"       /* 10 */
+                      "    Add\n"
+                      "    Ret\n";
+    cvm_module *m = assemble(src);
+    assert_int_equal(fast_op(m, 2), CVM_OP_LOCAL_GET);
+    assert_int_equal(fast_op(m, 3), CVM_OP_LK_ADD);
+    assert_int_equal(fast_op(m, 6), CVM_OP_CALL);
+    assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
+    assert_int_equal(fast_op(m, 10), CVM_OP_K_ADD);
+    th t = {0};
+    cvm_exec_result r = sweep(m, "main", NULL, 0, &t);
+    assert_ok(&r, 8, r.gas_used);
+    cvm_module_free(m);
+}
+
+/* A fused sequence whose stack precondition fails falls back to the
+ * instruction that traps: underflow and overflow inside a sequence. */
+static void test_stack_traps_inside_fusions(void **state)
+{
+    (void)state;
+    th t = {0};
+    cvm_module *m = assemble("    Push 4\n    Add\n");
+    assert_int_equal(fast_op(m, 0), CVM_OP_K_ADD);
+    cvm_exec_result r = sweep(m, "main", NULL, 0, &t);
+    assert_int_equal(r.error.code, CVM_CODE_STACK_UNDERFLOW);
+    assert_string_equal(r.error.message, "Add needs 2 values, the stack holds 1");
+    assert_int_equal(r.error.pc, 1);
+    assert_int_equal(r.error.line, 2);
+    assert_int_equal(r.gas_used, 2);
+    cvm_module_free(m);
+
+    m = assemble("    Push 1\n    Lt\n    JumpIf x\nx:\n    Halt\n");
+    assert_int_equal(fast_op(m, 0), CVM_OP_K_CMP_J);
+    r = sweep(m, "main", NULL, 0, &t);
+    assert_int_equal(r.error.code, CVM_CODE_STACK_UNDERFLOW);
+    assert_int_equal(r.error.pc, 1);
+    cvm_module_free(m);
+
+    /* 1022 values, then Dup; Push; Lt; JumpIf needs room for two more: fine;
+     * at 1023 the Push inside the sequence overflows */
+    for (int depth = 1022; depth <= 1023; depth++) {
+        cvm_insn code[1030];
+        size_t n = 0;
+        for (int i = 0; i < depth; i++)
+            code[n++] = I1(PUSH, i);
+        code[n++] = I0(DUP);
+        code[n++] = I1(PUSH, 5);
+        code[n++] = I0(LT);
+        code[n] = I1(JUMP_IF, (int64_t)n + 1);
+        n++;
+        code[n++] = I0(HALT);
+        m = prog_n(0, NULL, code, n);
+        assert_int_equal(fast_op(m, (size_t)depth), CVM_OP_DK_CMP_J);
+        memset(&t, 0, sizeof t);
+        r = run(m, &t, 0);
+        if (depth == 1022)
+            assert_ok(&r, depth - 1, depth + 1 + 1 + 1 + 2 + 1);
+        else
+            assert_trap(&r, CVM_CODE_STACK_OVERFLOW, "Push would leave more than 1024 values on the stack",
+                        depth + 1, depth + 1 + 1);
+        /* run out of gas inside the sequence too */
+        if (depth == 1022) {
+            r = run(m, &t, depth + 2);
+            assert_trap(&r, CVM_CODE_OUT_OF_GAS, "Lt costs 1 gas, 0 left", depth + 2, depth + 2);
+        } else {
+            r = run(m, &t, depth + 1);
+            assert_trap(&r, CVM_CODE_OUT_OF_GAS, "Push costs 1 gas, 0 left", depth + 1, depth + 1);
+        }
+        cvm_module_free(m);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sum_loop),
+        cmocka_unit_test(test_fib),
+        cmocka_unit_test(test_other_fusions),
+        cmocka_unit_test(test_no_fusion_across_targets),
+        cmocka_unit_test(test_stack_traps_inside_fusions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
