@@ -98,7 +98,7 @@ void cvm_module_write(const cvm_module *m, cvm_buf *b)
  * buffer for field names such as "method 2 name". */
 typedef struct dec {
     cvm_reader r;
-    cvm_module *m; /* borrowed */
+    cvm_module *m; /* owned: freed on failure, handed to the caller on success */
     char what[48];
     bool nomem;
 } dec;

@@ -60,19 +60,32 @@ static bool valid_ident(const char *s)
     return valid_contract_name(s);
 }
 
-/* Short quoted view of a possibly long or odd name, for messages. */
-static const char *shown(const char *s)
+/* A name made safe for a message: at most 64 bytes shown, bytes outside
+ * printable ASCII as \xHH, "(null)" for NULL. Returns buf. */
+static const char *shown(char *buf, size_t cap, const char *s)
 {
-    return s ? s : "(null)";
+    if (!s)
+        return "(null)";
+    size_t o = 0;
+    for (size_t i = 0; s[i] && i < 64 && o + 5 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f)
+            buf[o++] = (char)c;
+        else
+            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+    }
+    buf[o] = '\0';
+    return buf;
 }
 
 static cvm_status check_coop(const cvm_coop_meta *c, char *err, size_t errcap)
 {
     if (!c->present)
         return CVM_OK;
+    char sb[260];
     if (!valid_ident(c->id))
-        return fail(err, errcap, "cooperative id '%.63s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)",
-                    shown(c->id), CVM_MAX_NAME);
+        return fail(err, errcap, "cooperative id '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)",
+                    shown(sb, sizeof sb, c->id), CVM_MAX_NAME);
     if (!c->purpose || strlen(c->purpose) > CVM_MAX_BYTES)
         return fail(err, errcap, "cooperative %s: purpose is missing or longer than %d bytes", c->id, CVM_MAX_BYTES);
     if (!c->federation || strlen(c->federation) > CVM_MAX_BYTES)
@@ -95,6 +108,7 @@ static cvm_status check_coop(const cvm_coop_meta *c, char *err, size_t errcap)
 
 static cvm_status check_state(cvm_module *m, char *err, size_t errcap)
 {
+    char sb[260];
     cvm_map seen;
     cvm_map_init(&seen, m->al);
     cvm_status st = CVM_OK;
@@ -111,8 +125,8 @@ static cvm_status check_state(cvm_module *m, char *err, size_t errcap)
             if (!e)
                 st = CVM_ENOMEM;
             else if (!created)
-                st = fail(err, errcap, "state entry %zu: duplicate key \"%.*s\" (first is entry %lld)", i,
-                          (int)(s->keylen > 64 ? 64 : s->keylen), (const char *)s->key, (long long)e->ival);
+                st = fail(err, errcap, "state entry %zu: duplicate key \"%s\" (first is entry %lld)", i,
+                          shown(sb, sizeof sb, (const char *)s->key), (long long)e->ival);
             else
                 e->ival = (int64_t)i;
         }
@@ -152,10 +166,11 @@ static cvm_status check_methods(cvm_module *m, char *err, size_t errcap)
     size_t next = 0; /* where the next method must start */
     for (size_t i = 0; i < m->nmethods; i++) {
         const cvm_method *me = &m->methods[i];
+        char sb[260];
         if (!valid_ident(me->name))
             return fail(err, errcap,
-                        "method %zu: name '%.63s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)", i,
-                        shown(me->name), CVM_MAX_NAME);
+                        "method %zu: name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)", i,
+                        shown(sb, sizeof sb, me->name), CVM_MAX_NAME);
         if (me->entry != next)
             return fail(err, errcap, "method %s: starts at pc %" PRIu32 ", expected %zu (methods tile the code in order)",
                         me->name, me->entry, next);
@@ -235,13 +250,15 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
 {
     if (err && errcap)
         err[0] = '\0';
+    char sb[260];
     if (!valid_contract_name(m->name))
-        return fail(err, errcap, "contract name '%.63s' is not valid ([A-Za-z0-9_], 1..%d bytes)", shown(m->name),
-                    CVM_MAX_NAME);
+        return fail(err, errcap, "contract name '%s' is not valid ([A-Za-z0-9_], 1..%d bytes)",
+                    shown(sb, sizeof sb, m->name), CVM_MAX_NAME);
     if (m->ncode > UINT32_MAX)
         return fail(err, errcap, "code: %zu instructions, more than %" PRIu32, m->ncode, UINT32_MAX);
-    if (m->ncode && !m->code)
-        return fail(err, errcap, "code: %zu instructions but no array", m->ncode);
+    if ((m->ncode && !m->code) || (m->nmethods && !m->methods) || (m->nconsts && !m->consts) ||
+        (m->nstate && !m->state))
+        return fail(err, errcap, "module: a count is non-zero but its array is missing");
     cvm_status st;
     if ((st = check_coop(&m->coop, err, errcap)) != CVM_OK)
         return st;

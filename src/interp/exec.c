@@ -4,6 +4,26 @@
  * instantiated here four times (switch / computed goto, untraced / traced)
  * so that tracing costs nothing when it is off and both dispatch variants
  * are always in the library.
+ *
+ * The rules a caller sees:
+ * - Before anything runs, in this order: an unknown method (ERROR_INPUT,
+ *   UNKNOWN_METHOD), a wrong argument count (ERROR_INPUT, WRONG_ARGUMENTS),
+ *   a signer reputation below the module's requirement (equal passes;
+ *   ERROR_SMART_CONTRACT, INSUFFICIENT_REPUTATION). Then gas_used is 0 and
+ *   pc is -1.
+ * - Gas: an instruction's cost is charged before it runs, once it is known
+ *   that the gas left covers it. So a trap charges everything up to and
+ *   including the trapping instruction (a stack underflow too: its gas was
+ *   paid, then its stack check failed), except OUT_OF_GAS, which charges
+ *   nothing for the instruction it could not pay.
+ * - Every trap is ERROR_SMART_CONTRACT with code, message, method, the
+ *   module's pc and the source line (0 without a line table). A host
+ *   callback that fails passes its code and message through (HOST_ERROR for
+ *   a code out of range).
+ * - Load without a load callback reads 0; Store without a store callback
+ *   traps SERVICE_UNAVAILABLE; events and logs without callbacks are
+ *   dropped; the cooperative and governance opcodes without an sdk callback
+ *   trap SERVICE_UNAVAILABLE naming the service.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -20,6 +40,14 @@
 #define CVM_HAVE_GOTO 0
 #endif
 
+/* Threaded code needs one indirect jump at the end of every body; GCC's
+ * cross-jumping and GCSE would merge them back into one shared dispatch. */
+#if CVM_HAVE_GOTO && defined(__GNUC__) && !defined(__clang__)
+#define CVM_RUN_ATTRS __attribute__((optimize("no-crossjumping", "no-gcse")))
+#else
+#define CVM_RUN_ATTRS
+#endif
+
 /* One run of one method: what the loop reads and where it reports back. */
 typedef struct cvm_run {
     const cvm_module *m;    /* borrowed */
@@ -34,7 +62,7 @@ typedef struct cvm_run {
     size_t depth;           /* in: arguments pushed; out: final depth */
     int64_t *stack;         /* borrowed: CVM_STACK_LIMIT values */
     int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
-    uint32_t *calls;        /* borrowed: CVM_CALL_DEPTH_LIMIT return indices */
+    const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
 } cvm_run;
 
@@ -68,20 +96,23 @@ static size_t i64_decimal(char *buf, int64_t v)
 
 static int64_t line_of(const cvm_module *m, size_t pc) { return m->lines && pc < m->ncode ? m->lines[pc] : 0; }
 
-__attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, uint32_t xpc, size_t depth,
-                                                 int64_t gas, size_t ncalls)
+__attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, size_t depth, int64_t gas,
+                                                 size_t ncalls)
 {
-    if (I->op == CVM_OP_END) /* not an instruction of the module */
+    unsigned op = I->base;
+    if (op == CVM_OP_END) /* not an instruction of the module */
         return;
-    size_t pc = xpc - r->off;
+    size_t pc = I->xi - r->off;
+    cvm_operand_kind kind = cvm_opinfo_of(op)->operand;
+    const cvm_const *str = kind == CVM_OPK_STR || kind == CVM_OPK_OPT_STR ? I->s : NULL;
     cvm_trace_step st = {
         .method = r->me->name,
         .pc = (int64_t)pc,
-        .op = cvm_opinfo_of(I->op)->mnemonic,
+        .op = cvm_opinfo_of(op)->mnemonic,
         .has_operand = I->has,
         .operand = r->m->code[pc].operand,
-        .operand_str = I->s ? (const char *)I->s->bytes : NULL,
-        .operand_len = I->s ? I->s->len : 0,
+        .operand_str = str ? (const char *)str->bytes : NULL,
+        .operand_len = str ? str->len : 0,
         .depth = depth,
         .top = depth ? r->stack[depth - 1] : 0,
         .gas_left = gas,
@@ -93,7 +124,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
 
 /* ------------------------------------------- helpers of the opcode bodies */
 
-#define OPNAME (cvm_opinfo_of(I->op)->mnemonic)
+#define OPNAME (cvm_opinfo_of(I->base)->mnemonic)
 
 #define TRAP(c, ...)                           \
     do {                                       \
@@ -130,15 +161,14 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         key = (const uint8_t *)keybuf;                         \
     }
 
-/* A superinstruction that cannot complete exactly as its parts would runs
- * the plain instruction at the same index instead (its gas is refunded
- * first; the plain one's check is implied by the fused one's). */
-#define FALLBACK()                    \
-    do {                              \
-        gas += I->gas;                \
-        I = r->plain + xpc;           \
-        gas -= I->gas;                \
-        goto dispatch;                \
+/* A superinstruction that cannot complete exactly as its parts would hands
+ * over to the plain entry at the same index, which checks and charges for
+ * itself: the gas charged for it and the rest of its block is refunded. */
+#define FALLBACK()                          \
+    do {                                    \
+        gas += (int64_t)I->own + I->after;  \
+        I = P + I->xi;                      \
+        goto dispatch;                      \
     } while (0)
 
 /* ------------------------------------------------------ the four variants */
@@ -228,7 +258,7 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         limit = 0;
     int64_t stack[CVM_STACK_LIMIT];
     int64_t locals[CVM_LOCALS];
-    uint32_t calls[CVM_CALL_DEPTH_LIMIT];
+    const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
     memset(locals, 0, sizeof locals);
     if (nargs)
         memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS */

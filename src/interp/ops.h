@@ -3,13 +3,15 @@
  * dispatch.h), included inside the dispatch of run.h.
  *
  * When a body starts, its gas is charged and the stack holds at least the
- * values it pops and has room for what it pushes (vmfetch checked both from
- * the opcode table), so a body only does its own work. sp points one past
- * the top; xpc is the index of the current instruction, I its entry.
+ * values it pops and has room for what it pushes (checked from the opcode
+ * table, per instruction or per block: see xform.h), so a body only does its
+ * own work. sp points one past the top; I is the current entry, F the array
+ * that jumps go to. Bodies advance I by constants: a data-dependent advance
+ * would put a load on the chain from one dispatch to the next.
  *
  * Superinstructions (after the table's opcodes) must leave no trace of
  * themselves: they compute into temporaries and commit only once nothing can
- * trap; on any doubt they FALLBACK to the plain instruction at xpc.
+ * trap; on any doubt they FALLBACK to the plain entry at the same index.
  */
 
 /* --------------------------------------------------------- arithmetic */
@@ -21,7 +23,7 @@
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        xpc++;                                                              \
+        I += 1;                                                              \
     }                                                                       \
     vmbreak;
 CVM_BINOP_CHECKED(ADD, cvm_add_ovf)
@@ -40,7 +42,7 @@ CVM_BINOP_CHECKED(MUL, cvm_mul_ovf)
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        xpc++;                                                              \
+        I += 1;                                                              \
     }                                                                       \
     vmbreak;
 CVM_DIVOP(DIV, cvm_div)
@@ -48,14 +50,14 @@ CVM_DIVOP(MOD, cvm_mod)
 #undef CVM_DIVOP
 
 /* -------------------------------------------------------------- stack */
-vmcase(PUSH) { *sp++ = I->k; xpc++; } vmbreak;
-vmcase(POP) { sp--; xpc++; } vmbreak;
-vmcase(DUP) { sp[0] = sp[-1]; sp++; xpc++; } vmbreak;
-vmcase(SWAP) { int64_t t = sp[-1]; sp[-1] = sp[-2]; sp[-2] = t; xpc++; } vmbreak;
-vmcase(OVER) { sp[0] = sp[-2]; sp++; xpc++; } vmbreak;
-vmcase(ROT) { int64_t a = sp[-3]; sp[-3] = sp[-2]; sp[-2] = sp[-1]; sp[-1] = a; xpc++; } vmbreak;
-vmcase(LOCAL_GET) { *sp++ = locals[I->k]; xpc++; } vmbreak;
-vmcase(LOCAL_SET) { locals[I->k] = *--sp; xpc++; } vmbreak;
+vmcase(PUSH) { *sp++ = I->k; I += 1; } vmbreak;
+vmcase(POP) { sp--; I += 1; } vmbreak;
+vmcase(DUP) { sp[0] = sp[-1]; sp++; I += 1; } vmbreak;
+vmcase(SWAP) { int64_t t = sp[-1]; sp[-1] = sp[-2]; sp[-2] = t; I += 1; } vmbreak;
+vmcase(OVER) { sp[0] = sp[-2]; sp++; I += 1; } vmbreak;
+vmcase(ROT) { int64_t a = sp[-3]; sp[-3] = sp[-2]; sp[-2] = sp[-1]; sp[-1] = a; I += 1; } vmbreak;
+vmcase(LOCAL_GET) { *sp++ = locals[I->k]; I += 1; } vmbreak;
+vmcase(LOCAL_SET) { locals[I->k] = *--sp; I += 1; } vmbreak;
 
 /* -------------------------------------------------------------- state */
 vmcase(STORE)
@@ -65,7 +67,7 @@ vmcase(STORE)
     if (!h->store)
         TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "Store: this host has no state storage");
     HOST_CALL(h->store(h->ud, key, keylen, v, r->err));
-    xpc++;
+    I += 1;
 }
 vmbreak;
 vmcase(LOAD)
@@ -75,7 +77,7 @@ vmcase(LOAD)
     if (h->load)
         HOST_CALL(h->load(h->ud, key, keylen, &v, r->err));
     *sp++ = v;
-    xpc++;
+    I += 1;
 }
 vmbreak;
 
@@ -86,13 +88,14 @@ vmbreak;
         if (!h->sdk)                                                                                \
             TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "%s needs the %s service, which this host does not provide", \
                  OPNAME, SERVICE);                                                                  \
-        sp -= I->need;                                                                              \
-        cvm_sdk_request req = {SDKOP, r->m, sp, I->need, I->k};                                     \
+        unsigned pops_ = cvm_op_pops(CVM_OP_##NAME, I->has);                                        \
+        sp -= pops_;                                                                                \
+        cvm_sdk_request req = {SDKOP, r->m, sp, pops_, I->k};                                       \
         int64_t v = 0;                                                                              \
         HOST_CALL(h->sdk(h->ud, &req, &v, r->err));                                                 \
-        if (cvm_opinfo_of(I->op)->pushes)                                                           \
+        if (cvm_opinfo_of(CVM_OP_##NAME)->pushes)                                                           \
             *sp++ = v;                                                                              \
-        xpc++;                                                                                      \
+        I += 1;                                                                                      \
     }                                                                                               \
     vmbreak;
 CVM_SDKOP(CREATE_COOPERATIVE, CVM_SDK_CREATE_COOPERATIVE, "_Cooperatives")
@@ -104,22 +107,25 @@ CVM_SDKOP(UPDATE_QUORUM, CVM_SDK_UPDATE_QUORUM, "_Governance")
 #undef CVM_SDKOP
 
 /* ------------------------------------------------------------ control */
-vmcase(JUMP) { xpc = (uint32_t)I->k; } vmbreak;
-vmcase(JUMP_IF) { xpc = *--sp != 0 ? (uint32_t)I->k : xpc + 1; } vmbreak;
-vmcase(JUMP_IF_NOT) { xpc = *--sp == 0 ? (uint32_t)I->k : xpc + 1; } vmbreak;
+vmcase(JUMP) { I = CVM_AT(F, I->k); } vmbreak;
+/* A conditional jump may sit inside a block (xform.h): when it is taken, the
+ * rest of the block was charged but will not run. */
+#define CVM_TAKE(target) (gas += I->after, CVM_AT(F, target))
+vmcase(JUMP_IF) { I = *--sp != 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
+vmcase(JUMP_IF_NOT) { I = *--sp == 0 ? CVM_TAKE(I->k) : I + 1; } vmbreak;
 vmcase(CALL)
 {
     if (ncalls == CVM_CALL_DEPTH_LIMIT)
         TRAP(CVM_CODE_CALL_DEPTH_EXCEEDED, "Call nested deeper than %d", CVM_CALL_DEPTH_LIMIT);
-    calls[ncalls++] = xpc + 1;
-    xpc = (uint32_t)I->k;
+    calls[ncalls++] = CVM_AT(F, I->k2); /* the entry after the Call: a block head */
+    I = CVM_AT(F, I->k);
 }
 vmbreak;
 vmcase(RET)
 {
     if (ncalls == 0)
         goto done;
-    xpc = calls[--ncalls];
+    I = calls[--ncalls];
 }
 vmbreak;
 vmcase(HALT) { goto done; }
@@ -131,7 +137,7 @@ vmcase(END) { goto done; }
     {                                            \
         sp[-2] = sp[-2] OP sp[-1];               \
         sp--;                                    \
-        xpc++;                                   \
+        I += 1;                                   \
     }                                            \
     vmbreak;
 CVM_CMPOP(EQ, ==)
@@ -141,23 +147,23 @@ CVM_CMPOP(LE, <=)
 CVM_CMPOP(GT, >)
 CVM_CMPOP(GE, >=)
 #undef CVM_CMPOP
-vmcase(NOT) { sp[-1] = sp[-1] == 0; xpc++; } vmbreak;
-vmcase(AND) { sp[-2] = sp[-2] != 0 && sp[-1] != 0; sp--; xpc++; } vmbreak;
-vmcase(OR) { sp[-2] = sp[-2] != 0 || sp[-1] != 0; sp--; xpc++; } vmbreak;
+vmcase(NOT) { sp[-1] = sp[-1] == 0; I += 1; } vmbreak;
+vmcase(AND) { sp[-2] = sp[-2] != 0 && sp[-1] != 0; sp--; I += 1; } vmbreak;
+vmcase(OR) { sp[-2] = sp[-2] != 0 || sp[-1] != 0; sp--; I += 1; } vmbreak;
 vmcase(NEG)
 {
     int64_t v;
     if (cvm_neg_ovf(sp[-1], &v))
         TRAP(CVM_CODE_INTEGER_OVERFLOW, "Neg of %lld overflows", (long long)sp[-1]);
     sp[-1] = v;
-    xpc++;
+    I += 1;
 }
 vmbreak;
 
 /* -------------------------------------------------------- environment */
-vmcase(REPUTATION) { *sp++ = h->reputation; xpc++; } vmbreak;
-vmcase(BLOCK_HEIGHT) { *sp++ = h->block_height; xpc++; } vmbreak;
-vmcase(BLOCK_TIME) { *sp++ = h->block_time; xpc++; } vmbreak;
+vmcase(REPUTATION) { *sp++ = h->reputation; I += 1; } vmbreak;
+vmcase(BLOCK_HEIGHT) { *sp++ = h->block_height; I += 1; } vmbreak;
+vmcase(BLOCK_TIME) { *sp++ = h->block_time; I += 1; } vmbreak;
 
 /* ---------------------------------------------------- events and logs */
 vmcase(EMIT)
@@ -165,7 +171,7 @@ vmcase(EMIT)
     int64_t v = *--sp;
     if (h->emit)
         HOST_CALL(h->emit(h->ud, I->s->bytes, I->s->len, v, r->err));
-    xpc++;
+    I += 1;
 }
 vmbreak;
 vmcase(LOG)
@@ -173,7 +179,7 @@ vmcase(LOG)
     int64_t v = *--sp;
     if (h->log)
         HOST_CALL(h->log(h->ud, v, r->err));
-    xpc++;
+    I += 1;
 }
 vmbreak;
 
@@ -187,7 +193,7 @@ vmcase(LL_ADD_S)
     if (cvm_add_ovf(locals[I->a], locals[I->b], &v))
         FALLBACK();
     locals[I->c] = v;
-    xpc += 4;
+    I += 4;
 }
 vmbreak;
 vmcase(LL_SUB_S)
@@ -196,7 +202,7 @@ vmcase(LL_SUB_S)
     if (cvm_sub_ovf(locals[I->a], locals[I->b], &v))
         FALLBACK();
     locals[I->c] = v;
-    xpc += 4;
+    I += 4;
 }
 vmbreak;
 vmcase(LK_ADD_S)
@@ -205,7 +211,7 @@ vmcase(LK_ADD_S)
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
     locals[I->c] = v;
-    xpc += 4;
+    I += 4;
 }
 vmbreak;
 vmcase(LK_ADD)
@@ -214,22 +220,22 @@ vmcase(LK_ADD)
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
     *sp++ = v;
-    xpc += 3;
+    I += 3;
 }
 vmbreak;
-vmcase(LL_CMP_J) { xpc = cvm_cc_holds(I->cc, locals[I->a], locals[I->b]) ? (uint32_t)I->k2 : xpc + 4; } vmbreak;
-vmcase(LK_CMP_J) { xpc = cvm_cc_holds(I->cc, locals[I->a], I->k) ? (uint32_t)I->k2 : xpc + 4; } vmbreak;
-vmcase(DK_CMP_J) { xpc = cvm_cc_holds(I->cc, sp[-1], I->k) ? (uint32_t)I->k2 : xpc + 4; } vmbreak;
+vmcase(LL_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], locals[I->b]) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
+vmcase(LK_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
+vmcase(DK_CMP_J) { I = cvm_cc_holds(I->cc, sp[-1], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
 vmcase(K_CMP_J)
 {
     sp--;
-    xpc = cvm_cc_holds(I->cc, sp[0], I->k) ? (uint32_t)I->k2 : xpc + 3;
+    I = cvm_cc_holds(I->cc, sp[0], I->k) ? CVM_TAKE(I->k2) : I + 3;
 }
 vmbreak;
 vmcase(CMP_J)
 {
     sp -= 2;
-    xpc = cvm_cc_holds(I->cc, sp[0], sp[1]) ? (uint32_t)I->k2 : xpc + 2;
+    I = cvm_cc_holds(I->cc, sp[0], sp[1]) ? CVM_TAKE(I->k2) : I + 2;
 }
 vmbreak;
 vmcase(K_ADD)
@@ -238,7 +244,7 @@ vmcase(K_ADD)
     if (cvm_add_ovf(sp[-1], I->k, &v))
         FALLBACK();
     sp[-1] = v;
-    xpc += 2;
+    I += 2;
 }
 vmbreak;
 vmcase(K_SUB)
@@ -247,8 +253,71 @@ vmcase(K_SUB)
     if (cvm_sub_ovf(sp[-1], I->k, &v))
         FALLBACK();
     sp[-1] = v;
-    xpc += 2;
+    I += 2;
 }
 vmbreak;
-vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; xpc += 2; } vmbreak;
-vmcase(K_S) { locals[I->c] = I->k; xpc += 2; } vmbreak;
+vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; I += 2; } vmbreak;
+vmcase(K_S) { locals[I->c] = I->k; I += 2; } vmbreak;
+vmcase(LK_ADD_DS)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    *sp++ = v;
+    I += 5;
+}
+vmbreak;
+vmcase(LK_ADD_DS_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = cvm_cc_holds(I->cc, v, 0) ? CVM_TAKE(I->k2) : I + 6;
+}
+vmbreak;
+vmcase(LK_ADD_DS_LCMP_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = cvm_cc_holds(I->cc, v, locals[I->b]) ? CVM_TAKE(I->k2) : I + 8;
+}
+vmbreak;
+vmcase(L_CMP_J)
+{
+    sp--;
+    I = cvm_cc_holds(I->cc, sp[0], locals[I->b]) ? CVM_TAKE(I->k2) : I + 3;
+}
+vmbreak;
+vmcase(DK_ADD)
+{
+    int64_t v;
+    if (cvm_add_ovf(sp[-1], I->k, &v))
+        FALLBACK();
+    *sp++ = v;
+    I += 3;
+}
+vmbreak;
+vmcase(SK_ADD)
+{
+    int64_t v;
+    if (cvm_add_ovf(sp[-2], I->k, &v))
+        FALLBACK();
+    sp[-2] = sp[-1];
+    sp[-1] = v;
+    I += 3;
+}
+vmbreak;
+vmcase(LK_ADD_S_J)
+{
+    int64_t v;
+    if (cvm_add_ovf(locals[I->a], I->k, &v))
+        FALLBACK();
+    locals[I->c] = v;
+    I = CVM_AT(F, I->k2);
+}
+vmbreak;
+#undef CVM_TAKE

@@ -11,32 +11,38 @@
  */
 #include "dispatch.h"
 
-static cvm_code CVM_RUN_NAME(cvm_run *r)
+CVM_RUN_ATTRS static cvm_code CVM_RUN_NAME(cvm_run *r)
 {
 #if CVM_GOTO
-    static const void *const disptab[CVM_XOP_COUNT] = {
-#define CVM_X_LABEL(e, m, k, po, pu, g, f, s) [CVM_OP_##e] = &&L_##e,
+    static const void *const disptab[256] = {
+#define CVM_X_LABEL(e, m, k, po, pu, g, f, s)                                                \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_NONE)] = &&L_##e,                                   \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_GAS)] = &&L_G_##e,                                  \
+    [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_FULL)] = &&L_C_##e,
         CVM_OPCODES(CVM_X_LABEL)
 #undef CVM_X_LABEL
-#define CVM_X_LABEL(name) [CVM_OP_##name] = &&L_##name,
+#define CVM_X_LABEL(name)                                                                   \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_NONE)] = &&L_##name,                             \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_GAS)] = &&L_G_##name,                            \
+    [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_FULL)] = &&L_C_##name,
         CVM_XOPS(CVM_X_LABEL)
 #undef CVM_X_LABEL
     };
 #endif
     const cvm_host *const h = r->h;
-    const cvm_xinsn *const X = r->x;
-    const cvm_xinsn *I;
+    const cvm_xinsn *const F = r->x;     /* jumps and returns land here */
+    const cvm_xinsn *const P = r->plain; /* one checked entry per instruction */
+    const cvm_xinsn *I = F + r->start;
     int64_t *const stack = r->stack;
     int64_t *const locals = r->locals;
-    uint32_t *const calls = r->calls;
+    const cvm_xinsn **const calls = r->calls;
     int64_t *sp = stack + r->depth;
     int64_t gas = r->gas;
-    uint32_t xpc = r->start;
     size_t ncalls = 0;
     cvm_code code = CVM_CODE_NONE;
 
     for (;;) {
-        vmfetch();
+        vmtrace();
     dispatch:
         vmdispatch(I->op)
         {
@@ -48,14 +54,11 @@ static cvm_code CVM_RUN_NAME(cvm_run *r)
     }
 
 slow:
-    /* The shared check failed. A superinstruction hands over to the plain
-     * instruction at the same index, which may well pass its own check. */
-    if (I->n > 1) {
-        I = r->plain + xpc;
-        if (gas >= (int64_t)I->gas && (uint64_t)((sp - stack) - (ptrdiff_t)I->need) <= (uint64_t)I->span) {
-            gas -= I->gas;
-            goto dispatch;
-        }
+    /* A check failed. At a block head of the fast array, nothing of the block
+     * has run: go on in plain, one checked instruction at a time. */
+    if (I->in_fast) {
+        I = P + I->xi;
+        goto dispatch;
     }
     if (gas < (int64_t)I->gas)
         TRAP(CVM_CODE_OUT_OF_GAS, "%s costs %u gas, %lld left", OPNAME, (unsigned)I->gas, (long long)gas);
@@ -66,13 +69,14 @@ slow:
     TRAP(CVM_CODE_STACK_OVERFLOW, "%s would leave more than %d values on the stack", OPNAME, CVM_STACK_LIMIT);
 
 trap:
-    r->gas = gas;
+    /* charged per block: give back what the rest of the block did not use */
+    r->gas = gas + I->after;
     r->depth = (size_t)(sp - stack);
-    r->xpc = xpc;
+    r->xpc = I->xi;
     return code;
 done:
     r->gas = gas;
     r->depth = (size_t)(sp - stack);
-    r->xpc = xpc;
+    r->xpc = I->xi;
     return CVM_CODE_NONE;
 }

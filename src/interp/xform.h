@@ -7,20 +7,36 @@
  * without a bounds test in the loop. Method i's instruction at module pc p
  * sits at index p + i: traps and traces subtract the method's index (fixed
  * for a whole run, since jumps and calls never leave their method) to report
- * the module's pc, and label operands are pre-resolved to indices.
+ * the module's pc, and label operands are pre-resolved to entries (as byte
+ * offsets from the array's start).
  *
  * Every entry carries what the hot loop needs without looking at the opcode
  * table: the opcode to dispatch, the resolved operand, the gas, and the
  * stack precondition as (need, span): the instruction may run when
  * need <= depth and depth - need <= span.
  *
- * Two arrays exist. `plain` holds one entry per instruction. `fast` is the
- * same except where a superinstruction (CVM_XOPS below) was fused at
- * prepare time: its first entry dispatches the fused body and covers n
- * instructions. A fused body only runs when its combined gas and stack
- * precondition hold and it completes without a trap; otherwise it falls back
- * to the plain entry at the same index, so gas, traps and results are
- * exactly those of the unfused code. Tracing always runs `plain`.
+ * Two arrays exist. `plain` holds one entry per instruction, each of which
+ * checks its own gas and stack before it runs. `fast` is what normally runs:
+ *
+ * - Superinstructions (CVM_XOPS below) fused at prepare time: the first
+ *   entry of a common sequence dispatches one fused body covering n
+ *   instructions.
+ * - Checks per block, as evmone's advanced interpreter does: only the first
+ *   entry of a block (a "head": a method entry, a jump target, a return
+ *   address, or the entry after a Jump, Call, Ret, Halt or Abort) checks,
+ *   for the gas and the stack precondition of the block's fall-through path;
+ *   the others dispatch with no check at all. A conditional jump taken
+ *   inside a block refunds the gas of the rest of it. Where prepare proved
+ *   the stack depth at a head (the same on every path), the head checks gas
+ *   only.
+ *
+ * Neither may be observable. When a head's check fails, or a fused body
+ * would trap, execution moves to the plain entry at the same index (after
+ * refunding the gas charged for what did not run) and goes on in `plain`,
+ * one checked instruction at a time, until the next jump brings it back to
+ * `fast`. A trap inside a block refunds the gas of the block's instructions
+ * after the trapping one. So gas, traps and results are exactly those of
+ * `plain`. Tracing always runs `plain`.
  */
 #ifndef CVM_INTERP_XFORM_H
 #define CVM_INTERP_XFORM_H
@@ -33,12 +49,13 @@
 /* Executable-only opcodes, numbered after the table's. END is the sentinel;
  * the others are superinstructions, named by what they fuse:
  * L = LocalGet, K = Push k, S = LocalSet, D = Dup, CMP = any of Eq..Ge,
- * J = JumpIf or JumpIfNot. */
+ * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). */
 #define CVM_XOPS(X)                                                             \
     X(END)       /* the end of a method: stop like Halt, no gas */            \
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
     X(LL_SUB_S)  /* LocalGet a; LocalGet b; Sub; LocalSet c */                \
     X(LK_ADD_S)  /* LocalGet a; Push k; Add (or Sub -k); LocalSet c */        \
+    X(LK_ADD_S_J) /* the same, then Jump: the step at the end of a loop */    \
     X(LK_ADD)    /* LocalGet a; Push k; Add (or Sub -k) */                    \
     X(LL_CMP_J)  /* LocalGet a; LocalGet b; CMP; J */                         \
     X(LK_CMP_J)  /* LocalGet a; Push k; CMP; J */                             \
@@ -48,7 +65,14 @@
     X(K_ADD)     /* Push k; Add (or Sub -k) */                                \
     X(K_SUB)     /* Push INT64_MIN; Sub (no Add equivalent) */                \
     X(LL)        /* LocalGet a; LocalGet b */                                 \
-    X(K_S)       /* Push k; LocalSet a */
+    X(K_S)       /* Push k; LocalSet a */                                     \
+    X(LK_ADD_DS) /* LocalGet a; Push k; Add; Dup; LocalSet c: step, keep it */ \
+    X(LK_ADD_DS_J) /* the same, then J on the new value: a countdown loop */  \
+    X(LK_ADD_DS_LCMP_J) /* the same, then LocalGet b; CMP; J: a for loop */   \
+    X(L_CMP_J)   /* LocalGet b; CMP; J: the top against a local */            \
+    X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
+    X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
+
 
 enum cvm_xop {
     CVM_XOP_BEFORE = CVM_OP_COUNT - 1,
@@ -58,7 +82,13 @@ enum cvm_xop {
     CVM_XOP_COUNT
 };
 
-_Static_assert(CVM_XOP_COUNT <= 256, "executable opcodes must fit in a byte");
+/* What an entry checks before its body: nothing (inside a block), the gas
+ * only (a block head whose stack depth prepare proved), or gas and stack. An
+ * entry dispatches on its opcode and its check together. */
+enum cvm_xcheck { CVM_XCHECK_NONE, CVM_XCHECK_GAS, CVM_XCHECK_FULL };
+#define CVM_XDISPATCH(op, check) ((uint8_t)((unsigned)(op) + (unsigned)(check) * CVM_XOP_COUNT))
+
+_Static_assert(3 * CVM_XOP_COUNT <= 256, "executable opcodes and their checks must fit in a byte");
 
 /* Compare masks: bit 0 "a < b", bit 1 "a == b", bit 2 "a > b". A compare
  * holds when (cc >> (sign(a - b) + 1)) & 1; JumpIfNot inverts the mask. */
@@ -67,18 +97,35 @@ _Static_assert(CVM_XOP_COUNT <= 256, "executable opcodes must fit in a byte");
 #define CVM_CC_GT 4u
 
 typedef struct cvm_xinsn {
-    uint8_t op;      /* cvm_op or cvm_xop: what to dispatch */
-    uint8_t need;    /* values the stack must hold */
+    uint8_t op;      /* what to dispatch: CVM_XDISPATCH(base, check) */
+    uint8_t base;    /* the cvm_op or cvm_xop */
     uint8_t has;     /* the module instruction had an operand (for traces) */
     uint8_t n;       /* module instructions covered: 1, more when fused */
+    uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
-    uint32_t gas;    /* charged before it runs (the sum, when fused) */
-    uint32_t span;   /* the largest depth - need that leaves room for its pushes */
-    int64_t k;       /* immediate, local number, constant index, or resolved target index */
-    int64_t k2;      /* a fused compare-and-jump's resolved target index */
-    const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
+    uint16_t need;   /* values the stack must hold (for the whole block at a head) */
+    uint16_t span;   /* the largest depth - need that leaves room for the pushes */
+    uint32_t gas;    /* charged by the check (the whole block's, at a head) */
+    uint32_t own;    /* gas of the instructions this entry covers */
+    uint32_t after;  /* gas of the block's instructions after this entry */
+    uint32_t xi;     /* this entry's index */
+    int64_t k;       /* immediate, local number, constant index, or a label's entry as a byte offset */
+    union {
+        int64_t k2;         /* a fused compare-and-jump's target, Call's return entry (byte offsets) */
+        const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
+    };
 } cvm_xinsn;
+
+_Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks them");
+
+/* The entry at byte offset off from base. Byte
+ * offsets spare the hot loop a multiplication. */
+#define CVM_AT(base, off) ((const cvm_xinsn *)(const void *)((const char *)(base) + (off)))
+#define CVM_XOFF(xi) ((int64_t)(xi) * (int64_t)sizeof(cvm_xinsn))
+
+/* need of a block that no stack depth can run: its check always fails */
+#define CVM_NEED_NEVER UINT16_MAX
 
 typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */

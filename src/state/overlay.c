@@ -59,6 +59,9 @@ struct cvm_overlay {
     size_t depth, mcap;
     uint64_t epochs;         /* checkpoints opened so far */
     cvm_buf scratch;         /* store reads land here before they are copied */
+    const uint8_t *last_key; /* borrowed from the map: the composite key of last, or NULL */
+    size_t last_keylen;
+    slot *last;              /* borrowed: the slot used last, since a Store usually follows a Load of the same key */
     char err[300];
 };
 
@@ -159,17 +162,23 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
                    show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
         return NULL;
     }
+    if (o->last && cklen == o->last_keylen && memcmp(ck, o->last_key, cklen) == 0)
+        return o->last;
     cvm_map_entry *e = cvm_map_get(&o->slots, ck, cklen);
-    if (e)
-        return e->pval;
-    slot *s = cvm_calloc(o->al, 1, sizeof *s);
-    if (!s || !(e = cvm_map_put(&o->slots, ck, cklen, NULL))) {
-        cvm_free(o->al, s);
-        *st = fail(o, CVM_ENOMEM, "state: out of memory");
-        return NULL;
+    if (!e) {
+        slot *s = cvm_calloc(o->al, 1, sizeof *s);
+        if (!s || !(e = cvm_map_put(&o->slots, ck, cklen, NULL))) {
+            cvm_free(o->al, s);
+            *st = fail(o, CVM_ENOMEM, "state: out of memory");
+            return NULL;
+        }
+        e->pval = s;
     }
-    e->pval = s;
-    return s;
+    /* map keys are never deleted, so the pointer stays valid */
+    o->last_key = e->key;
+    o->last_keylen = e->keylen;
+    o->last = e->pval;
+    return e->pval;
 }
 
 /* Reads the store's value for a slot once. */

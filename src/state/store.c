@@ -63,7 +63,9 @@ cvm_status cvm_store_read(cvm_store *s, uint64_t height, const uint8_t *service,
                           const uint8_t *key, size_t key_len, cvm_buf *value, bool *found)
 {
     *found = false;
-    value->len = 0;
+    value->len = 0; /* "replaces the contents": keep the buffer's memory, drop its bytes */
+    if (value->data)
+        value->data[0] = 0;
     if (height != s->height)
         return cvm_store_fail(s, CVM_ESTATE,
                               "state read at height %llu: the %s store keeps only its latest height, %llu",

@@ -25,15 +25,13 @@ static cvm_module *asm_n(const char *src, size_t len, const char *file, cvm_stat
 {
     cvm_buf b;
     cvm_buf_init(&b, NULL);
-    cvm_buf_str(&b, "");
-    cvm_buf_byte(&b, 0); /* make data non-NULL */
-    b.len = 0;
     cvm_module *m = NULL;
     *status = cvm_asm(NULL, src, len, file, collect, &b, &m);
     size_t n;
-    *diags = (char *)cvm_buf_take(&b, &n);
-    if (!*diags)
-        *diags = calloc(1, 1);
+    /* (cvm_buf_take of a buffer never appended to is not NUL-terminated) */
+    *diags = b.len ? (char *)cvm_buf_take(&b, &n) : calloc(1, 1);
+    cvm_buf_free(&b);
+    assert_non_null(*diags);
     return m;
 }
 
@@ -515,6 +513,21 @@ static void test_cooperative(void **state)
           "t.asm:1:78: federation needs a word or a string\n"
           "t.asm:1:80: unknown cooperative key 'color' (expected purpose, cpu, memory, network, storage, bandwidth "
           "or federation)\n");
+    /* words are not limited by the string limit, so they are checked */
+    char big[4000], word[1100];
+    memset(word, 'a', 1025);
+    word[1025] = '\0';
+    snprintf(big, sizeof big, ".cooperative c purpose=%s federation=x%s\n.state k%s 1\n", word, word + 1, word);
+    fails(big, "t.asm:1:24: purpose longer than 1024 bytes\n"
+               "t.asm:1:1061: federation longer than 1024 bytes\n"
+               "t.asm:2:8: state key longer than 1024 bytes\n");
+    word[1024] = '\0'; /* 1024 is fine */
+    snprintf(big, sizeof big, ".cooperative c purpose=%s federation=%s\n.state %s 1\n", word, word, word);
+    m = ok(big);
+    assert_int_equal(strlen(m->coop.purpose), 1024);
+    assert_int_equal(strlen(m->coop.federation), 1024);
+    assert_int_equal(m->state[0].keylen, 1024);
+    cvm_module_free(m);
     fails(".cooperative c cpu 5\n.cooperative", "t.asm:1:20: expected '=' after cpu\n"
                                                 "t.asm:2:1: .cooperative given twice (first at line 1)\n");
     fails(".cooperative c cpu=\n", "t.asm:1:19: cpu needs a value\n");
@@ -581,10 +594,56 @@ static void test_null_diag_and_file(void **state)
     assert_null(m);
     char *d;
     cvm_status st;
+    /* no text at all is an empty file */
+    assert_int_equal(cvm_asm(NULL, NULL, 0, "t.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(m->nmethods, 0);
+    cvm_module_free(m);
     m = asm_n(".contract x\nAd\n", 15, NULL, &st, &d);
     assert_int_equal(st, CVM_EINPUT);
     assert_string_equal(d, "<input>:2:1: unknown mnemonic 'Ad'\n");
     free(d);
+}
+
+/* Checks every diagnostic of a mutated example points inside the text. */
+typedef struct pos_check {
+    int n;
+    int bad;
+} pos_check;
+
+static void check_pos(void *ud, const char *file, int line, int col, const char *message)
+{
+    pos_check *pc = ud;
+    pc->n++;
+    /* the example has 14 lines, none longer than 120 bytes */
+    if (line < 1 || line > 15 || col < 1 || col > 121 || !message[0] || strcmp(file, "t.asm") != 0)
+        pc->bad++;
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    /* every single-byte change of the example either assembles or is
+     * refused with at least one diagnostic, each at a real position */
+    static const char subst[] = {'\0', '"', ':', '\\', '.', 'x', '-', ';', '\n', '\r', '=', ' ', '0', (char)0xff};
+    char buf[sizeof example];
+    for (size_t i = 0; i < sizeof example - 1; i++)
+        for (size_t k = 0; k < sizeof subst; k++) {
+            memcpy(buf, example, sizeof example);
+            buf[i] = subst[k];
+            pos_check pc = {0, 0};
+            cvm_module *m = NULL;
+            cvm_status st = cvm_asm(NULL, buf, sizeof example - 1, "t.asm", check_pos, &pc, &m);
+            if (st == CVM_OK) {
+                assert_non_null(m);
+                assert_int_equal(pc.n, 0);
+                cvm_module_free(m);
+            } else {
+                assert_int_equal(st, CVM_EINPUT);
+                assert_null(m);
+                assert_true(pc.n >= 1);
+            }
+            assert_int_equal(pc.bad, 0);
+        }
 }
 
 /* An allocator that fails after a given number of allocations. */
@@ -644,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_many_errors_in_order),
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_null_diag_and_file),
+        cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -222,6 +222,7 @@ static void round_trip_empty_methods_and_modules(void **state)
     cvm_free(NULL, t);
     cvm_free(NULL, round_trip(".contract Nothing\n"));
     cvm_free(NULL, round_trip(".contract Nothing\n.nolines\n"));
+    cvm_free(NULL, round_trip(".reputation -9223372036854775808\n.contract R\n    Halt\n"));
     cvm_free(NULL, round_trip(".contract 9lives\n.state \"\\x00k\\\"\" -1\n.state other 9223372036854775807\n"));
 }
 
@@ -257,6 +258,60 @@ static void round_trip_every_opcode(void **state)
     cvm_free(NULL, src);
 }
 
+/* A hand-built verified module survives disasm + asm with identical bytes. */
+static void hand_built_round_trip(cvm_module *m)
+{
+    char err[256];
+    if (cvm_verify(m, err, sizeof err) != CVM_OK)
+        print_error("%s\n", err);
+    assert_int_equal(cvm_verify(m, err, sizeof err), CVM_OK);
+    uint8_t *b1, *b2;
+    size_t n1, n2;
+    assert_int_equal(cvm_module_encode(m, &b1, &n1), CVM_OK);
+    char *text = disasm(m);
+    cvm_module *m2 = assemble(text);
+    assert_int_equal(cvm_module_encode(m2, &b2, &n2), CVM_OK);
+    if (n1 != n2 || memcmp(b1, b2, n1) != 0)
+        print_error("disassembly:\n%s\n", text);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    cvm_free(NULL, text);
+    cvm_free(NULL, b1);
+    cvm_free(NULL, b2);
+    cvm_module_free(m);
+    cvm_module_free(m2);
+}
+
+static void awkward_names_round_trip(void **state)
+{
+    (void)state;
+    /* names that are also keywords, mnemonics or label-like */
+    static const char *const names[] = {"params", "readonly", "Push", "L0", "main", "_", "nolines"};
+    cvm_module *m = cvm_module_new(NULL);
+    mb_name(m, "123");
+    mb_coop(m, "purpose", "a \"quoted\" purpose\n", "fed=x y");
+    mb_state(m, "42", 2, 1);
+    mb_state(m, "key with spaces", 15, -1);
+    mb_state(m, "\x00\xff", 2, INT64_MIN);
+    const cvm_insn code[] = {I1(JUMP, 0), I1(PUSH, 1), I1(JUMP_IF, 2), I0(HALT)};
+    mb_code(m, code, 4);
+    size_t nn = sizeof names / sizeof names[0];
+    for (size_t i = 0; i < nn; i++)
+        mb_method(m, names[i], i < 2 ? (uint32_t)i : (i == 2 ? 2 : 4), i < 2 ? 1 : (i == 2 ? 2 : 0),
+                  (uint32_t)i, i == 5 ? CVM_METHOD_READONLY : 0);
+    m->lines = cvm_calloc(NULL, 4, sizeof *m->lines);
+    m->lines[0] = 0;
+    m->lines[1] = 0;
+    m->lines[2] = 1;
+    m->lines[3] = 1;
+    hand_built_round_trip(m);
+
+    /* a module with no methods and no code */
+    m = cvm_module_new(NULL);
+    mb_name(m, "Bare");
+    hand_built_round_trip(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +323,7 @@ int main(void)
         cmocka_unit_test(round_trip_without_line_table),
         cmocka_unit_test(round_trip_empty_methods_and_modules),
         cmocka_unit_test(round_trip_every_opcode),
+        cmocka_unit_test(awkward_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,6 +110,11 @@ static void method_names(void **state)
     cvm_free(m->al, m->methods[0].name);
     m->methods[0].name = cvm_strndup(m->al, "", 0);
     expect_fail(m, "method 0: name '' is not an identifier");
+
+    m = mb_sample();
+    cvm_free(m->al, m->methods[0].name);
+    m->methods[0].name = cvm_strndup(m->al, "a\x1b[2Jb\xff", 7);
+    expect_fail(m, "method 0: name 'a\\x1b[2Jb\\xff' is not an identifier");
 }
 
 static void methods_tile_the_code(void **state)
@@ -127,6 +132,14 @@ static void methods_tile_the_code(void **state)
     m->methods[1].len = 4;
     m->methods[2].entry = 12;
     expect_fail(m, "code: pcs 12..12 belong to no method");
+
+    m = cvm_module_new(NULL);
+    mb_name(m, "NoArray");
+    m->nconsts = 3;
+    assert_int_equal(cvm_verify(m, err, sizeof err), CVM_EINPUT);
+    assert_string_equal(err, "module: a count is non-zero but its array is missing");
+    m->nconsts = 0; /* so that freeing does not walk the missing array */
+    cvm_module_free(m);
 
     m = mb_sample();
     m->nmethods = 0; /* the code belongs to nobody (names freed below) */

@@ -27,8 +27,17 @@ static cvm_module *assemble(const char *src)
     return m;
 }
 
-/* The fast entry at module pc (method 0, so the index is the pc). */
-static unsigned fast_op(const cvm_module *m, size_t pc) { return ((const cvm_xmodule *)m->exec)->fast[pc].op; }
+/* The fast entry's opcode at module pc (method 0, so the index is the pc). */
+static unsigned fast_op(const cvm_module *m, size_t pc)
+{
+    return ((const cvm_xmodule *)m->exec)->fast[pc].base;
+}
+
+/* Does the fast entry at pc check (for its block)? */
+static int checks(const cvm_module *m, size_t pc)
+{
+    return ((const cvm_xmodule *)m->exec)->fast[pc].op >= CVM_XOP_COUNT;
+}
 
 /* Runs method(args) under every gas limit 1..full+1, all variants agreeing,
  * and returns the outcome with plenty of gas. */
@@ -81,8 +90,20 @@ static void test_sum_loop(void **state)
     assert_int_equal(fast_op(m, 3), CVM_OP_K_S);
     assert_int_equal(fast_op(m, 5), CVM_OP_LL_CMP_J);
     assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
-    assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S);
+    assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S_J);
     assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
+    /* blocks: 0..4 (checked at 0), the loop 5..17 checked at 5 only: a
+     * conditional jump does not end a block */
+    assert_true(checks(m, 0) && !checks(m, 1) && !checks(m, 3));
+    assert_true(checks(m, 5) && !checks(m, 9) && !checks(m, 13));
+    assert_true(checks(m, 18)); /* done: */
+    const cvm_xinsn *loop = &((const cvm_xmodule *)m->exec)->fast[5];
+    assert_int_equal(loop->gas, 5 + 4 + 4 + 2);
+    assert_int_equal(loop->own, 5);
+    assert_int_equal(loop->after, 4 + 4 + 2);
+    assert_int_equal(loop[4].after, 4 + 2);
+    /* the depth is the same on every path: the heads check gas only */
+    assert_int_equal(loop->op, CVM_XDISPATCH(loop->base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 6;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -104,6 +125,17 @@ static void test_sum_loop(void **state)
     args[1] = -1;
     r = sweep(m, "main", args, 2, &t);
     assert_ok(&r, INT64_MAX - 1, 7);
+    cvm_module_free(m);
+
+    /* and inside the fused loop step LocalGet; Push; Add; LocalSet; Jump */
+    m = assemble(".method main params 1\n LocalSet 0\nloop:\n LocalGet 0\n Push 1\n Add\n LocalSet 0\n Jump loop\n");
+    assert_int_equal(fast_op(m, 1), CVM_OP_LK_ADD_S_J);
+    int64_t start = INT64_MAX - 2;
+    r = sweep(m, "main", &start, 1, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Add of 9223372036854775807 and 1 overflows");
+    assert_int_equal(r.error.pc, 3);
+    assert_int_equal(r.gas_used, 1 + 6 * 2 + 3);
     cvm_module_free(m);
 }
 
@@ -135,7 +167,12 @@ static void test_fib(void **state)
     assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
     assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
     assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
-    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it */
+    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it;
+     * fib is called at different depths, so its blocks check the stack */
+    const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
+    assert_int_equal(fast[2].op, CVM_XDISPATCH(fast[2].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[0].op, CVM_XDISPATCH(fast[0].base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 7;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -331,6 +368,131 @@ static void test_stack_traps_inside_fusions(void **state)
     }
 }
 
+/* The shapes of bench/: a do-while sum, a countdown over state, fib with
+ * the base case at the shared Ret. */
+static void test_loop_shapes(void **state)
+{
+    (void)state;
+    cvm_module *m = assemble(".method main params 1\n"
+                             "    LocalSet 0\n    Push 1\n    LocalSet 1\n"
+                             "loop:\n"
+                             "    LocalGet 2\n    LocalGet 1\n    Add\n    LocalSet 2\n"   /* 3 */
+                             "    LocalGet 1\n    Push 1\n    Add\n    Dup\n    LocalSet 1\n" /* 7 */
+                             "    LocalGet 0\n    Le\n    JumpIf loop\n"
+                             "    LocalGet 2\n    Halt\n");
+    assert_int_equal(fast_op(m, 3), CVM_OP_LL_ADD_S);
+    assert_int_equal(fast_op(m, 7), CVM_OP_LK_ADD_DS_LCMP_J);
+    th t = {0};
+    int64_t n = 5;
+    cvm_exec_result r = sweep(m, "main", &n, 1, &t);
+    assert_ok(&r, 15, 3 + 5 * 13 + 2);
+    cvm_module_free(m);
+
+    /* i + 1 overflows inside the fused step: the trap is at its Add */
+    m = assemble(".method main params 1\n    LocalSet 1\nloop:\n"
+                 "    LocalGet 1\n    Push 1\n    Add\n    Dup\n    LocalSet 1\n    LocalGet 0\n    Ge\n    JumpIf loop\n");
+    assert_int_equal(fast_op(m, 1), CVM_OP_LK_ADD_DS_LCMP_J);
+    n = INT64_MAX - 2;
+    memset(&t, 0, sizeof t);
+    r = sweep(m, "main", &n, 1, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_int_equal(r.error.pc, 3);
+    assert_int_equal(r.gas_used, 1 + 2 * 9 + 3);
+    cvm_module_free(m);
+
+    m = assemble(".method main params 1\n"
+                 "    LocalSet 0\n"
+                 "loop:\n"
+                 "    Load \"count\"\n    Push 1\n    Add\n    Store \"count\"\n" /* 1 */
+                 "    LocalGet 0\n    Push 1\n    Sub\n    Dup\n    LocalSet 0\n    JumpIf loop\n" /* 5 */
+                 "    Load \"count\"\n    Halt\n");
+    assert_int_equal(fast_op(m, 2), CVM_OP_K_ADD);
+    assert_int_equal(fast_op(m, 5), CVM_OP_LK_ADD_DS_J);
+    memset(&t, 0, sizeof t);
+    n = 3;
+    r = sweep(m, "main", &n, 1, &t);
+    assert_ok(&r, 3, 1 + 3 * (50 + 2 + 100 + 7) + 51);
+    memset(&t, 0, sizeof t);
+    n = 3;
+    r = run_args(m, "main", &n, 1, &t, 0);
+    assert_string_equal(t.calls, "load count;store count=1;load count;store count=2;load count;store count=3;load count;");
+    /* counting down from INT64_MIN overflows inside the fused step */
+    memset(&t, 0, sizeof t);
+    n = INT64_MIN;
+    r = sweep(m, "main", &n, 1, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Sub of -9223372036854775808 and 1 overflows");
+    assert_int_equal(r.error.pc, 7);
+    assert_int_equal(r.gas_used, 1 + 152 + 3);
+    cvm_module_free(m);
+
+    m = assemble(".method main params 1\n    Call fib\n    Halt\n"
+                 "fib:\n    Dup\n    Push 2\n    Lt\n    JumpIf done\n"      /* 2 */
+                 "    Dup\n    Push 1\n    Sub\n    Call fib\n"            /* 6 */
+                 "    Swap\n    Push 2\n    Sub\n    Call fib\n"           /* 10 */
+                 "    Add\ndone:\n    Ret\n");
+    assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
+    assert_int_equal(fast_op(m, 6), CVM_OP_DK_ADD);
+    assert_int_equal(fast_op(m, 10), CVM_OP_SK_ADD);
+    memset(&t, 0, sizeof t);
+    n = 8;
+    r = sweep(m, "main", &n, 1, &t);
+    assert_int_equal(r.result, 21);
+    cvm_module_free(m);
+}
+
+/* The remaining superinstructions' overflow fallbacks. */
+static void test_more_fallbacks(void **state)
+{
+    (void)state;
+    th t = {0};
+    /* Dup; Push 1; Add at INT64_MAX; Swap; Push -1; Sub at INT64_MAX */
+    cvm_module *m = assemble(".method main params 1\n Dup\n Push 1\n Add\n");
+    assert_int_equal(fast_op(m, 0), CVM_OP_DK_ADD);
+    int64_t v = INT64_MAX;
+    cvm_exec_result r = sweep(m, "main", &v, 1, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_int_equal(r.error.pc, 2);
+    assert_int_equal(r.gas_used, 3);
+    v = 4;
+    r = sweep(m, "main", &v, 1, &t);
+    assert_ok(&r, 5, 3);
+    cvm_module_free(m);
+
+    m = assemble(".method main params 2\n Swap\n Push -1\n Sub\n Sub\n");
+    assert_int_equal(fast_op(m, 0), CVM_OP_SK_ADD);
+    int64_t two[] = {INT64_MAX, 3};
+    r = sweep(m, "main", two, 2, &t);
+    assert_int_equal(r.error.code, CVM_CODE_INTEGER_OVERFLOW);
+    assert_string_equal(r.error.message, "Sub of 9223372036854775807 and -1 overflows");
+    assert_int_equal(r.error.pc, 2);
+    two[0] = 10;
+    r = sweep(m, "main", two, 2, &t);
+    assert_ok(&r, 3 - 11, 4);
+    cvm_module_free(m);
+
+    /* LocalGet b; Lt; JumpIfNot with the top against a local */
+    m = assemble(".method main params 2\n LocalSet 0\n LocalGet 0\n Lt\n JumpIfNot no\n Push 1\n Halt\nno:\n Push 2\n");
+    assert_int_equal(fast_op(m, 1), CVM_OP_L_CMP_J);
+    int64_t lt[] = {3, 4};
+    r = sweep(m, "main", lt, 2, &t);
+    assert_ok(&r, 1, 1 + 1 + 1 + 2 + 1 + 1);
+    lt[0] = 4;
+    r = sweep(m, "main", lt, 2, &t);
+    assert_ok(&r, 2, 1 + 1 + 1 + 2 + 1);
+    cvm_module_free(m);
+
+    /* LocalGet; Push; Add; Dup; LocalSet alone, and a countdown ending on JumpIfNot */
+    m = assemble(".method main params 1\n LocalSet 3\nloop:\n LocalGet 3\n Push -1\n Add\n Dup\n LocalSet 3\n"
+                 " JumpIfNot out\n Jump loop\nout:\n LocalGet 3\n Push 7\n Add\n Dup\n LocalSet 4\n LocalGet 4\n Add\n");
+    assert_int_equal(fast_op(m, 1), CVM_OP_LK_ADD_DS_J);
+    assert_int_equal(fast_op(m, 8), CVM_OP_LK_ADD_DS);
+    v = 3;
+    r = sweep(m, "main", &v, 1, &t);
+    assert_ok(&r, 14, 1 + 3 * 7 + 2 * 2 + 5 + 2);
+    cvm_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +501,8 @@ int main(void)
         cmocka_unit_test(test_other_fusions),
         cmocka_unit_test(test_no_fusion_across_targets),
         cmocka_unit_test(test_stack_traps_inside_fusions),
+        cmocka_unit_test(test_loop_shapes),
+        cmocka_unit_test(test_more_fallbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

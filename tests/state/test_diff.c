@@ -141,6 +141,44 @@ static void test_decode_rejects(void **state)
     cvm_state_diff_free(&d);
 }
 
+/* Random bytes, many of them shaped like diffs: a decode either fails
+ * cleanly or gives a diff whose encoding is exactly the input (one diff,
+ * one encoding). A fixed seed keeps the run repeatable. */
+static void test_decode_random_is_canonical(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int ok = 0;
+    for (int round = 0; round < 20000; round++) {
+        uint8_t in[24];
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = x % sizeof in;
+        /* mostly small numbers, so that lengths and counts often fit */
+        for (; n < len; n++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            in[n] = (x & 3) ? (uint8_t)(x >> 8) % 4 : (uint8_t)(x >> 8);
+        }
+        cvm_state_diff d;
+        cvm_state_diff_init(&d, NULL);
+        char err[200];
+        if (cvm_state_diff_decode(in, n, &d, err, sizeof err) == CVM_OK) {
+            ok++;
+            cvm_buf b;
+            cvm_buf_init(&b, NULL);
+            assert_int_equal(cvm_state_diff_encode(&d, &b), CVM_OK);
+            assert_int_equal(b.len, n);
+            assert_memory_equal(b.data, in, n);
+            assert_int_equal(cvm_state_diff_check(&d, NULL, 0), CVM_OK);
+            cvm_buf_free(&b);
+        } else {
+            assert_true(err[0] != '\0');
+        }
+        cvm_state_diff_free(&d);
+    }
+    assert_true(ok > 100); /* the generator does reach valid diffs */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +186,7 @@ int main(void)
         cmocka_unit_test(test_empty_diff),
         cmocka_unit_test(test_sort_order),
         cmocka_unit_test(test_decode_rejects),
+        cmocka_unit_test(test_decode_random_is_canonical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

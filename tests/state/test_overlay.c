@@ -430,6 +430,86 @@ static void test_diff_independent_of_write_order(void **state)
     cvm_buf_free(&first);
 }
 
+/* The overlay against a plain model (16 keys in 4 services, a stack of
+ * saved copies for checkpoints) over random writes, deletes, reads,
+ * checkpoints, rollbacks and releases; the diff at the end must be the
+ * model's changes against the store. Fixed seed, repeatable. */
+enum { NSVC = 4, NKEY = 4, NVAL = 5 };
+static const char *const svcs[NSVC] = {"A", "AB", "B", "Counter"};
+static const char *const keys[NKEY] = {"", "count", "k", "kk"};
+/* value 0 is absent; 2 and 3 have the same length (in-place overwrites);
+ * the last one, never written, is what the store holds for Counter.count */
+static const char *const vals[NVAL + 1] = {"", "a", "bb", "cc", "ddd", "37"};
+
+static void check_model(cvm_overlay *o, int si, int ki, int want)
+{
+    const char *v = rd(o, svcs[si], keys[ki]);
+    if (want == 0) {
+        if (v)
+            fail_msg("%s/%s: overlay has \"%s\", model has it absent", svcs[si], keys[ki], v);
+    } else {
+        if (!v)
+            fail_msg("%s/%s: overlay has it absent, model has \"%s\"", svcs[si], keys[ki], vals[want]);
+        assert_string_equal(v, vals[want]);
+    }
+}
+
+static void test_random_against_model(void **state)
+{
+    fixture *f = *state;
+    /* the store (height 1) holds Counter.count = "37" and nothing else of these keys */
+    int base[NSVC][NKEY] = {{0}};
+    base[3][1] = NVAL;
+    uint64_t x = 88172645463325252ull;
+    for (int round = 0; round < 200; round++) {
+        cvm_overlay *o;
+        assert_int_equal(cvm_overlay_new(NULL, f->s, false, &o), CVM_OK);
+        int cur[NSVC][NKEY], saved[8][NSVC][NKEY];
+        int depth = 0;
+        memcpy(cur, base, sizeof cur);
+        for (int step = 0; step < 200; step++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int op = (int)(x % 10), si = (int)((x >> 8) % NSVC), ki = (int)((x >> 16) % NKEY);
+            int vi = (int)((x >> 24) % NVAL);
+            if (op < 5) {
+                assert_int_equal(cvm_overlay_write(o, B(svcs[si]), B(keys[ki]), B(vals[vi])), CVM_OK);
+                cur[si][ki] = vi;
+            } else if (op < 7) {
+                check_model(o, si, ki, cur[si][ki]);
+            } else if (op == 7 && depth < 8) {
+                size_t m;
+                assert_int_equal(cvm_overlay_checkpoint(o, &m), CVM_OK);
+                memcpy(saved[depth++], cur, sizeof cur);
+                assert_int_equal(m, (size_t)depth);
+            } else if (op == 8 && depth > 0) {
+                assert_int_equal(cvm_overlay_rollback(o, (size_t)depth), CVM_OK);
+                memcpy(cur, saved[--depth], sizeof cur);
+            } else if (op == 9 && depth > 0) {
+                assert_int_equal(cvm_overlay_release(o, (size_t)depth), CVM_OK);
+                depth--;
+            }
+        }
+        while (depth > 0) {
+            assert_int_equal(cvm_overlay_release(o, (size_t)depth), CVM_OK);
+            depth--;
+        }
+        for (int si = 0; si < NSVC; si++)
+            for (int ki = 0; ki < NKEY; ki++)
+                check_model(o, si, ki, cur[si][ki]);
+        /* the diff: exactly the keys whose value differs from the store's */
+        char want[512] = "";
+        for (int si = 0; si < NSVC; si++)
+            for (int ki = 0; ki < NKEY; ki++) {
+                if (cur[si][ki] == base[si][ki])
+                    continue;
+                size_t at = strlen(want);
+                snprintf(want + at, sizeof want - at, "%s/%s=%s;", svcs[si], keys[ki], vals[cur[si][ki]]);
+            }
+        assert_string_equal(diff_str(o), want);
+        cvm_overlay_free(o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +526,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_diff_commit_then_new_overlay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_independent_of_write_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
