@@ -135,17 +135,13 @@ typedef struct bench_host {
     int64_t steps;        /* instructions seen by the trace hook */
 } bench_host;
 
+/* Load and Store as `coopvm run` serves them (src/cli/run_host.c): the
+ * state layer's i64 helpers over the overlay. */
 static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
     bench_host *s = ud;
-    const uint8_t *p;
-    size_t len;
-    if (cvm_overlay_read(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, &p, &len, NULL) !=
-        CVM_OK) {
-        snprintf(err->message, sizeof err->message, "%s", cvm_overlay_errmsg(s->overlay));
-        return CVM_CODE_HOST_ERROR;
-    }
-    if (cvm_state_i64_decode(p, len, value, err->message, sizeof err->message) != CVM_OK)
+    if (cvm_state_load_i64(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, value, err->message,
+                           sizeof err->message) != CVM_OK)
         return CVM_CODE_HOST_ERROR;
     return CVM_CODE_NONE;
 }
@@ -153,14 +149,9 @@ static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *
 static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
 {
     bench_host *s = ud;
-    uint8_t bytes[CVM_STATE_I64_BYTES];
-    size_t len;
-    cvm_state_i64_encode(value, bytes, &len);
-    if (cvm_overlay_write(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, bytes, len) !=
-        CVM_OK) {
-        snprintf(err->message, sizeof err->message, "%s", cvm_overlay_errmsg(s->overlay));
+    if (cvm_state_store_i64(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, value,
+                            err->message, sizeof err->message) != CVM_OK)
         return CVM_CODE_HOST_ERROR;
-    }
     return CVM_CODE_NONE;
 }
 
