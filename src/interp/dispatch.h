@@ -36,7 +36,7 @@
 
 #define vmcheck_stack()                                                                                \
     do {                                                                                               \
-        if (__builtin_expect((uint64_t)((sp - stack) - (ptrdiff_t)I->need) > (uint64_t)I->span, 0))   \
+        if (__builtin_expect((uint64_t)((const char *)sp - (const char *)stack - I->need_b) > I->span_b, 0)) \
             goto slow;                                                                                 \
     } while (0)
 

@@ -34,7 +34,9 @@
 #include "interp.h"
 #include "xform.h"
 
-#if defined(__GNUC__)
+/* Computed goto is a GNU C extension (gcc, clang). Building with
+ * -DCVM_NO_GOTO leaves it out, to test the library as other compilers get it. */
+#if defined(__GNUC__) && !defined(CVM_NO_GOTO)
 #define CVM_HAVE_GOTO 1
 #else
 #define CVM_HAVE_GOTO 0
@@ -54,7 +56,7 @@ typedef struct cvm_run {
     const cvm_method *me;   /* borrowed: the method run */
     const cvm_host *h;      /* borrowed, never NULL */
     const cvm_xinsn *x;     /* borrowed: the array run (fast or plain) */
-    const cvm_xinsn *plain; /* borrowed: the fallback of superinstructions */
+    const cvm_xinsn *plain; /* borrowed: checked entries, where fallbacks go on */
     uint32_t off;           /* index in x minus module pc, fixed during the run */
     uint32_t start;         /* index of the method's entry in x */
     uint32_t xpc;           /* out: index where it stopped */
@@ -260,8 +262,9 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
     int64_t locals[CVM_LOCALS];
     const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
     memset(locals, 0, sizeof locals);
+    _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
     if (nargs)
-        memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS */
+        memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS (verified) */
 
     size_t mi = (size_t)(me - m->methods);
     int traced = h->trace != NULL;

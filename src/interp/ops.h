@@ -23,7 +23,7 @@
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        I += 1;                                                              \
+        I += 1;                                                             \
     }                                                                       \
     vmbreak;
 CVM_BINOP_CHECKED(ADD, cvm_add_ovf)
@@ -42,7 +42,7 @@ CVM_BINOP_CHECKED(MUL, cvm_mul_ovf)
             TRAP_OVERFLOW2(sp[-2], sp[-1]);                                 \
         sp[-2] = v;                                                         \
         sp--;                                                               \
-        I += 1;                                                              \
+        I += 1;                                                             \
     }                                                                       \
     vmbreak;
 CVM_DIVOP(DIV, cvm_div)

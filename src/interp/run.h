@@ -63,9 +63,10 @@ slow:
     if (gas < (int64_t)I->gas)
         TRAP(CVM_CODE_OUT_OF_GAS, "%s costs %u gas, %lld left", OPNAME, (unsigned)I->gas, (long long)gas);
     gas -= I->gas; /* the instruction was paid for; its stack check failed */
-    if ((size_t)(sp - stack) < I->need)
-        TRAP(CVM_CODE_STACK_UNDERFLOW, "%s needs %u value%s, the stack holds %zu", OPNAME, (unsigned)I->need,
-             I->need == 1 ? "" : "s", (size_t)(sp - stack));
+    unsigned need = I->need_b / (unsigned)sizeof(int64_t);
+    if ((size_t)(sp - stack) < need)
+        TRAP(CVM_CODE_STACK_UNDERFLOW, "%s needs %u value%s, the stack holds %zu", OPNAME, need, need == 1 ? "" : "s",
+             (size_t)(sp - stack));
     TRAP(CVM_CODE_STACK_OVERFLOW, "%s would leave more than %d values on the stack", OPNAME, CVM_STACK_LIMIT);
 
 trap:

@@ -12,8 +12,9 @@
  *
  * Every entry carries what the hot loop needs without looking at the opcode
  * table: the opcode to dispatch, the resolved operand, the gas, and the
- * stack precondition as (need, span): the instruction may run when
- * need <= depth and depth - need <= span.
+ * stack precondition as (need, span), kept in bytes (8 per value) so that
+ * the check compares the stack pointer without a shift: the instruction may
+ * run when need <= depth and depth - need <= span.
  *
  * Two arrays exist. `plain` holds one entry per instruction, each of which
  * checks its own gas and stack before it runs. `fast` is what normally runs:
@@ -73,7 +74,6 @@
     X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
     X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
 
-
 enum cvm_xop {
     CVM_XOP_BEFORE = CVM_OP_COUNT - 1,
 #define CVM_X_ENUM(name) CVM_OP_##name,
@@ -104,8 +104,8 @@ typedef struct cvm_xinsn {
     uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
-    uint16_t need;   /* values the stack must hold (for the whole block at a head) */
-    uint16_t span;   /* the largest depth - need that leaves room for the pushes */
+    uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
+    uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
     uint32_t own;    /* gas of the instructions this entry covers */
     uint32_t after;  /* gas of the block's instructions after this entry */
@@ -119,18 +119,23 @@ typedef struct cvm_xinsn {
 
 _Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks them");
 
-/* The entry at byte offset off from base. Byte
- * offsets spare the hot loop a multiplication. */
+/* The entry at byte offset off from base: byte offsets spare the hot loop
+ * a multiplication. */
 #define CVM_AT(base, off) ((const cvm_xinsn *)(const void *)((const char *)(base) + (off)))
 #define CVM_XOFF(xi) ((int64_t)(xi) * (int64_t)sizeof(cvm_xinsn))
 
-/* need of a block that no stack depth can run: its check always fails */
+/* need (in values or bytes) of a block that no stack depth can run: its
+ * check always fails */
 #define CVM_NEED_NEVER UINT16_MAX
+
+/* Module pc -> entry index: each method is followed by its END sentinel, so
+ * method i starts i entries later than in the module. */
+static inline size_t cvm_xindex(size_t pc, size_t method) { return pc + method; }
 
 typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */
-    cvm_xinsn *fast;  /* owned: the same, with superinstructions */
-    size_t n;
+    cvm_xinsn *fast;  /* owned: the same, with superinstructions and blocks */
+    size_t n;         /* entries in each */
 } cvm_xmodule;
 
 /* The sign of a - b plus one, without branches: 0, 1 or 2. */
@@ -138,5 +143,30 @@ static inline unsigned cvm_cmp3(int64_t a, int64_t b) { return (unsigned)((a > b
 
 /* Does the compare mask cc hold for a and b? */
 static inline int cvm_cc_holds(unsigned cc, int64_t a, int64_t b) { return (int)((cc >> cvm_cmp3(a, b)) & 1u); }
+
+/* The gas and stack precondition of running some entries in a row. */
+typedef struct cvm_xeffect {
+    uint64_t gas;           /* their gas, summed */
+    uint16_t need, span;    /* the start depths under which all pass their checks;
+                             * need is CVM_NEED_NEVER when none does */
+} cvm_xeffect;
+
+/* The effect of running plain[0..n) in a row (prepare.c). */
+cvm_xeffect cvm_xcombine(const cvm_xinsn *plain, size_t n);
+
+/* Gives x the stack precondition of e. */
+static inline void cvm_xset_stack(cvm_xinsn *x, cvm_xeffect e)
+{
+    x->need_b = e.need == CVM_NEED_NEVER ? CVM_NEED_NEVER : (uint16_t)(e.need * sizeof(int64_t));
+    x->span_b = (uint16_t)(e.span * sizeof(int64_t));
+}
+
+/* Fuses superinstructions into x->fast; target[pc] marks the module pcs
+ * reached other than by falling through (fuse.c). */
+void cvm_xfuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
+
+/* Splits x->fast into checked blocks (blocks.c); depth and work are scratch
+ * arrays of ncode and 2 * ncode entries. */
+void cvm_xblocks(const cvm_module *m, const uint8_t *target, int32_t *depth, size_t *work, cvm_xmodule *x);
 
 #endif

@@ -32,6 +32,21 @@ static const unsigned ops[] = {
     CVM_OP_OR, CVM_OP_CALL, CVM_OP_RET, CVM_OP_HALT, CVM_OP_STORE, CVM_OP_LOAD, CVM_OP_LOG, CVM_OP_EMIT,
     CVM_OP_ABORT, CVM_OP_CAST_VOTE, CVM_OP_CREATE_PROPOSAL, CVM_OP_REPUTATION, CVM_OP_ALLOCATE_RESOURCE};
 
+/* Sequences that prepare fuses, planted whole now and then (0 ends one). */
+static const unsigned templates[][8] = {
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_DUP, CVM_OP_LOCAL_SET, CVM_OP_LOCAL_GET, CVM_OP_LE, CVM_OP_JUMP_IF},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_SUB, CVM_OP_DUP, CVM_OP_LOCAL_SET, CVM_OP_JUMP_IF},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_DUP, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_LOCAL_SET, CVM_OP_JUMP},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET, CVM_OP_ADD, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET, CVM_OP_GT, CVM_OP_JUMP_IF_NOT},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_LT, CVM_OP_JUMP_IF},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_SUB},
+    {CVM_OP_SWAP, CVM_OP_PUSH, CVM_OP_SUB},
+    {CVM_OP_LOCAL_GET, CVM_OP_GE, CVM_OP_JUMP_IF},
+    {CVM_OP_PUSH, CVM_OP_LOCAL_SET},
+};
+
 /* A verified, prepared random module with one method main of *params
  * parameters; NULL if it happens not to verify. */
 static cvm_module *random_module(uint32_t *params)
@@ -43,8 +58,18 @@ static cvm_module *random_module(uint32_t *params)
     cvm_insn code[40];
     int cidx[2] = {-1, -1};
     static const char *const names[] = {"a", "b"};
+    int tmpl = -1, at = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned op = i < pushes_first ? CVM_OP_PUSH : ops[rnd(sizeof ops / sizeof ops[0])];
+        unsigned op;
+        if (tmpl < 0 && i >= pushes_first && rnd(3) == 0)
+            tmpl = (int)rnd(sizeof templates / sizeof templates[0]), at = 0;
+        if (tmpl >= 0) {
+            op = templates[tmpl][at++];
+            if (at == 8 || templates[tmpl][at] == 0)
+                tmpl = -1;
+        } else {
+            op = i < pushes_first ? CVM_OP_PUSH : ops[rnd(sizeof ops / sizeof ops[0])];
+        }
         cvm_insn in = {(uint8_t)op, 0, 0};
         switch (cvm_opinfo_of(op)->operand) {
         case CVM_OPK_NONE: break;
@@ -88,12 +113,12 @@ static void test_random_programs_agree(void **state)
         if (!m)
             continue;
         int64_t args[2] = {values[rnd(14)], values[rnd(14)]};
-        th t = {.reputation = 3, .block_height = 4, .block_time = 5, .sdk_result = 9, .record_trace = 1};
+        th t = {.reputation = 3, .block_height = 4, .block_time = 5, .sdk_result = 9, .record_trace = rnd(4) == 0};
         if (rnd(8) == 0) {
             t.fail_on = rnd(2) ? "load" : "log";
             t.fail_code = CVM_CODE_HOST_ERROR;
         }
-        int64_t gas = rnd(3) ? 1 + rnd(200) : 5000;
+        int64_t gas = rnd(3) ? 1 + rnd(200) : 2000;
         cvm_exec_result r = run_args(m, "main", args, params, &t, gas);
         ran++;
         if (r.status == CVM_SUCCESS)
