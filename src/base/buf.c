@@ -106,6 +106,7 @@ uint8_t *cvm_buf_take(cvm_buf *b, size_t *len)
         b->failed = false;
         return NULL;
     }
+    b->data[b->len] = 0; /* reserve made room; an untouched buffer has none yet */
     uint8_t *d = b->data;
     if (len)
         *len = b->len;

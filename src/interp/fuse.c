@@ -21,6 +21,20 @@ static unsigned cc_of(unsigned op)
     }
 }
 
+/* The specialised superinstruction (first of six, in CVM_CCS order) for
+ * the compare mask cc. */
+static unsigned cc_variant(unsigned first, unsigned cc)
+{
+    switch (cc) {
+    case CVM_CC_LT: return first;
+    case CVM_CC_LT | CVM_CC_EQ: return first + 1;
+    case CVM_CC_GT: return first + 2;
+    case CVM_CC_GT | CVM_CC_EQ: return first + 3;
+    case CVM_CC_EQ: return first + 4;
+    default: return first + 5; /* LT | GT: not equal */
+    }
+}
+
 /* The mask under which a compare followed by jump op jumps. */
 static unsigned jump_cc(unsigned cmp, unsigned jump) { return jump == CVM_OP_JUMP_IF ? cc_of(cmp) : 7u & ~cc_of(cmp); }
 
@@ -70,9 +84,9 @@ static unsigned match(const window *w, cvm_xinsn *f)
         o3 == CVM_OP_DUP && op_at(w, 4) == CVM_OP_LOCAL_SET) {
         f->a = (uint8_t)operand_at(w, 0), f->k = k, f->c = (uint8_t)operand_at(w, 4);
         if (op_at(w, 5) == CVM_OP_LOCAL_GET && is_cmp(op_at(w, 6)) && is_cjump(op_at(w, 7))) {
-            f->base = CVM_OP_LK_ADD_DS_LCMP_J;
             f->b = (uint8_t)operand_at(w, 5);
             f->cc = (uint8_t)jump_cc(op_at(w, 6), op_at(w, 7));
+            f->base = (uint8_t)cc_variant(CVM_OP_LKDS_J_LT, f->cc);
             return 8;
         }
         if (is_cjump(op_at(w, 5))) {
@@ -103,9 +117,9 @@ static unsigned match(const window *w, cvm_xinsn *f)
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_LOCAL_GET && is_cmp(o2) && is_cjump(o3)) {
-        f->base = CVM_OP_LL_CMP_J;
         f->a = (uint8_t)operand_at(w, 0), f->b = (uint8_t)operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
+        f->base = (uint8_t)cc_variant(CVM_OP_LL_J_LT, f->cc);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && o1 == CVM_OP_PUSH && is_cmp(o2) && is_cjump(o3)) {
@@ -115,9 +129,9 @@ static unsigned match(const window *w, cvm_xinsn *f)
         return 4;
     }
     if (o0 == CVM_OP_DUP && o1 == CVM_OP_PUSH && is_cmp(o2) && is_cjump(o3)) {
-        f->base = CVM_OP_DK_CMP_J;
         f->k = operand_at(w, 1);
         f->cc = (uint8_t)jump_cc(o2, o3);
+        f->base = (uint8_t)cc_variant(CVM_OP_DK_J_LT, f->cc);
         return 4;
     }
     if (o0 == CVM_OP_LOCAL_GET && is_cmp(o1) && is_cjump(o2)) {

@@ -126,6 +126,7 @@ vmcase(RET)
     if (ncalls == 0)
         goto done;
     I = calls[--ncalls];
+    F = I->in_fast ? X : P; /* back to how the caller ran */
 }
 vmbreak;
 vmcase(HALT) { goto done; }
@@ -223,9 +224,7 @@ vmcase(LK_ADD)
     I += 3;
 }
 vmbreak;
-vmcase(LL_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], locals[I->b]) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
 vmcase(LK_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
-vmcase(DK_CMP_J) { I = cvm_cc_holds(I->cc, sp[-1], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
 vmcase(K_CMP_J)
 {
     sp--;
@@ -277,15 +276,21 @@ vmcase(LK_ADD_DS_J)
     I = cvm_cc_holds(I->cc, v, 0) ? CVM_TAKE(I->k2) : I + 6;
 }
 vmbreak;
-vmcase(LK_ADD_DS_LCMP_J)
-{
-    int64_t v;
-    if (cvm_add_ovf(locals[I->a], I->k, &v))
-        FALLBACK();
-    locals[I->c] = v;
-    I = cvm_cc_holds(I->cc, v, locals[I->b]) ? CVM_TAKE(I->k2) : I + 8;
-}
-vmbreak;
+/* the compare-and-jumps specialised per compare (xform.h, CVM_CCS) */
+#define CVM_CC_BODIES(CC, OP)                                                   \
+    vmcase(LL_J_##CC) { I = locals[I->a] OP locals[I->b] ? CVM_TAKE(I->k2) : I + 4; } vmbreak; \
+    vmcase(DK_J_##CC) { I = sp[-1] OP I->k ? CVM_TAKE(I->k2) : I + 4; } vmbreak;               \
+    vmcase(LKDS_J_##CC)                                                         \
+    {                                                                           \
+        int64_t v;                                                              \
+        if (cvm_add_ovf(locals[I->a], I->k, &v))                                \
+            FALLBACK();                                                         \
+        locals[I->c] = v;                                                       \
+        I = v OP locals[I->b] ? CVM_TAKE(I->k2) : I + 8;                        \
+    }                                                                           \
+    vmbreak;
+CVM_CCS(CVM_CC_BODIES)
+#undef CVM_CC_BODIES
 vmcase(L_CMP_J)
 {
     sp--;

@@ -108,12 +108,8 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
     x->plain = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->plain);
     x->fast = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->fast);
     uint8_t *target = cvm_calloc(al, m->ncode ? m->ncode : 1, 1);
-    int32_t *depth = cvm_calloc(al, m->ncode ? m->ncode : 1, sizeof *depth);
-    size_t *work = cvm_calloc(al, m->ncode ? 2 * m->ncode : 1, sizeof *work);
-    if (!x->plain || !x->fast || !target || !depth || !work) {
+    if (!x->plain || !x->fast || !target) {
         cvm_free(al, target);
-        cvm_free(al, depth);
-        cvm_free(al, work);
         xmodule_free(al, x);
         return CVM_ENOMEM;
     }
@@ -132,11 +128,13 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
     if (with_fusion) {
         mark_targets(m, target);
         cvm_xfuse(m, target, x);
-        cvm_xblocks(m, target, depth, work, x);
+        if (cvm_xblocks(m, target, x) != CVM_OK) {
+            cvm_free(al, target);
+            xmodule_free(al, x);
+            return CVM_ENOMEM;
+        }
     }
     cvm_free(al, target);
-    cvm_free(al, depth);
-    cvm_free(al, work);
     m->exec = x;
     m->exec_free = xmodule_free;
     return CVM_OK;

@@ -11,7 +11,7 @@
  */
 #include "dispatch.h"
 
-CVM_RUN_ATTRS static cvm_code CVM_RUN_NAME(cvm_run *r)
+CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
 {
 #if CVM_GOTO
     static const void *const disptab[256] = {
@@ -30,9 +30,10 @@ CVM_RUN_ATTRS static cvm_code CVM_RUN_NAME(cvm_run *r)
     };
 #endif
     const cvm_host *const h = r->h;
-    const cvm_xinsn *const F = r->x;     /* jumps and returns land here */
+    const cvm_xinsn *const X = r->x;     /* the array run */
     const cvm_xinsn *const P = r->plain; /* one checked entry per instruction */
-    const cvm_xinsn *I = F + r->start;
+    const cvm_xinsn *F = X;              /* jumps land here: X, or P while a subroutine runs checked */
+    const cvm_xinsn *I = X + r->start;
     int64_t *const stack = r->stack;
     int64_t *const locals = r->locals;
     const cvm_xinsn **const calls = r->calls;
@@ -57,6 +58,8 @@ slow:
     /* A check failed. At a block head of the fast array, nothing of the block
      * has run: go on in plain, one checked instruction at a time. */
     if (I->in_fast) {
+        if (I->ctx) /* the subroutine's entry: its blocks were not proved for this depth */
+            F = P;
         I = P + I->xi;
         goto dispatch;
     }

@@ -28,14 +28,14 @@
  *   for the gas and the stack precondition of the block's fall-through path;
  *   the others dispatch with no check at all. A conditional jump taken
  *   inside a block refunds the gas of the rest of it. Where prepare proved
- *   the stack depth at a head (the same on every path), the head checks gas
- *   only.
+ *   the stack depth safe (blocks.c), a head checks gas only; a subroutine's
+ *   entry may check the stack once for the whole subroutine.
  *
  * Neither may be observable. When a head's check fails, or a fused body
  * would trap, execution moves to the plain entry at the same index (after
  * refunding the gas charged for what did not run) and goes on in `plain`,
  * one checked instruction at a time, until the next jump brings it back to
- * `fast`. A trap inside a block refunds the gas of the block's instructions
+ * `fast` (or, when a subroutine's entry check failed, until it returns). A trap inside a block refunds the gas of the block's instructions
  * after the trapping one. So gas, traps and results are exactly those of
  * `plain`. Tracing always runs `plain`.
  */
@@ -47,10 +47,17 @@
 
 #include "bytecode/module.h"
 
+/* The six compares, in the order of their specialised superinstructions.
+ * X(name, C operator). */
+#define CVM_CCS(X) X(LT, <) X(LE, <=) X(GT, >) X(GE, >=) X(EQ, ==) X(NE, !=)
+#define CVM_XOPS_CC(X, stem) X(stem##_LT) X(stem##_LE) X(stem##_GT) X(stem##_GE) X(stem##_EQ) X(stem##_NE)
+
 /* Executable-only opcodes, numbered after the table's. END is the sentinel;
  * the others are superinstructions, named by what they fuse:
  * L = LocalGet, K = Push k, S = LocalSet, D = Dup, CMP = any of Eq..Ge,
- * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). */
+ * J = JumpIf or JumpIfNot (or Jump, in LK_ADD_S_J). The hottest
+ * compare-and-jumps come once per compare (…_J_LT, …: jump when a < b; a
+ * JumpIfNot takes the opposite compare), sparing the mask test. */
 #define CVM_XOPS(X)                                                             \
     X(END)       /* the end of a method: stop like Halt, no gas */            \
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
@@ -58,9 +65,9 @@
     X(LK_ADD_S)  /* LocalGet a; Push k; Add (or Sub -k); LocalSet c */        \
     X(LK_ADD_S_J) /* the same, then Jump: the step at the end of a loop */    \
     X(LK_ADD)    /* LocalGet a; Push k; Add (or Sub -k) */                    \
-    X(LL_CMP_J)  /* LocalGet a; LocalGet b; CMP; J */                         \
+    CVM_XOPS_CC(X, LL_J) /* LocalGet a; LocalGet b; CMP; J */                \
     X(LK_CMP_J)  /* LocalGet a; Push k; CMP; J */                             \
-    X(DK_CMP_J)  /* Dup; Push k; CMP; J */                                    \
+    CVM_XOPS_CC(X, DK_J) /* Dup; Push k; CMP; J */                           \
     X(K_CMP_J)   /* Push k; CMP; J */                                         \
     X(CMP_J)     /* CMP; J */                                                 \
     X(K_ADD)     /* Push k; Add (or Sub -k) */                                \
@@ -69,7 +76,8 @@
     X(K_S)       /* Push k; LocalSet a */                                     \
     X(LK_ADD_DS) /* LocalGet a; Push k; Add; Dup; LocalSet c: step, keep it */ \
     X(LK_ADD_DS_J) /* the same, then J on the new value: a countdown loop */  \
-    X(LK_ADD_DS_LCMP_J) /* the same, then LocalGet b; CMP; J: a for loop */   \
+    CVM_XOPS_CC(X, LKDS_J) /* LocalGet a; Push k; Add; Dup; LocalSet c;    \
+                              LocalGet b; CMP; J: the step and test of a loop */ \
     X(L_CMP_J)   /* LocalGet b; CMP; J: the top against a local */            \
     X(DK_ADD)    /* Dup; Push k; Add (or Sub -k) */                           \
     X(SK_ADD)    /* Swap; Push k; Add (or Sub -k) */
@@ -104,6 +112,7 @@ typedef struct cvm_xinsn {
     uint8_t in_fast; /* this entry belongs to the fast array */
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
+    uint8_t ctx;     /* a subroutine's entry checking for all of it (blocks.c) */
     uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
     uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
@@ -165,8 +174,8 @@ static inline void cvm_xset_stack(cvm_xinsn *x, cvm_xeffect e)
  * reached other than by falling through (fuse.c). */
 void cvm_xfuse(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
 
-/* Splits x->fast into checked blocks (blocks.c); depth and work are scratch
- * arrays of ncode and 2 * ncode entries. */
-void cvm_xblocks(const cvm_module *m, const uint8_t *target, int32_t *depth, size_t *work, cvm_xmodule *x);
+/* Splits x->fast into checked blocks and decides each head's check
+ * (blocks.c); target as for cvm_xfuse. CVM_ENOMEM leaves x unusable. */
+cvm_status cvm_xblocks(const cvm_module *m, const uint8_t *target, cvm_xmodule *x);
 
 #endif

@@ -359,8 +359,16 @@ static void test_labels(void **state)
           "end:\n",
           "t.asm:3:6: label 'y' is not defined in method a\n"
           "t.asm:4:1: label 'x' already defined at line 2\n"
-          "t.asm:6:6: label 'x' is not defined in method b\n"
-          "t.asm:7:6: label 'end' is at the end of method b, with no instruction after it\n");
+          "t.asm:6:6: label 'x' is not defined in method b\n");
+
+    /* a used label on a method's last line marks an appended Halt (line 4) */
+    m = ok(".method a\nJump end\nPush 2\nend:\n.method b\nPush 3\n");
+    assert_int_equal(m->methods[0].len, 3);
+    assert_int_equal(m->code[0].operand, 2);
+    assert_int_equal(m->code[2].op, CVM_OP_HALT);
+    assert_int_equal(m->lines[2], 4);
+    assert_int_equal(m->methods[1].entry, 3);
+    cvm_module_free(m);
 }
 
 static void test_line_directives(void **state)

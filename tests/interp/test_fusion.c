@@ -88,7 +88,7 @@ static void test_sum_loop(void **state)
     cvm_module *m = assemble(sum_src);
     assert_int_equal(fast_op(m, 1), CVM_OP_K_S);
     assert_int_equal(fast_op(m, 3), CVM_OP_K_S);
-    assert_int_equal(fast_op(m, 5), CVM_OP_LL_CMP_J);
+    assert_int_equal(fast_op(m, 5), CVM_OP_LL_J_GT);
     assert_int_equal(fast_op(m, 9), CVM_OP_LL_ADD_S);
     assert_int_equal(fast_op(m, 13), CVM_OP_LK_ADD_S_J);
     assert_int_equal(fast_op(m, 17), CVM_OP_JUMP);
@@ -164,15 +164,20 @@ static void test_fib(void **state)
 {
     (void)state;
     cvm_module *m = assemble(fib_src);
-    assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
+    assert_int_equal(fast_op(m, 2), CVM_OP_DK_J_LT);
     assert_int_equal(fast_op(m, 7), CVM_OP_K_ADD);
     assert_int_equal(fast_op(m, 11), CVM_OP_K_ADD);
-    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it;
-     * fib is called at different depths, so its blocks check the stack */
+    /* pc 10 (Swap) follows a Call: a return lands there, so nothing spans it.
+     * fib is called at different depths: its entry checks the stack for all
+     * of it (net effect 0 per call, proved through the recursion), and its
+     * other heads check gas only; so does main after the Call */
     const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
     assert_int_equal(fast[2].op, CVM_XDISPATCH(fast[2].base, CVM_XCHECK_FULL));
-    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_FULL));
+    assert_int_equal(fast[2].ctx, 1);
+    assert_int_equal(fast[10].op, CVM_XDISPATCH(fast[10].base, CVM_XCHECK_GAS));
+    assert_int_equal(fast[14].op, CVM_XDISPATCH(fast[14].base, CVM_XCHECK_GAS));
     assert_int_equal(fast[0].op, CVM_XDISPATCH(fast[0].base, CVM_XCHECK_GAS));
+    assert_int_equal(fast[1].op, CVM_XDISPATCH(fast[1].base, CVM_XCHECK_GAS));
     th t = {0};
     int64_t n = 7;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -218,7 +223,7 @@ static void test_other_fusions(void **state)
                       "    Push 2\n"              /* 24 */
                       "    Log\n"
                       "ne:\n"
-                      "    LocalGet 0\n"          /* 26 LL? no: LocalGet; LocalGet; Le; JumpIfNot -> LL_CMP_J */
+                      "    LocalGet 0\n"          /* 26 LocalGet; LocalGet; Le; JumpIfNot -> LL_J_GT */
                       "    LocalGet 1\n"
                       "    Le\n"
                       "    JumpIfNot gt\n"
@@ -250,7 +255,7 @@ static void test_other_fusions(void **state)
     assert_int_equal(fast_op(m, 10), CVM_OP_LL);
     assert_int_equal(fast_op(m, 14), CVM_OP_LK_CMP_J);
     assert_int_equal(fast_op(m, 21), CVM_OP_K_CMP_J);
-    assert_int_equal(fast_op(m, 26), CVM_OP_LL_CMP_J);
+    assert_int_equal(fast_op(m, 26), CVM_OP_LL_J_GT);
     assert_int_equal(fast_op(m, 32), CVM_OP_LOCAL_GET);
     assert_int_equal(fast_op(m, 34), CVM_OP_CMP_J);
     assert_int_equal(fast_op(m, 37), CVM_OP_K_SUB);
@@ -348,7 +353,7 @@ static void test_stack_traps_inside_fusions(void **state)
         n++;
         code[n++] = I0(HALT);
         m = prog_n(0, NULL, code, n);
-        assert_int_equal(fast_op(m, (size_t)depth), CVM_OP_DK_CMP_J);
+        assert_int_equal(fast_op(m, (size_t)depth), CVM_OP_DK_J_LT);
         memset(&t, 0, sizeof t);
         r = run(m, &t, 0);
         if (depth == 1022)
@@ -381,7 +386,7 @@ static void test_loop_shapes(void **state)
                              "    LocalGet 0\n    Le\n    JumpIf loop\n"
                              "    LocalGet 2\n    Halt\n");
     assert_int_equal(fast_op(m, 3), CVM_OP_LL_ADD_S);
-    assert_int_equal(fast_op(m, 7), CVM_OP_LK_ADD_DS_LCMP_J);
+    assert_int_equal(fast_op(m, 7), CVM_OP_LKDS_J_LE);
     th t = {0};
     int64_t n = 5;
     cvm_exec_result r = sweep(m, "main", &n, 1, &t);
@@ -391,7 +396,7 @@ static void test_loop_shapes(void **state)
     /* i + 1 overflows inside the fused step: the trap is at its Add */
     m = assemble(".method main params 1\n    LocalSet 1\nloop:\n"
                  "    LocalGet 1\n    Push 1\n    Add\n    Dup\n    LocalSet 1\n    LocalGet 0\n    Ge\n    JumpIf loop\n");
-    assert_int_equal(fast_op(m, 1), CVM_OP_LK_ADD_DS_LCMP_J);
+    assert_int_equal(fast_op(m, 1), CVM_OP_LKDS_J_GE);
     n = INT64_MAX - 2;
     memset(&t, 0, sizeof t);
     r = sweep(m, "main", &n, 1, &t);
@@ -431,7 +436,7 @@ static void test_loop_shapes(void **state)
                  "    Dup\n    Push 1\n    Sub\n    Call fib\n"            /* 6 */
                  "    Swap\n    Push 2\n    Sub\n    Call fib\n"           /* 10 */
                  "    Add\ndone:\n    Ret\n");
-    assert_int_equal(fast_op(m, 2), CVM_OP_DK_CMP_J);
+    assert_int_equal(fast_op(m, 2), CVM_OP_DK_J_LT);
     assert_int_equal(fast_op(m, 6), CVM_OP_DK_ADD);
     assert_int_equal(fast_op(m, 10), CVM_OP_SK_ADD);
     memset(&t, 0, sizeof t);
@@ -439,6 +444,120 @@ static void test_loop_shapes(void **state)
     r = sweep(m, "main", &n, 1, &t);
     assert_int_equal(r.result, 21);
     cvm_module_free(m);
+}
+
+/* A subroutine's entry check covers all its blocks for the depth it is
+ * called at; when it fails, that call runs checked until it returns, and
+ * must still behave exactly as plain code: trap where plain code traps, or
+ * not at all when the demanding block is not run. */
+static void test_subroutine_entry_checks(void **state)
+{
+    (void)state;
+    /* main(depth, heavy): push depth values, then call f(heavy); f pushes
+     * and drops 20 values only when heavy != 0 */
+    const char *src = ".method main params 2\n"
+                      "    LocalSet 1\n"            /* 0 heavy */
+                      "    LocalSet 0\n"            /* 1 depth */
+                      "fill:\n"
+                      "    LocalGet 0\n    Push 0\n    Gt\n    JumpIfNot go\n" /* 2 */
+                      "    Push 7\n"                /* 6 */
+                      "    LocalGet 0\n    Push 1\n    Sub\n    LocalSet 0\n    Jump fill\n" /* 7 */
+                      "go:\n"
+                      "    LocalGet 1\n"            /* 12 */
+                      "    Call f\n"                /* 13 */
+                      "    Halt\n"                  /* 14 */
+                      "f:\n"
+                      "    JumpIfNot light\n"       /* 15 */
+                      "    Push 1\n Push 2\n Push 3\n Push 4\n Push 5\n Push 6\n Push 7\n Push 8\n Push 9\n Push 10\n"
+                      "    Push 1\n Push 2\n Push 3\n Push 4\n Push 5\n Push 6\n Push 7\n Push 8\n Push 9\n Push 10\n"
+                      "    Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n"
+                      "    Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n Pop\n"
+                      "light:\n"
+                      "    Push 42\n"               /* 56 */
+                      "    Ret\n";
+    cvm_module *m = assemble(src);
+    const cvm_xinsn *fast = ((const cvm_xmodule *)m->exec)->fast;
+    assert_int_equal(fast[15].ctx, 1);
+    /* f's window: entry depths 1 (the flag) to 1005 (after the flag is
+     * popped, 20 pushes must fit) */
+    assert_int_equal(fast[15].need_b / 8, 1);
+    assert_int_equal(fast[15].span_b / 8, 1005 - 1);
+    th t = {0};
+    const int64_t cases[][2] = {{3, 1}, {3, 0}, {1000, 0}, {1000, 1}, {1003, 1}, {1010, 0}, {1010, 1}, {1022, 0}, {1022, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&t, 0, sizeof t);
+        cvm_exec_result r = run_args(m, "main", cases[i], 2, &t, 0);
+        int64_t d = cases[i][0];
+        /* at the Call the stack holds d values and heavy; f pops heavy */
+        if (cases[i][1] && d + 20 > 1024) {
+            assert_int_equal(r.error.code, CVM_CODE_STACK_OVERFLOW);
+            assert_int_equal(r.error.pc, 16 + (1024 - d));
+        } else {
+            assert_ok(&r, 42, r.gas_used);
+        }
+    }
+    /* and under every gas limit near the end, where the call is made */
+    int64_t deep[] = {1010, 0};
+    memset(&t, 0, sizeof t);
+    cvm_exec_result full = run_args(m, "main", deep, 2, &t, 0);
+    for (int64_t gas = full.gas_used - 30; gas <= full.gas_used + 1; gas++) {
+        memset(&t, 0, sizeof t);
+        run_args(m, "main", deep, 2, &t, gas);
+    }
+    cvm_module_free(m);
+}
+
+static int holds(unsigned cmp, int64_t a, int64_t b)
+{
+    switch (cmp) {
+    case CVM_OP_LT: return a < b;
+    case CVM_OP_LE: return a <= b;
+    case CVM_OP_GT: return a > b;
+    case CVM_OP_GE: return a >= b;
+    case CVM_OP_EQ: return a == b;
+    default: return a != b;
+    }
+}
+
+/* Every compare specialised in every shape, with JumpIf and JumpIfNot, on
+ * both sides of equality. */
+static void test_specialised_compares(void **state)
+{
+    (void)state;
+    static const unsigned cmps[] = {CVM_OP_LT, CVM_OP_LE, CVM_OP_GT, CVM_OP_GE, CVM_OP_EQ, CVM_OP_NE};
+    /* the variant prepare must pick, by compare, for JumpIf and JumpIfNot */
+    static const unsigned when_true[] = {0, 1, 2, 3, 4, 5}, when_false[] = {3, 2, 1, 0, 5, 4};
+    for (size_t i = 0; i < 6; i++) {
+        for (int not = 0; not < 2; not++) {
+            uint8_t cmp = (uint8_t)cmps[i], j = not ? CVM_OP_JUMP_IF_NOT : CVM_OP_JUMP_IF;
+            unsigned variant = not ? when_false[i] : when_true[i];
+            cvm_insn ll[] = {I1(LOCAL_SET, 1), I1(LOCAL_SET, 0), I1(LOCAL_GET, 0), I1(LOCAL_GET, 1), {cmp, 0, 0},
+                             {j, 1, 8}, I1(PUSH, 100), I0(HALT), I1(PUSH, 200), I0(HALT)};
+            cvm_insn dk[] = {I0(DUP), I1(PUSH, 5), {cmp, 0, 0}, {j, 1, 6}, I1(PUSH, 100), I0(HALT), I1(PUSH, 200), I0(HALT)};
+            cvm_insn lkds[] = {I1(LOCAL_SET, 1), I1(LOCAL_SET, 0), I1(LOCAL_GET, 0), I1(PUSH, 1), I0(ADD), I0(DUP),
+                               I1(LOCAL_SET, 0), I1(LOCAL_GET, 1), {cmp, 0, 0}, {j, 1, 12}, I1(PUSH, 100), I0(HALT),
+                               I1(PUSH, 200), I0(HALT)};
+            cvm_module *mll = prog_n(2, NULL, ll, 10), *mdk = prog_n(1, NULL, dk, 8), *mlk = prog_n(2, NULL, lkds, 14);
+            assert_int_equal(fast_op(mll, 2), CVM_OP_LL_J_LT + variant);
+            assert_int_equal(fast_op(mdk, 0), CVM_OP_DK_J_LT + variant);
+            assert_int_equal(fast_op(mlk, 2), CVM_OP_LKDS_J_LT + variant);
+            for (int64_t a = 4; a <= 6; a++) {
+                th t = {0};
+                int64_t args[] = {a, 5};
+                int jumps = holds(cmp, a, 5) != not;
+                cvm_exec_result r = run_args(mll, "main", args, 2, &t, 0);
+                assert_ok(&r, jumps ? 200 : 100, 1 + 1 + 1 + 1 + 1 + 2 + 1 + 1);
+                r = run_args(mdk, "main", args, 1, &t, 0);
+                assert_ok(&r, jumps ? 200 : 100, 1 + 1 + 1 + 2 + 1 + 1);
+                args[0] = a - 1; /* a - 1 + 1 against 5 */
+                r = run_args(mlk, "main", args, 2, &t, 0);
+                assert_ok(&r, jumps ? 200 : 100, 2 + 5 + 1 + 1 + 2 + 1 + 1);
+            }
+            cvm_module_free(mll);
+            cvm_module_free(mdk);
+            cvm_module_free(mlk);
+        }
+    }
 }
 
 /* The remaining superinstructions' overflow fallbacks. */
@@ -503,6 +622,8 @@ int main(void)
         cmocka_unit_test(test_stack_traps_inside_fusions),
         cmocka_unit_test(test_loop_shapes),
         cmocka_unit_test(test_more_fallbacks),
+        cmocka_unit_test(test_subroutine_entry_checks),
+        cmocka_unit_test(test_specialised_compares),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

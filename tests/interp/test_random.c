@@ -2,7 +2,7 @@
  * test_random.c — random programs, run in every interpreter variant by
  * interp_test.h's run(), which fails unless all agree exactly (result, gas,
  * trap code, message, pc, host calls, trace). Superinstructions, per-block
- * checks and proved stack depths must never show; hand-written cases cannot
+ * checks and proved stack depths (subroutines included) must never show; hand-written cases cannot
  * reach every combination of them, so these programs are biased towards
  * what gets fused (locals, small constants, compares and jumps) and run
  * under small gas limits, so that traps land everywhere. Deterministic: a
@@ -45,6 +45,12 @@ static const unsigned templates[][8] = {
     {CVM_OP_SWAP, CVM_OP_PUSH, CVM_OP_SUB},
     {CVM_OP_LOCAL_GET, CVM_OP_GE, CVM_OP_JUMP_IF},
     {CVM_OP_PUSH, CVM_OP_LOCAL_SET},
+    /* subroutines, for the depth proofs of blocks.c */
+    {CVM_OP_CALL, CVM_OP_RET},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_SUB, CVM_OP_CALL},
+    {CVM_OP_SWAP, CVM_OP_PUSH, CVM_OP_SUB, CVM_OP_CALL, CVM_OP_ADD, CVM_OP_RET},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_LT, CVM_OP_JUMP_IF, CVM_OP_RET},
+    {CVM_OP_PUSH, CVM_OP_PUSH, CVM_OP_PUSH, CVM_OP_PUSH, CVM_OP_PUSH, CVM_OP_POP, CVM_OP_RET},
 };
 
 /* A verified, prepared random module with one method main of *params
