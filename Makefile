@@ -57,6 +57,8 @@ BIN      := $(BUILD)/coopvm
 
 .PHONY: all run test unit-tests sanitize fuzz bench install clean docs check-docs
 .DEFAULT_GOAL := all
+# keep test objects: they are intermediate files of the pattern chain
+.SECONDARY:
 
 all: $(BIN) $(LIB)
 

@@ -260,6 +260,219 @@ typedef struct cvm_exec_result {
 cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args, size_t nargs,
                     const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out);
 
+
+/* ======================================================================
+ * The execution layer: the Orbs-style VM (services run by processors)
+ * ====================================================================== */
+
+#define CVM_ADDRESS_BYTES 20   /* last 20 bytes of SHA-256(public key | service name) */
+#define CVM_PUBKEY_BYTES 32
+#define CVM_SIGNATURE_BYTES 64
+#define CVM_HASH_BYTES 32
+#define CVM_PROTOCOL_VERSION 1
+#define CVM_SCHEME_NONE 0      /* an unsigned local call: the signer address is zero */
+#define CVM_SCHEME_ED25519 1   /* Address Scheme 01 */
+
+/* Processor types, as _Deployments.getInfo returns them. */
+#define CVM_PROCESSOR_NATIVE 1
+#define CVM_PROCESSOR_BYTECODE 2
+
+/* ---------------------------------------------------------- typed arguments */
+
+typedef enum cvm_arg_type {
+    CVM_ARG_INT64 = 1,
+    CVM_ARG_UINT64 = 2,
+    CVM_ARG_STRING = 3, /* UTF-8 text, not NUL-terminated */
+    CVM_ARG_BYTES = 4,
+    CVM_ARG_BOOL = 5
+} cvm_arg_type;
+
+/* One typed argument or output. In inputs the bytes are borrowed from the
+ * caller; in results they are owned by the result object. */
+typedef struct cvm_arg {
+    cvm_arg_type type;
+    union {
+        int64_t i64;
+        uint64_t u64;
+        int boolean; /* 0 or 1 */
+        struct {
+            const uint8_t *ptr; /* see above; may be NULL when len is 0 */
+            size_t len;
+        } bytes;     /* CVM_ARG_STRING and CVM_ARG_BYTES */
+    } v;
+} cvm_arg;
+
+static inline cvm_arg cvm_arg_int64(int64_t v) { cvm_arg a; a.type = CVM_ARG_INT64; a.v.i64 = v; return a; }
+static inline cvm_arg cvm_arg_uint64(uint64_t v) { cvm_arg a; a.type = CVM_ARG_UINT64; a.v.u64 = v; return a; }
+static inline cvm_arg cvm_arg_bool(int v) { cvm_arg a; a.type = CVM_ARG_BOOL; a.v.boolean = v != 0; return a; }
+static inline cvm_arg cvm_arg_bytes(const void *p, size_t n)
+{
+    cvm_arg a; a.type = CVM_ARG_BYTES; a.v.bytes.ptr = (const uint8_t *)p; a.v.bytes.len = n; return a;
+}
+static inline cvm_arg cvm_arg_stringn(const char *s, size_t n)
+{
+    cvm_arg a; a.type = CVM_ARG_STRING; a.v.bytes.ptr = (const uint8_t *)s; a.v.bytes.len = n; return a;
+}
+
+/* "int64", "uint64", "string", "bytes", "bool"; NULL for an unknown type. */
+const char *cvm_arg_type_name(cvm_arg_type t);
+
+/* ------------------------------------------------------- events, receipts */
+
+typedef struct cvm_event_field {
+    const char *name; /* owned by the result */
+    cvm_arg value;
+} cvm_event_field;
+
+/* An event, owned by the service on top of the service stack when it was
+ * emitted. Everything is owned by the result that holds it. */
+typedef struct cvm_event {
+    const char *service;
+    const char *name;
+    const cvm_event_field *fields;
+    size_t nfields;
+} cvm_event;
+
+/* The outcome of one transaction or local call. Owned by its result. */
+typedef struct cvm_receipt {
+    cvm_exec_status status;
+    cvm_error error;              /* code NONE on success */
+    const cvm_arg *outputs;       /* bytecode methods: one int64, the result */
+    size_t noutputs;
+    const cvm_event *events;      /* none when the call failed */
+    size_t nevents;
+    const int64_t *logs;          /* the execution log (Log), kept on failure too */
+    size_t nlogs;
+    int64_t gas_used;
+} cvm_receipt;
+
+/* ------------------------------------------------------------ transactions */
+
+/* A transaction (or a local call). Every pointer is borrowed. The signature
+ * covers SHA-256 of the canonical encoding of every field but itself. */
+typedef struct cvm_transaction {
+    uint32_t protocol_version;      /* CVM_PROTOCOL_VERSION */
+    uint32_t virtual_chain_id;
+    uint64_t timestamp;             /* ns since the Unix epoch */
+    uint8_t signer_scheme;          /* CVM_SCHEME_* */
+    uint8_t signer_key[CVM_PUBKEY_BYTES];
+    const char *service;            /* NUL-terminated */
+    const char *method;             /* NUL-terminated */
+    const cvm_arg *args;
+    size_t nargs;
+    const uint8_t *signature;       /* CVM_SIGNATURE_BYTES, or NULL when unsigned */
+} cvm_transaction;
+
+/* The address of a public key: the last 20 bytes of its SHA-256. */
+void cvm_address_of_key(const uint8_t key[CVM_PUBKEY_BYTES], uint8_t out[CVM_ADDRESS_BYTES]);
+/* The address of a service: the last 20 bytes of SHA-256 of its name. */
+void cvm_address_of_service(const char *name, uint8_t out[CVM_ADDRESS_BYTES]);
+
+/* ------------------------------------------------------------- state store */
+
+/* Committed state: the spec's StateStorage. Opaque; see the state layer. */
+typedef struct cvm_store cvm_store;
+
+/* An empty in-memory store at height 0. The caller owns *out. */
+cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out);
+/* A durable LMDB store in dir (created when missing), at its last committed
+ * height. The caller owns *out; on failure err says why. */
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
+/* The latest committed height (0 for an empty store). */
+uint64_t cvm_store_height(const cvm_store *s);
+/* The state-diff hash committed with the latest height; borrowed. */
+const uint8_t *cvm_store_last_hash(const cvm_store *s);
+/* Closes the store and frees the handle. NULL is allowed. */
+void cvm_store_close(cvm_store *s);
+
+/* ---------------------------------------------------------------- the VM */
+
+typedef struct cvm_vm cvm_vm;
+
+/* Receives one execution-trace step of a transaction in a set: its height
+ * and index in the set, then the step. */
+typedef void (*cvm_tx_trace_fn)(void *ud, uint64_t height, size_t tx_index, const cvm_trace_step *step);
+
+typedef struct cvm_vm_options {
+    const cvm_allocator *al;  /* NULL = libc */
+    int64_t gas_limit;        /* per transaction, shared by nested calls; 0 = CVM_DEFAULT_GAS_LIMIT */
+    uint32_t virtual_chain_id;
+    cvm_tx_trace_fn trace;    /* NULL = no tracing, at no cost */
+    void *trace_ud;           /* borrowed */
+} cvm_vm_options;
+
+/* A VM over store (borrowed; must outlive the VM). opts may be NULL. The
+ * caller owns *out. One VM per chain; not thread-safe. */
+cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out);
+void cvm_vm_free(cvm_vm *vm);
+/* The message of the last failed call on vm; borrowed. */
+const char *cvm_vm_errmsg(const cvm_vm *vm);
+
+/* A state change of a block: one (service, key) with its last value; an
+ * empty value means deleted. Borrowed from the block result. */
+typedef struct cvm_state_change {
+    const uint8_t *service;
+    size_t service_len;
+    const uint8_t *key;
+    size_t key_len;
+    const uint8_t *value;
+    size_t value_len;
+} cvm_state_change;
+
+/* What ProcessTransactionSet returns: a receipt per transaction and the
+ * combined state diff, sorted by service then key bytes, with its SHA-256.
+ * Owned by the caller; free with cvm_block_result_free. */
+typedef struct cvm_block_result {
+    uint64_t height;
+    uint64_t timestamp;
+    const cvm_receipt *receipts;
+    size_t nreceipts;
+    const cvm_state_change *diff;
+    size_t ndiff;
+    uint8_t diff_hash[CVM_HASH_BYTES];
+    void *internal; /* owned: the memory behind the pointers above */
+} cvm_block_result;
+
+void cvm_block_result_free(cvm_block_result *b);
+
+/* One account written at genesis. */
+typedef struct cvm_genesis_account {
+    uint8_t address[CVM_ADDRESS_BYTES];
+    int64_t reputation;   /* stored in _Reputation */
+    int admin;            /* may call _Reputation.set */
+} cvm_genesis_account;
+
+/* The genesis block (height 1, store at 0): writes the accounts into the
+ * system services. Commit the result with cvm_vm_commit. */
+cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n,
+                          cvm_block_result **out);
+
+/* ProcessTransactionSet: runs txs in order in one read-write context at
+ * `height` (the store must be at height - 1), each under a checkpoint: a
+ * failed transaction's writes and events are discarded and its receipt says
+ * why. Returns CVM_OK whenever *out holds receipts; a non-OK status is a
+ * failure of the VM or the store (message in cvm_vm_errmsg). Nothing is
+ * committed: see cvm_vm_commit. */
+cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
+                                          const cvm_transaction *txs, size_t n, cvm_block_result **out);
+
+/* Commits a block result as its height: the state diff, its hash and the
+ * events of its successful transactions (the event history), atomically. */
+cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b);
+
+/* What RunLocalMethod returns. Owned by the caller. */
+typedef struct cvm_local_result {
+    cvm_receipt receipt;
+    uint64_t reference_height; /* the committed height it read */
+    void *internal;            /* owned */
+} cvm_local_result;
+
+void cvm_local_result_free(cvm_local_result *r);
+
+/* RunLocalMethod: runs a read-only call against the latest committed state
+ * in a read-only context, never deploying anything. */
+cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_local_result **out);
+
 #ifdef __cplusplus
 }
 #endif
