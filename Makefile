@@ -87,6 +87,10 @@ $(BUILD)/vectors: $(BUILD)/obj/tests/cli/vectors.o $(SUPPORT_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/obj/%.d)
 
+# the embedding example: only coopvm.h and the library
+$(BUILD)/embed: examples/embed.c $(LIB) include/coopvm.h
+	$(CC) -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ examples/embed.c $(LIB) $(DEP_LIBS) -lpthread
+
 # --- the main job ----------------------------------------------------------
 run: $(BIN)
 	$(BIN) run examples/counter.asm --method increment --arg 5 --state count=37 --reputation 50 --trace
@@ -94,7 +98,7 @@ run: $(BIN)
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
-test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/embed
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
 sanitize:

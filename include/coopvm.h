@@ -74,7 +74,12 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(WRONG_ARGUMENTS, "the number or type of arguments does not match the method") \
     X(READ_ONLY_VIOLATION, "a state write in a read-only context")               \
     X(SERVICE_UNAVAILABLE, "the operation needs a service that is not available") \
-    X(HOST_ERROR, "the host failed while serving the contract")
+    X(HOST_ERROR, "the host failed while serving the contract")                 \
+    X(PERMISSION_DENIED, "a system-only method called by a caller that is not a system service") \
+    X(CONTRACT_NOT_DEPLOYED, "the service called is not deployed")               \
+    X(DEPLOYMENT_FAILED, "_Deployments refused the deployment (name, code or duplicate)") \
+    X(SERVICE_CALL_DEPTH, "service calls nested deeper than 16")                 \
+    X(INVALID_TRANSACTION, "the transaction's protocol version, virtual chain or signer scheme is not the VM's")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
@@ -187,6 +192,24 @@ typedef struct cvm_sdk_request {
     int64_t operand;          /* the instruction's operand, when it has one */
 } cvm_sdk_request;
 
+/* A CallService or CallLibrary instruction: run "Svc.method" with the top
+ * values of the caller's stack as arguments. Borrowed for the callback. */
+typedef struct cvm_call_request {
+    int library;              /* 0: CallService (the callee's namespace); 1: CallLibrary (the caller's) */
+    const uint8_t *target;    /* "Svc.method", not NUL-terminated */
+    size_t target_len;
+    const int64_t *stack;     /* the caller's stack, bottom first */
+    size_t depth;             /* values on it; the callee takes its parameters from the top */
+    int64_t gas_left;         /* the caller's gas left after the instruction's own cost */
+} cvm_call_request;
+
+/* What a call callback reports back (also when it fails). */
+typedef struct cvm_call_reply {
+    size_t popped;            /* arguments taken from the stack (the callee's parameter count) */
+    int64_t result;           /* pushed on success */
+    int64_t gas_used;         /* charged to the caller, success or not */
+} cvm_call_reply;
+
 /* One executed instruction, for tracing. Borrowed for the callback only. */
 typedef struct cvm_trace_step {
     const char *method; /* the method being run */
@@ -221,6 +244,9 @@ typedef struct cvm_host {
     /* Cooperative and governance operations; *result is pushed by the
      * opcodes that push one. */
     cvm_code (*sdk)(void *ud, const cvm_sdk_request *req, int64_t *result, cvm_error *err);
+    /* CallService / CallLibrary: runs another service's method. NULL: those
+     * opcodes trap SERVICE_UNAVAILABLE. */
+    cvm_code (*call)(void *ud, const cvm_call_request *req, cvm_call_reply *reply, cvm_error *err);
     /* Called before each instruction when not NULL; NULL costs nothing. */
     void (*trace)(void *ud, const cvm_trace_step *step);
     int64_t reputation;   /* the signer's reputation */

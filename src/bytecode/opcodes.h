@@ -15,7 +15,9 @@
  *                 index), OPT_STR (a string constant, or none: the key is then
  *                 popped from the stack, one extra pop), LABEL (instruction index
  *                 inside the same method)
- *   pops/pushes   values taken from and left on the stack (with an operand)
+ *   pops/pushes   values taken from and left on the stack (with an operand);
+ *                 CallService/CallLibrary pop a number known only at run
+ *                 time (the interpreter treats what follows as unproved)
  *   gas           charged before the instruction runs
  *   flags         WRITES: changes state (refused in read-only methods);
  *                 ENDS: control never falls through to the next instruction
@@ -86,7 +88,10 @@
     X(EMIT,  "Emit",  STR,  1, 0, 30, NONE, "pop v; emit event <operand> with field value = v") \
     X(LOG,   "Log",   NONE, 1, 0, 10, NONE, "pop v; append it to the execution log") \
     /* failure */ \
-    X(ABORT, "Abort", NONE, 1, 0, 1, ENDS, "pop code; fail with ABORTED and the code")
+    X(ABORT, "Abort", NONE, 1, 0, 1, ENDS, "pop code; fail with ABORTED and the code") \
+    /* service calls (the execution layer's SDK); they pop the callee's parameter count, known at run time */ \
+    X(CALL_SERVICE, "CallService", STR, 0, 1, 100, NONE, "pop the arguments of \"Svc.method\" (first deepest), run it in its own namespace, push its int64 result; gas: 100 + the callee's") \
+    X(CALL_LIBRARY, "CallLibrary", STR, 0, 1, 100, NONE, "like CallService, but the callee's code runs in the caller's namespace")
 /* clang-format on */
 
 typedef enum cvm_op {

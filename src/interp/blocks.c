@@ -38,6 +38,8 @@ static int ends_block(const cvm_xinsn *f)
     case CVM_OP_JUMP:
     case CVM_OP_LK_ADD_S_J:
     case CVM_OP_CALL:
+    case CVM_OP_CALL_SERVICE: /* pops what the callee takes: the next block is unproved */
+    case CVM_OP_CALL_LIBRARY:
     case CVM_OP_RET:
     case CVM_OP_HALT:
     case CVM_OP_ABORT:
@@ -158,6 +160,12 @@ static int32_t explore(const cvm_module *m, ctxs *c, size_t k)
                 merge_rel(c, rel, &nwork, pc + 1, callee == REL_VARIES ? REL_VARIES : add_rel(next, callee));
             break;
         }
+        case CVM_OP_CALL_SERVICE:
+        case CVM_OP_CALL_LIBRARY:
+            /* the depth after it is only known at run time */
+            if (pc + 1 < c->len)
+                merge_rel(c, rel, &nwork, pc + 1, REL_VARIES);
+            break;
         case CVM_OP_RET:
             if (net == NET_UNKNOWN)
                 net = rel[pc];

@@ -187,6 +187,35 @@ vmbreak;
 /* ------------------------------------------------------------ failure */
 vmcase(ABORT) { TRAP(CVM_CODE_ABORTED, "aborted with code %lld", (long long)sp[-1]); }
 
+/* ------------------------------------------------------ service calls */
+/* The callee's parameter count is known only to the host, so these pop
+ * nothing by the table: the host says how many it took (after checking the
+ * stack holds them) and what gas the callee used, which is charged here,
+ * success or not. Each ends its block and what follows is never proved
+ * (blocks.c), so the checks after it see the real depth. */
+#define CVM_CALLOP(NAME, LIB)                                                                    \
+    vmcase(NAME)                                                                                 \
+    {                                                                                            \
+        if (!h->call)                                                                            \
+            TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "%s: this host runs no other services", OPNAME);  \
+        cvm_call_request req = {LIB, I->s->bytes, I->s->len, stack, (size_t)(sp - stack), gas};  \
+        cvm_call_reply rep = {0, 0, 0};                                                          \
+        r->err->message[0] = '\0';                                                               \
+        cvm_code c_ = h->call(h->ud, &req, &rep, r->err);                                        \
+        gas -= rep.gas_used < 0 ? 0 : rep.gas_used > gas ? gas : rep.gas_used;                   \
+        if (c_ != CVM_CODE_NONE) {                                                               \
+            code = (unsigned)c_ < CVM_CODE_COUNT ? c_ : CVM_CODE_HOST_ERROR;                     \
+            goto trap;                                                                           \
+        }                                                                                        \
+        sp -= rep.popped <= (size_t)(sp - stack) ? rep.popped : (size_t)(sp - stack);            \
+        *sp++ = rep.result;                                                                      \
+        I += 1;                                                                                  \
+    }                                                                                            \
+    vmbreak;
+CVM_CALLOP(CALL_SERVICE, 0)
+CVM_CALLOP(CALL_LIBRARY, 1)
+#undef CVM_CALLOP
+
 /* ---------------------------------------------------- superinstructions */
 vmcase(LL_ADD_S)
 {

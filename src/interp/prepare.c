@@ -52,8 +52,9 @@ static void mark_targets(const cvm_module *m, uint8_t *target)
         const cvm_insn *in = &m->code[pc];
         if (cvm_opinfo_of(in->op)->operand == CVM_OPK_LABEL && in->has_operand)
             target[in->operand] = 1;
-        if (in->op == CVM_OP_CALL && pc + 1 < m->ncode)
-            target[pc + 1] = 1;
+        if ((in->op == CVM_OP_CALL || in->op == CVM_OP_CALL_SERVICE || in->op == CVM_OP_CALL_LIBRARY) &&
+            pc + 1 < m->ncode)
+            target[pc + 1] = 1; /* a service call's successor: no fusing across its run-time depth */
     }
 }
 

@@ -1,0 +1,67 @@
+/*
+ * native.h — the native processor's services: C services compiled into the
+ * library. Each service is one small file with a method table (name,
+ * parameter types, flags, function); native/processor.c lists the services
+ * and runs their methods through the SDK (vm/sdk.h).
+ *
+ * Also the direct state helpers of two system services that the VM itself
+ * reads (as Orbs reads _Deployments through StateStorage): the deployment
+ * records and the reputation of an address.
+ */
+#ifndef CVM_NATIVE_NATIVE_H
+#define CVM_NATIVE_NATIVE_H
+#include "vm/sdk.h"
+
+/* A native method: reads args (already checked against the table), writes
+ * outputs with cvm_out_put. Returns NONE or the failure's code with err. */
+typedef cvm_code (*cvm_native_fn)(cvm_context *ctx, const cvm_arg *args, cvm_call_out *out, cvm_error *err);
+
+typedef struct cvm_native_method {
+    const char *name;
+    const cvm_arg_type *params; /* static */
+    size_t nparams;
+    unsigned flags;             /* CVM_MF_* */
+    cvm_native_fn fn;
+} cvm_native_method;
+
+typedef struct cvm_native_service {
+    const char *name;
+    const cvm_native_method *methods; /* static */
+    size_t nmethods;
+} cvm_native_service;
+
+extern const cvm_native_service cvm_native_deployments; /* deployments.c */
+extern const cvm_native_service cvm_native_info;        /* info.c */
+extern const cvm_native_service cvm_native_reputation;  /* reputation.c */
+
+/* The native service named name, or NULL. */
+const cvm_native_service *cvm_native_find(const char *name);
+/* The i-th native service (in a fixed order), NULL past the last. */
+const cvm_native_service *cvm_native_at(size_t i);
+
+#define CVM_DEPLOYMENTS "_Deployments"
+#define CVM_REPUTATION "_Reputation"
+#define CVM_INFO "_Info"
+
+/* The processor type recorded for service: *found false when it is not
+ * deployed. Reads _Deployments' state directly. */
+cvm_code cvm_deployments_processor(cvm_context *ctx, const char *service, uint64_t *type, bool *found,
+                                   cvm_error *err);
+/* The code recorded for service (borrowed until the next write), len 0
+ * when none. */
+cvm_code cvm_deployments_code(cvm_context *ctx, const char *service, const uint8_t **code, size_t *len,
+                              cvm_error *err);
+/* Records service as deployed with type (and code, for bytecode). */
+cvm_code cvm_deployments_record(cvm_context *ctx, const char *service, uint64_t type, const uint8_t *code,
+                                size_t len, cvm_error *err);
+/* Whether name is a valid service name (letters and digits, 1..63, or a
+ * leading '_' for a system service); the reason in err when not. */
+bool cvm_service_name_ok(const char *name, size_t len, bool allow_system, cvm_error *err);
+
+/* The reputation of addr in _Reputation (0 when unknown). */
+cvm_code cvm_reputation_of(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], int64_t *v, cvm_error *err);
+/* Genesis: writes addr's reputation and admin flag ("admin:" + address). */
+cvm_code cvm_reputation_genesis(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], int64_t reputation,
+                                bool admin, cvm_error *err);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * bytecode.c — the bytecode processor: runs methods of ICN modules
+ * (src/interp) deployed through _Deployments, with a host (cvm_host) whose
+ * callbacks are the SDK calls of the running frame, and the module cache.
+ *
+ * Bytecode methods are public; read-only per the module's flag; they take
+ * int64 arguments and return one int64 (the result). The signer's
+ * reputation comes from _Reputation. A trap is ERROR_SMART_CONTRACT with
+ * the interpreter's error. Gas: the context's gas left is the method's
+ * limit, and what it used (nested calls included) is taken from it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "bytecode/module.h"
+#include "crypto/hash.h"
+#include "native/native.h"
+#include "vm/bytecode.h"
+#include "vm/sdk.h"
+
+/* ------------------------------------------------------------ the cache */
+
+cvm_status cvm_vm_module_get(cvm_vm *vm, const uint8_t *code, size_t len, const cvm_module **m, char *err,
+                             size_t errcap)
+{
+    uint8_t h[CVM_SHA256_BYTES];
+    cvm_sha256(code, len, h);
+    cvm_map_entry *e = cvm_map_get(&vm->modules, h, sizeof h);
+    if (e) {
+        *m = e->pval;
+        return CVM_OK;
+    }
+    cvm_module *mod = NULL;
+    cvm_status st = cvm_module_load(vm->al, code, len, &mod, err, errcap);
+    if (st != CVM_OK)
+        return st;
+    bool created;
+    e = cvm_map_put(&vm->modules, h, sizeof h, &created);
+    if (!e) {
+        cvm_module_free(mod);
+        snprintf(err, errcap, "out of memory for the module cache");
+        return CVM_ENOMEM;
+    }
+    e->pval = mod;
+    *m = mod;
+    return CVM_OK;
+}
+
+void cvm_vm_modules_free(cvm_vm *vm)
+{
+    for (size_t i = 0; i < vm->modules.count; i++)
+        cvm_module_free(vm->modules.entries[i].pval);
+    cvm_map_free(&vm->modules);
+}
+
+/* The module deployed as service: from the context's map when this context
+ * has seen it, else through _Deployments' code and the VM's cache. */
+static cvm_code module_of(cvm_context *ctx, const char *service, const cvm_module **m, cvm_error *err)
+{
+    cvm_service_memo *memo = cvm_ctx_memo(ctx, service); /* made by the call's resolution */
+    if (memo && memo->module) {
+        *m = memo->module;
+        return CVM_CODE_NONE;
+    }
+    const uint8_t *code;
+    size_t len;
+    cvm_code c = cvm_deployments_code(ctx, service, &code, &len, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    char msg[200];
+    cvm_status st = cvm_vm_module_get(ctx->vm, code, len, m, msg, sizeof msg);
+    if (st == CVM_EINPUT) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "the code of %s does not load: %s", service, msg);
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (st != CVM_OK)
+        return cvm_ctx_fail(ctx, st, err, "loading %s: %s", service, msg);
+    if (memo)
+        memo->module = *m;
+    return CVM_CODE_NONE;
+}
+
+/* Every bytecode parameter is an int64. */
+static const cvm_arg_type int64_params[CVM_MAX_ARGS] = {
+#define P8 CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64
+    P8, P8, P8, P8, P8, P8, P8, P8
+#undef P8
+};
+_Static_assert(CVM_MAX_ARGS == 64 && CVM_MAX_PARAMS == 64, "int64_params covers every bytecode parameter");
+
+static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char *method, cvm_method_info *out,
+                               cvm_error *err)
+{
+    const cvm_module *m;
+    cvm_code c = module_of(ctx, service, &m, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
+    if (!me) {
+        cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "service %s has no method '%s'", service, method);
+        return CVM_CODE_UNKNOWN_METHOD;
+    }
+    out->name = me->name;
+    out->params = int64_params;
+    out->nparams = me->params;
+    out->flags = (me->flags & CVM_METHOD_READONLY) ? 0 : CVM_MF_WRITES;
+    out->impl = m;
+    return CVM_CODE_NONE;
+}
+
+/* -------------------------------------------------------- host callbacks */
+
+/* One run of a bytecode method: the context, and a small write-back cache
+ * of the running frame's state, so that a loop of Load/Store on a few keys
+ * touches the overlay (key building, hashing, undo journal) once per key
+ * instead of once per instruction. Entries are found by the key's address
+ * (string operands live in the module's constant pool) and confirmed by its
+ * bytes (a popped key reuses one buffer). Dirty entries are written to the
+ * overlay before anything else can look at this namespace — a nested call,
+ * an SDK operation — and when the run ends, so nothing outside can tell. */
+#define BC_CACHE_SLOTS 8
+#define BC_CACHE_KEY 32
+
+typedef struct bc_slot {
+    uint8_t key[BC_CACHE_KEY];
+    uint8_t keylen;
+    bool valid, dirty;
+    int64_t value;
+} bc_slot;
+
+typedef struct bc_run {
+    cvm_context *ctx; /* borrowed */
+    bc_slot slots[BC_CACHE_SLOTS];
+} bc_run;
+
+static bc_slot *slot_of(bc_run *r, const uint8_t *key)
+{
+    uintptr_t h = (uintptr_t)key;
+    return &r->slots[(h ^ (h >> 5)) & (BC_CACHE_SLOTS - 1)];
+}
+
+/* Keys are short: a byte loop beats a call of memcmp here (it was a third
+ * of the counter loop's time). */
+static inline bool slot_holds(const bc_slot *s, const uint8_t *key, size_t keylen)
+{
+    if (!s->valid || s->keylen != keylen)
+        return false;
+    for (size_t i = 0; i < keylen; i++)
+        if (s->key[i] != key[i])
+            return false;
+    return true;
+}
+
+/* The entry holding key: its own slot first (the common case), then any
+ * other (the same bytes may come through another address: a popped key
+ * equal to a constant), so that no key is ever cached twice. */
+static bc_slot *slot_find(bc_run *r, const uint8_t *key, size_t keylen)
+{
+    bc_slot *s = slot_of(r, key);
+    if (slot_holds(s, key, keylen))
+        return s;
+    for (size_t i = 0; i < BC_CACHE_SLOTS; i++)
+        if (slot_holds(&r->slots[i], key, keylen))
+            return &r->slots[i];
+    return NULL;
+}
+
+static cvm_code slot_flush(bc_run *r, bc_slot *s, cvm_error *err)
+{
+    if (!s->dirty)
+        return CVM_CODE_NONE;
+    s->dirty = false;
+    return cvm_sdk_state_write_i64(r->ctx, s->key, s->keylen, s->value, err);
+}
+
+/* Writes every dirty entry and forgets them all. */
+static cvm_code cache_flush(bc_run *r, cvm_error *err)
+{
+    cvm_code first = CVM_CODE_NONE;
+    for (size_t i = 0; i < BC_CACHE_SLOTS; i++) {
+        cvm_code c = slot_flush(r, &r->slots[i], err);
+        if (first == CVM_CODE_NONE)
+            first = c;
+        r->slots[i].valid = false;
+    }
+    return first;
+}
+
+static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
+{
+    bc_run *r = ud;
+    bc_slot *s = slot_find(r, key, keylen);
+    if (s) {
+        *value = s->value;
+        return CVM_CODE_NONE;
+    }
+    s = slot_of(r, key);
+    cvm_code c = cvm_sdk_state_read_i64(r->ctx, key, keylen, value, err);
+    if (c != CVM_CODE_NONE || keylen > BC_CACHE_KEY)
+        return c;
+    if ((c = slot_flush(r, s, err)) != CVM_CODE_NONE)
+        return c;
+    memcpy(s->key, key, keylen);
+    s->keylen = (uint8_t)keylen;
+    s->valid = true;
+    s->value = *value;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
+{
+    bc_run *r = ud;
+    const cvm_context *ctx = r->ctx;
+    if (keylen > BC_CACHE_KEY || ctx->read_only || ctx->depth == 0 || ctx->frames[ctx->depth - 1].read_only)
+        return cvm_sdk_state_write_i64(r->ctx, key, keylen, value, err); /* says why it fails, if it does */
+    bc_slot *s = slot_find(r, key, keylen);
+    if (!s) {
+        s = slot_of(r, key);
+        cvm_code c = slot_flush(r, s, err);
+        if (c != CVM_CODE_NONE)
+            return c;
+        memcpy(s->key, key, keylen);
+        s->keylen = (uint8_t)keylen;
+        s->valid = true;
+    }
+    s->value = value;
+    s->dirty = true;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_emit(void *ud, const uint8_t *name, size_t namelen, int64_t value, cvm_error *err)
+{
+    cvm_event_field f = {"value", cvm_arg_int64(value)};
+    return cvm_sdk_emit(((bc_run *)ud)->ctx, (const char *)name, namelen, &f, 1, err);
+}
+
+static cvm_code host_log(void *ud, int64_t value, cvm_error *err) { return cvm_sdk_log(((bc_run *)ud)->ctx, value, err); }
+
+static cvm_code host_sdk(void *ud, const cvm_sdk_request *req, int64_t *result, cvm_error *err)
+{
+    bc_run *r = ud;
+    cvm_code c = cache_flush(r, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    return cvm_sdk_coop(r->ctx, req, result, err);
+}
+
+static void host_trace(void *ud, const cvm_trace_step *step)
+{
+    cvm_context *ctx = ((bc_run *)ud)->ctx;
+    ctx->vm->trace(ctx->vm->trace_ud, ctx->height, (size_t)ctx->tx_index, step);
+}
+
+/* CallService / CallLibrary "Svc.method". */
+static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply *rep, cvm_error *err)
+{
+    bc_run *run = ud;
+    cvm_context *ctx = run->ctx;
+    cvm_code fc = cache_flush(run, err); /* the callee may read or write this namespace */
+    if (fc != CVM_CODE_NONE)
+        return fc;
+    const char *t = (const char *)req->target;
+    const char *dot = memchr(t, '.', req->target_len);
+    const char *op = req->library ? "CallLibrary" : "CallService";
+    if (!dot || dot == t || dot == t + req->target_len - 1) {
+        cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "%s: '%.*s' is not \"Service.method\"", op,
+                      (int)(req->target_len > 100 ? 100 : req->target_len), t);
+        return CVM_CODE_UNKNOWN_METHOD;
+    }
+    cvm_call_kind kind = req->library ? CVM_CALL_LIBRARY : CVM_CALL_SERVICE;
+    cvm_target tg;
+    cvm_call_out out;
+    size_t slen = (size_t)(dot - t);
+    if (!cvm_call_resolve(ctx, kind, t, slen, dot + 1, req->target_len - slen - 1, &tg, &out)) {
+        *err = out.error;
+        return out.error.code;
+    }
+    size_t n = tg.mi.nparams;
+    if (req->depth < n) {
+        cvm_error_set(err, CVM_CODE_STACK_UNDERFLOW, "%s %s.%s needs %zu argument%s, the stack holds %zu", op,
+                      tg.service, tg.mi.name, n, n == 1 ? "" : "s", req->depth);
+        return CVM_CODE_STACK_UNDERFLOW;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (tg.mi.params[i] != CVM_ARG_INT64) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: parameter %zu is %s; bytecode passes int64 only", op,
+                          tg.service, tg.mi.name, i + 1, cvm_arg_type_name(tg.mi.params[i]));
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+    cvm_arg args[CVM_MAX_ARGS];
+    for (size_t i = 0; i < n; i++)
+        args[i] = cvm_arg_int64(req->stack[req->depth - n + i]);
+    rep->popped = n;
+    ctx->gas_left = req->gas_left;
+    cvm_call_invoke(ctx, kind, &tg, args, n, &out);
+    rep->gas_used = req->gas_left - ctx->gas_left;
+    if (out.status != CVM_SUCCESS) {
+        *err = out.error;
+        snprintf(err->message, sizeof err->message, "%.63s.%.63s: %.100s", tg.service, tg.mi.name, out.error.message);
+        return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
+    }
+    if (out.noutputs != 1 || out.outputs[0].type != CVM_ARG_INT64) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: it must return one int64", op, tg.service,
+                      tg.mi.name);
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    rep->result = out.outputs[0].v.i64;
+    return CVM_CODE_NONE;
+}
+
+static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
+                            cvm_call_out *out)
+{
+    const cvm_module *m = mi->impl;
+    cvm_error err;
+    int64_t rep = 0;
+    if (cvm_reputation_of(ctx, ctx->signer, &rep, &err) != CVM_CODE_NONE) {
+        cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+        return;
+    }
+    int64_t a[CVM_MAX_ARGS];
+    for (size_t i = 0; i < nargs; i++)
+        a[i] = args[i].v.i64;
+    bc_run run;
+    memset(&run, 0, sizeof run);
+    run.ctx = ctx;
+    cvm_host h = {
+        .ud = &run,
+        .load = host_load,
+        .store = host_store,
+        .emit = host_emit,
+        .log = host_log,
+        .sdk = host_sdk,
+        .call = host_call,
+        .trace = ctx->vm->trace && ctx->depth == 1 ? host_trace : NULL,
+        .reputation = rep,
+        .block_height = (int64_t)ctx->height,
+        .block_time = (int64_t)ctx->timestamp,
+    };
+    int64_t start = ctx->gas_left;
+    cvm_exec_options opts = {start > 0 ? start : -1, CVM_DISPATCH_AUTO};
+    cvm_exec_result res;
+    cvm_status st = cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
+    if (st != CVM_OK) {
+        cvm_ctx_fail(ctx, st, &err, "running %s: %s", mi->name, cvm_status_name(st));
+        cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+        return;
+    }
+    ctx->gas_left = start - res.gas_used;
+    if (cache_flush(&run, &err) != CVM_CODE_NONE && ctx->fatal == CVM_OK)
+        cvm_ctx_fail(ctx, CVM_ESTATE, NULL, "writing back the state of %s", mi->name);
+    out->status = res.status;
+    out->error = res.error;
+    out->noutputs = 0;
+    if (res.status == CVM_SUCCESS) {
+        out->outputs[0] = cvm_arg_int64(res.result);
+        out->noutputs = 1;
+    } else if (ctx->fatal != CVM_OK) {
+        out->status = CVM_ERROR_UNEXPECTED;
+    }
+}
+
+const cvm_processor cvm_bytecode_processor = {
+    CVM_PROCESSOR_BYTECODE, "bytecode", bc_method_info, bc_process_call, NULL,
+};

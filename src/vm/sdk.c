@@ -1,0 +1,358 @@
+/*
+ * sdk.c — the SDK calls (sdk.h) and the one call path every call takes (a
+ * transaction's, CallServiceMethod, CallLibraryMethod): resolve the callee
+ * through _Deployments, check permissions and arguments, push a frame, run
+ * it on its processor, pop.
+ *
+ * The order of the checks is part of the behaviour (docs/vm.md): not
+ * deployed, unknown method, call depth, system-only, read-write in a
+ * read-only frame, argument count and types.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "codec/args.h"
+#include "codec/event.h"
+#include "native/native.h"
+#include "state/value.h"
+#include "vm/sdk.h"
+
+static void copy_n(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
+/* Is the caller of a new frame a system caller? The VM at genesis, or a
+ * system service (a name starting with '_') calling. The frame's owner is
+ * its identity, not the code it runs: a library's code runs as its caller,
+ * so calling a system service's code as a library grants nothing. */
+static bool caller_is_system(const cvm_context *ctx)
+{
+    if (ctx->depth == 0)
+        return ctx->system;
+    return ctx->frames[ctx->depth - 1].owner[0] == '_';
+}
+
+bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service, size_t service_len,
+                      const char *method, size_t method_len, cvm_target *t, cvm_call_out *out)
+{
+    cvm_error err;
+    memset(t, 0, sizeof *t);
+    if (service_len == 0 || service_len > CVM_SERVICE_NAME_MAX || memchr(service, '\0', service_len)) {
+        cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "no service named '%.*s'",
+                      (int)(service_len > 63 ? 63 : service_len), service);
+        cvm_out_fail(out, CVM_ERROR_CONTRACT_NOT_DEPLOYED, &err);
+        return false;
+    }
+    copy_n(t->service, sizeof t->service, service, service_len);
+    uint64_t type = 0;
+    bool found = false;
+    cvm_code c = CVM_CODE_NONE;
+    cvm_service_memo *memo = cvm_ctx_memo(ctx, t->service);
+    if (memo) {
+        type = memo->type;
+        found = true;
+    } else {
+        c = cvm_deployments_processor(ctx, t->service, &type, &found, &err);
+        if (c == CVM_CODE_NONE && !found && kind == CVM_CALL_TX && !ctx->read_only) {
+            /* only a transaction deploys, and only a native service */
+            c = cvm_native_processor.deploy_service(ctx, t->service, &found, &err);
+            type = CVM_PROCESSOR_NATIVE;
+        }
+        if (c == CVM_CODE_NONE && found && !(memo = cvm_ctx_memo_put(ctx, t->service, type)))
+            c = cvm_ctx_fail(ctx, CVM_ENOMEM, &err, "out of memory");
+    }
+    if (c != CVM_CODE_NONE) {
+        cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+        return false;
+    }
+    if (!found) {
+        cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "service %s is not deployed", t->service);
+        cvm_out_fail(out, CVM_ERROR_CONTRACT_NOT_DEPLOYED, &err);
+        return false;
+    }
+    memcpy(t->address, memo->address, CVM_ADDRESS_BYTES);
+    t->proc = cvm_processor_of(type);
+    if (!t->proc) {
+        cvm_error_set(&err, CVM_CODE_CONTRACT_NOT_DEPLOYED, "service %s has an unknown processor type %llu",
+                      t->service, (unsigned long long)type);
+        cvm_out_fail(out, CVM_ERROR_CONTRACT_NOT_DEPLOYED, &err);
+        return false;
+    }
+    char m[CVM_SERVICE_NAME_MAX + 1];
+    if (method_len > CVM_SERVICE_NAME_MAX || memchr(method, '\0', method_len)) {
+        cvm_error_set(&err, CVM_CODE_UNKNOWN_METHOD, "service %s has no method '%.*s'", t->service,
+                      (int)(method_len > 63 ? 63 : method_len), method);
+        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
+        return false;
+    }
+    copy_n(m, sizeof m, method, method_len);
+    c = t->proc->method_info(ctx, t->service, m, &t->mi, &err);
+    if (c != CVM_CODE_NONE) {
+        cvm_out_fail(out, c == CVM_CODE_HOST_ERROR ? CVM_ERROR_UNEXPECTED
+                          : c == CVM_CODE_UNKNOWN_METHOD ? CVM_ERROR_INPUT
+                                                         : CVM_ERROR_SMART_CONTRACT,
+                     &err);
+        return false;
+    }
+    return true;
+}
+
+static bool check_args(cvm_call_kind kind, const cvm_target *t, const cvm_arg *args, size_t nargs, cvm_error *err)
+{
+    const cvm_method_info *mi = &t->mi;
+    if (nargs != mi->nparams) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s takes %zu argument%s, got %zu", t->service, mi->name,
+                      mi->nparams, mi->nparams == 1 ? "" : "s", nargs);
+        return false;
+    }
+    /* a transaction's arguments come from outside: well-formed values only
+     * (known type, UTF-8 strings, no NULL with a length, within the size
+     * limit), so that no method sees what no transaction could encode */
+    for (size_t i = 0; kind == CVM_CALL_TX && i < nargs; i++) {
+        char what[32], msg[160];
+        snprintf(what, sizeof what, "argument %zu", i + 1);
+        if (cvm_arg_check(&args[i], what, msg, sizeof msg) != CVM_OK) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: %s", t->service, mi->name, msg);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i].type != mi->params[i]) {
+            const char *got = cvm_arg_type_name(args[i].type);
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: argument %zu must be %s, got %s", t->service,
+                          mi->name, i + 1, cvm_arg_type_name(mi->params[i]), got ? got : "an unknown type");
+            return false;
+        }
+    return true;
+}
+
+void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, const cvm_arg *args, size_t nargs,
+                     cvm_call_out *out)
+{
+    cvm_error err;
+    const cvm_method_info *mi = &t->mi;
+    memset(out, 0, sizeof *out);
+    if (ctx->depth == CVM_SERVICE_DEPTH_LIMIT) {
+        cvm_error_set(&err, CVM_CODE_SERVICE_CALL_DEPTH, "calling %s.%s: service calls nested deeper than %d",
+                      t->service, mi->name, CVM_SERVICE_DEPTH_LIMIT);
+        cvm_out_fail(out, CVM_ERROR_SMART_CONTRACT, &err);
+        return;
+    }
+    if ((mi->flags & CVM_MF_SYSTEM) && !caller_is_system(ctx)) {
+        cvm_error_set(&err, CVM_CODE_PERMISSION_DENIED, "%s.%s is a system method; the caller is not a system service",
+                      t->service, mi->name);
+        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
+        return;
+    }
+    const cvm_frame *caller = cvm_ctx_top(ctx);
+    bool ro = ctx->read_only || (caller && caller->read_only);
+    if ((mi->flags & CVM_MF_WRITES) && ro) {
+        cvm_error_set(&err, CVM_CODE_READ_ONLY_VIOLATION, "%s.%s writes state; the %s is read-only", t->service,
+                      mi->name, ctx->read_only ? "context" : "calling method");
+        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
+        return;
+    }
+    if (!check_args(kind, t, args, nargs, &err)) {
+        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
+        return;
+    }
+    cvm_frame *f = &ctx->frames[ctx->depth];
+    memcpy(f->service, t->service, sizeof f->service);
+    if (kind == CVM_CALL_LIBRARY && caller) {
+        memcpy(f->owner, caller->owner, sizeof f->owner);
+        f->owner_len = caller->owner_len;
+        memcpy(f->address, caller->address, CVM_ADDRESS_BYTES);
+    } else {
+        memcpy(f->owner, t->service, sizeof f->owner);
+        f->owner_len = strlen(f->owner);
+        memcpy(f->address, t->address, CVM_ADDRESS_BYTES);
+    }
+    f->read_only = ro || !(mi->flags & CVM_MF_WRITES);
+    ctx->depth++;
+    t->proc->process_call(ctx, mi, args, nargs, out);
+    ctx->depth--;
+}
+
+void cvm_call(cvm_context *ctx, cvm_call_kind kind, const char *service, const char *method, const cvm_arg *args,
+              size_t nargs, cvm_call_out *out)
+{
+    cvm_target t;
+    memset(out, 0, sizeof *out);
+    if (!cvm_call_resolve(ctx, kind, service, strlen(service), method, strlen(method), &t, out))
+        return;
+    cvm_call_invoke(ctx, kind, &t, args, nargs, out);
+}
+
+/* ----------------------------------------------------------------- state */
+
+cvm_code cvm_sdk_state_read(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t **value, size_t *len,
+                            cvm_error *err)
+{
+    const cvm_frame *f = cvm_ctx_top(ctx);
+    if (!f) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "state read outside a service");
+        return CVM_CODE_HOST_ERROR;
+    }
+    cvm_status st =
+        cvm_overlay_read(ctx->ov, (const uint8_t *)f->owner, f->owner_len, key, keylen, value, len, NULL);
+    if (st == CVM_EINPUT) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s", cvm_overlay_errmsg(ctx->ov));
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (st != CVM_OK)
+        return cvm_ctx_fail(ctx, st, err, "state read: %s", cvm_overlay_errmsg(ctx->ov));
+    return CVM_CODE_NONE;
+}
+
+cvm_code cvm_sdk_state_write(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t *value, size_t len,
+                             cvm_error *err)
+{
+    const cvm_frame *f = cvm_ctx_top(ctx);
+    if (!f) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "state write outside a service");
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (f->read_only || ctx->read_only) {
+        cvm_error_set(err, CVM_CODE_READ_ONLY_VIOLATION, "%s: state write in a read-only %s", f->service,
+                      ctx->read_only ? "context" : "method");
+        return CVM_CODE_READ_ONLY_VIOLATION;
+    }
+    cvm_status st = cvm_overlay_write(ctx->ov, (const uint8_t *)f->owner, f->owner_len, key, keylen, value, len);
+    if (st == CVM_EINPUT) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s", cvm_overlay_errmsg(ctx->ov));
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (st != CVM_OK)
+        return cvm_ctx_fail(ctx, st, err, "state write: %s", cvm_overlay_errmsg(ctx->ov));
+    return CVM_CODE_NONE;
+}
+
+cvm_code cvm_sdk_state_read_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t *v, cvm_error *err)
+{
+    const uint8_t *p;
+    size_t n;
+    *v = 0;
+    cvm_code c = cvm_sdk_state_read(ctx, key, keylen, &p, &n, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    char msg[128];
+    if (cvm_state_i64_decode(p, n, v, msg, sizeof msg) != CVM_OK) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "key '%.*s': %s", (int)(keylen > 63 ? 63 : keylen), key, msg);
+        return CVM_CODE_HOST_ERROR;
+    }
+    return CVM_CODE_NONE;
+}
+
+cvm_code cvm_sdk_state_write_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t v, cvm_error *err)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t n;
+    cvm_state_i64_encode(v, b, &n);
+    return cvm_sdk_state_write(ctx, key, keylen, b, n, err);
+}
+
+/* -------------------------------------------------------- events and logs */
+
+cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const cvm_event_field *fields,
+                      size_t nfields, cvm_error *err)
+{
+    const cvm_frame *f = cvm_ctx_top(ctx);
+    if (memchr(name, '\0', namelen)) {
+        /* names are C strings in cvm_event: refuse rather than cut one short */
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "an event name may not contain a NUL byte");
+        return CVM_CODE_HOST_ERROR;
+    }
+    if (ctx->nevents == ctx->capevents) {
+        size_t cap = ctx->capevents ? 2 * ctx->capevents : 8;
+        cvm_event *e = cvm_realloc(ctx->al, ctx->events, cap * sizeof *e);
+        if (!e)
+            return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for an event");
+        ctx->events = e;
+        ctx->capevents = cap;
+    }
+    cvm_event ev;
+    ev.service = cvm_arena_strndup(ctx->arena, f ? f->owner : "", f ? f->owner_len : 0);
+    ev.name = cvm_arena_strndup(ctx->arena, name, namelen);
+    cvm_event_field *fs = cvm_arena_alloc(ctx->arena, nfields * sizeof *fs);
+    if (!ev.service || !ev.name || !fs)
+        return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for an event");
+    for (size_t i = 0; i < nfields; i++) {
+        fs[i] = fields[i];
+        fs[i].name = cvm_arena_strndup(ctx->arena, fields[i].name, strlen(fields[i].name));
+        if (fields[i].value.type == CVM_ARG_STRING || fields[i].value.type == CVM_ARG_BYTES)
+            fs[i].value.v.bytes.ptr =
+                cvm_arena_memdup(ctx->arena, fields[i].value.v.bytes.ptr, fields[i].value.v.bytes.len);
+        if (!fs[i].name)
+            return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for an event");
+    }
+    ev.fields = fs;
+    ev.nfields = nfields;
+    /* refuse now what the event history could not record at commit */
+    char msg[160];
+    if (cvm_event_check(&ev, msg, sizeof msg) != CVM_OK) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "event %.*s: %s", (int)(namelen > 40 ? 40 : namelen), name, msg);
+        return CVM_CODE_HOST_ERROR;
+    }
+    ctx->events[ctx->nevents++] = ev;
+    return CVM_CODE_NONE;
+}
+
+cvm_code cvm_sdk_log(cvm_context *ctx, int64_t v, cvm_error *err)
+{
+    if (ctx->nlogs == ctx->caplogs) {
+        size_t cap = ctx->caplogs ? 2 * ctx->caplogs : 16;
+        int64_t *l = cvm_realloc(ctx->al, ctx->logs, cap * sizeof *l);
+        if (!l)
+            return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for the log");
+        ctx->logs = l;
+        ctx->caplogs = cap;
+    }
+    ctx->logs[ctx->nlogs++] = v;
+    return CVM_CODE_NONE;
+}
+
+cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *result, cvm_error *err)
+{
+    (void)ctx;
+    *result = 0;
+    bool gov = req->op >= CVM_SDK_CREATE_PROPOSAL;
+    cvm_error_set(err, CVM_CODE_SERVICE_UNAVAILABLE, "the %s service is not available yet",
+                  gov ? "_Governance" : "_Cooperatives");
+    return CVM_CODE_SERVICE_UNAVAILABLE;
+}
+
+/* ------------------------------------------------------ addresses, time */
+
+const uint8_t *cvm_sdk_signer(const cvm_context *ctx) { return ctx->signer; }
+
+const uint8_t *cvm_sdk_caller(const cvm_context *ctx)
+{
+    return ctx->depth <= 1 ? ctx->signer : ctx->frames[ctx->depth - 2].address;
+}
+
+const uint8_t *cvm_sdk_own_address(const cvm_context *ctx)
+{
+    return ctx->depth ? ctx->frames[ctx->depth - 1].address : ctx->signer;
+}
+
+uint64_t cvm_sdk_height(const cvm_context *ctx) { return ctx->height; }
+uint64_t cvm_sdk_timestamp(const cvm_context *ctx) { return ctx->timestamp; }
+
+bool cvm_out_put(cvm_context *ctx, cvm_call_out *out, cvm_arg a)
+{
+    if (out->noutputs == CVM_MAX_OUTPUTS)
+        return false;
+    if (a.type == CVM_ARG_STRING || a.type == CVM_ARG_BYTES) {
+        void *p = cvm_arena_memdup(ctx->arena, a.v.bytes.ptr, a.v.bytes.len);
+        if (!p)
+            return false;
+        a.v.bytes.ptr = p;
+    }
+    out->outputs[out->noutputs++] = a;
+    return true;
+}

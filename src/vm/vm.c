@@ -1,0 +1,417 @@
+/*
+ * vm.c — the entry points of the execution layer (coopvm.h):
+ * ProcessTransactionSet, RunLocalMethod, genesis and commit, over one
+ * context each (context.h) and the call path of sdk.c.
+ *
+ * A transaction set runs in one read-write context: each transaction under
+ * an overlay checkpoint, released on success and rolled back on failure
+ * (with its events; its logs stay in its receipt). The result owns its
+ * memory through an arena; the state diff is the overlay's, sorted, with
+ * its SHA-256.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "codec/event.h"
+#include "native/native.h"
+#include "state/diff.h"
+#include "vm/bytecode.h"
+#include "vm/sdk.h"
+
+/* What lies behind a cvm_block_result's pointers. */
+typedef struct block_internal {
+    cvm_arena arena;     /* receipts, outputs, events, logs, changes */
+    cvm_state_diff diff; /* owned: the entries the changes point into */
+} block_internal;
+
+/* What lies behind a cvm_local_result's pointers. */
+typedef struct local_internal {
+    cvm_arena arena;
+} local_internal;
+
+static cvm_status vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static cvm_status vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vm->err, sizeof vm->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out)
+{
+    if (!out)
+        return CVM_EINPUT;
+    *out = NULL;
+    if (!store)
+        return CVM_EINPUT;
+    const cvm_allocator *al = opts ? opts->al : NULL;
+    cvm_vm *vm = cvm_calloc(al, 1, sizeof *vm);
+    if (!vm)
+        return CVM_ENOMEM;
+    vm->al = al;
+    vm->store = store;
+    vm->gas_limit = opts && opts->gas_limit > 0 ? opts->gas_limit : CVM_DEFAULT_GAS_LIMIT;
+    vm->virtual_chain_id = opts ? opts->virtual_chain_id : 0;
+    vm->trace = opts ? opts->trace : NULL;
+    vm->trace_ud = opts ? opts->trace_ud : NULL;
+    cvm_map_init(&vm->modules, al);
+    *out = vm;
+    return CVM_OK;
+}
+
+void cvm_vm_free(cvm_vm *vm)
+{
+    if (!vm)
+        return;
+    cvm_vm_modules_free(vm);
+    cvm_free(vm->al, vm);
+}
+
+const char *cvm_vm_errmsg(const cvm_vm *vm) { return vm ? vm->err : "no VM"; }
+
+void cvm_block_result_free(cvm_block_result *b)
+{
+    if (!b)
+        return;
+    block_internal *in = b->internal;
+    const cvm_allocator *al = in ? in->arena.al : NULL;
+    if (in) {
+        cvm_state_diff_free(&in->diff);
+        cvm_arena_free(&in->arena);
+        cvm_free(al, in);
+    }
+    cvm_free(al, b);
+}
+
+void cvm_local_result_free(cvm_local_result *r)
+{
+    if (!r)
+        return;
+    local_internal *in = r->internal;
+    const cvm_allocator *al = in ? in->arena.al : NULL;
+    if (in) {
+        cvm_arena_free(&in->arena);
+        cvm_free(al, in);
+    }
+    cvm_free(al, r);
+}
+
+/* ------------------------------------------------------- one transaction */
+
+static void signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
+{
+    if (tx->signer_scheme != CVM_SCHEME_ED25519) {
+        memset(out, 0, CVM_ADDRESS_BYTES);
+        return;
+    }
+    if (!ctx->has_last_key || memcmp(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES) != 0) {
+        cvm_address_of_key(tx->signer_key, ctx->last_address);
+        memcpy(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES);
+        ctx->has_last_key = true;
+    }
+    memcpy(out, ctx->last_address, CVM_ADDRESS_BYTES);
+}
+
+/* Runs tx in ctx and fills r (memory in ctx's arena). Under a checkpoint
+ * in a read-write context. Returns a library failure, else CVM_OK. */
+static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receipt *r)
+{
+    uint8_t signer[CVM_ADDRESS_BYTES];
+    signer_of(ctx, tx, signer);
+    cvm_ctx_begin(ctx, signer);
+    cvm_call_out out;
+    memset(&out, 0, sizeof out);
+    memset(r, 0, sizeof *r);
+    size_t mark = 0;
+    if (tx->protocol_version != CVM_PROTOCOL_VERSION || tx->virtual_chain_id != ctx->vm->virtual_chain_id) {
+        cvm_error e;
+        cvm_error_set(&e, CVM_CODE_INVALID_TRANSACTION,
+                      "protocol version %u, virtual chain %u; this VM runs version %d, virtual chain %u",
+                      (unsigned)tx->protocol_version, (unsigned)tx->virtual_chain_id, CVM_PROTOCOL_VERSION,
+                      (unsigned)ctx->vm->virtual_chain_id);
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else if (tx->signer_scheme != CVM_SCHEME_NONE && tx->signer_scheme != CVM_SCHEME_ED25519) {
+        cvm_error e;
+        cvm_error_set(&e, CVM_CODE_INVALID_TRANSACTION, "unknown signer scheme %u", (unsigned)tx->signer_scheme);
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else if (!tx->service || !tx->method || (tx->nargs && !tx->args) || tx->nargs > CVM_MAX_ARGS) {
+        cvm_error e;
+        cvm_error_set(&e, CVM_CODE_WRONG_ARGUMENTS, "a transaction needs a service, a method and at most %d arguments",
+                      CVM_MAX_ARGS);
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else {
+        if (!ctx->read_only && cvm_overlay_checkpoint(ctx->ov, &mark) != CVM_OK)
+            return vm_fail(ctx->vm, CVM_ENOMEM, "opening a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
+        cvm_call(ctx, CVM_CALL_TX, tx->service, tx->method, tx->args, tx->nargs, &out);
+        if (ctx->fatal != CVM_OK)
+            return ctx->fatal;
+        if (!ctx->read_only) {
+            cvm_status st = out.status == CVM_SUCCESS ? cvm_overlay_release(ctx->ov, mark)
+                                                      : cvm_overlay_rollback(ctx->ov, mark);
+            if (st != CVM_OK)
+                return vm_fail(ctx->vm, st, "closing a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
+            if (out.status != CVM_SUCCESS) {
+                /* it may have deployed what is now undone */
+                cvm_ctx_memo_clear(ctx);
+            }
+        }
+    }
+    r->status = out.status;
+    r->error = out.error;
+    if (out.status == CVM_SUCCESS) {
+        memset(&r->error, 0, sizeof r->error);
+        r->error.pc = -1;
+        cvm_arg *o = cvm_arena_memdup(ctx->arena, out.outputs, out.noutputs * sizeof *o);
+        cvm_event *ev = cvm_arena_memdup(ctx->arena, ctx->events, ctx->nevents * sizeof *ev);
+        if (!o || !ev)
+            return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
+        r->outputs = o;
+        r->noutputs = out.noutputs;
+        r->events = ev;
+        r->nevents = ctx->nevents;
+    } else {
+        r->events = NULL;
+        r->nevents = 0;
+    }
+    int64_t *logs = cvm_arena_memdup(ctx->arena, ctx->logs, ctx->nlogs * sizeof *logs);
+    if (!logs)
+        return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
+    r->logs = logs;
+    r->nlogs = ctx->nlogs;
+    r->gas_used = ctx->vm->gas_limit - ctx->gas_left;
+    return CVM_OK;
+}
+
+/* ---------------------------------------------------------- block results */
+
+static cvm_status block_new(cvm_vm *vm, uint64_t height, uint64_t timestamp, size_t n, cvm_block_result **out,
+                            block_internal **inp)
+{
+    cvm_block_result *b = cvm_calloc(vm->al, 1, sizeof *b);
+    block_internal *in = cvm_calloc(vm->al, 1, sizeof *in);
+    if (!b || !in) {
+        cvm_free(vm->al, b);
+        cvm_free(vm->al, in);
+        return vm_fail(vm, CVM_ENOMEM, "out of memory for a block result");
+    }
+    cvm_arena_init(&in->arena, vm->al);
+    cvm_state_diff_init(&in->diff, vm->al);
+    b->internal = in;
+    b->height = height;
+    b->timestamp = timestamp;
+    b->receipts = n ? cvm_arena_calloc(&in->arena, n, sizeof(cvm_receipt)) : NULL;
+    if (n && !b->receipts) {
+        cvm_block_result_free(b);
+        return vm_fail(vm, CVM_ENOMEM, "out of memory for receipts");
+    }
+    b->nreceipts = n;
+    *out = b;
+    *inp = in;
+    return CVM_OK;
+}
+
+/* The context's diff into the result: sorted changes and their hash. */
+static cvm_status block_finish(cvm_context *ctx, cvm_block_result *b, block_internal *in)
+{
+    cvm_status st = cvm_overlay_diff(ctx->ov, &in->diff);
+    if (st != CVM_OK)
+        return vm_fail(ctx->vm, st, "computing the state diff: %s", cvm_overlay_errmsg(ctx->ov));
+    if ((st = cvm_state_diff_hash(&in->diff, b->diff_hash)) != CVM_OK)
+        return vm_fail(ctx->vm, st, "hashing the state diff");
+    size_t n = in->diff.count;
+    cvm_state_change *ch = cvm_arena_calloc(&in->arena, n ? n : 1, sizeof *ch);
+    if (!ch)
+        return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for the state diff");
+    for (size_t i = 0; i < n; i++) {
+        const cvm_diff_entry *e = &in->diff.entries[i];
+        ch[i] = (cvm_state_change){e->service, e->service_len, e->key, e->key_len, e->value, e->value_len};
+    }
+    b->diff = ch;
+    b->ndiff = n;
+    return CVM_OK;
+}
+
+static cvm_status check_height(cvm_vm *vm, uint64_t height)
+{
+    uint64_t at = cvm_store_height(vm->store);
+    if (height == 0 || height != at + 1)
+        return vm_fail(vm, CVM_ESTATE, "block %llu cannot follow the store's height %llu (it must be %llu)",
+                       (unsigned long long)height, (unsigned long long)at, (unsigned long long)(at + 1));
+    return CVM_OK;
+}
+
+cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
+                                          const cvm_transaction *txs, size_t n, cvm_block_result **out)
+{
+    if (!vm || !out || (n && !txs))
+        return CVM_EINPUT;
+    *out = NULL;
+    cvm_status st = check_height(vm, height);
+    if (st != CVM_OK)
+        return st;
+    cvm_block_result *b;
+    block_internal *in;
+    if ((st = block_new(vm, height, timestamp, n, &b, &in)) != CVM_OK)
+        return st;
+    cvm_context ctx;
+    st = cvm_ctx_init(&ctx, vm, &in->arena, false);
+    ctx.height = height;
+    ctx.timestamp = timestamp;
+    for (size_t i = 0; i < n && st == CVM_OK; i++) {
+        ctx.tx_index = i;
+        st = run_tx(&ctx, &txs[i], (cvm_receipt *)&b->receipts[i]);
+    }
+    if (st == CVM_OK)
+        st = block_finish(&ctx, b, in);
+    cvm_ctx_free(&ctx);
+    if (st != CVM_OK) {
+        cvm_block_result_free(b);
+        return st;
+    }
+    vm->err[0] = '\0';
+    *out = b;
+    return CVM_OK;
+}
+
+cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n,
+                          cvm_block_result **out)
+{
+    if (!vm || !out || (n && !accounts))
+        return CVM_EINPUT;
+    *out = NULL;
+    cvm_status st = check_height(vm, 1);
+    if (st != CVM_OK)
+        return st;
+    cvm_block_result *b;
+    block_internal *in;
+    if ((st = block_new(vm, 1, timestamp, 0, &b, &in)) != CVM_OK)
+        return st;
+    cvm_context ctx;
+    st = cvm_ctx_init(&ctx, vm, &in->arena, false);
+    ctx.height = 1;
+    ctx.timestamp = timestamp;
+    ctx.system = true;
+    cvm_error err;
+    /* every native service is deployed from the start */
+    for (size_t i = 0; st == CVM_OK && cvm_native_at(i); i++)
+        if (cvm_deployments_record(&ctx, cvm_native_at(i)->name, CVM_PROCESSOR_NATIVE, NULL, 0, &err) !=
+            CVM_CODE_NONE)
+            st = ctx.fatal;
+    for (size_t i = 0; st == CVM_OK && i < n; i++)
+        if (cvm_reputation_genesis(&ctx, accounts[i].address, accounts[i].reputation, accounts[i].admin != 0, &err) !=
+            CVM_CODE_NONE)
+            st = ctx.fatal;
+    if (st == CVM_OK)
+        st = block_finish(&ctx, b, in);
+    cvm_ctx_free(&ctx);
+    if (st != CVM_OK) {
+        cvm_block_result_free(b);
+        return st;
+    }
+    vm->err[0] = '\0';
+    *out = b;
+    return CVM_OK;
+}
+
+/* ---------------------------------------------------------------- commit */
+
+/* The event records of b's successful transactions, encoded into one
+ * buffer (codec/event.h); offs[i] is where record i ends. */
+static cvm_status encode_events(cvm_vm *vm, const cvm_block_result *b, cvm_buf *buf, size_t **offs, size_t *count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->nreceipts; i++)
+        if (b->receipts[i].status == CVM_SUCCESS)
+            n += b->receipts[i].nevents;
+    *count = n;
+    *offs = n ? cvm_malloc(vm->al, n * sizeof **offs) : NULL;
+    if (n && !*offs)
+        return vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
+    size_t k = 0;
+    for (size_t i = 0; i < b->nreceipts; i++) {
+        const cvm_receipt *r = &b->receipts[i];
+        if (r->status != CVM_SUCCESS)
+            continue;
+        for (size_t j = 0; j < r->nevents; j++) {
+            char err[200];
+            cvm_status st = cvm_event_record_encode(b->height, i, &r->events[j], buf, err, sizeof err);
+            if (st != CVM_OK)
+                return vm_fail(vm, st, "event %zu of transaction %zu: %s", j, i, err);
+            (*offs)[k++] = buf->len;
+        }
+    }
+    return CVM_OK;
+}
+
+cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
+{
+    if (!vm || !b || !b->internal)
+        return CVM_EINPUT;
+    cvm_status st = check_height(vm, b->height);
+    if (st != CVM_OK)
+        return st;
+    block_internal *in = b->internal;
+    cvm_buf buf;
+    cvm_buf_init(&buf, vm->al);
+    size_t *offs = NULL, n = 0;
+    cvm_store_record *recs = NULL;
+    st = encode_events(vm, b, &buf, &offs, &n);
+    if (st == CVM_OK && n) {
+        recs = cvm_malloc(vm->al, n * sizeof *recs);
+        if (!recs || !cvm_buf_ok(&buf))
+            st = vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
+        for (size_t i = 0; st == CVM_OK && i < n; i++) {
+            size_t from = i ? offs[i - 1] : 0;
+            recs[i] = (cvm_store_record){buf.data + from, offs[i] - from};
+        }
+    }
+    if (st == CVM_OK) {
+        uint8_t hash[CVM_HASH_BYTES];
+        st = cvm_state_diff_commit(vm->store, &in->diff, recs, n, hash);
+        if (st != CVM_OK)
+            vm_fail(vm, st, "commit of block %llu: %s", (unsigned long long)b->height, cvm_store_errmsg(vm->store));
+        else
+            vm->err[0] = '\0';
+    }
+    cvm_free(vm->al, recs);
+    cvm_free(vm->al, offs);
+    cvm_buf_free(&buf);
+    return st;
+}
+
+/* ------------------------------------------------------- RunLocalMethod */
+
+cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_local_result **out)
+{
+    if (!vm || !call || !out)
+        return CVM_EINPUT;
+    *out = NULL;
+    cvm_local_result *r = cvm_calloc(vm->al, 1, sizeof *r);
+    local_internal *in = cvm_calloc(vm->al, 1, sizeof *in);
+    if (!r || !in) {
+        cvm_free(vm->al, r);
+        cvm_free(vm->al, in);
+        return vm_fail(vm, CVM_ENOMEM, "out of memory for a local result");
+    }
+    cvm_arena_init(&in->arena, vm->al);
+    r->internal = in;
+    cvm_context ctx;
+    cvm_status st = cvm_ctx_init(&ctx, vm, &in->arena, true);
+    ctx.timestamp = call->timestamp;
+    r->reference_height = ctx.height;
+    if (st == CVM_OK)
+        st = run_tx(&ctx, call, &r->receipt);
+    cvm_ctx_free(&ctx);
+    if (st != CVM_OK) {
+        cvm_local_result_free(r);
+        return st;
+    }
+    vm->err[0] = '\0';
+    *out = r;
+    return CVM_OK;
+}

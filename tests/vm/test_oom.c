@@ -1,0 +1,107 @@
+/*
+ * test_oom.c — the execution layer under an allocator that fails at the
+ * n-th allocation, for every n until a whole scenario (genesis, a deploy, a
+ * set with nested calls and events, commit, a local call) runs through:
+ * each failure is a clean status (or a receipt), never a crash or a leak
+ * (make sanitize).
+ */
+#include "vm/vmtest.h"
+
+typedef struct failing {
+    long left; /* allocations still allowed; < 0: unlimited */
+    long live; /* blocks held */
+} failing;
+
+static void *failing_realloc(void *ud, void *p, size_t n)
+{
+    failing *f = ud;
+    if (n == 0) {
+        if (p)
+            f->live--;
+        free(p);
+        return NULL;
+    }
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    void *q = realloc(p, n);
+    if (q && !p)
+        f->live++;
+    return q;
+}
+
+static const char *SRC = ".contract S\n.state count 1\n"
+                         ".method inc params 1\n  Load \"count\"\n  Add\n  Dup\n  Store \"count\"\n  Dup\n  Emit \"Inc\"\n"
+                         ".method viaLib\n  Push 2\n  CallLibrary \"S.inc\"\n"
+                         ".method get readonly\n  Load \"count\"\n";
+
+/* One scenario; returns 1 when everything succeeded. */
+static int scenario(const cvm_allocator *al, const uint8_t *code, size_t len)
+{
+    cvm_store *s;
+    assert_int_equal(cvm_memstore_open(NULL, &s), CVM_OK);
+    cvm_vm *vm = NULL;
+    cvm_vm_options o = {0};
+    o.al = al;
+    int ok = 0;
+    cvm_block_result *b = NULL;
+    cvm_local_result *r = NULL;
+    if (cvm_vm_new(&o, s, &vm) != CVM_OK)
+        goto out;
+    cvm_genesis_account acc = {{1}, 10, 1};
+    if (cvm_vm_genesis(vm, 1, &acc, 1, &b) != CVM_OK || cvm_vm_commit(vm, b) != CVM_OK)
+        goto out;
+    cvm_block_result_free(b);
+    b = NULL;
+    cvm_arg d[3] = {cvm_arg_stringn("S", 1), cvm_arg_uint64(CVM_PROCESSOR_BYTECODE), cvm_arg_bytes(code, len)};
+    cvm_arg a = cvm_arg_int64(5);
+    cvm_transaction txs[4] = {tx_of(1, "_Deployments", "deployService", d, 3), tx_of(1, "S", "inc", &a, 1),
+                              tx_of(1, "S", "viaLib", NULL, 0), tx_of(1, "_Info", "getInfo", NULL, 0)};
+    if (cvm_vm_process_transaction_set(vm, 2, 0, txs, 4, &b) != CVM_OK)
+        goto out;
+    for (int i = 0; i < 4; i++)
+        if (b->receipts[i].status != CVM_SUCCESS)
+            goto out;
+    if (cvm_vm_commit(vm, b) != CVM_OK)
+        goto out;
+    cvm_transaction q = tx_of(1, "S", "get", NULL, 0);
+    if (cvm_vm_run_local_method(vm, &q, &r) != CVM_OK)
+        goto out;
+    assert_int_equal(r->receipt.status, CVM_SUCCESS);
+    assert_int_equal(r->receipt.outputs[0].v.i64, 1 + 5 + 2);
+    ok = 1;
+out:
+    cvm_local_result_free(r);
+    cvm_block_result_free(b);
+    cvm_vm_free(vm);
+    cvm_store_close(s);
+    return ok;
+}
+
+static void test_every_allocation_failure(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *code = code_of(SRC, &len);
+    long n;
+    for (n = 0; n < 100000; n++) {
+        failing f = {n, 0};
+        cvm_allocator al = {failing_realloc, &f};
+        int ok = scenario(&al, code, len);
+        assert_int_equal(f.live, 0);
+        if (ok)
+            break;
+    }
+    printf("the scenario succeeded with %ld allocations allowed\n", n);
+    assert_true(n > 5); /* the scenario allocates, and failed before it succeeded */
+    free_code(code);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_allocation_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
