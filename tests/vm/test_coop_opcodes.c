@@ -315,6 +315,102 @@ static void test_local_call_is_read_only(void **state)
     chain_close(&c);
 }
 
+/* ------------------------------------------- every allocation failure */
+
+typedef struct failing {
+    long left; /* allocations still allowed; < 0: unlimited */
+    long live; /* blocks held */
+} failing;
+
+static void *failing_realloc(void *ud, void *p, size_t n)
+{
+    failing *f = ud;
+    if (n == 0) {
+        if (p)
+            f->live--;
+        free(p);
+        return NULL;
+    }
+    if (f->left == 0)
+        return NULL;
+    if (f->left > 0)
+        f->left--;
+    void *q = realloc(p, n);
+    if (q && !p)
+        f->live++;
+    return q;
+}
+
+/* The life of a cooperative in one set, then local reads; 1 when it all
+ * succeeded. */
+static int oom_scenario(const cvm_allocator *al, const uint8_t *code, size_t len)
+{
+    cvm_store *s;
+    assert_int_equal(cvm_memstore_open(NULL, &s), CVM_OK);
+    cvm_vm *vm = NULL;
+    cvm_vm_options o = {0};
+    o.al = al;
+    int ok = 0;
+    cvm_block_result *b = NULL;
+    cvm_local_result *r = NULL;
+    if (cvm_vm_new(&o, s, &vm) != CVM_OK)
+        goto out;
+    cvm_genesis_account acc[2] = {{{0}, 100, 1}, {{0}, 100, 0}};
+    address_of(1, acc[0].address);
+    address_of(2, acc[1].address);
+    if (cvm_vm_genesis(vm, 1, acc, 2, &b) != CVM_OK || cvm_vm_commit(vm, b) != CVM_OK)
+        goto out;
+    cvm_block_result_free(b);
+    b = NULL;
+    cvm_arg d[3] = {cvm_arg_stringn("Coop", 4), cvm_arg_uint64(CVM_PROCESSOR_BYTECODE), cvm_arg_bytes(code, len)};
+    cvm_arg amount = cvm_arg_int64(3), vote[2] = {cvm_arg_int64(1), cvm_arg_int64(1)}, quorum = cvm_arg_int64(90);
+    cvm_arg id = str("coop1"), pid = cvm_arg_int64(1);
+    cvm_transaction txs[9] = {tx_of(1, "_Deployments", "deployService", d, 3), tx_of(1, "Coop", "found", NULL, 0),
+                              tx_of(2, "Coop", "join", NULL, 0),          tx_of(2, "Coop", "alloc", &amount, 1),
+                              tx_of(1, "Coop", "propose", NULL, 0),       tx_of(1, "Coop", "vote", vote, 2),
+                              tx_of(1, "Coop", "quorum", &quorum, 1),     tx_of(1, "_Cooperatives", "getInfo", &id, 1),
+                              tx_of(1, "_Governance", "getProposal", &pid, 1)};
+    if (cvm_vm_process_transaction_set(vm, 2, 0, txs, 9, &b) != CVM_OK)
+        goto out;
+    for (int i = 0; i < 9; i++)
+        if (b->receipts[i].status != CVM_SUCCESS)
+            goto out;
+    if (cvm_vm_commit(vm, b) != CVM_OK)
+        goto out;
+    cvm_transaction q = tx_of(1, "_Cooperatives", "getInfo", &id, 1);
+    if (cvm_vm_run_local_method(vm, &q, &r) != CVM_OK)
+        goto out;
+    assert_int_equal(r->receipt.status, CVM_SUCCESS);
+    assert_int_equal(r->receipt.outputs[8].v.i64, 2);
+    assert_int_equal(r->receipt.outputs[9].v.i64, 90);
+    ok = 1;
+out:
+    cvm_local_result_free(r);
+    cvm_block_result_free(b);
+    cvm_vm_free(vm);
+    cvm_store_close(s);
+    return ok;
+}
+
+static void test_every_allocation_failure(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *code = code_of(COOP, &len);
+    long n;
+    for (n = 0; n < 100000; n++) {
+        failing f = {n, 0};
+        cvm_allocator al = {failing_realloc, &f};
+        int ok = oom_scenario(&al, code, len);
+        assert_int_equal(f.live, 0);
+        if (ok)
+            break;
+    }
+    printf("the cooperative scenario succeeded with %ld allocations allowed\n", n);
+    assert_true(n > 5 && n < 100000);
+    free_code(code);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_not_configured),
         cmocka_unit_test(test_through_another_contract),
         cmocka_unit_test(test_local_call_is_read_only),
+        cmocka_unit_test(test_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
