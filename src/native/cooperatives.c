@@ -127,8 +127,8 @@ bool cvm_coop_id_ok(const uint8_t *id, size_t len, const char *what, cvm_error *
     }
     if (!ok)
         cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
-                      "%s: a cooperative id is an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes), got %zu bytes "
-                      "that are not one",
+                      "%s: a cooperative id is an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes); the one "
+                      "given (%zu bytes) is not",
                       what, CVM_COOP_ID_MAX, len);
     return ok;
 }

@@ -347,9 +347,10 @@ cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *res
     const char *opname = coop_route[req->op].op;
     const cvm_coop_meta *cm = req->module ? &req->module->coop : NULL;
     if (!cm || !cm->present) {
+        const cvm_frame *f = cvm_ctx_top(ctx); /* the service whose code runs: its deployed name */
         cvm_error_set(err, CVM_CODE_COOPERATIVE_NOT_CONFIGURED,
                       "%s acts on the module's cooperative, and %s has no .cooperative metadata", opname,
-                      req->module && req->module->name ? req->module->name : "the module");
+                      f ? f->service : "the module");
         return CVM_CODE_COOPERATIVE_NOT_CONFIGURED;
     }
     cvm_arg id = cvm_arg_stringn(cm->id, strlen(cm->id));

@@ -271,8 +271,8 @@ static void test_not_configured(void **state)
         deploy(&c, name, src);
         cvm_block_result *b =
             tx1(&c, 1, name, "main", NULL, 0, CVM_ERROR_SMART_CONTRACT, CVM_CODE_COOPERATIVE_NOT_CONFIGURED);
-        snprintf(msg, sizeof msg, "%s acts on the module's cooperative, and Bare has no .cooperative metadata",
-                 names[i]);
+        snprintf(msg, sizeof msg, "%s acts on the module's cooperative, and %s has no .cooperative metadata",
+                 names[i], name);
         assert_string_equal(b->receipts[0].error.message, msg);
         assert_string_equal(b->receipts[0].error.method, "main");
         cvm_block_result_free(b);
