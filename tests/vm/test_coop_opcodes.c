@@ -6,7 +6,10 @@
  * service's failure fails the contract with the service's code (at the
  * opcode, message prefixed by "Svc.method: ") and rolls it all back.
  */
+#include "base/arena.h"
+#include "codec/event.h"
 #include "native/cooptest.h"
+#include "state/store.h"
 
 /* Line numbers matter: errors are asserted at their source lines. */
 static const char *COOP = ".contract Coop\n"                                                      /* 1 */
@@ -315,6 +318,67 @@ static void test_local_call_is_read_only(void **state)
     chain_close(&c);
 }
 
+/* ------------------------------------------------------- event history */
+
+typedef struct history {
+    cvm_arena arena;
+    cvm_event_record recs[16];
+    size_t n;
+} history;
+
+static int collect(void *ud, uint64_t height, uint64_t index, const uint8_t *data, size_t len)
+{
+    history *h = ud;
+    char err[160];
+    (void)height;
+    (void)index;
+    assert_true(h->n < 16);
+    if (cvm_event_record_decode(data, len, &h->arena, &h->recs[h->n], err, sizeof err) != CVM_OK)
+        fail_msg("decode: %s", err);
+    h->n++;
+    return 0;
+}
+
+/* The services' events reach the durable history as the receipts show
+ * them (bytes addresses, strings, int64), with their height and index;
+ * a failed transaction's do not. */
+static void test_events_in_the_history(void **state)
+{
+    (void)state;
+    chain c = setup();
+    uint64_t height = cvm_store_height(c.store) + 1;
+    cvm_arg pid = cvm_arg_int64(1);
+    cvm_arg v[2] = {pid, cvm_arg_int64(1)};
+    cvm_transaction txs[4] = {tx_of(2, "Coop", "found", NULL, 0), tx_of(2, "Coop", "found", NULL, 0),
+                              tx_of(2, "Coop", "propose", NULL, 0), tx_of(2, "Coop", "vote", v, 2)};
+    cvm_block_result *b = run_block(&c, txs, 4);
+    expect(&b->receipts[1], CVM_ERROR_SMART_CONTRACT, CVM_CODE_COOPERATIVE_EXISTS);
+    commit_block(&c, b);
+    history h;
+    memset(&h, 0, sizeof h);
+    cvm_arena_init(&h.arena, NULL);
+    assert_int_equal(cvm_store_events(c.store, height, height, collect, &h), CVM_OK);
+    assert_int_equal(h.n, 3 + 1 + 2); /* found (Before, Created, After), propose, vote (Cast, Passed) */
+    const cvm_event_record *r = h.recs;
+    assert_int_equal(r[1].height, height);
+    assert_int_equal(r[1].tx_index, 0);
+    ev_is(&r[1].event, "_Cooperatives", "CooperativeCreated", 3);
+    field_str(&r[1].event, 0, "cooperative_id", "coop1");
+    field_addr(&r[1].event, 1, "creator", 2);
+    field_str(&r[1].event, 2, "purpose", "Shared housing");
+    assert_int_equal(r[3].tx_index, 2);
+    ev_is(&r[3].event, "_Governance", "ProposalCreated", 3);
+    field_i64(&r[3].event, 1, "proposal_id", 1);
+    assert_int_equal(r[4].tx_index, 3);
+    ev_is(&r[4].event, "_Governance", "VoteCast", 3);
+    field_addr(&r[4].event, 1, "voter", 2);
+    ev_is(&r[5].event, "_Governance", "ProposalPassed", 3);
+    field_i64(&r[5].event, 1, "yes", 1);
+    field_i64(&r[5].event, 2, "no", 0);
+    cvm_arena_free(&h.arena);
+    chain_close(&c);
+}
+
 /* ------------------------------------------- every allocation failure */
 
 typedef struct failing {
@@ -420,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_not_configured),
         cmocka_unit_test(test_through_another_contract),
         cmocka_unit_test(test_local_call_is_read_only),
+        cmocka_unit_test(test_events_in_the_history),
         cmocka_unit_test(test_every_allocation_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
