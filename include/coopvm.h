@@ -69,17 +69,28 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(OUT_OF_GAS, "the gas left is below the next instruction's cost")           \
     X(CALL_DEPTH_EXCEEDED, "Call nested deeper than 64")                         \
     X(ABORTED, "the contract executed Abort")                                    \
-    X(INSUFFICIENT_REPUTATION, "the signer's reputation is below the contract's requirement") \
+    X(INSUFFICIENT_REPUTATION, "the signer's reputation is below the contract's requirement or the proposal threshold") \
     X(UNKNOWN_METHOD, "the module has no method of that name")                   \
     X(WRONG_ARGUMENTS, "the number or type of arguments does not match the method") \
     X(READ_ONLY_VIOLATION, "a state write in a read-only context")               \
     X(SERVICE_UNAVAILABLE, "the operation needs a service that is not available") \
     X(HOST_ERROR, "the host failed while serving the contract")                 \
-    X(PERMISSION_DENIED, "a system-only method called by a caller that is not a system service") \
+    X(PERMISSION_DENIED, "a system-only method called by a non-system caller, or an account without the right (admin, creator)") \
     X(CONTRACT_NOT_DEPLOYED, "the service called is not deployed")               \
     X(DEPLOYMENT_FAILED, "_Deployments refused the deployment (name, code or duplicate)") \
     X(SERVICE_CALL_DEPTH, "service calls nested deeper than 16")                 \
-    X(INVALID_TRANSACTION, "the transaction's protocol version, virtual chain or signer scheme is not the VM's")
+    X(INVALID_TRANSACTION, "the transaction's protocol version, virtual chain or signer scheme is not the VM's") \
+    X(COOPERATIVE_EXISTS, "a cooperative with that id already exists")          \
+    X(COOPERATIVE_NOT_FOUND, "no cooperative has that id")                       \
+    X(ALREADY_MEMBER, "the signer is already a member of the cooperative")       \
+    X(NOT_A_MEMBER, "the signer is not a member of the cooperative")             \
+    X(INVALID_AMOUNT, "an allocation's amount is not positive, or its total would overflow") \
+    X(RESOURCE_IMPACT_TOO_HIGH, "the cooperative's cpu, memory or network impact is above 80") \
+    X(ALREADY_VOTED, "the signer has already voted on the proposal")             \
+    X(PROPOSAL_CLOSED, "the proposal has already passed or been rejected")       \
+    X(PROPOSAL_NOT_FOUND, "no proposal has that id")                             \
+    X(INVALID_QUORUM, "a quorum is a percentage from 1 to 100")                  \
+    X(COOPERATIVE_NOT_CONFIGURED, "a cooperative opcode in a module without .cooperative metadata")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,

@@ -33,6 +33,8 @@ typedef struct cvm_native_service {
 extern const cvm_native_service cvm_native_deployments; /* deployments.c */
 extern const cvm_native_service cvm_native_info;        /* info.c */
 extern const cvm_native_service cvm_native_reputation;  /* reputation.c */
+extern const cvm_native_service cvm_native_cooperatives; /* cooperatives.c */
+extern const cvm_native_service cvm_native_governance;  /* governance.c */
 
 /* The native service named name, or NULL. */
 const cvm_native_service *cvm_native_find(const char *name);
@@ -42,6 +44,8 @@ const cvm_native_service *cvm_native_at(size_t i);
 #define CVM_DEPLOYMENTS "_Deployments"
 #define CVM_REPUTATION "_Reputation"
 #define CVM_INFO "_Info"
+#define CVM_COOPERATIVES "_Cooperatives"
+#define CVM_GOVERNANCE "_Governance"
 
 /* The processor type recorded for service: *found false when it is not
  * deployed. Reads _Deployments' state directly. */
@@ -63,5 +67,37 @@ cvm_code cvm_reputation_of(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTE
 /* Genesis: writes addr's reputation and admin flag ("admin:" + address). */
 cvm_code cvm_reputation_genesis(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], int64_t reputation,
                                 bool admin, cvm_error *err);
+/* Whether addr was marked admin at genesis (_Reputation's "admin:" +
+ * address), read directly from any frame. */
+cvm_code cvm_reputation_is_admin(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], bool *admin,
+                                 cvm_error *err);
+/* "0x" and the 40 hex digits of addr, for messages. */
+void cvm_address_hex(const uint8_t addr[CVM_ADDRESS_BYTES], char out[2 + 2 * CVM_ADDRESS_BYTES + 1]);
+
+/* ---------------------------------------- cooperatives (docs/cooperatives.md) */
+
+#define CVM_COOP_ID_MAX 63          /* a cooperative id: an identifier, as the assembler's .cooperative */
+#define CVM_COOP_TEXT_MAX 1024      /* purpose and federation, as the module verifier allows */
+#define CVM_COOP_DEFAULT_QUORUM 50  /* percent, at creation */
+#define CVM_COOP_IMPACT_LIMIT 80    /* allocate refuses above this cpu, memory or network impact */
+#define CVM_PROPOSAL_THRESHOLD 100  /* the default reputation needed to open a proposal */
+
+/* What _Governance needs of a cooperative, read directly from
+ * _Cooperatives' state. */
+typedef struct cvm_coop_record {
+    bool found;
+    uint8_t creator[CVM_ADDRESS_BYTES];
+    int64_t members;
+    int64_t quorum;
+} cvm_coop_record;
+
+/* Whether id[0..len) is a cooperative id (an identifier of 1..63 bytes);
+ * WRONG_ARGUMENTS in err, naming what, when not. */
+bool cvm_coop_id_ok(const uint8_t *id, size_t len, const char *what, cvm_error *err);
+/* The record of cooperative id (found false when there is none). */
+cvm_code cvm_coop_read(cvm_context *ctx, const uint8_t *id, size_t len, cvm_coop_record *out, cvm_error *err);
+/* Whether addr is a member of cooperative id. */
+cvm_code cvm_coop_is_member(cvm_context *ctx, const uint8_t *id, size_t len, const uint8_t addr[CVM_ADDRESS_BYTES],
+                            bool *member, cvm_error *err);
 
 #endif

@@ -14,6 +14,8 @@ static const cvm_native_service *const services[] = {
     &cvm_native_deployments,
     &cvm_native_info,
     &cvm_native_reputation,
+    &cvm_native_cooperatives,
+    &cvm_native_governance,
 };
 
 const cvm_native_service *cvm_native_at(size_t i)

@@ -28,7 +28,7 @@
 #define CVM_SERVICE_DEPTH_LIMIT 16 /* nested service calls, the transaction's own call included */
 #define CVM_SERVICE_NAME_MAX 63
 #define CVM_MAX_ARGS 64            /* arguments of one call (a bytecode method's CVM_MAX_PARAMS) */
-#define CVM_MAX_OUTPUTS 8
+#define CVM_MAX_OUTPUTS 16         /* outputs of one native method (_Cooperatives.getInfo has 10) */
 
 /* Method flags: public and read-only when 0. */
 #define CVM_MF_SYSTEM 1u /* only system callers (system services, the VM at genesis) */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "bytecode/module.h"
 #include "codec/args.h"
 #include "codec/event.h"
 #include "native/native.h"
@@ -316,14 +317,94 @@ cvm_code cvm_sdk_log(cvm_context *ctx, int64_t v, cvm_error *err)
     return CVM_CODE_NONE;
 }
 
+/* Where each cooperative or governance opcode goes. */
+static const struct {
+    const char *op;      /* the opcode, for messages */
+    const char *service;
+    const char *method;
+} coop_route[CVM_SDK_OP_COUNT] = {
+    [CVM_SDK_CREATE_COOPERATIVE] = {"CreateCooperative", CVM_COOPERATIVES, "create"},
+    [CVM_SDK_JOIN_COOPERATIVE] = {"JoinCooperative", CVM_COOPERATIVES, "join"},
+    [CVM_SDK_ALLOCATE_RESOURCE] = {"AllocateResource", CVM_COOPERATIVES, "allocate"},
+    [CVM_SDK_CREATE_PROPOSAL] = {"CreateProposal", CVM_GOVERNANCE, "createProposal"},
+    [CVM_SDK_CAST_VOTE] = {"CastVote", CVM_GOVERNANCE, "castVote"},
+    [CVM_SDK_UPDATE_QUORUM] = {"UpdateQuorum", CVM_GOVERNANCE, "updateQuorum"},
+};
+
+/* The values each opcode pops (the interpreter pops them before asking). */
+static const size_t coop_pops[CVM_SDK_OP_COUNT] = {
+    [CVM_SDK_ALLOCATE_RESOURCE] = 1, [CVM_SDK_CAST_VOTE] = 2, [CVM_SDK_UPDATE_QUORUM] = 1,
+};
+
 cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *result, cvm_error *err)
 {
-    (void)ctx;
     *result = 0;
-    bool gov = req->op >= CVM_SDK_CREATE_PROPOSAL;
-    cvm_error_set(err, CVM_CODE_SERVICE_UNAVAILABLE, "the %s service is not available yet",
-                  gov ? "_Governance" : "_Cooperatives");
-    return CVM_CODE_SERVICE_UNAVAILABLE;
+    if ((unsigned)req->op >= CVM_SDK_OP_COUNT || req->nargs < coop_pops[req->op]) {
+        cvm_error_set(err, CVM_CODE_HOST_ERROR, "an SDK request the VM does not know (op %d, %zu values)",
+                      (int)req->op, req->nargs);
+        return CVM_CODE_HOST_ERROR;
+    }
+    const char *opname = coop_route[req->op].op;
+    const cvm_coop_meta *cm = req->module ? &req->module->coop : NULL;
+    if (!cm || !cm->present) {
+        const cvm_frame *f = cvm_ctx_top(ctx); /* the service whose code runs: its deployed name */
+        cvm_error_set(err, CVM_CODE_COOPERATIVE_NOT_CONFIGURED,
+                      "%s acts on the module's cooperative, and %s has no .cooperative metadata", opname,
+                      f ? f->service : "the module");
+        return CVM_CODE_COOPERATIVE_NOT_CONFIGURED;
+    }
+    cvm_arg id = cvm_arg_stringn(cm->id, strlen(cm->id));
+    cvm_arg a[8];
+    size_t n = 0;
+    switch (req->op) {
+    case CVM_SDK_CREATE_COOPERATIVE:
+        a[n++] = id;
+        a[n++] = cvm_arg_stringn(cm->purpose, strlen(cm->purpose));
+        a[n++] = cvm_arg_int64(cm->cpu);
+        a[n++] = cvm_arg_int64(cm->memory);
+        a[n++] = cvm_arg_int64(cm->network);
+        a[n++] = cvm_arg_int64(cm->storage);
+        a[n++] = cvm_arg_int64(cm->bandwidth);
+        a[n++] = cvm_arg_stringn(cm->federation, strlen(cm->federation));
+        break;
+    case CVM_SDK_JOIN_COOPERATIVE:
+    case CVM_SDK_CREATE_PROPOSAL:
+        a[n++] = id;
+        break;
+    case CVM_SDK_ALLOCATE_RESOURCE: /* resource = the operand, amount popped */
+        a[n++] = id;
+        a[n++] = cvm_arg_int64(req->operand);
+        a[n++] = cvm_arg_int64(req->args[0]);
+        break;
+    case CVM_SDK_CAST_VOTE: /* popped: proposal id (deeper), vote */
+        a[n++] = cvm_arg_int64(req->args[0]);
+        a[n++] = cvm_arg_int64(req->args[1]);
+        break;
+    case CVM_SDK_UPDATE_QUORUM:
+        a[n++] = id;
+        a[n++] = cvm_arg_int64(req->args[0]);
+        break;
+    default:
+        break;
+    }
+    /* the path of CallService: the service runs in its own namespace, owns
+     * its events, and sees the signer as the person acting */
+    cvm_call_out out;
+    const char *svc = coop_route[req->op].service, *method = coop_route[req->op].method;
+    cvm_call(ctx, CVM_CALL_SERVICE, svc, method, a, n, &out);
+    if (out.status != CVM_SUCCESS) {
+        *err = out.error;
+        snprintf(err->message, sizeof err->message, "%s.%s: %.200s", svc, method, out.error.message);
+        return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
+    }
+    if (req->op == CVM_SDK_CREATE_PROPOSAL) {
+        if (out.noutputs != 1 || out.outputs[0].type != CVM_ARG_INT64) {
+            cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s.%s did not return the proposal id", svc, method);
+            return CVM_CODE_HOST_ERROR;
+        }
+        *result = out.outputs[0].v.i64;
+    }
+    return CVM_CODE_NONE;
 }
 
 /* ------------------------------------------------------ addresses, time */

@@ -55,9 +55,11 @@ cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const 
                       size_t nfields, cvm_error *err);
 /* Appends v to the transaction's log. */
 cvm_code cvm_sdk_log(cvm_context *ctx, int64_t v, cvm_error *err);
-/* The cooperative and governance operations of bytecode (host->sdk): the
- * services _Cooperatives and _Governance are not there yet, so
- * SERVICE_UNAVAILABLE naming the one needed. */
+/* The cooperative and governance operations of bytecode (host->sdk): each
+ * a call of _Cooperatives or _Governance on the cooperative of the running
+ * module's .cooperative metadata (COOPERATIVE_NOT_CONFIGURED without one),
+ * through the call path of CallService; a failure is the callee's code with
+ * its message prefixed by "Svc.method: ". *result: CreateProposal's id. */
 cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *result, cvm_error *err);
 
 /* The signer's address (zeros for an unsigned call); borrowed from ctx. */

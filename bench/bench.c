@@ -1,0 +1,394 @@
+/*
+ * bench.c — `make bench`: coopvm beside Lua 5.4, as ratios, in one run.
+ *
+ * Three programs, each written twice (bench/NAME.asm and bench/NAME.lua):
+ *   sum      1 + 2 + ... + N in locals          (ns per loop iteration)
+ *   fib      recursive fib(n) through Call/Ret  (ns per call)
+ *   counter  state count += 1, N times          (ns per loop iteration)
+ * Both sides time the computation alone (no start-up, no assembling), take
+ * the best of ROUNDS x REPS runs (the rounds alternate coopvm and Lua) and
+ * must agree on the result. The counter runs over the in-memory store and
+ * its read-write overlay (src/state/), the state `coopvm run` gives a
+ * contract, so it measures the real Load/Store path. Both sides measure
+ * process CPU time: Lua's only clock is os.clock (clock(3): CPU time), so
+ * coopvm reads CLOCK_PROCESS_CPUTIME_ID rather than a wall clock, which on a
+ * busy machine would also count the time other processes hold the core and
+ * penalise one side only.
+ *
+ * Run from the repository root: build/bench [--quick] [--rounds K]
+ * [--reps R] [--only NAME]. Exit status 1 when lua5.4 is missing, a program
+ * fails or the two sides' results differ; 2 for a usage error.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coopvm.h"
+#include "state/memstore.h"
+#include "state/overlay.h"
+#include "state/value.h"
+
+/* One benchmark program and how to read its timings. */
+typedef struct bench_prog {
+    const char *name;     /* bench/<name>.asm and bench/<name>.lua */
+    int64_t n;            /* the argument: N, or n for fib */
+    int64_t count_n;      /* a smaller argument for counting instructions */
+    int uses_state;       /* runs over memstore + overlay */
+    const char *unit;     /* what one iteration is */
+} bench_prog;
+
+static const bench_prog progs[] = {
+    {"sum", 20000000, 100000, 0, "iteration"},
+    {"fib", 32, 20, 0, "call"},
+    {"counter", 5000000, 100000, 1, "iteration"},
+};
+
+/* fib(k), exactly. */
+static int64_t fib_of(int64_t k)
+{
+    int64_t a = 0, b = 1;
+    for (int64_t i = 0; i < k; i++) {
+        int64_t t = a + b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* The loop iterations (calls, for fib) a program makes for argument n. */
+static int64_t iterations(const bench_prog *p, int64_t n)
+{
+    return strcmp(p->name, "fib") == 0 ? 2 * fib_of(n + 1) - 1 : n;
+}
+
+/* The result the program must return for argument n. */
+static int64_t expected(const bench_prog *p, int64_t n)
+{
+    if (strcmp(p->name, "sum") == 0)
+        return n * (n + 1) / 2;
+    if (strcmp(p->name, "fib") == 0)
+        return fib_of(n);
+    return n;
+}
+
+/* Process CPU time in ns: what os.clock measures on the Lua side. */
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Reads a whole file into a NUL-terminated buffer (owned by the caller). */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = (n + 4096 + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void print_diag(void *ud, const char *file, int line, int col, const char *message)
+{
+    (void)ud;
+    fprintf(stderr, "%s:%d:%d: error: %s\n", file, line, col, message);
+}
+
+/* ------------------------------------------------------------- the host */
+
+/* What the benchmark host gives a contract. For the counter: one service's
+ * namespace in an overlay over an in-memory store, the way `coopvm run` sets
+ * it up. When counting instructions, the trace hook counts steps. */
+typedef struct bench_host {
+    cvm_store *store;     /* owned; NULL when the program uses no state */
+    cvm_overlay *overlay; /* owned; likewise */
+    const char *service;  /* borrowed: the module's name */
+    size_t service_len;
+    int64_t steps;        /* instructions seen by the trace hook */
+} bench_host;
+
+/* Load and Store as `coopvm run` serves them (src/cli/run_host.c): the
+ * state layer's i64 helpers over the overlay. */
+static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
+{
+    bench_host *s = ud;
+    if (cvm_state_load_i64(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, value, err->message,
+                           sizeof err->message) != CVM_OK)
+        return CVM_CODE_HOST_ERROR;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
+{
+    bench_host *s = ud;
+    if (cvm_state_store_i64(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, value,
+                            err->message, sizeof err->message) != CVM_OK)
+        return CVM_CODE_HOST_ERROR;
+    return CVM_CODE_NONE;
+}
+
+static void count_step(void *ud, const cvm_trace_step *step)
+{
+    (void)step;
+    ((bench_host *)ud)->steps++;
+}
+
+/* Sets up the host for p: fresh state when it uses state. 0 or -1. */
+static int host_open(bench_host *s, cvm_host *h, const bench_prog *p, const cvm_module *m, int counting)
+{
+    memset(s, 0, sizeof *s);
+    memset(h, 0, sizeof *h);
+    h->ud = s;
+    if (counting)
+        h->trace = count_step;
+    if (!p->uses_state)
+        return 0;
+    s->service = cvm_module_name(m);
+    s->service_len = strlen(s->service);
+    if (cvm_memstore_open(NULL, &s->store) != CVM_OK)
+        return -1;
+    if (cvm_overlay_new(NULL, s->store, false, &s->overlay) != CVM_OK) {
+        cvm_store_close(s->store);
+        return -1;
+    }
+    h->load = host_load;
+    h->store = host_store;
+    return 0;
+}
+
+static void host_close(bench_host *s)
+{
+    cvm_overlay_free(s->overlay);
+    cvm_store_close(s->store);
+}
+
+/* ------------------------------------------------------- running coopvm */
+
+/* Runs p's main with argument n once; *ns gets the CPU time of cvm_exec
+ * alone (the state is set up before and freed after the clock). With
+ * steps non-NULL, the trace hook counts the instructions into *steps.
+ * Returns 0, or -1 after printing why. */
+static int run_once(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dispatch dispatch, double *ns,
+                    int64_t *result, int64_t *steps)
+{
+    bench_host bh;
+    cvm_host host;
+    if (host_open(&bh, &host, p, m, steps != NULL) != 0) {
+        fprintf(stderr, "bench: %s: cannot open the in-memory state\n", p->name);
+        return -1;
+    }
+    cvm_exec_options opts = {.gas_limit = INT64_MAX / 2, .dispatch = dispatch};
+    cvm_exec_result r;
+    double t0 = now_ns();
+    cvm_status st = cvm_exec(m, "main", &n, 1, &host, &opts, &r);
+    double t1 = now_ns();
+    host_close(&bh);
+    if (st != CVM_OK) {
+        fprintf(stderr, "bench: %s: cvm_exec failed: %s\n", p->name, cvm_status_name(st));
+        return -1;
+    }
+    if (r.status != CVM_SUCCESS) {
+        char msg[512];
+        cvm_error_format(&r.error, msg, sizeof msg);
+        fprintf(stderr, "bench: %s: %s: %s\n", p->name, cvm_exec_status_name(r.status), msg);
+        return -1;
+    }
+    *ns = t1 - t0;
+    *result = r.result;
+    if (steps)
+        *steps = bh.steps;
+    return 0;
+}
+
+/* Best of reps runs, in ns per iteration. -1 on failure. */
+static double coopvm_best(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dispatch dispatch, int reps,
+                          int64_t *result)
+{
+    double best = -1;
+    for (int i = 0; i < reps; i++) {
+        double ns;
+        if (run_once(p, m, n, dispatch, &ns, result, NULL) != 0)
+            return -1;
+        if (best < 0 || ns < best)
+            best = ns;
+    }
+    return best / (double)iterations(p, n);
+}
+
+/* --------------------------------------------------------- running Lua */
+
+/* Runs `lua5.4 bench/<name>.lua n reps`, which prints "RESULT NS_PER_ITER".
+ * Returns ns per iteration, or -1 after printing why. */
+static double lua_best(const bench_prog *p, int64_t n, int reps, int64_t *result)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "lua5.4 bench/%s.lua %" PRId64 " %d", p->name, n, reps);
+    FILE *f = popen(cmd, "r");
+    if (!f) {
+        fprintf(stderr, "bench: cannot run %s: %s\n", cmd, strerror(errno));
+        return -1;
+    }
+    char line[256] = "";
+    int got = fgets(line, sizeof line, f) != NULL;
+    int rc = pclose(f);
+    double ns;
+    if (!got || rc != 0 || sscanf(line, "%" SCNd64 " %lf", result, &ns) != 2) {
+        fprintf(stderr, "bench: `%s` failed (exit %d, output \"%s\")\n", cmd, rc, line);
+        return -1;
+    }
+    return ns;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static cvm_module *load_module(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "bench/%s.asm", name);
+    size_t len;
+    char *src = read_file(path, &len);
+    if (!src) {
+        fprintf(stderr, "bench: cannot read %s: %s (run from the repository root)\n", path, strerror(errno));
+        return NULL;
+    }
+    cvm_module *m = NULL;
+    cvm_status st = cvm_assemble(NULL, src, len, path, print_diag, NULL, &m);
+    free(src);
+    if (st != CVM_OK) {
+        fprintf(stderr, "bench: %s: %s\n", path, cvm_status_name(st));
+        return NULL;
+    }
+    return m;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: build/bench [--quick] [--rounds K] [--reps R] [--only NAME]   (from the repository root)\n"
+                    "  --quick      arguments 20x smaller (a smoke test, not a measurement)\n"
+                    "  --rounds K   rounds, each running coopvm then Lua (default 3)\n"
+                    "  --reps R     runs per side in each round (default 3); the best of all is kept\n"
+                    "  --only NAME  run one program: sum, fib or counter (for profiling)\n");
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 3, rounds = 3, quick = 0;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = 1;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+            if (strcmp(only, "sum") != 0 && strcmp(only, "fib") != 0 && strcmp(only, "counter") != 0) {
+                usage();
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            reps = atoi(argv[++i]);
+            if (reps < 1) {
+                usage();
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            rounds = atoi(argv[++i]);
+            if (rounds < 1) {
+                usage();
+                return 2;
+            }
+        } else {
+            usage();
+            return 2;
+        }
+    }
+    if (system("command -v lua5.4 >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "bench: lua5.4 is not installed (Debian: apt-get install lua5.4, or scripts/deps.sh bench)\n");
+        return 1;
+    }
+
+    printf("coopvm %s beside Lua 5.4: best of %d rounds x %d runs, ns per loop iteration (fib: per call)\n",
+           cvm_version(), rounds, reps);
+    printf("%-8s %10s %12s %12s %11s %12s %8s %12s\n", "program", "N", "coopvm ns", "Lua ns", "coopvm/Lua",
+           "switch ns", "insn/it", "coopvm Mi/s");
+    int failed = 0;
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        const bench_prog *p = &progs[i];
+        if (only && strcmp(only, p->name) != 0)
+            continue;
+        int64_t n = p->n;
+        if (quick)
+            n = strcmp(p->name, "fib") == 0 ? n - 6 : n / 20;
+        cvm_module *m = load_module(p->name);
+        if (!m) {
+            failed = 1;
+            continue;
+        }
+        /* Rounds alternate the two sides, so that a noisy moment of the
+         * machine does not fall on one side only; the best over all the
+         * rounds is kept. Every run's result is checked. */
+        int64_t want = expected(p, n), steps = 0, rcount = 0;
+        double vm = -1, sw = -1, lua = -1, dummy;
+        int bad = 0;
+        for (int round = 0; round < rounds && !bad; round++) {
+            int64_t got_vm = 0, got_sw = 0, got_lua = 0;
+            double v = coopvm_best(p, m, n, CVM_DISPATCH_AUTO, reps, &got_vm);
+            double w = v < 0 ? -1 : coopvm_best(p, m, n, CVM_DISPATCH_SWITCH, reps, &got_sw);
+            double l = w < 0 ? -1 : lua_best(p, n, reps, &got_lua);
+            if (v < 0 || w < 0 || l < 0) {
+                bad = 1;
+            } else if (got_vm != want || got_sw != want || got_lua != want) {
+                fprintf(stderr,
+                        "bench: %s(%" PRId64 "): results differ: coopvm %" PRId64 " (switch %" PRId64 "), Lua %" PRId64
+                        ", expected %" PRId64 "\n",
+                        p->name, n, got_vm, got_sw, got_lua, want);
+                bad = 1;
+            } else {
+                vm = vm < 0 || v < vm ? v : vm;
+                sw = sw < 0 || w < sw ? w : sw;
+                lua = lua < 0 || l < lua ? l : lua;
+            }
+        }
+        if (!bad && run_once(p, m, p->count_n, CVM_DISPATCH_AUTO, &dummy, &rcount, &steps) != 0)
+            bad = 1;
+        cvm_module_free(m);
+        if (bad) {
+            failed = 1;
+            continue;
+        }
+        double insn = (double)steps / (double)iterations(p, p->count_n);
+        printf("%-8s %10" PRId64 " %12.2f %12.2f %11.2f %12.2f %8.2f %12.0f\n", p->name, n, vm, lua, vm / lua, sw,
+               insn, insn / vm * 1e3);
+        fflush(stdout);
+    }
+    printf("coopvm/Lua below 1.00 means coopvm is faster. switch: the portable switch dispatch.\n"
+           "insn/it: coopvm instructions per iteration (trace count); Mi/s: millions of them per second.\n");
+    return failed;
+}
