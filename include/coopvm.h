@@ -415,12 +415,45 @@ cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out);
 /* A durable LMDB store in dir (created when missing), at its last committed
  * height. The caller owns *out; on failure err says why. */
 cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
+/* The LMDB store in dir for reading only: never creates the directory or
+ * a store in it, never writes. CVM_EIO when dir is missing, is not a
+ * directory or LMDB refuses it; CVM_ESTATE when it holds no coopvm store
+ * (or another format); err names dir. A commit on the handle is refused
+ * with CVM_ESTATE. The caller owns *out. */
+cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
+                                       size_t errcap);
 /* The latest committed height (0 for an empty store). */
 uint64_t cvm_store_height(const cvm_store *s);
 /* The state-diff hash committed with the latest height; borrowed. */
 const uint8_t *cvm_store_last_hash(const cvm_store *s);
 /* Closes the store and frees the handle. NULL is allowed. */
 void cvm_store_close(cvm_store *s);
+
+/* ----------------------------------------------------------- event history */
+
+/* Which events of the history to visit. Every pointer is borrowed for the
+ * call. A zeroed query (or a NULL one) visits every event. */
+typedef struct cvm_event_query {
+    const char *service; /* exact service name, or NULL for any */
+    const char *name;    /* exact event name, or NULL for any */
+    uint64_t from;       /* first height, inclusive (0 and 1 both mean from the start) */
+    uint64_t to;         /* last height, inclusive; 0 = the latest committed height */
+} cvm_event_query;
+
+/* Receives one event of the history: the height of its block, the index of
+ * its transaction in that block's set (0-based) and the event, borrowed for
+ * the call only (copy what you keep). Return 0 to go on, nonzero to stop. */
+typedef int (*cvm_history_fn)(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev);
+
+/* Calls fn for every committed event matching q, in commit order (height,
+ * then transaction, then emission). Only successful transactions' events
+ * are in the history. CVM_EINPUT when q->to is not 0 and q->from > q->to;
+ * CVM_ESTATE when a stored record is damaged (err names its height and
+ * index and what is wrong; the events before it were delivered);
+ * CVM_EIO / CVM_ENOMEM when the store or memory fails. Stopping early is
+ * CVM_OK. err (errcap bytes, may be NULL) is "" on success. ud is borrowed. */
+cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud, char *err,
+                                  size_t errcap);
 
 /* ---------------------------------------------------------------- the VM */
 

@@ -90,7 +90,7 @@ json_t *cvm_state_changes_to_json(const cvm_state_change *c, size_t n);
 /* {"height", "receipts", "state_diff", "state_diff_hash"}. */
 json_t *cvm_block_result_to_json(const cvm_block_result *b);
 
-/* {"height", "tx", "service", "name", "fields"} for `coopvm events`. */
+/* {"height", "tx_index", "service", "name", "fields"} for `coopvm events`. */
 json_t *cvm_event_record_to_json(const cvm_event_record *r);
 
 #endif

@@ -191,11 +191,11 @@ json_t *cvm_event_record_to_json(const cvm_event_record *r)
     if (!ev)
         return NULL;
     json_t *o = json_object();
-    if (!o || !put(o, "height", cvm_json_uint64(r->height)) || !put(o, "tx", cvm_json_uint64(r->tx_index))) {
+    if (!o || !put(o, "height", cvm_json_uint64(r->height)) || !put(o, "tx_index", cvm_json_uint64(r->tx_index))) {
         json_decref(ev);
         return NULL;
     }
-    /* the event's members follow height and tx, in their order */
+    /* the event's members follow height and tx_index, in their order */
     const char *keys[] = {"service", "name", "fields"};
     for (size_t i = 0; i < 3; i++) {
         if (!put(o, keys[i], json_incref(json_object_get(ev, keys[i])))) {

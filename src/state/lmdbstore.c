@@ -24,6 +24,7 @@ typedef struct lmdbstore {
     MDB_dbi state, meta, events;
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
+    bool read_only;       /* opened by cvm_lmdbstore_open_readonly: commits are refused */
 } lmdbstore;
 
 static MDB_val val_of(const void *p, size_t n)
@@ -128,6 +129,9 @@ static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_dif
                               const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
 {
     lmdbstore *l = (lmdbstore *)s;
+    if (l->read_only)
+        return cvm_store_fail(s, CVM_ESTATE, "commit of height %llu in %s refused: the store was opened read-only",
+                              (unsigned long long)height, l->dir);
     MDB_txn *txn;
     const char *what = "begin the write transaction";
     int rc = mdb_txn_begin(l->env, NULL, 0, &txn);
@@ -315,7 +319,56 @@ fail:
     return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
 }
 
-cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap)
+/* Opens the three databases of an existing store and reads meta, in one
+ * read-only transaction, creating and writing nothing. */
+static cvm_status open_dbs_readonly(lmdbstore *l, const char *dir, char *err, size_t errcap)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot begin a read transaction: %s", dir,
+                         mdb_strerror(rc));
+    if ((rc = mdb_dbi_open(txn, "state", 0, &l->state)) || (rc = mdb_dbi_open(txn, "meta", 0, &l->meta)) ||
+        (rc = mdb_dbi_open(txn, "events", 0, &l->events))) {
+        mdb_txn_abort(txn);
+        if (rc == MDB_NOTFOUND)
+            return open_fail(l, err, errcap, CVM_ESTATE,
+                             "state directory %s is not a coopvm store (its LMDB file lacks the state, meta and "
+                             "events databases)",
+                             dir);
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open its databases: %s", dir,
+                         mdb_strerror(rc));
+    }
+    MDB_val k = val_of("format", 6), v;
+    rc = mdb_get(txn, l->meta, &k, &v);
+    if (rc || v.mv_size != strlen(FORMAT) || memcmp(v.mv_data, FORMAT, v.mv_size) != 0) {
+        mdb_txn_abort(txn);
+        if (rc == MDB_NOTFOUND)
+            return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no format in meta)",
+                             dir);
+        if (rc)
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot read meta format: %s", dir,
+                             mdb_strerror(rc));
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s: format \"%.*s\", expected \"%s\"", dir,
+                         (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
+    }
+    const char *bad = NULL;
+    if ((rc = read_meta(l, txn, &l->base.height, l->base.last_hash, &bad)) || bad) {
+        mdb_txn_abort(txn);
+        if (rc)
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot read meta: %s", dir,
+                             mdb_strerror(rc));
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: %s", dir, bad);
+    }
+    /* committing (not aborting) keeps the database handles open */
+    if ((rc = mdb_txn_commit(txn)))
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot end the opening transaction: %s", dir,
+                         mdb_strerror(rc));
+    return CVM_OK;
+}
+
+static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read_only, cvm_store **out, char *err,
+                             size_t errcap)
 {
     *out = NULL;
     if (err && errcap)
@@ -327,8 +380,24 @@ cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_stor
     l->base.al = al;
     if (!(l->dir = cvm_strndup(al, dir, strlen(dir))))
         return open_fail(l, err, errcap, CVM_ENOMEM, "state directory %s: out of memory", dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+    l->read_only = read_only;
+    if (read_only) {
+        /* look before LMDB does: it would create data.mdb in any directory */
+        struct stat sb;
+        char path[4096];
+        if (stat(dir, &sb) != 0)
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, strerror(errno));
+        if (!S_ISDIR(sb.st_mode))
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: not a directory", dir);
+        int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+        if (n < 0 || (size_t)n >= sizeof path)
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: the path is too long", dir);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no data.mdb)",
+                             dir);
+    } else if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot create it: %s", dir, strerror(errno));
+    }
     int rc = mdb_env_create(&l->env);
     if (rc) {
         l->env = NULL;
@@ -337,11 +406,22 @@ cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_stor
     /* MDB_NOTLS: the reused read transaction is not tied to a thread, and a
      * read transaction may be open while the same thread commits */
     if ((rc = mdb_env_set_maxdbs(l->env, 3)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
-        (rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0644)))
+        (rc = mdb_env_open(l->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644)))
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open it: %s", dir, mdb_strerror(rc));
-    cvm_status st = open_dbs(l, dir, err, errcap);
+    cvm_status st = read_only ? open_dbs_readonly(l, dir, err, errcap) : open_dbs(l, dir, err, errcap);
     if (st != CVM_OK)
         return st;
     *out = &l->base;
     return CVM_OK;
+}
+
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap)
+{
+    return open_store(al, dir, false, out, err, errcap);
+}
+
+cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
+                                       size_t errcap)
+{
+    return open_store(al, dir, true, out, err, errcap);
 }
