@@ -385,6 +385,8 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
         /* look before LMDB does: it would create data.mdb in any directory */
         struct stat sb;
         char path[4096];
+        if (stat(dir, &sb) != 0 && errno == ENOENT)
+            return open_fail(l, err, errcap, CVM_EIO, "state directory %s does not exist", dir);
         if (stat(dir, &sb) != 0)
             return open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, strerror(errno));
         if (!S_ISDIR(sb.st_mode))
