@@ -313,7 +313,7 @@ static void test_event_record(void **state)
     cvm_arena_init(&a, NULL);
     cvm_event_record r;
     assert_int_equal(cvm_event_record_decode(b.data, b.len, &a, &r, NULL, 0), CVM_OK);
-    dumps_as(cvm_event_record_to_json(&r), "{\"height\":12,\"tx\":3,\"service\":\"_Governance\",\"name\":"
+    dumps_as(cvm_event_record_to_json(&r), "{\"height\":12,\"tx_index\":3,\"service\":\"_Governance\",\"name\":"
                                            "\"VoteCast\",\"fields\":{\"amount\":7}}");
     cvm_arena_free(&a);
     cvm_buf_free(&b);

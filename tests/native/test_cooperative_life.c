@@ -343,13 +343,14 @@ static void check_scenario_queries(chain *c, const json_t *sc)
 
 /* The history holds the story's decisive events, and nothing of the failures. */
 typedef struct tally {
-    size_t joined, passed, rejected;
+    size_t events, joined, passed, rejected;
     uint64_t passed_at, rejected_at;
 } tally;
 
 static int count(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
 {
     tally *t = ud;
+    t->events++;
     if (strcmp(ev->name, "CooperativeJoined") == 0)
         t->joined++;
     if (strcmp(ev->name, "ProposalPassed") == 0) {
@@ -382,6 +383,11 @@ static void check_history(chain *c)
     q.name = "CooperativeJoined";
     assert_int_equal(cvm_store_events_query(c->store, &q, count, &t, NULL, 0), CVM_OK);
     assert_int_equal(t.joined, 3); /* carol's second join failed */
+
+    /* 20 events in all, none of the six failed transactions' (README.md) */
+    tally all = {0};
+    assert_int_equal(cvm_store_events_query(c->store, NULL, count, &all, NULL, 0), CVM_OK);
+    assert_int_equal(all.events, 20);
 }
 
 static void test_cooperative_life(void **state)
