@@ -106,10 +106,13 @@ static cvm_status read_accounts(reader *r, const json_t *j)
             return st;
         a[i].name = name;
         const json_t *rep = json_object_get(v, "reputation"), *admin = json_object_get(v, "admin");
+        char at[200];
+        snprintf(at, sizeof at, "%s.reputation", where);
         if (rep && !json_is_integer(rep))
-            return bad(r, where, "reputation: expected an integer, got %s", json_kind(rep));
+            return bad(r, at, "expected an integer, got %s", json_kind(rep));
+        snprintf(at, sizeof at, "%s.admin", where);
         if (admin && !json_is_boolean(admin))
-            return bad(r, where, "admin: expected true or false, got %s", json_kind(admin));
+            return bad(r, at, "expected true or false, got %s", json_kind(admin));
         a[i].reputation = rep ? json_integer_value(rep) : 0;
         a[i].admin = admin && json_is_true(admin);
         i++;
