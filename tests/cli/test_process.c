@@ -408,8 +408,8 @@ static void test_trace(void **state)
     }
     assert_int_equal(at3_0, 13); /* increment(5) to its Halt */
     assert_int_equal(at3_1, 6);  /* increment(0): Dup Push Le JumpIf, Push Abort */
-    assert_int_equal(at4_0, 13);
-    assert_int_equal(lines, 13 + 6 + 13 + 1); /* and the query's Load, at its reference height */
+    assert_int_equal(at4_0, 13 + 1); /* and the query's Load: its reference height, index 0 */
+    assert_int_equal(lines, 13 + 6 + 13 + 1);
     proc_result_free(&r);
     tmp_close(&t);
 }
