@@ -270,7 +270,7 @@ static cvm_status read_tx(reader *r, const json_t *j, const char *where, bool qu
     return st;
 }
 
-/* A JSON array of TX into an arena array; where_fmt names element i. */
+/* A JSON array of TX into an arena array; element i is named where[i]. */
 static cvm_status read_txs(reader *r, const json_t *j, const char *where, bool query, const scn_tx **out,
                            size_t *n)
 {
