@@ -143,8 +143,8 @@ typedef struct bench_host {
     int64_t steps;        /* instructions seen by the trace hook */
 } bench_host;
 
-/* Load and Store as `coopvm run` serves them (src/cli/run_host.c): the
- * state layer's i64 helpers over the overlay. */
+/* Load and Store as a bare host serves them: the state layer's i64
+ * helpers over the overlay (where the VM's SDK state calls end too). */
 static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
     bench_host *s = ud;

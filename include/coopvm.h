@@ -235,6 +235,7 @@ typedef struct cvm_trace_step {
     int64_t gas_left;   /* before the instruction is charged */
     size_t call_depth;
     int64_t line;       /* source line, 0 when unknown */
+    int dispatch;       /* the loop running it: CVM_DISPATCH_SWITCH or CVM_DISPATCH_GOTO */
 } cvm_trace_step;
 
 /* Everything the interpreter knows of the world. Callbacks return 0 on
@@ -469,6 +470,7 @@ typedef struct cvm_vm_options {
     uint32_t virtual_chain_id;
     cvm_tx_trace_fn trace;    /* NULL = no tracing, at no cost */
     void *trace_ud;           /* borrowed */
+    cvm_dispatch dispatch;    /* the interpreter loop of bytecode methods; AUTO = the best */
 } cvm_vm_options;
 
 /* A VM over store (borrowed; must outlive the VM). opts may be NULL. The

@@ -26,6 +26,7 @@ int cmd_disasm(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
+int cmd_process(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 
 /* Prints "coopvm CMD: MESSAGE" and a hint to stderr; returns CLI_USAGE. */

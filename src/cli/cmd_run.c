@@ -3,21 +3,23 @@
  * chain, with its receipt printed as text or JSON and, on request, a trace
  * of every executed instruction.
  *
- * The chain: the module's initial .state and the --state values are
- * committed at deploy (height 1); the method then runs as one transaction
- * in a read-write overlay, and the receipt's state_diff is what it changed.
+ * The chain is the one `coopvm process` plays (play.h): genesis (height 1)
+ * with one account, RUN_SIGNER, holding --reputation; the module deployed
+ * with its .state and the --state values (height 2); the method run as a
+ * one-transaction set signed by RUN_SIGNER (height 3). The receipt's
+ * state_diff is that block's diff.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "base/hex.h"
+#include "base/alloc.h"
+#include "bytecode/module.h"
 #include "cli.h"
-#include "run_host.h"
-#include "state/value.h"
+#include "native/native.h"
+#include "play.h"
+#include "report.h"
 
 static const char help[] =
     "usage: coopvm run FILE(.asm|.cvm) [--method NAME] [--arg INT]... [--reputation INT]\n"
@@ -34,6 +36,13 @@ static const char help[] =
 
 #define MAX_ARGS 64
 #define MAX_STATE 256
+#define RUN_SIGNER "signer" /* the account whose development key signs the call */
+
+typedef struct run_state_kv {
+    const char *key; /* borrowed from argv: key bytes, not NUL-terminated at keylen */
+    size_t keylen;
+    int64_t value;
+} run_state_kv;
 
 typedef struct run_opts {
     const char *file;
@@ -43,7 +52,8 @@ typedef struct run_opts {
     run_state_kv state[MAX_STATE];
     size_t nstate;
     int64_t reputation;
-    cvm_exec_options exec;
+    int64_t gas_limit;
+    cvm_dispatch dispatch;
     bool trace, json;
 } run_opts;
 
@@ -83,9 +93,9 @@ static int parse(int argc, char **argv, run_opts *o)
                 return rc;
             i++;
         } else if (strcmp(a, "--gas") == 0) {
-            if ((rc = parse_int_flag(a, v, &o->exec.gas_limit)) >= 0)
+            if ((rc = parse_int_flag(a, v, &o->gas_limit)) >= 0)
                 return rc;
-            if (o->exec.gas_limit <= 0)
+            if (o->gas_limit <= 0)
                 return cli_usage_error("run", "--gas must be positive, not %s", v);
             i++;
         } else if (strcmp(a, "--state") == 0) {
@@ -102,11 +112,11 @@ static int parse(int argc, char **argv, run_opts *o)
             i++;
         } else if (strcmp(a, "--dispatch") == 0) {
             if (v && strcmp(v, "auto") == 0)
-                o->exec.dispatch = CVM_DISPATCH_AUTO;
+                o->dispatch = CVM_DISPATCH_AUTO;
             else if (v && strcmp(v, "switch") == 0)
-                o->exec.dispatch = CVM_DISPATCH_SWITCH;
+                o->dispatch = CVM_DISPATCH_SWITCH;
             else if (v && strcmp(v, "goto") == 0)
-                o->exec.dispatch = CVM_DISPATCH_GOTO;
+                o->dispatch = CVM_DISPATCH_GOTO;
             else
                 return cli_usage_error("run", "--dispatch takes auto, switch or goto");
             i++;
@@ -127,111 +137,77 @@ static int parse(int argc, char **argv, run_opts *o)
     return -1;
 }
 
-/* --trace: one JSON object per instruction on stderr. */
-static void trace_step(void *ud, const cvm_trace_step *s)
+/* --trace: the transaction's instructions, as they have always been shown
+ * (no height or index: there is one transaction). */
+static void trace_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *s)
 {
     (void)ud;
-    json_t *o = json_object();
-    json_object_set_new(o, "method", json_string(s->method));
-    json_object_set_new(o, "pc", json_integer(s->pc));
-    json_object_set_new(o, "op", json_string(s->op));
-    if (s->has_operand)
-        json_object_set_new(o, "operand", s->operand_str ? json_stringn(s->operand_str, s->operand_len)
-                                                         : json_integer(s->operand));
-    json_object_set_new(o, "depth", json_integer((json_int_t)s->depth));
-    json_object_set_new(o, "top", json_integer(s->top));
-    json_object_set_new(o, "gas_left", json_integer(s->gas_left));
-    json_object_set_new(o, "call_depth", json_integer((json_int_t)s->call_depth));
-    if (s->line)
-        json_object_set_new(o, "line", json_integer(s->line));
-    json_dumpf(o, stderr, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    fputc('\n', stderr);
-    json_decref(o);
+    report_trace_step(s, false, height, tx);
 }
 
-/* A JSON string for bytes: themselves when valid UTF-8, else null. */
-static json_t *bytes_string(const uint8_t *p, size_t n)
+/* Sets key to value in m's initial state (replacing an entry or adding
+ * one), so that the deployment writes it. */
+static cvm_status set_state(cvm_module *m, const run_state_kv *kv)
 {
-    json_t *s = json_stringn((const char *)p, n);
-    return s ? s : json_null();
+    for (size_t i = 0; i < m->nstate; i++) {
+        if (m->state[i].keylen == kv->keylen && memcmp(m->state[i].key, kv->key, kv->keylen) == 0) {
+            m->state[i].value = kv->value;
+            return CVM_OK;
+        }
+    }
+    cvm_state_init *s = cvm_realloc(m->al, m->state, (m->nstate + 1) * sizeof *s);
+    if (!s)
+        return CVM_ENOMEM;
+    m->state = s;
+    uint8_t *key = (uint8_t *)cvm_strndup(m->al, kv->key, kv->keylen);
+    if (!key)
+        return CVM_ENOMEM;
+    m->state[m->nstate++] = (cvm_state_init){key, kv->keylen, kv->value};
+    return CVM_OK;
 }
 
-static json_t *receipt_json(const cvm_exec_result *res, const run_receipt *rc)
+/* The module's code as deployed: its .state with the --state values on
+ * top, checked again as the deployment will. *code is cvm_free'd by the
+ * caller. Prints why and returns false when it cannot be. */
+static bool module_code(cvm_module *m, const run_opts *o, uint8_t **code, size_t *len)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "status", json_string(cvm_exec_status_name(res->status)));
-    json_object_set_new(o, "result", json_integer(res->result));
-    json_object_set_new(o, "gas_used", json_integer(res->gas_used));
-    if (res->status != CVM_SUCCESS) {
-        json_t *e = json_object();
-        json_object_set_new(e, "code", json_string(cvm_code_name(res->error.code)));
-        json_object_set_new(e, "message", json_string(res->error.message));
-        if (res->error.method[0])
-            json_object_set_new(e, "method", json_string(res->error.method));
-        if (res->error.pc >= 0)
-            json_object_set_new(e, "pc", json_integer(res->error.pc));
-        if (res->error.line > 0)
-            json_object_set_new(e, "line", json_integer(res->error.line));
-        json_object_set_new(o, "error", e);
-    }
-    json_t *events = json_array();
-    for (size_t i = 0; i < rc->nevents; i++) {
-        const run_event *ev = &rc->events[i];
-        json_t *fields = json_object();
-        json_object_set_new(fields, "value", json_integer(ev->value));
-        json_array_append_new(events, json_pack("{s:o, s:o, s:o}", "service", json_string(rc->service), "name",
-                                                bytes_string(ev->name, ev->namelen), "fields", fields));
-    }
-    json_object_set_new(o, "events", events);
-    json_t *diff = json_array();
-    for (size_t i = 0; i < rc->diff.count; i++) {
-        const cvm_diff_entry *d = &rc->diff.entries[i];
-        char *hex = cvm_hex_encode(NULL, d->value, d->value_len);
-        json_t *e = json_object();
-        json_object_set_new(e, "service", bytes_string(d->service, d->service_len));
-        json_object_set_new(e, "key", bytes_string(d->key, d->key_len));
-        json_object_set_new(e, "value", json_string(hex ? hex : ""));
-        json_array_append_new(diff, e);
-        cvm_free(NULL, hex);
-    }
-    json_object_set_new(o, "state_diff", diff);
-    json_t *logs = json_array();
-    for (size_t i = 0; i < rc->nlogs; i++) {
-        char s[24];
-        snprintf(s, sizeof s, "%" PRId64, rc->logs[i]);
-        json_array_append_new(logs, json_string(s));
-    }
-    json_object_set_new(o, "logs", logs);
-    return o;
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; st == CVM_OK && i < o->nstate; i++)
+        st = set_state(m, &o->state[i]);
+    char why[256] = "";
+    if (st == CVM_OK && o->nstate)
+        st = cvm_verify(m, why, sizeof why);
+    if (st == CVM_OK)
+        st = cvm_module_encode(m, code, len);
+    if (st != CVM_OK)
+        fprintf(stderr, "coopvm run: %s: %s\n", o->file, st == CVM_ENOMEM ? "out of memory" : why);
+    return st == CVM_OK;
 }
 
-static void print_text(const cvm_exec_result *res, const run_receipt *rc)
+/* Genesis and the deployment (heights 1 and 2); prints why on failure. */
+static bool prepare(play_chain *c, const char *name, const uint8_t *code, size_t len, int64_t reputation)
 {
-    printf("status    %s\n", cvm_exec_status_name(res->status));
-    if (res->status == CVM_SUCCESS) {
-        printf("result    %" PRId64 "\n", res->result);
-    } else {
-        char msg[512];
-        cvm_error_format(&res->error, msg, sizeof msg);
-        printf("error     %s\n", msg);
+    char err[512] = "";
+    cvm_genesis_account acc = {{0}, reputation, 0};
+    play_address(RUN_SIGNER, acc.address);
+    cvm_block_result *b = NULL;
+    cvm_status st = play_genesis(c, &acc, 1, &b, err, sizeof err);
+    cvm_block_result_free(b);
+    b = NULL;
+    play_tx deploy;
+    cvm_arg args[3];
+    if (st == CVM_OK)
+        st = play_deploy_tx(&deploy, args, name, code, len, play_timestamp(2), err, sizeof err);
+    if (st == CVM_OK)
+        st = play_block(c, &deploy, 1, &b, err, sizeof err);
+    if (st == CVM_OK && b->receipts[0].status != CVM_SUCCESS) {
+        cvm_error_format(&b->receipts[0].error, err, sizeof err);
+        st = CVM_EINPUT;
     }
-    printf("gas used  %" PRId64 "\n", res->gas_used);
-    for (size_t i = 0; i < rc->nevents; i++)
-        printf("event     %s.%.*s value=%" PRId64 "\n", rc->service, (int)rc->events[i].namelen,
-               (const char *)rc->events[i].name, rc->events[i].value);
-    for (size_t i = 0; i < rc->diff.count; i++) {
-        const cvm_diff_entry *d = &rc->diff.entries[i];
-        int64_t v = 0;
-        char why[64];
-        if (d->value_len == 0)
-            printf("state     %.*s %.*s deleted\n", (int)d->service_len, (const char *)d->service, (int)d->key_len,
-                   (const char *)d->key);
-        else if (cvm_state_i64_decode(d->value, d->value_len, &v, why, sizeof why) == CVM_OK)
-            printf("state     %.*s %.*s = %" PRId64 "\n", (int)d->service_len, (const char *)d->service,
-                   (int)d->key_len, (const char *)d->key, v);
-    }
-    for (size_t i = 0; i < rc->nlogs; i++)
-        printf("log       %" PRId64 "\n", rc->logs[i]);
+    cvm_block_result_free(b);
+    if (st != CVM_OK)
+        fprintf(stderr, "coopvm run: deploying %s: %s\n", name, err);
+    return st == CVM_OK;
 }
 
 int cmd_run(int argc, char **argv)
@@ -243,34 +219,55 @@ int cmd_run(int argc, char **argv)
     cvm_module *m = cli_load_module(o.file);
     if (!m)
         return CLI_FAIL;
-
-    run_chain chain;
-    char err[256];
-    if (run_chain_open(&chain, m, o.state, o.nstate, err, sizeof err) != CVM_OK) {
-        fprintf(stderr, "coopvm run: %s\n", err);
+    const char *name = cvm_module_name(m);
+    cvm_error e;
+    if (!cvm_service_name_ok(name, strlen(name), false, &e)) {
+        fprintf(stderr, "coopvm run: %s: contract %s cannot be deployed: %s\n", o.file, name, e.message);
         cvm_module_free(m);
         return CLI_FAIL;
     }
-    cvm_exec_result res;
-    run_receipt receipt;
-    cvm_status st = run_chain_call(&chain, o.method, o.args, o.nargs, o.reputation, &o.exec,
-                                   o.trace ? trace_step : NULL, NULL, &res, &receipt, err, sizeof err);
-    if (st != CVM_OK) {
-        fprintf(stderr, "coopvm run: %s\n", err);
-        rc = CLI_FAIL;
-    } else {
-        if (o.json) {
-            json_t *j = receipt_json(&res, &receipt);
-            json_dumpf(j, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-            putchar('\n');
-            json_decref(j);
-        } else {
-            print_text(&res, &receipt);
-        }
-        rc = res.status == CVM_SUCCESS ? CLI_OK : CLI_FAIL;
+    uint8_t *code = NULL;
+    size_t len = 0;
+    if (!module_code(m, &o, &code, &len)) {
+        cvm_module_free(m);
+        return CLI_FAIL;
     }
-    run_receipt_free(&receipt);
-    run_chain_close(&chain);
+
+    play_options po = {NULL, o.gas_limit, o.dispatch, o.trace ? trace_step : NULL, NULL};
+    play_chain chain;
+    char err[512];
+    if (play_open(&chain, &po, err, sizeof err) != CVM_OK) {
+        fprintf(stderr, "coopvm run: %s\n", err);
+        cvm_free(NULL, code);
+        cvm_module_free(m);
+        return CLI_FAIL;
+    }
+    rc = CLI_FAIL;
+    cvm_arg args[MAX_ARGS];
+    for (size_t i = 0; i < o.nargs; i++)
+        args[i] = cvm_arg_int64(o.args[i]);
+    play_tx call;
+    cvm_block_result *b = NULL;
+    if (prepare(&chain, name, code, len, o.reputation)) {
+        cvm_status st = play_tx_make(&call, RUN_SIGNER, name, o.method, args, o.nargs, play_timestamp(3), err,
+                                     sizeof err);
+        if (st == CVM_OK)
+            st = play_block(&chain, &call, 1, &b, err, sizeof err);
+        if (st != CVM_OK) {
+            fprintf(stderr, "coopvm run: %s\n", err);
+        } else {
+            const cvm_receipt *r = &b->receipts[0];
+            bool printed = true;
+            if (o.json)
+                printed = report_run_json(r, &call, b);
+            else
+                report_run_text(r, b);
+            rc = printed && r->status == CVM_SUCCESS ? CLI_OK : CLI_FAIL;
+        }
+    }
+    cvm_block_result_free(b);
+    play_close(&chain);
+    cvm_free(NULL, code);
     cvm_module_free(m);
     return rc;
 }

@@ -19,6 +19,7 @@ static const struct {
     {"opcodes", cmd_opcodes, "list the instruction set (--markdown writes docs/opcodes.md)"},
     {"keygen", cmd_keygen, "print an Ed25519 key pair and its address (--json: a key file)"},
     {"tx", cmd_tx, "build, sign, verify and hash transactions (JSON files)"},
+    {"process", cmd_process, "play a scenario: accounts, contracts, blocks and queries on a chain"},
     {"events", cmd_events, "print the event history of a data directory (filters; --json)"},
 };
 

@@ -29,7 +29,7 @@
 #undef vmbreak
 
 #if CVM_TRACE
-#define vmtrace() trace_step(r, I, (size_t)(sp - stack), gas, ncalls)
+#define vmtrace() trace_step(r, I, (size_t)(sp - stack), gas, ncalls, CVM_GOTO)
 #else
 #define vmtrace() ((void)0)
 #endif

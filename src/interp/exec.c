@@ -103,8 +103,10 @@ static size_t i64_decimal(char *buf, int64_t v)
 
 static int64_t line_of(const cvm_module *m, size_t pc) { return m->lines && pc < m->ncode ? m->lines[pc] : 0; }
 
+/* goto_loop: which loop calls it (run.h's CVM_GOTO), so a trace shows the
+ * dispatch that really ran. */
 __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xinsn *I, size_t depth, int64_t gas,
-                                                 size_t ncalls)
+                                                 size_t ncalls, int goto_loop)
 {
     unsigned op = I->base;
     if (op == CVM_OP_END) /* not an instruction of the module */
@@ -125,6 +127,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         .gas_left = gas,
         .call_depth = ncalls,
         .line = line_of(r->m, pc),
+        .dispatch = goto_loop ? CVM_DISPATCH_GOTO : CVM_DISPATCH_SWITCH,
     };
     r->h->trace(r->h->ud, &st);
 }

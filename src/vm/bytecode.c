@@ -339,7 +339,7 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         .block_time = (int64_t)ctx->timestamp,
     };
     int64_t start = ctx->gas_left;
-    cvm_exec_options opts = {start > 0 ? start : -1, CVM_DISPATCH_AUTO};
+    cvm_exec_options opts = {start > 0 ? start : -1, ctx->vm->dispatch};
     cvm_exec_result res;
     cvm_status st = cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
     if (st != CVM_OK) {

@@ -78,6 +78,7 @@ struct cvm_vm {
     uint32_t virtual_chain_id;
     cvm_tx_trace_fn trace;   /* may be NULL */
     void *trace_ud;          /* borrowed */
+    cvm_dispatch dispatch;   /* passed to every cvm_exec of a bytecode method */
     cvm_map modules;         /* SHA-256 of code -> cvm_module * (owned): the module cache */
     char err[256];           /* the last failure's message */
 };

@@ -59,6 +59,7 @@ cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out
     vm->virtual_chain_id = opts ? opts->virtual_chain_id : 0;
     vm->trace = opts ? opts->trace : NULL;
     vm->trace_ud = opts ? opts->trace_ud : NULL;
+    vm->dispatch = opts ? opts->dispatch : CVM_DISPATCH_AUTO;
     cvm_map_init(&vm->modules, al);
     *out = vm;
     return CVM_OK;

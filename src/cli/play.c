@@ -1,0 +1,171 @@
+/* play.c — the chain behind `coopvm process` and `coopvm run` (see play.h). */
+#include "play.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec/tx.h"
+#include "crypto/sign.h"
+
+uint64_t play_timestamp(uint64_t height) { return height * PLAY_NS_PER_HEIGHT; }
+
+cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t errcap)
+{
+    memset(c, 0, sizeof *c);
+    cvm_status st;
+    if (o->data_dir) {
+        char why[256] = "";
+        st = cvm_lmdbstore_open(NULL, o->data_dir, &c->store, why, sizeof why);
+        if (st != CVM_OK) {
+            snprintf(err, errcap, "%s", why);
+            return st;
+        }
+    } else if ((st = cvm_memstore_open(NULL, &c->store)) != CVM_OK) {
+        snprintf(err, errcap, "opening the in-memory state: %s", cvm_status_name(st));
+        return st;
+    }
+    cvm_vm_options vo = {0};
+    vo.gas_limit = o->gas_limit;
+    vo.virtual_chain_id = PLAY_CHAIN_ID;
+    vo.trace = o->trace;
+    vo.trace_ud = o->trace_ud;
+    vo.dispatch = o->dispatch;
+    if ((st = cvm_vm_new(&vo, c->store, &c->vm)) != CVM_OK) {
+        snprintf(err, errcap, "starting the VM: %s", cvm_status_name(st));
+        play_close(c);
+    }
+    return st;
+}
+
+void play_close(play_chain *c)
+{
+    cvm_vm_free(c->vm);
+    cvm_store_close(c->store);
+    memset(c, 0, sizeof *c);
+}
+
+uint64_t play_height(const play_chain *c) { return cvm_store_height(c->store); }
+
+void play_address(const char *name, uint8_t out[CVM_ADDRESS_BYTES])
+{
+    uint8_t pk[CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES];
+    cvm_dev_keypair(name, pk, sk);
+    memset(sk, 0, sizeof sk);
+    cvm_address_of_key(pk, out);
+}
+
+cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, const char *method,
+                        const cvm_arg *args, size_t nargs, uint64_t timestamp, char *err, size_t errcap)
+{
+    memset(t, 0, sizeof *t);
+    t->signer = signer;
+    t->tx.protocol_version = CVM_PROTOCOL_VERSION;
+    t->tx.virtual_chain_id = PLAY_CHAIN_ID;
+    t->tx.timestamp = timestamp;
+    t->tx.service = service;
+    t->tx.method = method;
+    t->tx.args = args;
+    t->tx.nargs = nargs;
+    if (!signer) {
+        t->tx.signer_scheme = CVM_SCHEME_NONE;
+        return CVM_OK;
+    }
+    uint8_t sk[CVM_SECRETKEY_BYTES];
+    t->tx.signer_scheme = CVM_SCHEME_ED25519;
+    cvm_dev_keypair(signer, t->tx.signer_key, sk);
+    char why[200] = "";
+    cvm_status st = cvm_tx_sign(NULL, &t->tx, sk, t->signature, why, sizeof why);
+    memset(sk, 0, sizeof sk);
+    if (st != CVM_OK) {
+        snprintf(err, errcap, "signing %s.%s for %s: %s", service, method, signer,
+                 st == CVM_ENOMEM ? "out of memory" : why);
+        return st;
+    }
+    t->tx.signature = t->signature;
+    return CVM_OK;
+}
+
+cvm_status play_deploy_tx(play_tx *t, cvm_arg args[3], const char *name, const uint8_t *code, size_t len,
+                          uint64_t timestamp, char *err, size_t errcap)
+{
+    args[0] = cvm_arg_stringn(name, strlen(name));
+    args[1] = cvm_arg_uint64(CVM_PROCESSOR_BYTECODE);
+    args[2] = cvm_arg_bytes(code, len);
+    return play_tx_make(t, PLAY_DEPLOYER, "_Deployments", "deployService", args, 3, timestamp, err, errcap);
+}
+
+/* Commits b (owned by the caller either way). */
+static cvm_status commit(play_chain *c, cvm_block_result *b, char *err, size_t errcap)
+{
+    cvm_status st = cvm_vm_commit(c->vm, b);
+    if (st != CVM_OK)
+        snprintf(err, errcap, "committing block %llu: %s", (unsigned long long)b->height, cvm_vm_errmsg(c->vm));
+    return st;
+}
+
+cvm_status play_genesis(play_chain *c, const cvm_genesis_account *accounts, size_t n, cvm_block_result **out,
+                        char *err, size_t errcap)
+{
+    cvm_status st = cvm_vm_genesis(c->vm, play_timestamp(1), accounts, n, out);
+    if (st != CVM_OK) {
+        snprintf(err, errcap, "genesis: %s", cvm_vm_errmsg(c->vm));
+        return st;
+    }
+    return commit(c, *out, err, errcap);
+}
+
+cvm_status play_block(play_chain *c, const play_tx *txs, size_t n, cvm_block_result **out, char *err,
+                      size_t errcap)
+{
+    *out = NULL;
+    uint64_t height = play_height(c) + 1;
+    cvm_transaction *set = n ? calloc(n, sizeof *set) : NULL;
+    if (n && !set) {
+        snprintf(err, errcap, "block %llu: out of memory", (unsigned long long)height);
+        return CVM_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        set[i] = txs[i].tx;
+    cvm_status st = cvm_vm_process_transaction_set(c->vm, height, play_timestamp(height), set, n, out);
+    free(set);
+    if (st != CVM_OK) {
+        snprintf(err, errcap, "block %llu: %s", (unsigned long long)height, cvm_vm_errmsg(c->vm));
+        return st;
+    }
+    return commit(c, *out, err, errcap);
+}
+
+cvm_status play_query(play_chain *c, const play_tx *q, cvm_local_result **out, char *err, size_t errcap)
+{
+    cvm_status st = cvm_vm_run_local_method(c->vm, &q->tx, out);
+    if (st != CVM_OK)
+        snprintf(err, errcap, "local call %s.%s: %s", q->tx.service, q->tx.method, cvm_vm_errmsg(c->vm));
+    return st;
+}
+
+cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, size_t len, bool *deployed,
+                         bool *same, char *err, size_t errcap)
+{
+    *deployed = *same = false;
+    cvm_arg arg = cvm_arg_stringn(name, strlen(name));
+    play_tx q;
+    cvm_status st = play_tx_make(&q, NULL, "_Deployments", "getCode", &arg, 1, play_timestamp(play_height(c)), err,
+                                 errcap);
+    cvm_local_result *r = NULL;
+    if (st == CVM_OK)
+        st = play_query(c, &q, &r, err, errcap);
+    if (st != CVM_OK)
+        return st;
+    const cvm_receipt *rc = &r->receipt;
+    if (rc->status == CVM_SUCCESS && rc->noutputs == 1 && rc->outputs[0].type == CVM_ARG_BYTES) {
+        *deployed = true;
+        *same = rc->outputs[0].v.bytes.len == len && (len == 0 || memcmp(rc->outputs[0].v.bytes.ptr, code, len) == 0);
+    } else if (rc->error.code != CVM_CODE_CONTRACT_NOT_DEPLOYED) {
+        snprintf(err, errcap, "asking _Deployments about %s: %s: %s", name, cvm_code_name(rc->error.code),
+                 rc->error.message);
+        st = CVM_ESTATE;
+    }
+    cvm_local_result_free(r);
+    return st;
+}

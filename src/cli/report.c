@@ -1,0 +1,266 @@
+/* report.c — the output of `coopvm process` and `coopvm run` (see report.h). */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "codec/json.h"
+#include "state/value.h"
+
+/* ------------------------------------------------------------ receipts */
+
+json_t *report_receipt_json(const cvm_receipt *rc, const play_tx *t, bool bytecode_shape)
+{
+    (void)t; /* per-receipt fields of this command go here, from t */
+    return bytecode_shape ? cvm_bytecode_receipt_to_json(rc) : cvm_receipt_to_json(rc);
+}
+
+/* ------------------------------------------------------------ text parts */
+
+/* Bytes longer than this show as their first bytes and their length. */
+#define TEXT_BYTES_MAX 16
+
+/* One argument or output as text: JSON for most, long bytes shortened. */
+static void print_arg(const cvm_arg *a)
+{
+    if (a->type == CVM_ARG_BYTES && a->v.bytes.len > TEXT_BYTES_MAX) {
+        char hex[2 * 8 + 1];
+        cvm_hex_write(hex, a->v.bytes.ptr, 8);
+        printf("0x%s...(%zu bytes)", hex, a->v.bytes.len);
+        return;
+    }
+    json_t *j = cvm_arg_to_json(a);
+    char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    fputs(s ? s : "?", stdout);
+    free(s);
+    json_decref(j);
+}
+
+static void print_args(const cvm_arg *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", stdout);
+        print_arg(&a[i]);
+    }
+}
+
+/* "Service.Name field=value field=value" */
+static void print_event(const cvm_event *e)
+{
+    printf("%s.%s", e->service, e->name);
+    for (size_t i = 0; i < e->nfields; i++) {
+        printf(" %s=", e->fields[i].name);
+        print_arg(&e->fields[i].value);
+    }
+}
+
+/* "SUCCESS result 5" / "SUCCESS outputs (...)" / "ERROR_...: CODE: message (where)" */
+static void print_outcome(const cvm_receipt *rc)
+{
+    fputs(cvm_exec_status_name(rc->status), stdout);
+    if (rc->status != CVM_SUCCESS) {
+        char msg[512];
+        cvm_error_format(&rc->error, msg, sizeof msg);
+        printf(" %s", msg);
+    } else if (rc->noutputs == 1 && rc->outputs[0].type == CVM_ARG_INT64) {
+        printf(" result %" PRId64, rc->outputs[0].v.i64);
+    } else if (rc->noutputs) {
+        fputs(" outputs (", stdout);
+        print_args(rc->outputs, rc->noutputs);
+        fputs(")", stdout);
+    }
+}
+
+/* One transaction of a block, or a query, and what became of it. */
+static void print_receipt(const play_tx *t, const cvm_receipt *rc, bool with_gas)
+{
+    printf("  %s -> %s.%s(", t && t->signer ? t->signer : "(unsigned)", t ? t->tx.service : "?",
+           t ? t->tx.method : "?");
+    if (t)
+        print_args(t->tx.args, t->tx.nargs);
+    fputs("): ", stdout);
+    print_outcome(rc);
+    if (with_gas)
+        printf(", gas %" PRId64, rc->gas_used);
+    putchar('\n');
+    for (size_t i = 0; i < rc->nevents; i++) {
+        fputs("      event ", stdout);
+        print_event(&rc->events[i]);
+        putchar('\n');
+    }
+    for (size_t i = 0; i < rc->nlogs; i++)
+        printf("      log %" PRId64 "\n", rc->logs[i]);
+}
+
+/* ------------------------------------------------------------- process */
+
+void report_init(report *r, bool json)
+{
+    memset(r, 0, sizeof *r);
+    r->json = json;
+    if (json) {
+        r->blocks = json_array();
+        r->queries = json_array();
+        r->oom = !r->blocks || !r->queries;
+    }
+}
+
+void report_free(report *r)
+{
+    json_decref(r->blocks);
+    json_decref(r->queries);
+    memset(r, 0, sizeof *r);
+}
+
+/* Appends v (stolen) to arr, noting a failure. */
+static void append(report *r, json_t *arr, json_t *v)
+{
+    if (!v || !arr || json_array_append_new(arr, v) != 0)
+        r->oom = true;
+}
+
+static json_t *block_json(const cvm_block_result *b, const play_tx *txs)
+{
+    json_t *o = cvm_block_result_to_json(b);
+    json_t *receipts = o ? json_object_get(o, "receipts") : NULL;
+    for (size_t i = 0; receipts && i < b->nreceipts; i++) {
+        /* each receipt through the one place that makes a receipt's JSON */
+        if (json_array_set_new(receipts, i, report_receipt_json(&b->receipts[i], &txs[i], false)) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+void report_block(report *r, const cvm_block_result *b, const play_tx *txs, const char *title)
+{
+    if (r->json) {
+        append(r, r->blocks, block_json(b, txs));
+        return;
+    }
+    printf("block %" PRIu64 "%s%s\n", b->height, title ? "  " : "", title ? title : "");
+    for (size_t i = 0; i < b->nreceipts; i++)
+        print_receipt(&txs[i], &b->receipts[i], true);
+    char hash[2 * CVM_HASH_BYTES + 1];
+    cvm_hex_write(hash, b->diff_hash, sizeof b->diff_hash);
+    printf("  state diff: %zu change%s, hash %s\n", b->ndiff, b->ndiff == 1 ? "" : "s", hash);
+}
+
+void report_queries_begin(report *r, uint64_t height, size_t n)
+{
+    if (!r->json && n)
+        printf("queries at height %" PRIu64 "\n", height);
+}
+
+void report_query(report *r, const play_tx *q, const cvm_local_result *res)
+{
+    if (r->json)
+        append(r, r->queries, report_receipt_json(&res->receipt, q, false));
+    else
+        print_receipt(q, &res->receipt, false);
+}
+
+bool report_finish(report *r)
+{
+    if (!r->json)
+        return !r->oom;
+    json_t *o = r->oom ? NULL : json_object();
+    if (o && (json_object_set(o, "blocks", r->blocks) != 0 || json_object_set(o, "queries", r->queries) != 0 ||
+              json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    if (!o) {
+        fprintf(stderr, "coopvm: out of memory writing the JSON report\n");
+        return false;
+    }
+    putchar('\n');
+    json_decref(o);
+    return true;
+}
+
+/* ----------------------------------------------------------------- run */
+
+void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
+{
+    printf("status    %s\n", cvm_exec_status_name(rc->status));
+    if (rc->status == CVM_SUCCESS) {
+        printf("result    %" PRId64 "\n", rc->noutputs == 1 ? rc->outputs[0].v.i64 : 0);
+    } else {
+        char msg[512];
+        cvm_error_format(&rc->error, msg, sizeof msg);
+        printf("error     %s\n", msg);
+    }
+    printf("gas used  %" PRId64 "\n", rc->gas_used);
+    for (size_t i = 0; i < rc->nevents; i++) {
+        fputs("event     ", stdout);
+        print_event(&rc->events[i]);
+        putchar('\n');
+    }
+    for (size_t i = 0; i < b->ndiff; i++) {
+        const cvm_state_change *d = &b->diff[i];
+        int64_t v = 0;
+        char why[64];
+        if (d->value_len == 0)
+            printf("state     %.*s %.*s deleted\n", (int)d->service_len, (const char *)d->service, (int)d->key_len,
+                   (const char *)d->key);
+        else if (cvm_state_i64_decode(d->value, d->value_len, &v, why, sizeof why) == CVM_OK)
+            printf("state     %.*s %.*s = %" PRId64 "\n", (int)d->service_len, (const char *)d->service,
+                   (int)d->key_len, (const char *)d->key, v);
+    }
+    for (size_t i = 0; i < rc->nlogs; i++)
+        printf("log       %" PRId64 "\n", rc->logs[i]);
+}
+
+bool report_run_json(const cvm_receipt *rc, const play_tx *t, const cvm_block_result *b)
+{
+    json_t *o = report_receipt_json(rc, t, true);
+    /* the block's diff goes before "logs", where `run` has always shown it */
+    json_t *logs = o ? json_incref(json_object_get(o, "logs")) : NULL;
+    bool ok = logs && json_object_del(o, "logs") == 0 &&
+              json_object_set_new(o, "state_diff", cvm_state_changes_to_json(b->diff, b->ndiff)) == 0 &&
+              json_object_set(o, "logs", logs) == 0 &&
+              json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
+    json_decref(logs);
+    json_decref(o);
+    if (!ok) {
+        fprintf(stderr, "coopvm run: out of memory writing the receipt\n");
+        return false;
+    }
+    putchar('\n');
+    return true;
+}
+
+/* --------------------------------------------------------------- trace */
+
+void report_trace_step(const cvm_trace_step *s, bool positioned, uint64_t height, size_t tx)
+{
+    json_t *o = json_object();
+    if (!o)
+        return;
+    if (positioned) {
+        json_object_set_new(o, "height", cvm_json_uint64(height));
+        json_object_set_new(o, "tx", json_integer((json_int_t)tx));
+    }
+    json_object_set_new(o, "method", json_string(s->method));
+    json_object_set_new(o, "pc", json_integer(s->pc));
+    json_object_set_new(o, "op", json_string(s->op));
+    if (s->has_operand)
+        json_object_set_new(o, "operand", s->operand_str ? cvm_json_name((const uint8_t *)s->operand_str, s->operand_len)
+                                                         : json_integer(s->operand));
+    json_object_set_new(o, "depth", json_integer((json_int_t)s->depth));
+    json_object_set_new(o, "top", json_integer(s->top));
+    json_object_set_new(o, "gas_left", json_integer(s->gas_left));
+    json_object_set_new(o, "call_depth", json_integer((json_int_t)s->call_depth));
+    if (s->line)
+        json_object_set_new(o, "line", json_integer(s->line));
+    json_object_set_new(o, "dispatch", json_string(s->dispatch == CVM_DISPATCH_GOTO ? "goto" : "switch"));
+    json_dumpf(o, stderr, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', stderr);
+    json_decref(o);
+}

@@ -1,0 +1,70 @@
+/*
+ * report.h — what `coopvm process` and `coopvm run` print: blocks, receipts
+ * and queries as readable text or as JSON (through the codec's JSON views,
+ * codec/json.h), and the instruction trace on stderr.
+ *
+ * process --json prints one object at the end:
+ *   {"blocks": [{"height", "receipts", "state_diff", "state_diff_hash"}, ...],
+ *    "queries": [RECEIPT, ...]}
+ * with each receipt in cvm_receipt_to_json's shape; run --json prints one
+ * receipt in cvm_bytecode_receipt_to_json's shape plus its block's
+ * "state_diff". Every receipt printed, by either command, passes through
+ * report_receipt_json: the one place to add a per-receipt field.
+ */
+#ifndef CVM_CLI_REPORT_H
+#define CVM_CLI_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "coopvm.h"
+#include "play.h"
+
+/* ------------------------------------------------------------ receipts */
+
+/* The JSON of receipt rc of transaction t (t may be NULL): the codec's
+ * shape (bytecode_shape: cvm_bytecode_receipt_to_json, else
+ * cvm_receipt_to_json) and the fields this command adds to every receipt.
+ * A new reference, or NULL when memory ran out. */
+json_t *report_receipt_json(const cvm_receipt *rc, const play_tx *t, bool bytecode_shape);
+
+/* ------------------------------------------------------------- process */
+
+typedef struct report {
+    bool json;
+    json_t *blocks;  /* owned (JSON mode): the "blocks" array */
+    json_t *queries; /* owned (JSON mode): the "queries" array */
+    bool oom;        /* an allocation failed: report_finish says so */
+} report;
+
+void report_init(report *r, bool json);
+void report_free(report *r);
+
+/* A committed block: txs[i] is the transaction of receipt i (may be NULL
+ * when b has no receipts). title ("genesis", "deployments") may be NULL. */
+void report_block(report *r, const cvm_block_result *b, const play_tx *txs, const char *title);
+
+/* The heading of the queries (text only), then each query's result. */
+void report_queries_begin(report *r, uint64_t height, size_t n);
+void report_query(report *r, const play_tx *q, const cvm_local_result *res);
+
+/* JSON mode: prints the whole object. False (after printing why) when
+ * memory ran out at any point. */
+bool report_finish(report *r);
+
+/* ----------------------------------------------------------------- run */
+
+/* run's receipt: rc (of transaction t) and its block b's state diff. */
+void report_run_text(const cvm_receipt *rc, const cvm_block_result *b);
+bool report_run_json(const cvm_receipt *rc, const play_tx *t, const cvm_block_result *b);
+
+/* --------------------------------------------------------------- trace */
+
+/* One executed instruction as one JSON object on a line of stderr; with
+ * positioned, "height" and "tx" (the transaction's index) come first. */
+void report_trace_step(const cvm_trace_step *s, bool positioned, uint64_t height, size_t tx);
+
+#endif

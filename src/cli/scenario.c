@@ -1,0 +1,369 @@
+/* scenario.c — reads and checks a scenario file (see scenario.h). */
+#include "scenario.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "codec/json.h"
+#include "native/native.h"
+
+/* What the readers below share: the scenario being filled, the file's name
+ * for messages, and where the message goes. */
+typedef struct reader {
+    scenario *s;
+    const char *file; /* borrowed */
+    char *err;
+    size_t errcap;
+} reader;
+
+static cvm_status bad(reader *r, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static cvm_status bad(reader *r, const char *where, const char *fmt, ...)
+{
+    int k = snprintf(r->err, r->errcap, "%s: %s: ", r->file, where);
+    if (k >= 0 && (size_t)k < r->errcap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err + k, r->errcap - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    return CVM_EINPUT;
+}
+
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a real number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+/* A JSON string without NUL bytes, else an error at where. */
+static cvm_status text(reader *r, const json_t *v, const char *where, const char **out)
+{
+    if (!json_is_string(v))
+        return bad(r, where, "expected a string, got %s", json_kind(v));
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return bad(r, where, "a name may not contain a NUL character");
+    if (json_string_length(v) == 0)
+        return bad(r, where, "expected a name, got an empty string");
+    *out = json_string_value(v);
+    return CVM_OK;
+}
+
+/* Checks that every member of obj is one of the NULL-terminated names. */
+static cvm_status only_members(reader *r, const json_t *obj, const char *where, const char *const *names)
+{
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        bool known = false;
+        for (size_t i = 0; names[i] && !known; i++)
+            known = strcmp(k, names[i]) == 0;
+        if (!known) {
+            char list[200] = "";
+            for (size_t i = 0; names[i]; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+            return bad(r, where, "unknown member \"%s\" (expected %s)", k, list);
+        }
+    }
+    return CVM_OK;
+}
+
+/* ---------------------------------------------------------------- accounts */
+
+static cvm_status read_accounts(reader *r, const json_t *j)
+{
+    if (!j)
+        return CVM_OK;
+    if (!json_is_object(j))
+        return bad(r, "accounts", "expected an object of NAME: {\"reputation\", \"admin\"}, got %s", json_kind(j));
+    size_t n = json_object_size(j);
+    scn_account *a = cvm_arena_calloc(&r->s->arena, n ? n : 1, sizeof *a);
+    if (!a)
+        return CVM_ENOMEM;
+    static const char *const members[] = {"reputation", "admin", NULL};
+    size_t i = 0;
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)j, name, v) {
+        char where[160];
+        snprintf(where, sizeof where, "accounts.%.100s", name);
+        if (!*name)
+            return bad(r, where, "an account needs a name");
+        if (!json_is_object(v))
+            return bad(r, where, "expected an object, got %s", json_kind(v));
+        cvm_status st = only_members(r, v, where, members);
+        if (st != CVM_OK)
+            return st;
+        a[i].name = name;
+        const json_t *rep = json_object_get(v, "reputation"), *admin = json_object_get(v, "admin");
+        char at[200];
+        snprintf(at, sizeof at, "%s.reputation", where);
+        if (rep && !json_is_integer(rep))
+            return bad(r, at, "expected an integer, got %s", json_kind(rep));
+        snprintf(at, sizeof at, "%s.admin", where);
+        if (admin && !json_is_boolean(admin))
+            return bad(r, at, "expected true or false, got %s", json_kind(admin));
+        a[i].reputation = rep ? json_integer_value(rep) : 0;
+        a[i].admin = admin && json_is_true(admin);
+        i++;
+    }
+    r->s->accounts = a;
+    r->s->naccounts = n;
+    return CVM_OK;
+}
+
+/* --------------------------------------------------------------- contracts */
+
+/* path resolved against the scenario file's directory, in the arena. */
+static const char *resolve(reader *r, const char *path)
+{
+    const char *slash = strrchr(r->file, '/');
+    size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - r->file) + 1;
+    size_t n = strlen(path);
+    char *out = cvm_arena_alloc(&r->s->arena, dir + n + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, r->file, dir);
+    memcpy(out + dir, path, n + 1);
+    return out;
+}
+
+static cvm_status read_contract(reader *r, const char *name, const json_t *v, scn_contract *c)
+{
+    char where[160];
+    snprintf(where, sizeof where, "contracts.%.100s", name);
+    cvm_error e;
+    if (!cvm_service_name_ok(name, strlen(name), false, &e))
+        return bad(r, where, "%s", e.message);
+    const char *rel;
+    cvm_status st = text(r, v, where, &rel);
+    if (st != CVM_OK)
+        return st;
+    const char *path = resolve(r, rel);
+    if (!path)
+        return CVM_ENOMEM;
+    cvm_module *m = cli_load_module(path); /* prints the loader's or assembler's errors */
+    if (!m)
+        return bad(r, where, "%s does not load (see the errors above)", path);
+    uint8_t *code = NULL;
+    size_t len = 0;
+    st = cvm_module_encode(m, &code, &len);
+    cvm_module_free(m);
+    if (st != CVM_OK)
+        return st;
+    c->name = name;
+    c->path = path;
+    c->code = cvm_arena_memdup(&r->s->arena, code, len);
+    c->len = len;
+    cvm_free(NULL, code);
+    return c->code ? CVM_OK : CVM_ENOMEM;
+}
+
+static cvm_status read_contracts(reader *r, const json_t *j)
+{
+    if (!j)
+        return CVM_OK;
+    if (!json_is_object(j))
+        return bad(r, "contracts", "expected an object of NAME: \"path.asm\", got %s", json_kind(j));
+    size_t n = json_object_size(j), i = 0;
+    scn_contract *c = cvm_arena_calloc(&r->s->arena, n ? n : 1, sizeof *c);
+    if (!c)
+        return CVM_ENOMEM;
+    const char *name;
+    const json_t *v;
+    json_object_foreach((json_t *)j, name, v) {
+        cvm_status st = read_contract(r, name, v, &c[i++]);
+        if (st != CVM_OK)
+            return st;
+    }
+    r->s->contracts = c;
+    r->s->ncontracts = n;
+    return CVM_OK;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+typedef cvm_status (*tx_field_fn)(reader *r, const json_t *v, const char *where, scn_tx *t);
+
+static cvm_status tx_signer(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    cvm_status st = text(r, v, where, &t->signer);
+    if (st == CVM_OK && !scenario_account(r->s, t->signer))
+        return bad(r, where, "unknown account \"%s\"", t->signer);
+    return st;
+}
+
+static cvm_status tx_contract(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    cvm_status st = text(r, v, where, &t->contract);
+    if (st != CVM_OK)
+        return st;
+    if (cvm_native_find(t->contract))
+        return CVM_OK;
+    for (size_t i = 0; i < r->s->ncontracts; i++)
+        if (strcmp(r->s->contracts[i].name, t->contract) == 0)
+            return CVM_OK;
+    return bad(r, where, "unknown contract \"%s\" (not in \"contracts\" and not a native service)", t->contract);
+}
+
+static cvm_status tx_method(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    return text(r, v, where, &t->method);
+}
+
+static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    char why[200] = "";
+    cvm_arg *args = NULL;
+    cvm_status st = cvm_args_from_json(v, &r->s->arena, &args, &t->nargs, why, sizeof why);
+    t->args = args;
+    if (st == CVM_EINPUT) /* the codec's message starts with "args" or "args[i]", as where ends */
+        snprintf(r->err, r->errcap, "%s: %.*s%s", r->file, (int)(strlen(where) - strlen("args")), where, why);
+    return st;
+}
+
+/* The members of a TX, one row each: a new member is a row here and a field
+ * in scn_tx. required: in blocks; in_query: allowed in queries (and then
+ * optional when not required there). */
+static const struct tx_field {
+    const char *name;
+    bool required;       /* in a block */
+    bool query_required; /* in a query */
+    tx_field_fn read;
+} tx_fields[] = {
+    {"signer", true, false, tx_signer},
+    {"contract", true, true, tx_contract},
+    {"method", true, true, tx_method},
+    {"args", false, false, tx_args},
+};
+
+#define N_TX_FIELDS (sizeof tx_fields / sizeof tx_fields[0])
+
+static cvm_status read_tx(reader *r, const json_t *j, const char *where, bool query, scn_tx *t)
+{
+    if (!json_is_object(j))
+        return bad(r, where, "expected a transaction object, got %s", json_kind(j));
+    const char *names[N_TX_FIELDS + 1];
+    for (size_t i = 0; i < N_TX_FIELDS; i++)
+        names[i] = tx_fields[i].name;
+    names[N_TX_FIELDS] = NULL;
+    cvm_status st = only_members(r, j, where, names);
+    for (size_t i = 0; st == CVM_OK && i < N_TX_FIELDS; i++) {
+        const json_t *v = json_object_get(j, tx_fields[i].name);
+        char at[200];
+        snprintf(at, sizeof at, "%s.%s", where, tx_fields[i].name);
+        if (v)
+            st = tx_fields[i].read(r, v, at, t);
+        else if (query ? tx_fields[i].query_required : tx_fields[i].required)
+            st = bad(r, at, "missing");
+    }
+    return st;
+}
+
+/* A JSON array of TX into an arena array; element i is named where[i]. */
+static cvm_status read_txs(reader *r, const json_t *j, const char *where, bool query, const scn_tx **out,
+                           size_t *n)
+{
+    if (!json_is_array(j))
+        return bad(r, where, "expected an array of transactions, got %s", json_kind(j));
+    *n = json_array_size(j);
+    scn_tx *t = cvm_arena_calloc(&r->s->arena, *n ? *n : 1, sizeof *t);
+    if (!t)
+        return CVM_ENOMEM;
+    for (size_t i = 0; i < *n; i++) {
+        char at[64];
+        snprintf(at, sizeof at, "%s[%zu]", where, i);
+        cvm_status st = read_tx(r, json_array_get(j, i), at, query, &t[i]);
+        if (st != CVM_OK)
+            return st;
+    }
+    *out = t;
+    return CVM_OK;
+}
+
+static cvm_status read_blocks(reader *r, const json_t *j)
+{
+    if (!j)
+        return CVM_OK;
+    if (!json_is_array(j))
+        return bad(r, "blocks", "expected an array of blocks (each an array of transactions), got %s", json_kind(j));
+    size_t n = json_array_size(j);
+    scn_block *b = cvm_arena_calloc(&r->s->arena, n ? n : 1, sizeof *b);
+    if (!b)
+        return CVM_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "blocks[%zu]", i);
+        cvm_status st = read_txs(r, json_array_get(j, i), at, false, &b[i].txs, &b[i].n);
+        if (st != CVM_OK)
+            return st;
+    }
+    r->s->blocks = b;
+    r->s->nblocks = n;
+    return CVM_OK;
+}
+
+/* ------------------------------------------------------------- the file */
+
+cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap)
+{
+    memset(s, 0, sizeof *s);
+    cvm_arena_init(&s->arena, NULL);
+    reader r = {s, path, err, errcap};
+    json_error_t je;
+    s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!s->root) {
+        if (je.line <= 0)
+            snprintf(err, errcap, "%s: %s", path, je.text);
+        else
+            snprintf(err, errcap, "%s:%d:%d: malformed JSON: %s", path, je.line, je.column, je.text);
+        scenario_free(s);
+        return CVM_EINPUT;
+    }
+    static const char *const top[] = {"accounts", "contracts", "blocks", "queries", NULL};
+    cvm_status st;
+    if (!json_is_object(s->root))
+        st = bad(&r, "$", "expected an object with accounts, contracts, blocks and queries, got %s",
+                 json_kind(s->root));
+    else
+        st = only_members(&r, s->root, "$", top);
+    if (st == CVM_OK)
+        st = read_accounts(&r, json_object_get(s->root, "accounts"));
+    if (st == CVM_OK)
+        st = read_contracts(&r, json_object_get(s->root, "contracts"));
+    if (st == CVM_OK)
+        st = read_blocks(&r, json_object_get(s->root, "blocks"));
+    const json_t *q = json_object_get(s->root, "queries");
+    if (st == CVM_OK && q)
+        st = read_txs(&r, q, "queries", true, &s->queries, &s->nqueries);
+    if (st == CVM_ENOMEM)
+        snprintf(err, errcap, "%s: out of memory", path);
+    if (st != CVM_OK)
+        scenario_free(s);
+    return st;
+}
+
+void scenario_free(scenario *s)
+{
+    json_decref(s->root);
+    cvm_arena_free(&s->arena);
+    memset(s, 0, sizeof *s);
+}
+
+const scn_account *scenario_account(const scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->naccounts; i++)
+        if (strcmp(s->accounts[i].name, name) == 0)
+            return &s->accounts[i];
+    return NULL;
+}

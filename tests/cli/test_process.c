@@ -1,0 +1,466 @@
+/*
+ * test_process.c — `coopvm process` driven as a user would: the issue's
+ * example (examples/counter.json) in text and JSON, every kind of bad
+ * scenario (exit 1, file and JSON path named, nothing committed), a --data
+ * run continued in two steps against one run, changed code refused, queries
+ * signed and unsigned, native services with typed arguments, --trace with
+ * height and index; and `run --dispatch` reaching the interpreter.
+ *
+ * Scenario files are written to a fresh temporary directory per test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "support/proc.h"
+
+/* Runs coopvm with up to 15 arguments (NULL-terminated). */
+static proc_result coopvm(const char *first, ...)
+{
+    char *argv[17];
+    int n = 0;
+    argv[n++] = (char *)proc_coopvm();
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a && n < 16; a = va_arg(ap, const char *))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    proc_result r;
+    assert_int_equal(proc_run(argv, &r), 0);
+    return r;
+}
+
+/* A temporary directory with the counter contract in it. */
+typedef struct tmp {
+    char dir[64];
+    char path[160];
+} tmp;
+
+static void tmp_open(tmp *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/coopvm-process-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "cp examples/counter.asm %s/counter.asm", t->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void tmp_close(tmp *t)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Writes text to DIR/name and returns its path (valid until the next call). */
+static const char *put(tmp *t, const char *name, const char *text)
+{
+    snprintf(t->path, sizeof t->path, "%s/%s", t->dir, name);
+    FILE *f = fopen(t->path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return t->path;
+}
+
+static json_t *parse_json(const char *s)
+{
+    json_error_t e;
+    json_t *j = json_loads(s, 0, &e);
+    if (!j)
+        fail_msg("not JSON (%s): %s", e.text, s);
+    return j;
+}
+
+#define COUNTER_HEAD                                                                                    \
+    "{\"accounts\": {\"alice\": {\"reputation\": 150}, \"bob\": {\"reputation\": 20}},\n"              \
+    " \"contracts\": {\"Counter\": \"counter.asm\"},\n"
+
+static const char *const BLOCK1 = "[{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", "
+                                  "\"args\": [5]}, {\"signer\": \"bob\", \"contract\": \"Counter\", \"method\": "
+                                  "\"increment\", \"args\": [0]}]";
+static const char *const BLOCK2 = "[{\"signer\": \"bob\", \"contract\": \"Counter\", \"method\": \"increment\", "
+                                  "\"args\": [2]}]";
+static const char *const QUERIES = "[{\"signer\": \"bob\", \"contract\": \"Counter\", \"method\": \"get\"}]";
+
+/* A counter scenario with the given blocks (a JSON array's inside). */
+static const char *counter_scenario(tmp *t, const char *name, const char *blocks)
+{
+    char text[2048];
+    snprintf(text, sizeof text, COUNTER_HEAD " \"blocks\": [%s],\n \"queries\": %s}\n", blocks, QUERIES);
+    return put(t, name, text);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+/* The example as shipped: heights 1..4, bob (no reputation) refused. */
+static void test_example_text(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("process", "examples/counter.json", NULL);
+    assert_int_equal(r.status, 0);
+    const char *want[] = {"block 1  genesis",
+                          "block 2  deployments",
+                          "deployer -> _Deployments.deployService(\"Counter\", 2, 0x",
+                          "block 3\n  alice -> Counter.increment(5): SUCCESS result 5, gas 200\n"
+                          "      event Counter.Counted value=5\n      log 5\n  state diff: 1 change, hash ",
+                          "block 4\n  bob -> Counter.increment(1): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION: ",
+                          "queries at height 4\n  bob -> Counter.get(): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.out, want[i]))
+            fail_msg("missing \"%s\" in:\n%s", want[i], r.out);
+    proc_result_free(&r);
+}
+
+static void test_json_shape(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    char blocks[1024];
+    snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
+    const char *p = counter_scenario(&t, "s.json", blocks);
+    proc_result r = coopvm("process", p, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_object_size(j), 2);
+    json_t *b = json_object_get(j, "blocks");
+    assert_int_equal(json_array_size(b), 4);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *blk = json_array_get(b, i);
+        assert_int_equal(json_object_size(blk), 4);
+        assert_int_equal(json_integer_value(json_object_get(blk, "height")), (json_int_t)i + 1);
+        assert_true(json_is_array(json_object_get(blk, "state_diff")));
+        assert_int_equal(strlen(json_string_value(json_object_get(blk, "state_diff_hash"))), 64);
+    }
+    /* genesis: no receipts; deployments: one, signed by the deployer */
+    assert_int_equal(json_array_size(json_object_get(json_array_get(b, 0), "receipts")), 0);
+    json_t *dep = json_array_get(json_object_get(json_array_get(b, 1), "receipts"), 0);
+    assert_string_equal(json_string_value(json_object_get(dep, "status")), "SUCCESS");
+    /* block 3: alice's success, bob's abort (in the receipt shape of run --json) */
+    json_t *rs = json_object_get(json_array_get(b, 2), "receipts");
+    assert_int_equal(json_array_size(rs), 2);
+    json_t *ok = json_array_get(rs, 0), *bad = json_array_get(rs, 1);
+    assert_int_equal(json_integer_value(json_object_get(ok, "result")), 5);
+    assert_int_equal(json_integer_value(json_object_get(ok, "gas_used")), 200);
+    json_t *ev = json_array_get(json_object_get(ok, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(ev, "name")), "Counted");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "fields"), "value")), 5);
+    assert_string_equal(json_string_value(json_object_get(bad, "status")), "ERROR_SMART_CONTRACT");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(bad, "error"), "code")), "ABORTED");
+    assert_int_equal(json_array_size(json_object_get(bad, "events")), 0);
+    json_t *diff = json_array_get(json_object_get(json_array_get(b, 2), "state_diff"), 0);
+    assert_string_equal(json_string_value(json_object_get(diff, "service")), "Counter");
+    assert_string_equal(json_string_value(json_object_get(diff, "value")), "0500000000000000");
+    /* the query sees both blocks: 5 + 2 */
+    json_t *q = json_array_get(json_object_get(j, "queries"), 0);
+    assert_string_equal(json_string_value(json_object_get(q, "status")), "SUCCESS");
+    assert_int_equal(json_integer_value(json_object_get(q, "result")), 7);
+    json_decref(j);
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* Each bad scenario: exit 1, the message names the file and the place. */
+static void test_bad_scenarios(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    put(&t, "bad.asm", ".contract Bad\n    Ad\n");
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"{\"accounts\": {\"alice\": {}},", "malformed JSON"},
+        {"[]", "$: expected an object"},
+        {"{\"acounts\": {}}", "$: unknown member \"acounts\""},
+        {"{\"accounts\": []}", "accounts: expected an object"},
+        {"{\"accounts\": {\"a\": {\"reputation\": \"x\"}}}", "accounts.a.reputation: expected an integer, got a string"},
+        {"{\"accounts\": {\"a\": {\"admin\": 1}}}", "accounts.a.admin: expected true or false"},
+        {"{\"accounts\": {\"a\": {\"rep\": 1}}}", "accounts.a: unknown member \"rep\""},
+        {"{\"contracts\": {\"C\": 5}}", "contracts.C: expected a string, got an integer"},
+        {"{\"contracts\": {\"C\": \"missing.asm\"}}", "contracts.C: "},
+        {"{\"contracts\": {\"C\": \"bad.asm\"}}", "contracts.C: "},
+        {"{\"contracts\": {\"Bad_Name\": \"counter.asm\"}}", "contracts.Bad_Name: service name Bad_Name"},
+        {"{\"contracts\": {\"_Mine\": \"counter.asm\"}}", "contracts._Mine: service name _Mine: a leading '_' is reserved"},
+        {"{\"blocks\": {}}", "blocks: expected an array"},
+        {"{\"blocks\": [5]}", "blocks[0]: expected an array of transactions"},
+        {"{\"blocks\": [[5]]}", "blocks[0][0]: expected a transaction object"},
+        {"{\"accounts\": {\"alice\": {}}, \"blocks\": [[], [{\"signer\": \"carol\", \"contract\": \"_Info\", "
+         "\"method\": \"isAlive\"}]]}",
+         "blocks[1][0].signer: unknown account \"carol\""},
+        {"{\"blocks\": [[{\"contract\": \"_Info\", \"method\": \"isAlive\"}]]}", "blocks[0][0].signer: missing"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"Nope\", \"method\": \"m\"}]]}",
+         "blocks[0][0].contract: unknown contract \"Nope\""},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\"}]]}",
+         "blocks[0][0].method: missing"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": 3}]]}",
+         "blocks[0][0].method: expected a string"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"args\": [1, 1.5]}]]}",
+         "blocks[0][0].args[1]: 1.5 is not an integer"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"args\": 5}]]}",
+         "blocks[0][0].args: expected an array"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"gas\": 5}]]}",
+         "blocks[0][0]: unknown member \"gas\""},
+        {"{\"queries\": [{\"contract\": \"_Info\"}]}", "queries[0].method: missing"},
+        {"{\"queries\": [{\"signer\": \"nobody\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]}",
+         "queries[0].signer: unknown account \"nobody\""},
+    };
+    char data[128];
+    snprintf(data, sizeof data, "%s/data", t.dir);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *p = put(&t, "s.json", cases[i].text);
+        char want[256];
+        snprintf(want, sizeof want, "%s: %s", p, cases[i].want);
+        if (i == 0)
+            snprintf(want, sizeof want, "%s:", p); /* then LINE:COL: malformed JSON */
+        proc_result r = coopvm("process", p, "--data", data, NULL);
+        if (r.status != 1 || !strstr(r.err, want) || (i == 0 && !strstr(r.err, cases[i].want)))
+            fail_msg("case %zu: exit %d, stderr lacks \"%s\":\n%s", i, r.status, want, r.err);
+        assert_int_equal(r.out_len, 0);
+        proc_result_free(&r);
+    }
+    /* nothing was ever committed: a good scenario then starts at genesis */
+    proc_result r = coopvm("process", "examples/counter.json", "--data", data, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "blocks"), 0), "height")), 1);
+    json_decref(j);
+    proc_result_free(&r);
+
+    r = coopvm("process", "/nonexistent/s.json", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent/s.json"));
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* The (height, state_diff_hash) of every block printed, as "h:hash;..." */
+static void block_hashes(const char *out, char *buf, size_t cap)
+{
+    json_t *j = parse_json(out);
+    json_t *b = json_object_get(j, "blocks");
+    for (size_t i = 0; i < json_array_size(b); i++) {
+        json_t *blk = json_array_get(b, i);
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, "%lld:%s;", (long long)json_integer_value(json_object_get(blk, "height")),
+                 json_string_value(json_object_get(blk, "state_diff_hash")));
+    }
+    json_decref(j);
+}
+
+static char *query_json(const char *out)
+{
+    json_t *j = parse_json(out);
+    char *s = json_dumps(json_object_get(j, "queries"), JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+/* One run of two blocks against two runs of one block each on one store. */
+static void test_data_continues(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    char blocks[1024], one_dir[128], two_dir[128];
+    snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
+    snprintf(one_dir, sizeof one_dir, "%s/one", t.dir);
+    snprintf(two_dir, sizeof two_dir, "%s/two", t.dir);
+    char whole[4096] = "", split[4096] = "";
+
+    proc_result r = coopvm("process", counter_scenario(&t, "all.json", blocks), "--data", one_dir, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    block_hashes(r.out, whole, sizeof whole);
+    char *q1 = query_json(r.out);
+    proc_result_free(&r);
+
+    r = coopvm("process", counter_scenario(&t, "first.json", BLOCK1), "--data", two_dir, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    block_hashes(r.out, split, sizeof split);
+    proc_result_free(&r);
+    r = coopvm("process", counter_scenario(&t, "second.json", BLOCK2), "--data", two_dir, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    /* the second run: no genesis, no deployment, the block at height 4 */
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_array_size(json_object_get(j, "blocks")), 1);
+    json_decref(j);
+    block_hashes(r.out, split, sizeof split);
+    char *q2 = query_json(r.out);
+    proc_result_free(&r);
+
+    assert_string_equal(whole, split); /* every height with the same state diff: the same final state */
+    assert_string_equal(q1, q2);
+    assert_non_null(strstr(q1, "\"result\":7"));
+    free(q1);
+    free(q2);
+
+    /* a changed contract is refused before anything is committed */
+    put(&t, "counter.asm", ".contract Counter\n.method get readonly\n    Push 1\n");
+    r = coopvm("process", counter_scenario(&t, "third.json", BLOCK2), "--data", two_dir, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "contracts.Counter: "));
+    assert_non_null(strstr(r.err, "differs from the code Counter already deployed"));
+    assert_int_equal(r.out_len, 0);
+    proc_result_free(&r);
+    /* the store is still at height 4 */
+    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"bob\": {}}, \"queries\": " "[{\"signer\": \"bob\", "
+                                            "\"contract\": \"_Info\", \"method\": \"isAlive\"}]}"),
+               "--data", two_dir, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "queries at height 4\n  bob -> _Info.isAlive(): SUCCESS outputs (true)"));
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* Typed arguments to native services, an admin, unsigned queries. */
+static void test_native_services_and_queries(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    const char *p = put(&t, "coop.json",
+                        "{\"accounts\": {\"ann\": {\"reputation\": 5, \"admin\": true}, \"ben\": {}},\n"
+                        " \"blocks\": [[{\"signer\": \"ann\", \"contract\": \"_Cooperatives\", \"method\": \"create\",\n"
+                        "   \"args\": [\"garden\", \"Shared garden\", 1, 2, 3, 4, 5, {\"string\": \"north\"}]},\n"
+                        "  {\"signer\": \"ben\", \"contract\": \"_Cooperatives\", \"method\": \"join\", \"args\": "
+                        "[\"garden\"]},\n"
+                        "  {\"signer\": \"ben\", \"contract\": \"_Cooperatives\", \"method\": \"join\", \"args\": "
+                        "[\"garden\"]}]],\n"
+                        " \"queries\": [{\"contract\": \"_Cooperatives\", \"method\": \"getInfo\", \"args\": "
+                        "[\"garden\"]},\n"
+                        "  {\"contract\": \"_Info\", \"method\": \"isAlive\"}]}\n");
+    proc_result r = coopvm("process", p, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    /* no contracts: genesis, then the block at height 2 */
+    json_t *blk = json_array_get(json_object_get(j, "blocks"), 1);
+    assert_int_equal(json_integer_value(json_object_get(blk, "height")), 2);
+    json_t *rs = json_object_get(blk, "receipts");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 0), "status")), "SUCCESS");
+    json_t *ev = json_array_get(json_object_get(json_array_get(rs, 0), "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(ev, "name")), "CooperativeCreated");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "fields"), "purpose")),
+                        "Shared garden");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "status")), "SUCCESS");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(rs, 2), "error"), "code")),
+        "ALREADY_MEMBER");
+    json_t *q = json_object_get(j, "queries");
+    json_t *info = json_object_get(json_array_get(q, 0), "outputs");
+    assert_int_equal(json_array_size(info), 10);
+    assert_string_equal(json_string_value(json_array_get(info, 1)), "Shared garden");
+    assert_int_equal(json_integer_value(json_array_get(info, 8)), 2); /* members */
+    assert_true(json_is_true(json_array_get(json_object_get(json_array_get(q, 1), "outputs"), 0)));
+    json_decref(j);
+    proc_result_free(&r);
+
+    /* the text form of the same */
+    r = coopvm("process", p, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "ann -> _Cooperatives.create(\"garden\", \"Shared garden\", 1, 2, 3, 4, 5, "
+                                  "\"north\"): SUCCESS, gas 0\n      event _Cooperatives.CooperativeCreated "
+                                  "cooperative_id=\"garden\" creator=0x"));
+    assert_non_null(strstr(r.out, "ben -> _Cooperatives.join(\"garden\"): ERROR_SMART_CONTRACT ALREADY_MEMBER: "));
+    assert_non_null(strstr(r.out, "(unsigned) -> _Info.isAlive(): SUCCESS outputs (true)"));
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* --trace: each instruction of each transaction, with height and index. */
+static void test_trace(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    char blocks[1024];
+    snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
+    proc_result r = coopvm("process", counter_scenario(&t, "s.json", blocks), "--trace", NULL);
+    assert_int_equal(r.status, 0);
+    size_t lines = 0, at3_0 = 0, at3_1 = 0, at4_0 = 0;
+    for (char *line = r.err; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        json_t *s = parse_json(line);
+        json_int_t h = json_integer_value(json_object_get(s, "height")),
+                   tx = json_integer_value(json_object_get(s, "tx"));
+        assert_non_null(json_object_get(s, "op"));
+        at3_0 += h == 3 && tx == 0;
+        at3_1 += h == 3 && tx == 1;
+        at4_0 += h == 4 && tx == 0;
+        lines++;
+        json_decref(s);
+        line = nl ? nl + 1 : NULL;
+    }
+    assert_int_equal(at3_0, 13); /* increment(5) to its Halt */
+    assert_int_equal(at3_1, 6);  /* increment(0): Dup Push Le JumpIf, Push Abort */
+    assert_int_equal(at4_0, 13 + 1); /* and the query's Load: its reference height, index 0 */
+    assert_int_equal(lines, 13 + 6 + 13 + 1);
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+static void test_usage(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("process", NULL);
+    assert_int_equal(r.status, 2);
+    proc_result_free(&r);
+    r = coopvm("process", "a.json", "--bogus", NULL);
+    assert_int_equal(r.status, 2);
+    proc_result_free(&r);
+    r = coopvm("process", "a.json", "--data", NULL);
+    assert_int_equal(r.status, 2);
+    proc_result_free(&r);
+    r = coopvm("process", "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--data DIR"));
+    proc_result_free(&r);
+}
+
+/* run --dispatch selects the loop: each trace step says which one ran it. */
+static void test_run_dispatch(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("run", "examples/counter.asm", "--method", "get", "--reputation", "10", "--trace",
+                           "--dispatch", "switch", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "\"dispatch\":\"switch\""));
+    assert_null(strstr(r.err, "\"dispatch\":\"goto\""));
+    assert_null(strstr(r.err, "\"height\"")); /* run's trace is as it was */
+    proc_result_free(&r);
+    r = coopvm("run", "examples/counter.asm", "--method", "get", "--reputation", "10", "--trace", "--dispatch",
+               "goto", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "\"dispatch\":\"goto\"")); /* gcc and clang have computed goto */
+    proc_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example_text),
+        cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_bad_scenarios),
+        cmocka_unit_test(test_data_continues),
+        cmocka_unit_test(test_native_services_and_queries),
+        cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_run_dispatch),
+    };
+    return cmocka_run_group_tests_name("process", tests, NULL, NULL);
+}
