@@ -1,7 +1,7 @@
 # coopvm — a plain Makefile.
 #
 #   make                 build/coopvm and build/libcoopvm.a
-#   make run             the main job: build, then run the example contract
+#   make run             the main job: build, then play a cooperative's life
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang)
@@ -92,8 +92,12 @@ $(BUILD)/embed: examples/embed.c $(LIB) include/coopvm.h
 	$(CC) -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ examples/embed.c $(LIB) $(DEP_LIBS) -lpthread
 
 # --- the main job ----------------------------------------------------------
+# a cooperative's life (examples/cooperative/), played afresh into ./coopvm-data,
+# then its governance read back from the durable event history
 run: $(BIN)
-	$(BIN) run examples/counter.asm --method increment --arg 5 --state count=37 --reputation 50 --trace
+	@rm -rf ./coopvm-data
+	$(BIN) process examples/cooperative/scenario.json --data ./coopvm-data
+	$(BIN) events --data ./coopvm-data --service _Governance
 
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
