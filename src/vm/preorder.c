@@ -209,9 +209,10 @@ static cvm_status approve_all(preorder_run *r, size_t n, uint64_t height, uint64
 cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
                            cvm_preorder_result **out)
 {
+    if (out)
+        *out = NULL;
     if (!vm || !out || (n && !txs))
         return CVM_EINPUT;
-    *out = NULL;
     cvm_preorder_result *res = cvm_calloc(vm->al, 1, sizeof *res);
     preorder_internal *in = cvm_calloc(vm->al, 1, sizeof *in);
     if (!res || !in) {
