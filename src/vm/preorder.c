@@ -4,13 +4,16 @@
  *
  *  1. On the caller's thread: the cheap checks in their documented order
  *     (protocol version, virtual chain, timestamp window, address scheme,
- *     a signature present), then the canonical encoding of every
- *     transaction still in the running, back to back in one buffer. This
- *     pass is the only one that allocates, through the VM's allocator,
- *     which need not be thread-safe.
- *  2. On the VM's pool (base/pool.h): SHA-256 of each encoding and the
- *     Ed25519 check, by the one rule of crypto/sign.h (cvm_tx_verify_hash,
- *     what cvm_tx_verify does). Each item writes only its own status, and
+ *     a signature present), then the transaction hash (SHA-256 of the
+ *     canonical encoding, in one reused buffer) of every transaction still
+ *     in the running. This pass is the only one that allocates, through
+ *     the VM's allocator, which need not be thread-safe. Hashing here
+ *     rather than on the pool measured faster on 2 threads (docs/bench.md):
+ *     it is about 1 % of a signature check.
+ *  2. On the VM's pool (base/pool.h): the Ed25519 check of each hash, by
+ *     the one rule of crypto/sign.h (cvm_tx_verify_hash, what
+ *     cvm_tx_verify does), and the signer's address of each that verifies.
+ *     Each item writes only its own slots, and
  *     a status depends only on its transaction, so the statuses are the
  *     same whatever the number of threads.
  *  3. On the caller's thread again: _GlobalPreOrder.approve(service,
@@ -69,11 +72,12 @@ typedef struct preorder_run {
     cvm_preorder_status *statuses;  /* in the result's arena */
     const char **reasons;           /* in the result's arena */
     cvm_arena *arena;               /* borrowed: the result's */
-    /* pass 2's items: transaction idx[k], encoded at bytes[ends[k-1] .. ends[k]) */
+    /* pass 2's items: transaction idx[k], whose hash is hashes[k] */
     size_t *idx;                    /* owned */
-    size_t *ends;                   /* owned */
+    uint8_t (*hashes)[CVM_HASH_BYTES]; /* owned */
+    uint8_t (*signers)[CVM_ADDRESS_BYTES]; /* owned: item k's signer address, once its signature verified */
     size_t nsig;
-    cvm_buf enc;                    /* owned: the encodings */
+    cvm_buf enc;                    /* owned: the encoding being hashed */
 } preorder_run;
 
 static cvm_status fail(cvm_vm *vm, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -131,6 +135,7 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
             st = refuse(r, i, CVM_PREORDER_INVALID_SIGNATURE, "no signature");
         } else {
             char msg[200];
+            r->enc.len = 0;
             cvm_status e = cvm_tx_encode(&r->enc, tx, msg, sizeof msg);
             if (e == CVM_ENOMEM)
                 return fail(r->vm, e, "out of memory encoding transaction %zu", i);
@@ -138,8 +143,8 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
                 st = refuse(r, i, CVM_PREORDER_INVALID_SIGNATURE, "no canonical encoding to verify: %s", msg);
             } else {
                 r->statuses[i] = CVM_PREORDER_VALID; /* so far */
-                r->idx[r->nsig] = i;
-                r->ends[r->nsig++] = r->enc.len;
+                cvm_sha256(r->enc.data, r->enc.len, r->hashes[r->nsig]);
+                r->idx[r->nsig++] = i;
             }
         }
     }
@@ -147,26 +152,26 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
 }
 
 /* Pass 2, on any thread: items [from, to) of the signature checks. Reads
- * only what pass 1 wrote; writes only its own transactions' statuses. */
+ * only what pass 1 wrote; writes only its own items' statuses and addresses. */
 static void check_signatures(void *ud, size_t from, size_t to)
 {
     preorder_run *r = ud;
     for (size_t k = from; k < to; k++) {
-        size_t start = k ? r->ends[k - 1] : 0;
-        uint8_t h[CVM_HASH_BYTES];
-        cvm_sha256(r->enc.data + start, r->ends[k] - start, h);
         const cvm_transaction *tx = &r->txs[r->idx[k]];
-        if (cvm_tx_verify_hash(tx, h) != CVM_TX_VALID)
+        if (cvm_tx_verify_hash(tx, r->hashes[k]) != CVM_TX_VALID)
             r->statuses[r->idx[k]] = CVM_PREORDER_INVALID_SIGNATURE;
+        else /* pass 3 calls approve as the signer: its address is a hash too */
+            cvm_address_of_key(tx->signer_key, r->signers[k]);
     }
 }
 
-/* Pass 3: _GlobalPreOrder.approve for each transaction still VALID. */
-static cvm_status approve_all(preorder_run *r, size_t n, uint64_t height, uint64_t timestamp)
+/* Pass 3: _GlobalPreOrder.approve for each transaction still VALID (all
+ * of them are among pass 2's items, in order). */
+static cvm_status approve_all(preorder_run *r, uint64_t height, uint64_t timestamp)
 {
     size_t left = 0;
-    for (size_t i = 0; i < n; i++)
-        left += r->statuses[i] == CVM_PREORDER_VALID;
+    for (size_t k = 0; k < r->nsig; k++)
+        left += r->statuses[r->idx[k]] == CVM_PREORDER_VALID;
     if (!left)
         return CVM_OK;
     cvm_context ctx;
@@ -182,13 +187,12 @@ static cvm_status approve_all(preorder_run *r, size_t n, uint64_t height, uint64
     bool deployed = false;
     if (cvm_deployments_processor(&ctx, CVM_GLOBAL_PREORDER, &type, &deployed, &err) != CVM_CODE_NONE)
         st = ctx.fatal != CVM_OK ? ctx.fatal : CVM_ESTATE;
-    for (size_t i = 0; deployed && st == CVM_OK && i < n; i++) {
+    for (size_t k = 0; deployed && st == CVM_OK && k < r->nsig; k++) {
+        size_t i = r->idx[k];
         const cvm_transaction *tx = &r->txs[i];
         if (r->statuses[i] != CVM_PREORDER_VALID)
             continue;
-        uint8_t signer[CVM_ADDRESS_BYTES];
-        cvm_ctx_signer_of(&ctx, tx, signer);
-        cvm_ctx_begin(&ctx, signer);
+        cvm_ctx_begin(&ctx, r->signers[k]);
         ctx.tx_index = i;
         cvm_arg a[2] = {cvm_arg_stringn(tx->service, strlen(tx->service)),
                         cvm_arg_stringn(tx->method, strlen(tx->method))};
@@ -231,9 +235,10 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
     r.statuses = cvm_arena_calloc(&in->arena, n, sizeof *r.statuses);
     r.reasons = cvm_arena_calloc(&in->arena, n, sizeof *r.reasons);
     r.idx = n ? cvm_malloc(vm->al, n * sizeof *r.idx) : NULL;
-    r.ends = n ? cvm_malloc(vm->al, n * sizeof *r.ends) : NULL;
+    r.hashes = n ? cvm_malloc(vm->al, n * sizeof *r.hashes) : NULL;
+    r.signers = n ? cvm_malloc(vm->al, n * sizeof *r.signers) : NULL;
     cvm_status st = CVM_OK;
-    if (!r.statuses || !r.reasons || (n && (!r.idx || !r.ends)))
+    if (!r.statuses || !r.reasons || (n && (!r.idx || !r.hashes || !r.signers)))
         st = fail(vm, CVM_ENOMEM, "out of memory for %zu pre-order statuses", n);
     if (st == CVM_OK)
         st = first_pass(&r, n, timestamp);
@@ -246,10 +251,11 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
             st = refuse(&r, r.idx[k], CVM_PREORDER_INVALID_SIGNATURE,
                         "the signature does not verify under the signer's key (Ed25519 over the transaction hash)");
     if (st == CVM_OK)
-        st = approve_all(&r, n, height, timestamp);
+        st = approve_all(&r, height, timestamp);
     cvm_buf_free(&r.enc);
     cvm_free(vm->al, r.idx);
-    cvm_free(vm->al, r.ends);
+    cvm_free(vm->al, r.hashes);
+    cvm_free(vm->al, r.signers);
     if (st != CVM_OK) {
         cvm_preorder_result_free(res);
         return st;
