@@ -444,7 +444,8 @@ typedef struct cvm_vm_options {
 
 /* A VM over store (borrowed; must outlive the VM). opts may be NULL. The
  * caller owns *out. One VM per chain; not thread-safe (its pre-order worker
- * threads, started here and stopped by cvm_vm_free, are its own business). */
+ * threads, started here and stopped by cvm_vm_free, are its own business:
+ * CVM_ENOMEM also when one cannot be started). */
 cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out);
 void cvm_vm_free(cvm_vm *vm);
 /* The message of the last failed call on vm; borrowed. */
@@ -565,6 +566,7 @@ typedef struct cvm_preorder_result {
     void *internal;                      /* owned: the memory behind the pointers above */
 } cvm_preorder_result;
 
+/* Frees r and everything it owns. NULL is allowed. */
 void cvm_preorder_result_free(cvm_preorder_result *r);
 
 /* TransactionSetPreOrder: the status of each of txs[0..n) (borrowed) for a
