@@ -90,7 +90,9 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(PROPOSAL_CLOSED, "the proposal has already passed or been rejected")       \
     X(PROPOSAL_NOT_FOUND, "no proposal has that id")                             \
     X(INVALID_QUORUM, "a quorum is a percentage from 1 to 100")                  \
-    X(COOPERATIVE_NOT_CONFIGURED, "a cooperative opcode in a module without .cooperative metadata")
+    X(COOPERATIVE_NOT_CONFIGURED, "a cooperative opcode in a module without .cooperative metadata") \
+    X(INVALID_SIGNATURE, "a signed call's signature is missing or does not verify (Ed25519 over the transaction hash)") \
+    X(NOT_APPROVED, "the pre-order contract _GlobalPreOrder refused the transaction (a subscription problem)")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
@@ -471,10 +473,14 @@ typedef struct cvm_vm_options {
     cvm_tx_trace_fn trace;    /* NULL = no tracing, at no cost */
     void *trace_ud;           /* borrowed */
     cvm_dispatch dispatch;    /* the interpreter loop of bytecode methods; AUTO = the best */
+    unsigned threads;         /* threads checking pre-order signatures, the caller's included:
+                               * 0 = the machine's online cores, 1 = no thread is started */
 } cvm_vm_options;
 
 /* A VM over store (borrowed; must outlive the VM). opts may be NULL. The
- * caller owns *out. One VM per chain; not thread-safe. */
+ * caller owns *out. One VM per chain; not thread-safe (its pre-order worker
+ * threads, started here and stopped by cvm_vm_free, are its own business:
+ * CVM_ENOMEM also when one cannot be started). */
 cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out);
 void cvm_vm_free(cvm_vm *vm);
 /* The message of the last failed call on vm; borrowed. */
@@ -542,8 +548,75 @@ typedef struct cvm_local_result {
 void cvm_local_result_free(cvm_local_result *r);
 
 /* RunLocalMethod: runs a read-only call against the latest committed state
- * in a read-only context, never deploying anything. */
+ * in a read-only context, never deploying anything. call is borrowed. An
+ * unsigned call (CVM_SCHEME_NONE) runs with a zero signer address; a signed
+ * one (CVM_SCHEME_ED25519) must carry a signature that verifies by the rule
+ * of pre-order, else its receipt is ERROR_INPUT / INVALID_SIGNATURE and
+ * nothing runs. */
 cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_local_result **out);
+
+/* Runs calls[0..n) (borrowed) as a block of system transactions at
+ * `height`: exactly as cvm_vm_process_transaction_set (receipts, state
+ * diff, commit with cvm_vm_commit), except that each call's caller is the
+ * VM itself, a system caller as at genesis, so it may call system-only
+ * methods (e.g. _GlobalPreOrder.setSubscriptionProblem). This is the only
+ * way to do so from the host: no signer is a system caller. The calls are
+ * unsigned (CVM_SCHEME_NONE; a signer is refused with INVALID_TRANSACTION)
+ * and their signer address is zero; they go through no pre-order. */
+cvm_status cvm_vm_process_system_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *calls,
+                                     size_t n, cvm_block_result **out);
+
+/* --------------------------------------------------------------- pre-order */
+
+/* A transaction's pre-order status (TransactionSetPreOrder, docs/preorder.md).
+ * The checks run in this order and the first that fails gives the status:
+ * protocol version, virtual chain, timestamp window, address scheme,
+ * signature, then the pre-order contract (_GlobalPreOrder.approve). */
+typedef enum cvm_preorder_status {
+    CVM_PREORDER_VALID = 0,
+    CVM_PREORDER_INVALID_SIGNATURE,        /* scheme 1, and no signature, one that does not verify, or
+                                            * a transaction that has no canonical encoding to sign */
+    CVM_PREORDER_INVALID_ADDRESS_SCHEME,   /* any scheme but CVM_SCHEME_ED25519 (unsigned included) */
+    CVM_PREORDER_NOT_APPROVED,             /* _GlobalPreOrder.approve refused; reason = its message */
+    CVM_PREORDER_WRONG_VIRTUAL_CHAIN,      /* not the VM's cvm_vm_options.virtual_chain_id */
+    CVM_PREORDER_WRONG_PROTOCOL_VERSION,   /* not CVM_PROTOCOL_VERSION */
+    CVM_PREORDER_TIMESTAMP_OUT_OF_WINDOW   /* more than CVM_PREORDER_WINDOW_NS from the block's */
+} cvm_preorder_status;
+
+/* "VALID", "INVALID_SIGNATURE", ...; static storage; NULL when out of range. */
+const char *cvm_preorder_status_name(cvm_preorder_status s);
+
+/* How far a transaction's timestamp may be from the block's, either way:
+ * 30 minutes in ns. Exactly the window away is inside it. */
+#define CVM_PREORDER_WINDOW_NS 1800000000000ull
+
+/* What pre-order returns: one status per transaction, in order. Owned by
+ * the caller; free with cvm_preorder_result_free. */
+typedef struct cvm_preorder_result {
+    const cvm_preorder_status *statuses; /* n of them; owned by the result */
+    const char *const *reasons;          /* n of them, owned by the result: for NOT_APPROVED the
+                                          * pre-order contract's message; for the other refusals a
+                                          * short explanation; NULL for VALID */
+    size_t n;
+    void *internal;                      /* owned: the memory behind the pointers above */
+} cvm_preorder_result;
+
+/* Frees r and everything it owns. NULL is allowed. */
+void cvm_preorder_result_free(cvm_preorder_result *r);
+
+/* TransactionSetPreOrder: the status of each of txs[0..n) (borrowed) for a
+ * block at `height` and `timestamp` (ns), against the latest committed
+ * state. Never fails as a whole for a bad transaction: each gets its
+ * status. Signatures are checked in parallel on the VM's threads
+ * (cvm_vm_options.threads); the statuses do not depend on their number.
+ * Each transaction that passes the other checks is then approved by a
+ * read-only call of _GlobalPreOrder.approve(service, method) as its signer
+ * (a chain whose _Deployments does not record _GlobalPreOrder, having had
+ * no genesis, has no pre-order contract: approved). Nothing is written.
+ * A non-OK status is a failure of the library (out of memory, the store;
+ * message in cvm_vm_errmsg) and *out is NULL. */
+cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
+                           cvm_preorder_result **out);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,7 @@ extern const cvm_native_service cvm_native_info;        /* info.c */
 extern const cvm_native_service cvm_native_reputation;  /* reputation.c */
 extern const cvm_native_service cvm_native_cooperatives; /* cooperatives.c */
 extern const cvm_native_service cvm_native_governance;  /* governance.c */
+extern const cvm_native_service cvm_native_global_preorder; /* global_preorder.c */
 
 /* The native service named name, or NULL. */
 const cvm_native_service *cvm_native_find(const char *name);
@@ -46,6 +47,8 @@ const cvm_native_service *cvm_native_at(size_t i);
 #define CVM_INFO "_Info"
 #define CVM_COOPERATIVES "_Cooperatives"
 #define CVM_GOVERNANCE "_Governance"
+#define CVM_GLOBAL_PREORDER "_GlobalPreOrder"
+#define CVM_PREORDER_REASON_MAX 200 /* bytes of a stored subscription problem (fits a cvm_error message) */
 
 /* The processor type recorded for service: *found false when it is not
  * deployed. Reads _Deployments' state directly. */

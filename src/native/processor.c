@@ -16,6 +16,7 @@ static const cvm_native_service *const services[] = {
     &cvm_native_reputation,
     &cvm_native_cooperatives,
     &cvm_native_governance,
+    &cvm_native_global_preorder,
 };
 
 const cvm_native_service *cvm_native_at(size_t i)

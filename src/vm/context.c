@@ -66,6 +66,20 @@ void cvm_ctx_memo_clear(cvm_context *ctx)
     cvm_map_init(&ctx->services, ctx->al);
 }
 
+void cvm_ctx_signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
+{
+    if (tx->signer_scheme != CVM_SCHEME_ED25519) {
+        memset(out, 0, CVM_ADDRESS_BYTES);
+        return;
+    }
+    if (!ctx->has_last_key || memcmp(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES) != 0) {
+        cvm_address_of_key(tx->signer_key, ctx->last_address);
+        memcpy(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES);
+        ctx->has_last_key = true;
+    }
+    memcpy(out, ctx->last_address, CVM_ADDRESS_BYTES);
+}
+
 void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES])
 {
     ctx->depth = 0;

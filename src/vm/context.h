@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "base/map.h"
+#include "base/pool.h"
 #include "coopvm.h"
 #include "state/overlay.h"
 #include "base/arena.h"
@@ -80,6 +81,7 @@ struct cvm_vm {
     void *trace_ud;          /* borrowed */
     cvm_dispatch dispatch;   /* passed to every cvm_exec of a bytecode method */
     cvm_map modules;         /* SHA-256 of code -> cvm_module * (owned): the module cache */
+    cvm_pool *pool;          /* owned: the threads of pre-order's signature checks (base/pool.h) */
     char err[256];           /* the last failure's message */
 };
 
@@ -133,6 +135,9 @@ struct cvm_context {
 cvm_status cvm_ctx_init(cvm_context *ctx, cvm_vm *vm, cvm_arena *arena, bool read_only);
 /* Frees what the context owns (not the arena). */
 void cvm_ctx_free(cvm_context *ctx);
+/* out = the signer address of tx: the address of its Ed25519 key, zeros
+ * for any other scheme (remembering the last key's address). */
+void cvm_ctx_signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES]);
 /* Starts a transaction: empty stack, events and logs; full gas; the signer. */
 void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES]);
 /* Records a library failure (the first wins) and returns HOST_ERROR with a

@@ -116,11 +116,12 @@ static bool check_args(cvm_call_kind kind, const cvm_target *t, const cvm_arg *a
      * limit), so that no method sees what no transaction could encode */
     for (size_t i = 0; kind == CVM_CALL_TX && i < nargs; i++) {
         char what[32], msg[160];
+        if (cvm_arg_check(&args[i], "argument", NULL, 0) == CVM_OK)
+            continue; /* the argument's number is formatted only for a message */
         snprintf(what, sizeof what, "argument %zu", i + 1);
-        if (cvm_arg_check(&args[i], what, msg, sizeof msg) != CVM_OK) {
-            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: %s", t->service, mi->name, msg);
-            return false;
-        }
+        cvm_arg_check(&args[i], what, msg, sizeof msg);
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: %s", t->service, mi->name, msg);
+        return false;
     }
     for (size_t i = 0; i < nargs; i++)
         if (args[i].type != mi->params[i]) {

@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "codec/event.h"
+#include "codec/tx.h"
 #include "native/native.h"
 #include "state/diff.h"
 #include "vm/bytecode.h"
@@ -61,6 +62,11 @@ cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out
     vm->trace_ud = opts ? opts->trace_ud : NULL;
     vm->dispatch = opts ? opts->dispatch : CVM_DISPATCH_AUTO;
     cvm_map_init(&vm->modules, al);
+    cvm_status st = cvm_pool_new(al, opts ? opts->threads : 0, &vm->pool);
+    if (st != CVM_OK) {
+        cvm_free(al, vm);
+        return st;
+    }
     *out = vm;
     return CVM_OK;
 }
@@ -70,6 +76,7 @@ void cvm_vm_free(cvm_vm *vm)
     if (!vm)
         return;
     cvm_vm_modules_free(vm);
+    cvm_pool_free(vm->pool);
     cvm_free(vm->al, vm);
 }
 
@@ -104,31 +111,55 @@ void cvm_local_result_free(cvm_local_result *r)
 
 /* ------------------------------------------------------- one transaction */
 
-static void signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES])
+/* What run_tx checks of a transaction beyond what every one gets. */
+typedef enum tx_mode {
+    TX_PLAIN,     /* a transaction of a set: its signature is pre-order's business */
+    TX_LOCAL,     /* RunLocalMethod: a signed call's signature is checked here */
+    TX_SYSTEM     /* a system call (cvm_vm_process_system_set): no signer allowed */
+} tx_mode;
+
+/* Checks a local call's signature when it has one: false with e filled when
+ * it must not run. A library failure (out of memory) sets *st. */
+static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_error *e, cvm_status *st)
 {
-    if (tx->signer_scheme != CVM_SCHEME_ED25519) {
-        memset(out, 0, CVM_ADDRESS_BYTES);
-        return;
+    if (tx->signer_scheme != CVM_SCHEME_ED25519)
+        return true; /* unsigned: allowed, with a zero signer */
+    if (!tx->signature) {
+        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call names an Ed25519 signer but carries no signature");
+        return false;
     }
-    if (!ctx->has_last_key || memcmp(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES) != 0) {
-        cvm_address_of_key(tx->signer_key, ctx->last_address);
-        memcpy(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES);
-        ctx->has_last_key = true;
+    char msg[160];
+    uint8_t h[CVM_HASH_BYTES];
+    cvm_status s = cvm_tx_hash(ctx->al, tx, h, msg, sizeof msg);
+    if (s == CVM_ENOMEM) {
+        *st = vm_fail(ctx->vm, s, "out of memory hashing a local call");
+        return false;
     }
-    memcpy(out, ctx->last_address, CVM_ADDRESS_BYTES);
+    if (s != CVM_OK) {
+        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call has no canonical encoding to verify: %s", msg);
+        return false;
+    }
+    if (cvm_tx_verify_hash(tx, h) != CVM_TX_VALID) {
+        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE,
+                      "the signature does not verify under the signer's key (Ed25519 over the transaction hash)");
+        return false;
+    }
+    return true;
 }
 
 /* Runs tx in ctx and fills r (memory in ctx's arena). Under a checkpoint
  * in a read-write context. Returns a library failure, else CVM_OK. */
-static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receipt *r)
+static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mode, cvm_receipt *r)
 {
     uint8_t signer[CVM_ADDRESS_BYTES];
-    signer_of(ctx, tx, signer);
+    cvm_ctx_signer_of(ctx, tx, signer);
     cvm_ctx_begin(ctx, signer);
     cvm_call_out out;
     memset(&out, 0, sizeof out);
     memset(r, 0, sizeof *r);
     size_t mark = 0;
+    cvm_status st = CVM_OK;
+    cvm_error bad; /* a local call's signature failure */
     if (tx->protocol_version != CVM_PROTOCOL_VERSION || tx->virtual_chain_id != ctx->vm->virtual_chain_id) {
         cvm_error e;
         cvm_error_set(&e, CVM_CODE_INVALID_TRANSACTION,
@@ -145,6 +176,15 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receip
         cvm_error_set(&e, CVM_CODE_WRONG_ARGUMENTS, "a transaction needs a service, a method and at most %d arguments",
                       CVM_MAX_ARGS);
         cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else if (mode == TX_SYSTEM && tx->signer_scheme != CVM_SCHEME_NONE) {
+        cvm_error e;
+        cvm_error_set(&e, CVM_CODE_INVALID_TRANSACTION, "a system call has no signer (scheme %u given)",
+                      (unsigned)tx->signer_scheme);
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &e);
+    } else if (mode == TX_LOCAL && !local_signature_ok(ctx, tx, &bad, &st)) {
+        if (st != CVM_OK)
+            return st;
+        cvm_out_fail(&out, CVM_ERROR_INPUT, &bad);
     } else {
         if (!ctx->read_only && cvm_overlay_checkpoint(ctx->ov, &mark) != CVM_OK)
             return vm_fail(ctx->vm, CVM_ENOMEM, "opening a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
@@ -152,8 +192,7 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, cvm_receip
         if (ctx->fatal != CVM_OK)
             return ctx->fatal;
         if (!ctx->read_only) {
-            cvm_status st = out.status == CVM_SUCCESS ? cvm_overlay_release(ctx->ov, mark)
-                                                      : cvm_overlay_rollback(ctx->ov, mark);
+            st = out.status == CVM_SUCCESS ? cvm_overlay_release(ctx->ov, mark) : cvm_overlay_rollback(ctx->ov, mark);
             if (st != CVM_OK)
                 return vm_fail(ctx->vm, st, "closing a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
             if (out.status != CVM_SUCCESS) {
@@ -246,8 +285,9 @@ static cvm_status check_height(cvm_vm *vm, uint64_t height)
     return CVM_OK;
 }
 
-cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
-                                          const cvm_transaction *txs, size_t n, cvm_block_result **out)
+/* ProcessTransactionSet, or a set of system calls (mode TX_SYSTEM). */
+static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *txs, size_t n,
+                              tx_mode mode, cvm_block_result **out)
 {
     if (!vm || !out || (n && !txs))
         return CVM_EINPUT;
@@ -263,9 +303,10 @@ cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t 
     st = cvm_ctx_init(&ctx, vm, &in->arena, false);
     ctx.height = height;
     ctx.timestamp = timestamp;
+    ctx.system = mode == TX_SYSTEM;
     for (size_t i = 0; i < n && st == CVM_OK; i++) {
         ctx.tx_index = i;
-        st = run_tx(&ctx, &txs[i], (cvm_receipt *)&b->receipts[i]);
+        st = run_tx(&ctx, &txs[i], mode, (cvm_receipt *)&b->receipts[i]);
     }
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
@@ -277,6 +318,18 @@ cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t 
     vm->err[0] = '\0';
     *out = b;
     return CVM_OK;
+}
+
+cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
+                                          const cvm_transaction *txs, size_t n, cvm_block_result **out)
+{
+    return process_set(vm, height, timestamp, txs, n, TX_PLAIN, out);
+}
+
+cvm_status cvm_vm_process_system_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *calls,
+                                     size_t n, cvm_block_result **out)
+{
+    return process_set(vm, height, timestamp, calls, n, TX_SYSTEM, out);
 }
 
 cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n,
@@ -406,7 +459,7 @@ cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_
     ctx.timestamp = call->timestamp;
     r->reference_height = ctx.height;
     if (st == CVM_OK)
-        st = run_tx(&ctx, call, &r->receipt);
+        st = run_tx(&ctx, call, TX_LOCAL, &r->receipt);
     cvm_ctx_free(&ctx);
     if (st != CVM_OK) {
         cvm_local_result_free(r);

@@ -62,7 +62,7 @@ static inline void bad1(chain *c, uint8_t k, const char *svc, const char *method
 static inline cvm_local_result *query(chain *c, const char *svc, const char *method, const cvm_arg *args, size_t n,
                                       cvm_exec_status st, cvm_code code)
 {
-    cvm_local_result *r = local(c, tx_of(1, svc, method, args, n));
+    cvm_local_result *r = local_call(c, 1, svc, method, args, n);
     expect(&r->receipt, st, code);
     return r;
 }

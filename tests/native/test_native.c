@@ -52,16 +52,16 @@ static void test_deploy_errors(void **state)
     assert_int_equal(local_i64(&c, "Counter", "get"), 41);
     /* getInfo / getCode */
     cvm_arg n = cvm_arg_stringn("Counter", 7);
-    cvm_local_result *r = local(&c, tx_of(1, "_Deployments", "getCode", &n, 1));
+    cvm_local_result *r = local_call(&c, 1, "_Deployments", "getCode", &n, 1);
     expect(&r->receipt, CVM_SUCCESS, CVM_CODE_NONE);
     assert_int_equal(r->receipt.outputs[0].v.bytes.len, len);
     assert_memory_equal(r->receipt.outputs[0].v.bytes.ptr, code, len);
     cvm_local_result_free(r);
-    r = local(&c, tx_of(1, "_Deployments", "getInfo", &n, 1));
+    r = local_call(&c, 1, "_Deployments", "getInfo", &n, 1);
     assert_int_equal(r->receipt.outputs[0].v.u64, CVM_PROCESSOR_BYTECODE);
     cvm_local_result_free(r);
     cvm_arg missing = cvm_arg_stringn("Missing", 7);
-    r = local(&c, tx_of(1, "_Deployments", "getInfo", &missing, 1));
+    r = local_call(&c, 1, "_Deployments", "getInfo", &missing, 1);
     expect(&r->receipt, CVM_ERROR_SMART_CONTRACT, CVM_CODE_CONTRACT_NOT_DEPLOYED);
     cvm_local_result_free(r);
     free_code(code);
@@ -94,7 +94,7 @@ static void test_info(void **state)
     chain c;
     chain_open(&c);
     genesis(&c, NULL, 0);
-    cvm_local_result *r = local(&c, tx_of(0, "_Info", "isAlive", NULL, 0));
+    cvm_local_result *r = local_call(&c, 0, "_Info", "isAlive", NULL, 0);
     expect(&r->receipt, CVM_SUCCESS, CVM_CODE_NONE);
     assert_int_equal(r->receipt.outputs[0].type, CVM_ARG_BOOL);
     assert_int_equal(r->receipt.outputs[0].v.boolean, 1);

@@ -312,7 +312,7 @@ static void test_local_call_is_read_only(void **state)
 {
     (void)state;
     chain c = setup();
-    cvm_local_result *r = local(&c, tx_of(2, "Coop", "found", NULL, 0));
+    cvm_local_result *r = local_call(&c, 2, "Coop", "found", NULL, 0);
     expect(&r->receipt, CVM_ERROR_INPUT, CVM_CODE_READ_ONLY_VIOLATION);
     cvm_local_result_free(r);
     chain_close(&c);
@@ -442,6 +442,8 @@ static int oom_scenario(const cvm_allocator *al, const uint8_t *code, size_t len
     if (cvm_vm_commit(vm, b) != CVM_OK)
         goto out;
     cvm_transaction q = tx_of(1, "_Cooperatives", "getInfo", &id, 1);
+    uint8_t qsig[CVM_SIGNATURE_BYTES];
+    sign_as(1, &q, qsig);
     if (cvm_vm_run_local_method(vm, &q, &r) != CVM_OK)
         goto out;
     assert_int_equal(r->receipt.status, CVM_SUCCESS);

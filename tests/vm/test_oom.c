@@ -66,6 +66,8 @@ static int scenario(const cvm_allocator *al, const uint8_t *code, size_t len)
     if (cvm_vm_commit(vm, b) != CVM_OK)
         goto out;
     cvm_transaction q = tx_of(1, "S", "get", NULL, 0);
+    uint8_t qsig[CVM_SIGNATURE_BYTES];
+    sign_as(1, &q, qsig);
     if (cvm_vm_run_local_method(vm, &q, &r) != CVM_OK)
         goto out;
     assert_int_equal(r->receipt.status, CVM_SUCCESS);

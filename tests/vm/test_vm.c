@@ -63,12 +63,12 @@ static void test_two_reads_hit_storage_once(void **state)
     run1(&c, tx_of(1, "Counter", "increment", &a, 1), CVM_SUCCESS, CVM_CODE_NONE, NULL);
     /* the same set of other reads, then one or two reads of count */
     uint64_t r0 = cvm_store_reads(c.store);
-    cvm_local_result *r = local(&c, tx_of(1, "Counter", "get", NULL, 0));
+    cvm_local_result *r = local_call(&c, 1, "Counter", "get", NULL, 0);
     uint64_t once = cvm_store_reads(c.store) - r0;
     assert_int_equal(r->receipt.outputs[0].v.i64, 4);
     cvm_local_result_free(r);
     r0 = cvm_store_reads(c.store);
-    r = local(&c, tx_of(1, "Counter", "twice", NULL, 0));
+    r = local_call(&c, 1, "Counter", "twice", NULL, 0);
     uint64_t twice = cvm_store_reads(c.store) - r0;
     assert_int_equal(r->receipt.outputs[0].v.i64, 8);
     cvm_local_result_free(r);
@@ -292,7 +292,7 @@ static void test_local_method(void **state)
     chain c;
     chain_open(&c);
     /* never deploys */
-    cvm_local_result *r = local(&c, tx_of(1, "_Info", "getInfo", NULL, 0));
+    cvm_local_result *r = local_call(&c, 1, "_Info", "getInfo", NULL, 0);
     expect(&r->receipt, CVM_ERROR_CONTRACT_NOT_DEPLOYED, CVM_CODE_CONTRACT_NOT_DEPLOYED);
     assert_int_equal(r->reference_height, 0);
     cvm_local_result_free(r);
@@ -300,13 +300,13 @@ static void test_local_method(void **state)
 
     setup_chain(&c);
     cvm_arg a = cvm_arg_int64(3);
-    r = local(&c, tx_of(1, "Counter", "increment", &a, 1));
+    r = local_call(&c, 1, "Counter", "increment", &a, 1);
     expect(&r->receipt, CVM_ERROR_INPUT, CVM_CODE_READ_ONLY_VIOLATION);
     assert_non_null(strstr(r->receipt.error.message, "read-only"));
     assert_int_equal(r->reference_height, 2);
     cvm_local_result_free(r);
     run1(&c, tx_of(1, "Counter", "increment", &a, 1), CVM_SUCCESS, CVM_CODE_NONE, NULL);
-    r = local(&c, tx_of(0, "Counter", "get", NULL, 0)); /* unsigned */
+    r = local_call(&c, 0, "Counter", "get", NULL, 0); /* unsigned */
     expect(&r->receipt, CVM_SUCCESS, CVM_CODE_NONE);
     assert_int_equal(r->receipt.outputs[0].v.i64, 3);
     assert_int_equal(r->reference_height, 3);
@@ -407,7 +407,7 @@ static void test_reputation(void **state)
     uint8_t addr[CVM_ADDRESS_BYTES];
     address_of(2, addr);
     cvm_arg a = cvm_arg_bytes(addr, sizeof addr);
-    cvm_local_result *r = local(&c, tx_of(0, "_Reputation", "get", &a, 1));
+    cvm_local_result *r = local_call(&c, 0, "_Reputation", "get", &a, 1);
     expect(&r->receipt, CVM_SUCCESS, CVM_CODE_NONE);
     assert_int_equal(r->receipt.outputs[0].v.i64, 5);
     cvm_local_result_free(r);

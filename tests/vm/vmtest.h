@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "codec/tx.h"
 #include "coopvm.h"
+#include "crypto/sign.h"
 #include "state/store.h"
 
 typedef struct chain {
@@ -43,8 +45,25 @@ static inline void chain_close(chain *c)
     cvm_store_close(c->store);
 }
 
-/* The test key of account k: 32 bytes of k. */
-static inline void key_of(uint8_t k, uint8_t key[CVM_PUBKEY_BYTES]) { memset(key, k, CVM_PUBKEY_BYTES); }
+/* The Ed25519 key pair of test account k (1..255): the development key of
+ * the name "account<k>" (crypto/sign.h), so its signatures are real. */
+static inline void keypair_of(uint8_t k, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
+{
+    char name[16];
+    snprintf(name, sizeof name, "account%u", (unsigned)k);
+    cvm_dev_keypair(name, pk, sk);
+}
+
+/* The public key of account k; zeros for 0 (no signer). */
+static inline void key_of(uint8_t k, uint8_t key[CVM_PUBKEY_BYTES])
+{
+    uint8_t sk[CVM_SECRETKEY_BYTES];
+    if (!k) {
+        memset(key, 0, CVM_PUBKEY_BYTES);
+        return;
+    }
+    keypair_of(k, key, sk);
+}
 
 static inline void address_of(uint8_t k, uint8_t addr[CVM_ADDRESS_BYTES])
 {
@@ -53,7 +72,9 @@ static inline void address_of(uint8_t k, uint8_t addr[CVM_ADDRESS_BYTES])
     cvm_address_of_key(key, addr);
 }
 
-/* A transaction of account k (0: unsigned) to service.method. */
+/* A transaction of account k (0: unsigned) to service.method. Its
+ * signature is left NULL: sign_as signs it (RunLocalMethod and pre-order
+ * check signatures; ProcessTransactionSet leaves that to pre-order). */
 static inline cvm_transaction tx_of(uint8_t k, const char *service, const char *method, const cvm_arg *args,
                                     size_t nargs)
 {
@@ -68,6 +89,15 @@ static inline cvm_transaction tx_of(uint8_t k, const char *service, const char *
     t.args = args;
     t.nargs = nargs;
     return t;
+}
+
+/* Signs t with account k's key; t->signature points at sig afterwards. */
+static inline void sign_as(uint8_t k, cvm_transaction *t, uint8_t sig[CVM_SIGNATURE_BYTES])
+{
+    uint8_t pk[CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES];
+    keypair_of(k, pk, sk);
+    assert_int_equal(cvm_tx_sign(NULL, t, sk, sig, NULL, 0), CVM_OK);
+    t->signature = sig;
 }
 
 /* The binary module of assembly text; free with free_code. */
@@ -155,10 +185,22 @@ static inline cvm_local_result *local(chain *c, cvm_transaction t)
     return r;
 }
 
+/* RunLocalMethod of a call by account k, signed with its key (0: an
+ * unsigned call); the caller frees the result. */
+static inline cvm_local_result *local_call(chain *c, uint8_t k, const char *service, const char *method,
+                                           const cvm_arg *args, size_t nargs)
+{
+    uint8_t sig[CVM_SIGNATURE_BYTES];
+    cvm_transaction t = tx_of(k, service, method, args, nargs);
+    if (k)
+        sign_as(k, &t, sig);
+    return local(c, t);
+}
+
 /* The int64 result of a local call that must succeed. */
 static inline int64_t local_i64(chain *c, const char *service, const char *method)
 {
-    cvm_local_result *r = local(c, tx_of(1, service, method, NULL, 0));
+    cvm_local_result *r = local_call(c, 1, service, method, NULL, 0);
     expect(&r->receipt, CVM_SUCCESS, CVM_CODE_NONE);
     assert_int_equal(r->receipt.noutputs, 1);
     int64_t v = r->receipt.outputs[0].v.i64;
