@@ -332,6 +332,9 @@ static void check_scenario_queries(chain *c, const json_t *sc)
         cvm_transaction t = tx_of(signer ? account_of(json_string_value(signer)) : 0,
                                   json_string_value(json_object_get(q, "contract")),
                                   json_string_value(json_object_get(q, "method")), args, nargs);
+        uint8_t sig[CVM_SIGNATURE_BYTES];
+        if (signer)
+            sign_as(account_of(json_string_value(signer)), &t, sig);
         cvm_local_result *r = local(c, t);
         if (r->receipt.status != CVM_SUCCESS)
             fail_msg("queries[%zu] %s.%s: %s: %s", i, t.service, t.method, cvm_code_name(r->receipt.error.code),
