@@ -108,7 +108,7 @@ static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, play_tx **o
     cvm_status st = CVM_OK;
     for (size_t i = 0; st == CVM_OK && i < n; i++)
         st = play_tx_make(&(*out)[i], src[i].signer, src[i].contract, src[i].method, src[i].args, src[i].nargs, ts,
-                          err, errcap);
+                          &src[i].faults, err, errcap);
     return st;
 }
 
@@ -172,18 +172,18 @@ static cvm_status genesis(const scenario *s, play_chain *c, report *r, char *err
     cvm_status st = play_genesis(c, acc, s->naccounts, &b, err, errcap);
     free(acc);
     if (st == CVM_OK)
-        report_block(r, b, NULL, "genesis");
+        report_block(r, b, NULL, 0, "genesis");
     cvm_block_result_free(b);
     return st;
 }
 
-static cvm_status block(play_chain *c, const play_tx *txs, size_t n, const char *title, report *r, char *err,
+static cvm_status block(play_chain *c, play_tx *txs, size_t n, const char *title, report *r, char *err,
                         size_t errcap)
 {
     cvm_block_result *b = NULL;
     cvm_status st = play_block(c, txs, n, &b, err, errcap);
     if (st == CVM_OK)
-        report_block(r, b, txs, title);
+        report_block(r, b, txs, n, title);
     cvm_block_result_free(b);
     return st;
 }

@@ -200,7 +200,11 @@ static bool prepare(play_chain *c, const char *name, const uint8_t *code, size_t
         st = play_deploy_tx(&deploy, args, name, code, len, play_timestamp(2), err, sizeof err);
     if (st == CVM_OK)
         st = play_block(c, &deploy, 1, &b, err, sizeof err);
-    if (st == CVM_OK && b->receipts[0].status != CVM_SUCCESS) {
+    if (st == CVM_OK && deploy.receipt == PLAY_NO_RECEIPT) {
+        snprintf(err, sizeof err, "pre-order rejected it: %s: %s", cvm_preorder_status_name(deploy.preorder),
+                 deploy.preorder_reason);
+        st = CVM_EINPUT;
+    } else if (st == CVM_OK && b->receipts[0].status != CVM_SUCCESS) {
         cvm_error_format(&b->receipts[0].error, err, sizeof err);
         st = CVM_EINPUT;
     }
@@ -249,17 +253,20 @@ int cmd_run(int argc, char **argv)
     play_tx call;
     cvm_block_result *b = NULL;
     if (prepare(&chain, name, code, len, o.reputation)) {
-        cvm_status st = play_tx_make(&call, RUN_SIGNER, name, o.method, args, o.nargs, play_timestamp(3), err,
-                                     sizeof err);
+        cvm_status st = play_tx_make(&call, RUN_SIGNER, name, o.method, args, o.nargs, play_timestamp(3), NULL,
+                                     err, sizeof err);
         if (st == CVM_OK)
             st = play_block(&chain, &call, 1, &b, err, sizeof err);
         if (st != CVM_OK) {
             fprintf(stderr, "coopvm run: %s\n", err);
+        } else if (call.receipt == PLAY_NO_RECEIPT) {
+            fprintf(stderr, "coopvm run: pre-order rejected the call: %s: %s\n",
+                    cvm_preorder_status_name(call.preorder), call.preorder_reason);
         } else {
             const cvm_receipt *r = &b->receipts[0];
             bool printed = true;
             if (o.json)
-                printed = report_run_json(r, &call, b);
+                printed = report_run_json(&call, b);
             else
                 report_run_text(r, b);
             rc = printed && r->status == CVM_SUCCESS ? CLI_OK : CLI_FAIL;

@@ -10,6 +10,14 @@
 
 uint64_t play_timestamp(uint64_t height) { return height * PLAY_NS_PER_HEIGHT; }
 
+/* The VM numbers the transactions of the set it ran; the trace shows their
+ * index in the block, rejected ones included. */
+static void trace_step(void *ud, uint64_t height, size_t index, const cvm_trace_step *step)
+{
+    const play_chain *c = ud;
+    c->trace(c->trace_ud, height, c->trace_map ? c->trace_map[index] : index, step);
+}
+
 cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t errcap)
 {
     memset(c, 0, sizeof *c);
@@ -28,8 +36,10 @@ cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t err
     cvm_vm_options vo = {0};
     vo.gas_limit = o->gas_limit;
     vo.virtual_chain_id = PLAY_CHAIN_ID;
-    vo.trace = o->trace;
-    vo.trace_ud = o->trace_ud;
+    c->trace = o->trace;
+    c->trace_ud = o->trace_ud;
+    vo.trace = o->trace ? trace_step : NULL;
+    vo.trace_ud = c;
     vo.dispatch = o->dispatch;
     if ((st = cvm_vm_new(&vo, c->store, &c->vm)) != CVM_OK) {
         snprintf(err, errcap, "starting the VM: %s", cvm_status_name(st));
@@ -56,19 +66,23 @@ void play_address(const char *name, uint8_t out[CVM_ADDRESS_BYTES])
 }
 
 cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, const char *method,
-                        const cvm_arg *args, size_t nargs, uint64_t timestamp, char *err, size_t errcap)
+                        const cvm_arg *args, size_t nargs, uint64_t timestamp, const play_faults *faults,
+                        char *err, size_t errcap)
 {
+    static const play_faults none = {0};
+    const play_faults *f = faults ? faults : &none;
     memset(t, 0, sizeof *t);
     t->signer = signer;
-    t->tx.protocol_version = CVM_PROTOCOL_VERSION;
-    t->tx.virtual_chain_id = PLAY_CHAIN_ID;
-    t->tx.timestamp = timestamp;
+    t->receipt = PLAY_NO_RECEIPT;
+    t->tx.protocol_version = f->protocol_set ? f->protocol : CVM_PROTOCOL_VERSION;
+    t->tx.virtual_chain_id = f->chain_set ? f->chain : PLAY_CHAIN_ID;
+    t->tx.timestamp = f->timestamp_set ? f->timestamp : timestamp;
     t->tx.service = service;
     t->tx.method = method;
     t->tx.args = args;
     t->tx.nargs = nargs;
     if (!signer) {
-        t->tx.signer_scheme = CVM_SCHEME_NONE;
+        t->tx.signer_scheme = f->scheme_set ? f->scheme : CVM_SCHEME_NONE;
         return CVM_OK;
     }
     uint8_t sk[CVM_SECRETKEY_BYTES];
@@ -83,6 +97,10 @@ cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, con
         return st;
     }
     t->tx.signature = t->signature;
+    if (f->scheme_set)
+        t->tx.signer_scheme = f->scheme;
+    if (f->tamper)
+        t->signature[0] ^= 0x01;
     return CVM_OK;
 }
 
@@ -92,7 +110,7 @@ cvm_status play_deploy_tx(play_tx *t, cvm_arg args[3], const char *name, const u
     args[0] = cvm_arg_stringn(name, strlen(name));
     args[1] = cvm_arg_uint64(CVM_PROCESSOR_BYTECODE);
     args[2] = cvm_arg_bytes(code, len);
-    return play_tx_make(t, PLAY_DEPLOYER, "_Deployments", "deployService", args, 3, timestamp, err, errcap);
+    return play_tx_make(t, PLAY_DEPLOYER, "_Deployments", "deployService", args, 3, timestamp, NULL, err, errcap);
 }
 
 /* Commits b (owned by the caller either way). */
@@ -115,22 +133,42 @@ cvm_status play_genesis(play_chain *c, const cvm_genesis_account *accounts, size
     return commit(c, *out, err, errcap);
 }
 
-cvm_status play_block(play_chain *c, const play_tx *txs, size_t n, cvm_block_result **out, char *err,
-                      size_t errcap)
+cvm_status play_block(play_chain *c, play_tx *txs, size_t n, cvm_block_result **out, char *err, size_t errcap)
 {
     *out = NULL;
-    uint64_t height = play_height(c) + 1;
-    cvm_transaction *set = n ? calloc(n, sizeof *set) : NULL;
-    if (n && !set) {
-        snprintf(err, errcap, "block %llu: out of memory", (unsigned long long)height);
-        return CVM_ENOMEM;
+    uint64_t height = play_height(c) + 1, ts = play_timestamp(height);
+    cvm_transaction *all = calloc(n ? n : 1, sizeof *all), *set = calloc(n ? n : 1, sizeof *set);
+    size_t *map = calloc(n ? n : 1, sizeof *map);
+    cvm_preorder_result *po = NULL;
+    cvm_status st = all && set && map ? CVM_OK : CVM_ENOMEM;
+    for (size_t i = 0; st == CVM_OK && i < n; i++)
+        all[i] = txs[i].tx;
+    if (st == CVM_OK)
+        st = cvm_vm_preorder(c->vm, all, n, height, ts, &po);
+    size_t m = 0;
+    for (size_t i = 0; st == CVM_OK && i < n; i++) {
+        txs[i].preorder = po->statuses[i];
+        snprintf(txs[i].preorder_reason, sizeof txs[i].preorder_reason, "%s",
+                 po->reasons[i] ? po->reasons[i] : "");
+        txs[i].receipt = PLAY_NO_RECEIPT;
+        if (po->statuses[i] == CVM_PREORDER_VALID) {
+            txs[i].receipt = m;
+            map[m] = i;
+            set[m++] = txs[i].tx;
+        }
     }
-    for (size_t i = 0; i < n; i++)
-        set[i] = txs[i].tx;
-    cvm_status st = cvm_vm_process_transaction_set(c->vm, height, play_timestamp(height), set, n, out);
+    cvm_preorder_result_free(po);
+    if (st == CVM_OK) {
+        c->trace_map = map;
+        st = cvm_vm_process_transaction_set(c->vm, height, ts, set, m, out);
+        c->trace_map = NULL;
+    }
+    free(all);
     free(set);
+    free(map);
     if (st != CVM_OK) {
-        snprintf(err, errcap, "block %llu: %s", (unsigned long long)height, cvm_vm_errmsg(c->vm));
+        snprintf(err, errcap, "block %llu: %s", (unsigned long long)height,
+                 st == CVM_ENOMEM ? "out of memory" : cvm_vm_errmsg(c->vm));
         return st;
     }
     return commit(c, *out, err, errcap);
@@ -150,8 +188,8 @@ cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, s
     *deployed = *same = false;
     cvm_arg arg = cvm_arg_stringn(name, strlen(name));
     play_tx q;
-    cvm_status st = play_tx_make(&q, NULL, "_Deployments", "getCode", &arg, 1, play_timestamp(play_height(c)), err,
-                                 errcap);
+    cvm_status st = play_tx_make(&q, NULL, "_Deployments", "getCode", &arg, 1, play_timestamp(play_height(c)), NULL,
+                                 err, errcap);
     cvm_local_result *r = NULL;
     if (st == CVM_OK)
         st = play_query(c, &q, &r, err, errcap);

@@ -32,9 +32,28 @@ typedef struct play_options {
 } play_options;
 
 typedef struct play_chain {
-    cvm_store *store; /* owned */
-    cvm_vm *vm;       /* owned */
+    cvm_store *store;      /* owned */
+    cvm_vm *vm;            /* owned */
+    cvm_tx_trace_fn trace; /* the caller's, may be NULL */
+    void *trace_ud;        /* borrowed */
+    const size_t *trace_map; /* borrowed during play_block: set index -> block index */
 } play_chain;
+
+/* Deliberate faults of a scenario transaction, to exercise pre-order:
+ * protocol, chain and timestamp replace the field before signing (the
+ * signature is valid, the field is not); scheme replaces the signer's scheme
+ * and tamper flips a bit of the signature after signing. */
+typedef struct play_faults {
+    bool protocol_set, chain_set, timestamp_set, scheme_set;
+    uint32_t protocol;
+    uint32_t chain;
+    uint64_t timestamp;
+    uint8_t scheme;
+    bool tamper;
+} play_faults;
+
+/* play_tx.receipt of a transaction that pre-order rejected. */
+#define PLAY_NO_RECEIPT ((size_t)-1)
 
 /* One transaction or local call as the report shows it: who signed it and
  * the signed transaction. tx.signature points into the struct itself, so a
@@ -43,6 +62,12 @@ typedef struct play_tx {
     const char *signer;     /* borrowed: the account name; NULL = unsigned */
     cvm_transaction tx;     /* service, method and args borrowed */
     uint8_t signature[CVM_SIGNATURE_BYTES];
+    /* set by play_block: TransactionSetPreOrder's verdict, its reason when
+     * not VALID, and the index of the receipt in the block result
+     * (PLAY_NO_RECEIPT when rejected, so not executed) */
+    cvm_preorder_status preorder;
+    char preorder_reason[200];
+    size_t receipt;
 } play_tx;
 
 /* Opens the store and the VM. On failure err says why (nothing to close). */
@@ -57,9 +82,11 @@ void play_address(const char *name, uint8_t out[CVM_ADDRESS_BYTES]);
 
 /* Fills t: a transaction of protocol version 1 on chain 42 with the given
  * timestamp, signed (Ed25519) with the development key of signer, or
- * unsigned when signer is NULL. Every pointer is borrowed by t. */
+ * unsigned when signer is NULL, then with faults (may be NULL) applied.
+ * Every pointer is borrowed by t. */
 cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, const char *method,
-                        const cvm_arg *args, size_t nargs, uint64_t timestamp, char *err, size_t errcap);
+                        const cvm_arg *args, size_t nargs, uint64_t timestamp, const play_faults *faults,
+                        char *err, size_t errcap);
 
 /* The deployment transaction of code as service name (bytecode), signed by
  * the development key of PLAY_DEPLOYER. name and code are borrowed by t;
@@ -73,10 +100,10 @@ cvm_status play_deploy_tx(play_tx *t, cvm_arg args[3], const char *name, const u
 cvm_status play_genesis(play_chain *c, const cvm_genesis_account *accounts, size_t n, cvm_block_result **out,
                         char *err, size_t errcap);
 
-/* Processes txs[0..n) as the next height and commits it. *out is the
- * caller's. */
-cvm_status play_block(play_chain *c, const play_tx *txs, size_t n, cvm_block_result **out, char *err,
-                      size_t errcap);
+/* The next height: TransactionSetPreOrder over txs[0..n), then the
+ * transactions it found VALID processed as one set and committed. Sets each
+ * txs[i].preorder, .preorder_reason and .receipt. *out is the caller's. */
+cvm_status play_block(play_chain *c, play_tx *txs, size_t n, cvm_block_result **out, char *err, size_t errcap);
 
 /* RunLocalMethod on the latest committed state. *out is the caller's. */
 cvm_status play_query(play_chain *c, const play_tx *q, cvm_local_result **out, char *err, size_t errcap);

@@ -12,10 +12,27 @@
 
 /* ------------------------------------------------------------ receipts */
 
-json_t *report_receipt_json(const cvm_receipt *rc, const play_tx *t, bool bytecode_shape)
+json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecode_shape)
 {
-    (void)t; /* per-receipt fields of this command go here, from t */
-    return bytecode_shape ? cvm_bytecode_receipt_to_json(rc) : cvm_receipt_to_json(rc);
+    json_t *o = json_object();
+    if (!o || json_object_set_new(o, "preorder", json_string(cvm_preorder_status_name(t->preorder))) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    json_t *rc = NULL;
+    if (t->receipt == PLAY_NO_RECEIPT) {
+        rc = json_pack("{s:s, s:s, s:I, s:[]}", "status", "REJECTED", "preorder_reason", t->preorder_reason,
+                       "gas_used", (json_int_t)0, "events");
+    } else {
+        const cvm_receipt *r = &b->receipts[t->receipt];
+        rc = bytecode_shape ? cvm_bytecode_receipt_to_json(r) : cvm_receipt_to_json(r);
+    }
+    if (!rc || json_object_update(o, rc) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(rc);
+    return o;
 }
 
 /* ------------------------------------------------------------ text parts */
@@ -75,14 +92,18 @@ static void print_outcome(const cvm_receipt *rc)
     }
 }
 
+/* "  alice -> Counter.increment(5): " */
+static void print_call(const play_tx *t)
+{
+    printf("  %s -> %s.%s(", t->signer ? t->signer : "(unsigned)", t->tx.service, t->tx.method);
+    print_args(t->tx.args, t->tx.nargs);
+    fputs("): ", stdout);
+}
+
 /* One transaction of a block, or a query, and what became of it. */
 static void print_receipt(const play_tx *t, const cvm_receipt *rc, bool with_gas)
 {
-    printf("  %s -> %s.%s(", t && t->signer ? t->signer : "(unsigned)", t ? t->tx.service : "?",
-           t ? t->tx.method : "?");
-    if (t)
-        print_args(t->tx.args, t->tx.nargs);
-    fputs("): ", stdout);
+    print_call(t);
     print_outcome(rc);
     if (with_gas)
         printf(", gas %" PRId64, rc->gas_used);
@@ -123,29 +144,36 @@ static void append(report *r, json_t *arr, json_t *v)
         r->oom = true;
 }
 
-static json_t *block_json(const cvm_block_result *b, const play_tx *txs)
+static json_t *block_json(const cvm_block_result *b, const play_tx *txs, size_t n)
 {
     json_t *o = cvm_block_result_to_json(b);
-    json_t *receipts = o ? json_object_get(o, "receipts") : NULL;
-    for (size_t i = 0; receipts && i < b->nreceipts; i++) {
-        /* each receipt through the one place that makes a receipt's JSON */
-        if (json_array_set_new(receipts, i, report_receipt_json(&b->receipts[i], &txs[i], false)) != 0) {
-            json_decref(o);
-            return NULL;
-        }
+    json_t *receipts = json_array();
+    for (size_t i = 0; o && receipts && i < n; i++)
+        if (json_array_append_new(receipts, report_tx_json(b, &txs[i], false)) != 0)
+            break;
+    if (!o || !receipts || json_array_size(receipts) != n || json_object_set_new(o, "receipts", receipts) != 0) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }
 
-void report_block(report *r, const cvm_block_result *b, const play_tx *txs, const char *title)
+void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title)
 {
     if (r->json) {
-        append(r, r->blocks, block_json(b, txs));
+        append(r, r->blocks, block_json(b, txs, n));
         return;
     }
     printf("block %" PRIu64 "%s%s\n", b->height, title ? "  " : "", title ? title : "");
-    for (size_t i = 0; i < b->nreceipts; i++)
-        print_receipt(&txs[i], &b->receipts[i], true);
+    for (size_t i = 0; i < n; i++) {
+        if (txs[i].receipt != PLAY_NO_RECEIPT) {
+            print_receipt(&txs[i], &b->receipts[txs[i].receipt], true);
+            continue;
+        }
+        print_call(&txs[i]);
+        printf("REJECTED by pre-order: %s: %s\n", cvm_preorder_status_name(txs[i].preorder),
+               txs[i].preorder_reason);
+    }
     char hash[2 * CVM_HASH_BYTES + 1];
     cvm_hex_write(hash, b->diff_hash, sizeof b->diff_hash);
     printf("  state diff: %zu change%s, hash %s\n", b->ndiff, b->ndiff == 1 ? "" : "s", hash);
@@ -160,7 +188,7 @@ void report_queries_begin(report *r, uint64_t height, size_t n)
 void report_query(report *r, const play_tx *q, const cvm_local_result *res)
 {
     if (r->json)
-        append(r, r->queries, report_receipt_json(&res->receipt, q, false));
+        append(r, r->queries, cvm_receipt_to_json(&res->receipt));
     else
         print_receipt(q, &res->receipt, false);
 }
@@ -217,9 +245,9 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
         printf("log       %" PRId64 "\n", rc->logs[i]);
 }
 
-bool report_run_json(const cvm_receipt *rc, const play_tx *t, const cvm_block_result *b)
+bool report_run_json(const play_tx *t, const cvm_block_result *b)
 {
-    json_t *o = report_receipt_json(rc, t, true);
+    json_t *o = report_tx_json(b, t, true);
     /* the block's diff goes before "logs", where `run` has always shown it */
     json_t *logs = o ? json_incref(json_object_get(o, "logs")) : NULL;
     bool ok = logs && json_object_del(o, "logs") == 0 &&

@@ -9,7 +9,7 @@
  * with each receipt in cvm_receipt_to_json's shape; run --json prints one
  * receipt in cvm_bytecode_receipt_to_json's shape plus its block's
  * "state_diff". Every receipt printed, by either command, passes through
- * report_receipt_json: the one place to add a per-receipt field.
+ * report_tx_json: the one place that makes a block transaction's JSON.
  */
 #ifndef CVM_CLI_REPORT_H
 #define CVM_CLI_REPORT_H
@@ -25,11 +25,12 @@
 
 /* ------------------------------------------------------------ receipts */
 
-/* The JSON of receipt rc of transaction t (t may be NULL): the codec's
- * shape (bytecode_shape: cvm_bytecode_receipt_to_json, else
- * cvm_receipt_to_json) and the fields this command adds to every receipt.
- * A new reference, or NULL when memory ran out. */
-json_t *report_receipt_json(const cvm_receipt *rc, const play_tx *t, bool bytecode_shape);
+/* The JSON of transaction t of block b: "preorder" (its pre-order verdict)
+ * followed by its receipt in the codec's shape (bytecode_shape:
+ * cvm_bytecode_receipt_to_json, else cvm_receipt_to_json); a transaction
+ * that pre-order rejected has status "REJECTED" and "preorder_reason"
+ * instead. A new reference, or NULL when memory ran out. */
+json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecode_shape);
 
 /* ------------------------------------------------------------- process */
 
@@ -45,7 +46,7 @@ void report_free(report *r);
 
 /* A committed block: txs[i] is the transaction of receipt i (may be NULL
  * when b has no receipts). title ("genesis", "deployments") may be NULL. */
-void report_block(report *r, const cvm_block_result *b, const play_tx *txs, const char *title);
+void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title);
 
 /* The heading of the queries (text only), then each query's result. */
 void report_queries_begin(report *r, uint64_t height, size_t n);
@@ -59,7 +60,7 @@ bool report_finish(report *r);
 
 /* run's receipt: rc (of transaction t) and its block b's state diff. */
 void report_run_text(const cvm_receipt *rc, const cvm_block_result *b);
-bool report_run_json(const cvm_receipt *rc, const play_tx *t, const cvm_block_result *b);
+bool report_run_json(const play_tx *t, const cvm_block_result *b);
 
 /* --------------------------------------------------------------- trace */
 

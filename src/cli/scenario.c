@@ -232,19 +232,81 @@ static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx 
     return st;
 }
 
+/* A JSON integer in [lo, hi], else an error at where. */
+static cvm_status integer(reader *r, const json_t *v, const char *where, json_int_t lo, json_int_t hi, json_int_t *out)
+{
+    if (!json_is_integer(v))
+        return bad(r, where, "expected an integer, got %s", json_kind(v));
+    *out = json_integer_value(v);
+    if (*out < lo || *out > hi)
+        return bad(r, where, "%lld is out of range (%lld..%lld)", (long long)*out, (long long)lo, (long long)hi);
+    return CVM_OK;
+}
+
+static cvm_status tx_protocol(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    json_int_t x = 0;
+    cvm_status st = integer(r, v, where, 0, UINT32_MAX, &x);
+    t->faults.protocol_set = st == CVM_OK;
+    t->faults.protocol = (uint32_t)x;
+    return st;
+}
+
+static cvm_status tx_chain(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    json_int_t x = 0;
+    cvm_status st = integer(r, v, where, 0, UINT32_MAX, &x);
+    t->faults.chain_set = st == CVM_OK;
+    t->faults.chain = (uint32_t)x;
+    return st;
+}
+
+static cvm_status tx_timestamp(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    json_int_t x = 0;
+    cvm_status st = integer(r, v, where, 0, INT64_MAX, &x);
+    t->faults.timestamp_set = st == CVM_OK;
+    t->faults.timestamp = (uint64_t)x;
+    return st;
+}
+
+static cvm_status tx_scheme(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    json_int_t x = 0;
+    cvm_status st = integer(r, v, where, 0, UINT8_MAX, &x);
+    t->faults.scheme_set = st == CVM_OK;
+    t->faults.scheme = (uint8_t)x;
+    return st;
+}
+
+static cvm_status tx_tamper(reader *r, const json_t *v, const char *where, scn_tx *t)
+{
+    if (!json_is_boolean(v))
+        return bad(r, where, "expected true or false, got %s", json_kind(v));
+    t->faults.tamper = json_is_true(v);
+    return CVM_OK;
+}
+
 /* The members of a TX, one row each: a new member is a row here and a field
- * in scn_tx. required: in blocks; in_query: allowed in queries (and then
- * optional when not required there). */
+ * in scn_tx. required: in blocks; query_required: in queries; in_query:
+ * allowed in queries at all (pre-order's faults are a block's matter, but a
+ * local call's signature is checked too, so "tamper" is allowed there). */
 static const struct tx_field {
     const char *name;
     bool required;       /* in a block */
     bool query_required; /* in a query */
+    bool in_query;
     tx_field_fn read;
 } tx_fields[] = {
-    {"signer", true, false, tx_signer},
-    {"contract", true, true, tx_contract},
-    {"method", true, true, tx_method},
-    {"args", false, false, tx_args},
+    {"signer", true, false, true, tx_signer},
+    {"contract", true, true, true, tx_contract},
+    {"method", true, true, true, tx_method},
+    {"args", false, false, true, tx_args},
+    {"protocol", false, false, false, tx_protocol},
+    {"chain", false, false, false, tx_chain},
+    {"timestamp", false, false, false, tx_timestamp},
+    {"scheme", false, false, false, tx_scheme},
+    {"tamper", false, false, true, tx_tamper},
 };
 
 #define N_TX_FIELDS (sizeof tx_fields / sizeof tx_fields[0])
@@ -254,9 +316,11 @@ static cvm_status read_tx(reader *r, const json_t *j, const char *where, bool qu
     if (!json_is_object(j))
         return bad(r, where, "expected a transaction object, got %s", json_kind(j));
     const char *names[N_TX_FIELDS + 1];
+    size_t n = 0;
     for (size_t i = 0; i < N_TX_FIELDS; i++)
-        names[i] = tx_fields[i].name;
-    names[N_TX_FIELDS] = NULL;
+        if (!query || tx_fields[i].in_query)
+            names[n++] = tx_fields[i].name;
+    names[n] = NULL;
     cvm_status st = only_members(r, j, where, names);
     for (size_t i = 0; st == CVM_OK && i < N_TX_FIELDS; i++) {
         const json_t *v = json_object_get(j, tx_fields[i].name);

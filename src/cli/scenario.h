@@ -32,6 +32,7 @@
 
 #include "base/arena.h"
 #include "coopvm.h"
+#include "play.h"
 
 typedef struct scn_account {
     const char *name;   /* borrowed from the scenario's JSON */
@@ -53,6 +54,7 @@ typedef struct scn_tx {
     const char *method;   /* borrowed */
     const cvm_arg *args;  /* arena */
     size_t nargs;
+    play_faults faults;   /* "protocol", "chain", "timestamp", "scheme", "tamper" */
 } scn_tx;
 
 typedef struct scn_block {

@@ -9,6 +9,7 @@
  * Scenario files are written to a fresh temporary directory per test.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -215,6 +216,23 @@ static void test_bad_scenarios(void **state)
         {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
          "\"gas\": 5}]]}",
          "blocks[0][0]: unknown member \"gas\""},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"chain\": \"x\"}]]}",
+         "blocks[0][0].chain: expected an integer, got a string"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"scheme\": 256}]]}",
+         "blocks[0][0].scheme: 256 is out of range (0..255)"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"protocol\": 4294967296}]]}",
+         "blocks[0][0].protocol: 4294967296 is out of range (0..4294967295)"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"timestamp\": -1}]]}",
+         "blocks[0][0].timestamp: -1 is out of range"},
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"m\", "
+         "\"tamper\": 1}]]}",
+         "blocks[0][0].tamper: expected true or false, got an integer"},
+        {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"chain\": 1}]}",
+         "queries[0]: unknown member \"chain\""},
         {"{\"queries\": [{\"contract\": \"_Info\"}]}", "queries[0].method: missing"},
         {"{\"queries\": [{\"signer\": \"nobody\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]}",
          "queries[0].signer: unknown account \"nobody\""},
@@ -414,6 +432,84 @@ static void test_trace(void **state)
     tmp_close(&t);
 }
 
+/* Pre-order runs on every block: each fault of a scenario entry gets its
+ * status, a rejected transaction is not executed (its receipt says REJECTED
+ * and why), the others run as if it were not there, every receipt carries
+ * "preorder", the trace numbers transactions as the block does, and a local
+ * call's signature is checked too. Block 3 has the timestamp 3 s. */
+static void test_preorder(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+#define INC(extra) "{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", \"args\": [1]" extra "}"
+    const char *text = COUNTER_HEAD
+        " \"blocks\": [[" INC("") ", " INC(", \"tamper\": true") ", " INC(", \"scheme\": 7") ", "
+        INC(", \"scheme\": 0") ", " INC(", \"chain\": 43") ", " INC(", \"protocol\": 2") ", "
+        INC(", \"timestamp\": 1803000000000") ", " INC(", \"timestamp\": 1803000000001") ", "
+        INC(", \"timestamp\": 0") ", " INC(", \"tamper\": false") "]],\n"
+        " \"queries\": [{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"get\"},\n"
+        "             {\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"get\", \"tamper\": true}]}\n";
+#undef INC
+    static const char *const want[] = {"VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME",
+                                       "INVALID_ADDRESS_SCHEME", "WRONG_VIRTUAL_CHAIN", "WRONG_PROTOCOL_VERSION",
+                                       "VALID", "TIMESTAMP_OUT_OF_WINDOW", "VALID", "VALID"};
+    const size_t n = sizeof want / sizeof want[0];
+    const char *p = put(&t, "s.json", text);
+    proc_result r = coopvm("process", p, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    const json_t *blocks = json_object_get(j, "blocks");
+    for (size_t b = 0; b < json_array_size(blocks); b++) { /* genesis has none; deployments too */
+        const json_t *rs = json_object_get(json_array_get(blocks, b), "receipts");
+        for (size_t i = 0; i < json_array_size(rs); i++)
+            assert_non_null(json_object_get(json_array_get(rs, i), "preorder"));
+    }
+    const json_t *rs = json_object_get(json_array_get(blocks, 2), "receipts");
+    assert_int_equal(json_array_size(rs), n);
+    int64_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *rc = json_array_get(rs, i);
+        const char *po = json_string_value(json_object_get(rc, "preorder"));
+        const char *status = json_string_value(json_object_get(rc, "status"));
+        if (!po || strcmp(po, want[i]) != 0)
+            fail_msg("tx %zu: preorder %s, expected %s", i, po ? po : "(none)", want[i]);
+        if (strcmp(want[i], "VALID") == 0) {
+            assert_string_equal(status, "SUCCESS");
+            assert_int_equal(json_integer_value(json_object_get(rc, "result")), ++count);
+            assert_null(json_object_get(rc, "preorder_reason"));
+        } else {
+            assert_string_equal(status, "REJECTED");
+            assert_true(json_string_length(json_object_get(rc, "preorder_reason")) > 0);
+            assert_int_equal(json_integer_value(json_object_get(rc, "gas_used")), 0);
+            assert_int_equal(json_array_size(json_object_get(rc, "events")), 0);
+        }
+    }
+    const json_t *qs = json_object_get(j, "queries");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(qs, 0), "result")), count);
+    const json_t *bad = json_array_get(qs, 1);
+    assert_string_equal(json_string_value(json_object_get(bad, "status")), "ERROR_INPUT");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(bad, "error"), "code")),
+                        "INVALID_SIGNATURE");
+    json_decref(j);
+    proc_result_free(&r);
+
+    /* text: the rejection and its reason; the trace: block indices */
+    r = coopvm("process", p, "--trace", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "alice -> Counter.increment(1): REJECTED by pre-order: INVALID_SIGNATURE: "));
+    assert_non_null(strstr(r.out, "REJECTED by pre-order: TIMESTAMP_OUT_OF_WINDOW: "));
+    for (size_t i = 0; i < n; i++) {
+        char at[64];
+        snprintf(at, sizeof at, "{\"height\":3,\"tx\":%zu,", i);
+        bool traced = strstr(r.err, at) != NULL;
+        if (traced != (strcmp(want[i], "VALID") == 0))
+            fail_msg("tx %zu (%s): traced %d", i, want[i], traced);
+    }
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
 static void test_usage(void **state)
 {
     (void)state;
@@ -459,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_data_continues),
         cmocka_unit_test(test_native_services_and_queries),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_preorder),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
     };
