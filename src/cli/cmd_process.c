@@ -229,6 +229,14 @@ int cmd_process(int argc, char **argv)
     plan p;
     report r;
     report_init(&r, o.json);
+    const char **names = calloc(s.naccounts + 1, sizeof *names); /* owned; the names are the scenario's */
+    if (names) {
+        for (size_t i = 0; i < s.naccounts; i++)
+            names[i] = s.accounts[i].name;
+        names[s.naccounts] = PLAY_DEPLOYER;
+        report_name_accounts(&r, names, s.naccounts + 1);
+        free(names);
+    }
     cvm_status st = make_plan(&o, &s, &c, &p, err, sizeof err);
     if (st == CVM_OK)
         st = play(&s, &p, &c, &r, err, sizeof err);

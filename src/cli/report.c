@@ -41,8 +41,13 @@ json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecod
 #define TEXT_BYTES_MAX 16
 
 /* One argument or output as text: JSON for most, long bytes shortened. */
-static void print_arg(const cvm_arg *a)
+static void print_arg(const report *r, const cvm_arg *a)
 {
+    for (size_t i = 0; r && a->type == CVM_ARG_BYTES && a->v.bytes.len == CVM_ADDRESS_BYTES && i < r->naccounts; i++)
+        if (memcmp(a->v.bytes.ptr, r->accounts[i].address, CVM_ADDRESS_BYTES) == 0) {
+            fputs(r->accounts[i].name, stdout);
+            return;
+        }
     if (a->type == CVM_ARG_BYTES && a->v.bytes.len > TEXT_BYTES_MAX) {
         char hex[2 * 8 + 1];
         cvm_hex_write(hex, a->v.bytes.ptr, 8);
@@ -56,27 +61,27 @@ static void print_arg(const cvm_arg *a)
     json_decref(j);
 }
 
-static void print_args(const cvm_arg *a, size_t n)
+static void print_args(const report *r, const cvm_arg *a, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputs(", ", stdout);
-        print_arg(&a[i]);
+        print_arg(r, &a[i]);
     }
 }
 
 /* "Service.Name field=value field=value" */
-static void print_event(const cvm_event *e)
+static void print_event(const report *r, const cvm_event *e)
 {
     printf("%s.%s", e->service, e->name);
     for (size_t i = 0; i < e->nfields; i++) {
         printf(" %s=", e->fields[i].name);
-        print_arg(&e->fields[i].value);
+        print_arg(r, &e->fields[i].value);
     }
 }
 
 /* "SUCCESS result 5" / "SUCCESS outputs (...)" / "ERROR_...: CODE: message (where)" */
-static void print_outcome(const cvm_receipt *rc)
+static void print_outcome(const report *r, const cvm_receipt *rc)
 {
     fputs(cvm_exec_status_name(rc->status), stdout);
     if (rc->status != CVM_SUCCESS) {
@@ -87,30 +92,30 @@ static void print_outcome(const cvm_receipt *rc)
         printf(" result %" PRId64, rc->outputs[0].v.i64);
     } else if (rc->noutputs) {
         fputs(" outputs (", stdout);
-        print_args(rc->outputs, rc->noutputs);
+        print_args(r, rc->outputs, rc->noutputs);
         fputs(")", stdout);
     }
 }
 
 /* "  alice -> Counter.increment(5): " */
-static void print_call(const play_tx *t)
+static void print_call(const report *r, const play_tx *t)
 {
     printf("  %s -> %s.%s(", t->signer ? t->signer : "(unsigned)", t->tx.service, t->tx.method);
-    print_args(t->tx.args, t->tx.nargs);
+    print_args(r, t->tx.args, t->tx.nargs);
     fputs("): ", stdout);
 }
 
 /* One transaction of a block, or a query, and what became of it. */
-static void print_receipt(const play_tx *t, const cvm_receipt *rc, bool with_gas)
+static void print_receipt(const report *r, const play_tx *t, const cvm_receipt *rc, bool with_gas)
 {
-    print_call(t);
-    print_outcome(rc);
+    print_call(r, t);
+    print_outcome(r, rc);
     if (with_gas)
         printf(", gas %" PRId64, rc->gas_used);
     putchar('\n');
     for (size_t i = 0; i < rc->nevents; i++) {
         fputs("      event ", stdout);
-        print_event(&rc->events[i]);
+        print_event(r, &rc->events[i]);
         putchar('\n');
     }
     for (size_t i = 0; i < rc->nlogs; i++)
@@ -134,7 +139,22 @@ void report_free(report *r)
 {
     json_decref(r->blocks);
     json_decref(r->queries);
+    free(r->accounts);
     memset(r, 0, sizeof *r);
+}
+
+void report_name_accounts(report *r, const char *const *names, size_t n)
+{
+    free(r->accounts);
+    r->naccounts = 0;
+    r->accounts = n ? calloc(n, sizeof *r->accounts) : NULL;
+    if (!r->accounts) /* names are a nicety: without memory, addresses show */
+        return;
+    for (size_t i = 0; i < n; i++) {
+        r->accounts[i].name = names[i];
+        play_address(names[i], r->accounts[i].address);
+    }
+    r->naccounts = n;
 }
 
 /* Appends v (stolen) to arr, noting a failure. */
@@ -167,10 +187,10 @@ void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
     printf("block %" PRIu64 "%s%s\n", b->height, title ? "  " : "", title ? title : "");
     for (size_t i = 0; i < n; i++) {
         if (txs[i].receipt != PLAY_NO_RECEIPT) {
-            print_receipt(&txs[i], &b->receipts[txs[i].receipt], true);
+            print_receipt(r, &txs[i], &b->receipts[txs[i].receipt], true);
             continue;
         }
-        print_call(&txs[i]);
+        print_call(r, &txs[i]);
         printf("REJECTED by pre-order: %s: %s\n", cvm_preorder_status_name(txs[i].preorder),
                txs[i].preorder_reason);
     }
@@ -190,7 +210,7 @@ void report_query(report *r, const play_tx *q, const cvm_local_result *res)
     if (r->json)
         append(r, r->queries, cvm_receipt_to_json(&res->receipt));
     else
-        print_receipt(q, &res->receipt, false);
+        print_receipt(r, q, &res->receipt, false);
 }
 
 bool report_finish(report *r)
@@ -227,7 +247,7 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
     printf("gas used  %" PRId64 "\n", rc->gas_used);
     for (size_t i = 0; i < rc->nevents; i++) {
         fputs("event     ", stdout);
-        print_event(&rc->events[i]);
+        print_event(NULL, &rc->events[i]);
         putchar('\n');
     }
     for (size_t i = 0; i < b->ndiff; i++) {

@@ -34,15 +34,28 @@ json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecod
 
 /* ------------------------------------------------------------- process */
 
+/* A known account: the text shows its name where its address appears. */
+typedef struct report_account {
+    const char *name; /* borrowed (the scenario's) */
+    uint8_t address[CVM_ADDRESS_BYTES];
+} report_account;
+
 typedef struct report {
     bool json;
     json_t *blocks;  /* owned (JSON mode): the "blocks" array */
     json_t *queries; /* owned (JSON mode): the "queries" array */
     bool oom;        /* an allocation failed: report_finish says so */
+    report_account *accounts; /* owned: naccounts, for the text */
+    size_t naccounts;
 } report;
 
 void report_init(report *r, bool json);
 void report_free(report *r);
+
+/* Names the accounts of names[0..n) (borrowed; they must outlive r) in the
+ * text: an address argument, output or event field that is one of theirs
+ * prints as the bare name (a string prints quoted). */
+void report_name_accounts(report *r, const char *const *names, size_t n);
 
 /* A committed block: txs[i] is the transaction of receipt i (may be NULL
  * when b has no receipts). title ("genesis", "deployments") may be NULL. */
