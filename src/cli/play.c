@@ -74,15 +74,15 @@ cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, con
     memset(t, 0, sizeof *t);
     t->signer = signer;
     t->receipt = PLAY_NO_RECEIPT;
-    t->tx.protocol_version = f->protocol_set ? f->protocol : CVM_PROTOCOL_VERSION;
-    t->tx.virtual_chain_id = f->chain_set ? f->chain : PLAY_CHAIN_ID;
+    t->tx.protocol_version = f->protocol_set ? (uint32_t)f->protocol : CVM_PROTOCOL_VERSION;
+    t->tx.virtual_chain_id = f->chain_set ? (uint32_t)f->chain : PLAY_CHAIN_ID;
     t->tx.timestamp = f->timestamp_set ? f->timestamp : timestamp;
     t->tx.service = service;
     t->tx.method = method;
     t->tx.args = args;
     t->tx.nargs = nargs;
     if (!signer) {
-        t->tx.signer_scheme = f->scheme_set ? f->scheme : CVM_SCHEME_NONE;
+        t->tx.signer_scheme = f->scheme_set ? (uint8_t)f->scheme : CVM_SCHEME_NONE;
         return CVM_OK;
     }
     uint8_t sk[CVM_SECRETKEY_BYTES];
@@ -98,7 +98,7 @@ cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, con
     }
     t->tx.signature = t->signature;
     if (f->scheme_set)
-        t->tx.signer_scheme = f->scheme;
+        t->tx.signer_scheme = (uint8_t)f->scheme;
     if (f->tamper)
         t->signature[0] ^= 0x01;
     return CVM_OK;

@@ -45,10 +45,10 @@ typedef struct play_chain {
  * and tamper flips a bit of the signature after signing. */
 typedef struct play_faults {
     bool protocol_set, chain_set, timestamp_set, scheme_set;
-    uint32_t protocol;
-    uint32_t chain;
+    uint64_t protocol;  /* in range of the transaction's field (the scenario checks) */
+    uint64_t chain;
     uint64_t timestamp;
-    uint8_t scheme;
+    uint64_t scheme;
     bool tamper;
 } play_faults;
 

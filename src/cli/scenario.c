@@ -232,51 +232,37 @@ static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx 
     return st;
 }
 
-/* A JSON integer in [lo, hi], else an error at where. */
-static cvm_status integer(reader *r, const json_t *v, const char *where, json_int_t lo, json_int_t hi, json_int_t *out)
+/* A fault's value: a JSON integer in [0, max], else an error at where. */
+static cvm_status fault(reader *r, const json_t *v, const char *where, json_int_t max, bool *set, uint64_t *out)
 {
     if (!json_is_integer(v))
         return bad(r, where, "expected an integer, got %s", json_kind(v));
-    *out = json_integer_value(v);
-    if (*out < lo || *out > hi)
-        return bad(r, where, "%lld is out of range (%lld..%lld)", (long long)*out, (long long)lo, (long long)hi);
+    json_int_t x = json_integer_value(v);
+    if (x < 0 || x > max)
+        return bad(r, where, "%lld is out of range (0..%lld)", (long long)x, (long long)max);
+    *set = true;
+    *out = (uint64_t)x;
     return CVM_OK;
 }
 
 static cvm_status tx_protocol(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    json_int_t x = 0;
-    cvm_status st = integer(r, v, where, 0, UINT32_MAX, &x);
-    t->faults.protocol_set = st == CVM_OK;
-    t->faults.protocol = (uint32_t)x;
-    return st;
+    return fault(r, v, where, UINT32_MAX, &t->faults.protocol_set, &t->faults.protocol);
 }
 
 static cvm_status tx_chain(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    json_int_t x = 0;
-    cvm_status st = integer(r, v, where, 0, UINT32_MAX, &x);
-    t->faults.chain_set = st == CVM_OK;
-    t->faults.chain = (uint32_t)x;
-    return st;
+    return fault(r, v, where, UINT32_MAX, &t->faults.chain_set, &t->faults.chain);
 }
 
 static cvm_status tx_timestamp(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    json_int_t x = 0;
-    cvm_status st = integer(r, v, where, 0, INT64_MAX, &x);
-    t->faults.timestamp_set = st == CVM_OK;
-    t->faults.timestamp = (uint64_t)x;
-    return st;
+    return fault(r, v, where, INT64_MAX, &t->faults.timestamp_set, &t->faults.timestamp);
 }
 
 static cvm_status tx_scheme(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    json_int_t x = 0;
-    cvm_status st = integer(r, v, where, 0, UINT8_MAX, &x);
-    t->faults.scheme_set = st == CVM_OK;
-    t->faults.scheme = (uint8_t)x;
-    return st;
+    return fault(r, v, where, UINT8_MAX, &t->faults.scheme_set, &t->faults.scheme);
 }
 
 static cvm_status tx_tamper(reader *r, const json_t *v, const char *where, scn_tx *t)
