@@ -5,31 +5,8 @@
  * each failure is a clean status (or a receipt), never a crash or a leak
  * (make sanitize).
  */
+#include "support/failing.h"
 #include "vm/vmtest.h"
-
-typedef struct failing {
-    long left; /* allocations still allowed; < 0: unlimited */
-    long live; /* blocks held */
-} failing;
-
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        if (p)
-            f->live--;
-        free(p);
-        return NULL;
-    }
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *q = realloc(p, n);
-    if (q && !p)
-        f->live++;
-    return q;
-}
 
 static const char *SRC = ".contract S\n.state count 1\n"
                          ".method inc params 1\n  Load \"count\"\n  Add\n  Dup\n  Store \"count\"\n  Dup\n  Emit \"Inc\"\n"
@@ -88,8 +65,8 @@ static void test_every_allocation_failure(void **state)
     uint8_t *code = code_of(SRC, &len);
     long n;
     for (n = 0; n < 100000; n++) {
-        failing f = {n, 0};
-        cvm_allocator al = {failing_realloc, &f};
+        failing f = {.left = n};
+        cvm_allocator al = failing_allocator(&f);
         int ok = scenario(&al, code, len);
         assert_int_equal(f.live, 0);
         if (ok)
