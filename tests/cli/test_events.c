@@ -31,6 +31,7 @@
 #include "cli/clitest.h"
 #include "native/cooptest.h"
 #include "state/diff.h"
+#include "support/store_dir.h"
 
 static const char emitter_src[] = ".method ping params 1\n"
                                   "  Emit \"Ping\"\n"
@@ -111,21 +112,11 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_store(const char *dir)
-{
-    char p[160];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     (void)state;
-    remove_store(data);
-    remove_store(damaged);
+    store_dir_remove(data);
+    store_dir_remove(damaged);
     char p[160];
     snprintf(p, sizeof p, "%s/empty", tmp);
     rmdir(p);
