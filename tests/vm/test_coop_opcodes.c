@@ -10,7 +10,6 @@
 #include "codec/event.h"
 #include "native/cooptest.h"
 #include "state/store.h"
-#include "support/failing.h"
 
 /* Line numbers matter: errors are asserted at their source lines. */
 static const char *COOP = ".contract Coop\n"                                                      /* 1 */
@@ -440,15 +439,7 @@ static void test_every_allocation_failure(void **state)
     (void)state;
     size_t len;
     uint8_t *code = code_of(COOP, &len);
-    long n;
-    for (n = 0; n < 100000; n++) {
-        failing f = {.left = n};
-        cvm_allocator al = failing_allocator(&f);
-        int ok = oom_scenario(&al, code, len);
-        assert_int_equal(f.live, 0);
-        if (ok)
-            break;
-    }
+    long n = every_allocation_failure(oom_scenario, code, len, 100000);
     printf("the cooperative scenario succeeded with %ld allocations allowed\n", n);
     assert_true(n > 5 && n < 100000);
     free_code(code);

@@ -5,7 +5,6 @@
  * each failure is a clean status (or a receipt), never a crash or a leak
  * (make sanitize).
  */
-#include "support/failing.h"
 #include "vm/vmtest.h"
 
 static const char *SRC = ".contract S\n.state count 1\n"
@@ -63,15 +62,7 @@ static void test_every_allocation_failure(void **state)
     (void)state;
     size_t len;
     uint8_t *code = code_of(SRC, &len);
-    long n;
-    for (n = 0; n < 100000; n++) {
-        failing f = {.left = n};
-        cvm_allocator al = failing_allocator(&f);
-        int ok = scenario(&al, code, len);
-        assert_int_equal(f.live, 0);
-        if (ok)
-            break;
-    }
+    long n = every_allocation_failure(scenario, code, len, 100000);
     printf("the scenario succeeded with %ld allocations allowed\n", n);
     assert_true(n > 5); /* the scenario allocates, and failed before it succeeded */
     free_code(code);
