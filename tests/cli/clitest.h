@@ -1,7 +1,7 @@
 /*
  * clitest.h — for the cmocka tests that drive build/coopvm as a user would:
- * coopvm(...) runs it and asserts that it ran. (build/vectors, without
- * cmocka, uses support/proc.h alone.)
+ * coopvm(...) runs it and asserts that it ran, parse_json reads what it
+ * printed. (build/vectors, without cmocka, uses support/proc.h alone.)
  */
 #ifndef CVM_TESTS_CLITEST_H
 #define CVM_TESTS_CLITEST_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "support/proc.h"
 
@@ -25,6 +26,16 @@ static inline proc_result coopvm(const char *first, ...)
     va_end(ap);
     assert_int_equal(ran, 0);
     return r;
+}
+
+/* Parses s as one JSON value (the caller owns it), or fails the test. */
+static inline json_t *parse_json(const char *s)
+{
+    json_error_t e;
+    json_t *j = json_loads(s, 0, &e);
+    if (!j)
+        fail_msg("not JSON (%s): %s", e.text, s);
+    return j;
 }
 
 #endif

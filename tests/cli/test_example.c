@@ -24,15 +24,6 @@
 
 #define SCENARIO "examples/cooperative/scenario.json"
 
-static json_t *parse_json(const char *s)
-{
-    json_error_t e;
-    json_t *j = json_loads(s, 0, &e);
-    if (!j)
-        fail_msg("not JSON (%s): %s", e.text, s);
-    return j;
-}
-
 /* Each block's outcomes from height 3 on, one word per transaction:
  * "ok" or the error code (examples/cooperative/README.md tells why). */
 static const char *const outcomes[] = {

@@ -57,15 +57,6 @@ static const char *put(tmp *t, const char *name, const char *text)
     return t->path;
 }
 
-static json_t *parse_json(const char *s)
-{
-    json_error_t e;
-    json_t *j = json_loads(s, 0, &e);
-    if (!j)
-        fail_msg("not JSON (%s): %s", e.text, s);
-    return j;
-}
-
 #define COUNTER_HEAD                                                                                    \
     "{\"accounts\": {\"alice\": {\"reputation\": 150}, \"bob\": {\"reputation\": 20}},\n"              \
     " \"contracts\": {\"Counter\": \"counter.asm\"},\n"
