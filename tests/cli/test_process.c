@@ -87,8 +87,8 @@ static void test_example_text(void **state)
     const char *want[] = {"block 1  genesis",
                           "block 2  deployments",
                           "deployer -> _Deployments.deployService(\"Counter\", 2, 0x",
-                          "block 3\n  alice -> Counter.increment(5): SUCCESS result 5, gas 200\n"
-                          "      event Counter.Counted value=5\n      log 5\n  state diff: 1 change, hash ",
+                          ("block 3\n  alice -> Counter.increment(5): SUCCESS result 5, gas 200\n"
+                           "      event Counter.Counted value=5\n      log 5\n  state diff: 1 change, hash "),
                           "block 4\n  bob -> Counter.increment(1): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION: ",
                           "queries at height 4\n  bob -> Counter.get(): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
