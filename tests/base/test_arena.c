@@ -15,31 +15,7 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
-
-/* An allocator that fails once `budget` allocations have been made, and
- * counts live blocks so a test can see that everything was freed. */
-typedef struct counting {
-    int budget;
-    int live;
-} counting;
-
-static void *counting_realloc(void *ud, void *p, size_t n)
-{
-    counting *c = ud;
-    if (n == 0) {
-        if (p)
-            c->live--;
-        free(p);
-        return NULL;
-    }
-    if (!p) {
-        if (c->budget == 0)
-            return NULL;
-        c->budget--;
-        c->live++;
-    }
-    return realloc(p, n);
-}
+#include "support/failing.h"
 
 static void test_alignment_and_zero_size(void **state)
 {
@@ -90,8 +66,8 @@ static void test_copies(void **state)
 static void test_many_and_oversized(void **state)
 {
     (void)state;
-    counting c = {1000, 0};
-    cvm_allocator al = {counting_realloc, &c};
+    failing c = {.left = 1000};
+    cvm_allocator al = failing_allocator(&c);
     cvm_arena a;
     cvm_arena_init(&a, &al);
     uint32_t *ptrs[2000];
@@ -100,7 +76,7 @@ static void test_many_and_oversized(void **state)
         assert_non_null(ptrs[i]);
         ptrs[i][0] = ptrs[i][2] = i;
     }
-    int chunks = c.live;
+    long chunks = c.live;
     uint8_t *small = cvm_arena_alloc(&a, 8);
     uint8_t *big = cvm_arena_alloc(&a, 1 << 20);
     assert_non_null(big);
@@ -121,8 +97,8 @@ static void test_many_and_oversized(void **state)
 static void test_allocation_failure(void **state)
 {
     (void)state;
-    counting c = {0, 0};
-    cvm_allocator al = {counting_realloc, &c};
+    failing c = {.left = 0};
+    cvm_allocator al = failing_allocator(&c);
     cvm_arena a;
     cvm_arena_init(&a, &al);
     assert_null(cvm_arena_alloc(&a, 1));
@@ -130,7 +106,7 @@ static void test_allocation_failure(void **state)
     assert_null(cvm_arena_memdup(&a, "x", 1));
     assert_null(cvm_arena_calloc(&a, 1, 1));
     /* one chunk allowed: fills, then the next chunk fails; earlier data survives */
-    c.budget = 1;
+    c.left = 1;
     char *first = cvm_arena_strndup(&a, "kept", 4);
     assert_non_null(first);
     void *p = NULL;

@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "base/map.h"
 #include "base/reader.h"
+#include "support/failing.h"
 
 static void test_buf_varints_round_trip(void **state)
 {
@@ -181,28 +182,12 @@ static void test_statuses_and_error_format(void **state)
 
 /* An allocator that fails after a budget: every out-of-memory path must
  * report, not crash or leak. */
-typedef struct budget {
-    int left;
-} budget;
-
-static void *budget_realloc(void *ud, void *p, size_t n)
-{
-    budget *b = ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (b->left-- <= 0)
-        return NULL;
-    return realloc(p, n);
-}
-
 static void test_allocator_hook_failures(void **state)
 {
     (void)state;
     for (int limit = 0; limit < 40; limit++) {
-        budget bud = {limit};
-        cvm_allocator al = {budget_realloc, &bud};
+        failing bud = {.left = limit};
+        cvm_allocator al = failing_allocator(&bud);
         cvm_map m;
         cvm_map_init(&m, &al);
         char key[16];

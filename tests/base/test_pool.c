@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 
 #include "base/pool.h"
+#include "support/failing.h"
 
 typedef struct loop {
     unsigned char *hits; /* one counter per item */
@@ -113,35 +114,12 @@ static void test_zero_means_the_machine_and_caps(void **state)
     cvm_pool_free(NULL);
 }
 
-typedef struct failing {
-    long left; /* allocations still allowed */
-    long live;
-} failing;
-
-static void *failing_realloc(void *ud, void *ptr, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        if (ptr)
-            f->live--;
-        free(ptr);
-        return NULL;
-    }
-    if (f->left == 0)
-        return NULL;
-    f->left--;
-    void *q = realloc(ptr, n);
-    if (q && !ptr)
-        f->live++;
-    return q;
-}
-
 static void test_allocation_failures(void **state)
 {
     (void)state;
     for (long k = 0;; k++) {
-        failing f = {k, 0};
-        cvm_allocator al = {failing_realloc, &f};
+        failing f = {.left = k};
+        cvm_allocator al = failing_allocator(&f);
         cvm_pool *p = NULL;
         cvm_status st = cvm_pool_new(&al, 3, &p);
         if (st == CVM_OK) {

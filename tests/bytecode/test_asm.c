@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "bytecode/asm.h"
+#include "support/failing.h"
 
 /* Diagnostics collected as "FILE:LINE:COL: MESSAGE\n" lines. */
 static void collect(void *ud, const char *file, int line, int col, const char *message)
@@ -654,31 +655,14 @@ static void test_mutations(void **state)
         }
 }
 
-/* An allocator that fails after a given number of allocations. */
-typedef struct budget {
-    int left;
-} budget;
-
-static void *budget_realloc(void *ud, void *p, size_t n)
-{
-    budget *b = ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (b->left-- <= 0)
-        return NULL;
-    return realloc(p, n);
-}
-
 static void test_out_of_memory(void **state)
 {
     (void)state;
     /* every failing allocation point returns ENOMEM cleanly, without leaks */
     int ok_at = -1;
     for (int i = 0; i < 2000 && ok_at < 0; i++) {
-        budget b = {i};
-        cvm_allocator al = {budget_realloc, &b};
+        failing f = {.left = i};
+        cvm_allocator al = failing_allocator(&f);
         cvm_module *m = NULL;
         cvm_status st = cvm_asm(&al, example, sizeof example - 1, "t.asm", NULL, NULL, &m);
         if (st == CVM_OK) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "modbuild.h"
+#include "support/failing.h"
 
 static char err[256];
 
@@ -323,23 +324,6 @@ static void bad_opcodes_and_operands(void **state)
     expect_reject(big_line, sizeof big_line, "line 0 at offset 21: 4294967296 is above the limit 4294967295");
 }
 
-/* An allocator that fails after a budget of allocations. */
-typedef struct budget {
-    int left;
-} budget;
-
-static void *budget_realloc(void *ud, void *ptr, size_t size)
-{
-    budget *b = ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (b->left-- <= 0)
-        return NULL;
-    return realloc(ptr, size);
-}
-
 static void out_of_memory_is_clean(void **state)
 {
     (void)state;
@@ -349,8 +333,8 @@ static void out_of_memory_is_clean(void **state)
     cvm_module_free(m);
     bool succeeded = false;
     for (int k = 0; k < 200 && !succeeded; k++) {
-        budget bud = {k};
-        cvm_allocator al = {budget_realloc, &bud};
+        failing bud = {.left = k};
+        cvm_allocator al = failing_allocator(&bud);
         cvm_module *d = NULL;
         cvm_status st = cvm_module_decode(&al, b, n, &d, err, sizeof err);
         if (st == CVM_OK) {

@@ -15,24 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "support/proc.h"
-
-/* Runs coopvm with up to 15 arguments (NULL-terminated). */
-static proc_result coopvm(const char *first, ...)
-{
-    char *argv[17];
-    int n = 0;
-    argv[n++] = (char *)proc_coopvm();
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 16; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    return r;
-}
+#include "cli/clitest.h"
 
 static char *write_temp(const char *suffix, const void *data, size_t len)
 {

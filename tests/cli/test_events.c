@@ -28,9 +28,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "cli/clitest.h"
 #include "native/cooptest.h"
 #include "state/diff.h"
-#include "support/proc.h"
+#include "support/store_dir.h"
 
 static const char emitter_src[] = ".method ping params 1\n"
                                   "  Emit \"Ping\"\n"
@@ -111,21 +112,11 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_store(const char *dir)
-{
-    char p[160];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     (void)state;
-    remove_store(data);
-    remove_store(damaged);
+    store_dir_remove(data);
+    store_dir_remove(damaged);
     char p[160];
     snprintf(p, sizeof p, "%s/empty", tmp);
     rmdir(p);
@@ -133,23 +124,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs coopvm events with up to 12 more arguments (NULL-terminated). */
-static proc_result events(const char *first, ...)
-{
-    char *argv[16];
-    int n = 0;
-    argv[n++] = (char *)proc_coopvm();
-    argv[n++] = "events";
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 15; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    return r;
-}
+/* Runs coopvm events with more arguments (NULL-terminated). */
+#define events(...) coopvm("events", __VA_ARGS__)
 
 /* Asserts exit 0, empty stderr and exactly `want` on stdout. */
 static void out_is(proc_result r, const char *want)

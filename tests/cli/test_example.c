@@ -20,35 +20,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "support/proc.h"
+#include "cli/clitest.h"
 
 #define SCENARIO "examples/cooperative/scenario.json"
-
-/* Runs coopvm with up to 11 arguments (NULL-terminated). */
-static proc_result coopvm(const char *first, ...)
-{
-    char *argv[13];
-    int n = 0;
-    argv[n++] = (char *)proc_coopvm();
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 12; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    return r;
-}
-
-static json_t *parse_json(const char *s)
-{
-    json_error_t e;
-    json_t *j = json_loads(s, 0, &e);
-    if (!j)
-        fail_msg("not JSON (%s): %s", e.text, s);
-    return j;
-}
 
 /* Each block's outcomes from height 3 on, one word per transaction:
  * "ok" or the error code (examples/cooperative/README.md tells why). */

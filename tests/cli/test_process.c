@@ -22,24 +22,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "support/proc.h"
-
-/* Runs coopvm with up to 15 arguments (NULL-terminated). */
-static proc_result coopvm(const char *first, ...)
-{
-    char *argv[17];
-    int n = 0;
-    argv[n++] = (char *)proc_coopvm();
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 16; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    return r;
-}
+#include "cli/clitest.h"
 
 /* A temporary directory with the counter contract in it. */
 typedef struct tmp {
@@ -74,15 +57,6 @@ static const char *put(tmp *t, const char *name, const char *text)
     return t->path;
 }
 
-static json_t *parse_json(const char *s)
-{
-    json_error_t e;
-    json_t *j = json_loads(s, 0, &e);
-    if (!j)
-        fail_msg("not JSON (%s): %s", e.text, s);
-    return j;
-}
-
 #define COUNTER_HEAD                                                                                    \
     "{\"accounts\": {\"alice\": {\"reputation\": 150}, \"bob\": {\"reputation\": 20}},\n"              \
     " \"contracts\": {\"Counter\": \"counter.asm\"},\n"
@@ -113,8 +87,8 @@ static void test_example_text(void **state)
     const char *want[] = {"block 1  genesis",
                           "block 2  deployments",
                           "deployer -> _Deployments.deployService(\"Counter\", 2, 0x",
-                          "block 3\n  alice -> Counter.increment(5): SUCCESS result 5, gas 200\n"
-                          "      event Counter.Counted value=5\n      log 5\n  state diff: 1 change, hash ",
+                          ("block 3\n  alice -> Counter.increment(5): SUCCESS result 5, gas 200\n"
+                           "      event Counter.Counted value=5\n      log 5\n  state diff: 1 change, hash "),
                           "block 4\n  bob -> Counter.increment(1): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION: ",
                           "queries at height 4\n  bob -> Counter.get(): ERROR_SMART_CONTRACT INSUFFICIENT_REPUTATION"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "support/proc.h"
+#include "cli/clitest.h"
 
 #define ALICE_PK "eae07b5255bff16b56c41d6586669453e64470f2e805f29ae555ad52ee35f1d4"
 #define ALICE_SEED "9be162b2675f097f42ee537d17f38e96e57cea3dcb6c3047acaa01b60b4d8fe3"
@@ -26,23 +26,6 @@
 #define ALICE_TX_SIG                                                      \
     "ce5d97fff377f02fc4121687c1b5bb380d2c13303a9589cca4e18a97baab8b41" \
     "22e416146098563df932b8b54b791153105c36d4455831f17cb1764158fcd80b"
-
-/* Runs coopvm with up to 23 arguments (NULL-terminated). */
-static proc_result coopvm(const char *first, ...)
-{
-    char *argv[25];
-    int n = 0;
-    argv[n++] = (char *)proc_coopvm();
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && n < 24; a = va_arg(ap, const char *))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result r;
-    assert_int_equal(proc_run(argv, &r), 0);
-    return r;
-}
 
 /* A fresh temporary path (the file is created empty). */
 static char *temp_path(void)

@@ -16,6 +16,7 @@
 
 #include "codec/args.h"
 #include "codec/json.h"
+#include "support/failing.h"
 
 /* Checks the compact dump of j (consumed) against want. */
 static void dumps_as(json_t *j, const char *want)
@@ -319,29 +320,8 @@ static void test_event_record(void **state)
     cvm_buf_free(&b);
 }
 
-/* jansson's allocator, failing after `json_budget` allocations and counting
+/* jansson's allocator, failing after a budget of allocations and counting
  * live blocks: every view returns NULL or a whole value, and leaks nothing. */
-static int json_budget = -1, json_live;
-
-static void *budget_malloc(size_t n)
-{
-    if (json_budget == 0)
-        return NULL;
-    if (json_budget > 0)
-        json_budget--;
-    void *p = malloc(n);
-    if (p)
-        json_live++;
-    return p;
-}
-
-static void budget_free(void *p)
-{
-    if (p)
-        json_live--;
-    free(p);
-}
-
 static void test_allocation_failure(void **state)
 {
     (void)state;
@@ -357,25 +337,26 @@ static void test_allocation_failure(void **state)
     b.diff = &d;
     b.ndiff = 1;
     cvm_event_record rec = {7, 1, ev};
-    json_set_alloc_funcs(budget_malloc, budget_free);
+    failing f = {.left = -1};
+    failing_json_use(&f);
     for (int which = 0; which < 2; which++) {
         int fails = 0;
         for (int budget = 0;; budget++) {
-            json_budget = budget;
-            json_live = 0;
+            f.left = budget;
+            f.live = 0;
             json_t *j = which == 0 ? cvm_block_result_to_json(&b) : cvm_event_record_to_json(&rec);
-            json_budget = -1;
+            f.left = -1;
             if (j) {
                 json_decref(j);
-                assert_int_equal(json_live, 0);
+                assert_int_equal(f.live, 0);
                 break;
             }
-            assert_int_equal(json_live, 0);
+            assert_int_equal(f.live, 0);
             fails++;
         }
         assert_true(fails > 10);
     }
-    json_set_alloc_funcs(malloc, free);
+    failing_json_use(NULL);
 }
 
 int main(void)

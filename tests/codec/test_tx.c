@@ -18,6 +18,7 @@
 #include "base/hex.h"
 #include "codec/tx.h"
 #include "crypto/sign.h"
+#include "support/failing.h"
 
 /* The fixed transaction below, its hash and its signature under the fixed
  * key, computed once and pinned: any change to the encoding or the signing
@@ -353,32 +354,19 @@ static void test_encode_refuses_bad_tx(void **state)
     cvm_buf_free(&b);
 }
 
-/* An allocator that fails after a number of successful allocations. */
-static int allocs_left;
-static void *failing_realloc(void *ud, void *ptr, size_t size)
-{
-    (void)ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (allocs_left-- <= 0)
-        return NULL;
-    return realloc(ptr, size);
-}
-
 static void test_decode_out_of_memory(void **state)
 {
     (void)state;
     cvm_transaction tx = fixed_tx();
     size_t n;
     uint8_t *p = encode(&tx, false, &n);
-    cvm_allocator al = {failing_realloc, NULL};
+    failing f = {0};
+    cvm_allocator al = failing_allocator(&f);
     /* every allocation in turn fails: ENOMEM and nothing leaked, until the
      * budget suffices */
     int k = 0;
     for (;; k++) {
-        allocs_left = k;
+        f.left = k;
         cvm_tx_decoded d;
         char err[160];
         cvm_status s = cvm_tx_decode(&al, p, n, false, &d, err, sizeof err);

@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "codec/tx_json.h"
 #include "crypto/sign.h"
+#include "support/failing.h"
 
 static const uint8_t blob[3] = {0x00, 0xff, 0x10};
 
@@ -193,43 +194,7 @@ static void test_rejections(void **state)
     expect_reject("{" HDR SIG0 SM ",\"args\":[1,{\"bytes\":\"0g\"}]}", "args[1]");
 }
 
-/* jansson's allocator, failing after json_budget allocations and counting
- * the live ones; and a cvm allocator failing after cvm_budget. */
-static int json_budget = -1, json_live, cvm_budget = -1;
-
-static void *budget_malloc(size_t n)
-{
-    if (json_budget == 0)
-        return NULL;
-    if (json_budget > 0)
-        json_budget--;
-    void *p = malloc(n);
-    if (p)
-        json_live++;
-    return p;
-}
-
-static void budget_free(void *p)
-{
-    if (p)
-        json_live--;
-    free(p);
-}
-
-static void *budget_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (cvm_budget == 0)
-        return NULL;
-    if (cvm_budget > 0)
-        cvm_budget--;
-    return realloc(p, n);
-}
-
+/* jansson's allocator, then ours, failing after a budget of allocations */
 static void test_allocation_failure(void **state)
 {
     (void)state;
@@ -239,34 +204,36 @@ static void test_allocation_failure(void **state)
     fixed_tx(&tx, args, sig);
 
     /* to JSON: NULL and nothing left behind at every failing allocation */
-    json_set_alloc_funcs(budget_malloc, budget_free);
+    failing jf = {.left = -1};
+    failing_json_use(&jf);
     int fails = 0;
     for (int budget = 0;; budget++) {
-        json_budget = budget;
-        json_live = 0;
+        jf.left = budget;
+        jf.live = 0;
         json_t *j = cvm_tx_to_json(&tx, NULL, 0);
-        json_budget = -1;
+        jf.left = -1;
         if (j) {
             json_decref(j);
-            assert_int_equal(json_live, 0);
+            assert_int_equal(jf.live, 0);
             break;
         }
-        assert_int_equal(json_live, 0);
+        assert_int_equal(jf.live, 0);
         fails++;
     }
-    json_set_alloc_funcs(malloc, free);
+    failing_json_use(NULL);
     assert_true(fails > 10);
 
     /* from JSON: ENOMEM at every failing allocation of ours (ASan: no leaks) */
     json_t *j = cvm_tx_to_json(&tx, NULL, 0);
-    cvm_allocator al = {budget_realloc, NULL};
+    failing f = {.left = -1};
+    cvm_allocator al = failing_allocator(&f);
     fails = 0;
     for (int budget = 0;; budget++) {
-        cvm_budget = budget;
+        f.left = budget;
         cvm_tx_decoded d;
         char err[200];
         cvm_status st = cvm_tx_from_json(&al, j, &d, err, sizeof err);
-        cvm_budget = -1;
+        f.left = -1;
         if (st == CVM_OK) {
             assert_string_equal(d.tx.service, "Counter");
             cvm_tx_decoded_free(&d);

@@ -4,6 +4,7 @@
  * bad input gives a clean error, through the embedder's allocator.
  */
 #include "interp_test.h"
+#include "support/failing.h"
 
 #include <stdlib.h>
 
@@ -19,31 +20,6 @@ static const char counter_src[] = ".contract Counter\n"
                                   ".method get readonly\n"
                                   "    Load \"count\"\n";
 
-/* An allocator that counts live blocks, so leaks and foreign frees show. */
-typedef struct counting {
-    long live;
-    long calls;
-    long fail_at; /* fail the n-th allocation (1-based), 0 never */
-} counting;
-
-static void *count_realloc(void *ud, void *p, size_t n)
-{
-    counting *c = ud;
-    if (n == 0) {
-        if (p)
-            c->live--;
-        free(p);
-        return NULL;
-    }
-    c->calls++;
-    if (c->fail_at && c->calls == c->fail_at)
-        return NULL;
-    void *q = realloc(p, n);
-    if (q && !p)
-        c->live++;
-    return q;
-}
-
 static void collect(void *ud, const char *file, int line, int col, const char *message)
 {
     char *buf = ud;
@@ -51,11 +27,13 @@ static void collect(void *ud, const char *file, int line, int col, const char *m
     snprintf(buf + n, 1024 - n, "%s:%d:%d: %s\n", file, line, col, message);
 }
 
+/* Through an allocator that counts live blocks, so leaks and foreign frees
+ * show. */
 static void test_assemble_and_run(void **state)
 {
     (void)state;
-    counting c = {0};
-    cvm_allocator al = {count_realloc, &c};
+    failing c = {.left = -1};
+    cvm_allocator al = failing_allocator(&c);
     cvm_module *m = NULL;
     assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m), CVM_OK);
     assert_string_equal(cvm_module_name(m), "Counter");
@@ -94,8 +72,8 @@ static void test_assemble_errors(void **state)
 static void test_encode_load_disasm(void **state)
 {
     (void)state;
-    counting c = {0};
-    cvm_allocator al = {count_realloc, &c};
+    failing c = {.left = -1};
+    cvm_allocator al = failing_allocator(&c);
     cvm_module *m = NULL;
     assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m), CVM_OK);
 
@@ -152,8 +130,8 @@ static void test_out_of_memory(void **state)
     (void)state;
     int saw_enomem = 0;
     for (long k = 1; k < 400; k++) {
-        counting c = {.fail_at = k};
-        cvm_allocator al = {count_realloc, &c};
+        failing c = {.left = k - 1, .once = true}; /* only the k-th allocation fails */
+        cvm_allocator al = failing_allocator(&c);
         cvm_module *m = NULL;
         cvm_status st = cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m);
         if (st == CVM_OK) {

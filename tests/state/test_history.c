@@ -33,6 +33,7 @@
 #include "native/cooptest.h"
 #include "state/diff.h"
 #include "state/lmdbstore.h"
+#include "support/store_dir.h"
 
 static const char emitter_src[] = ".method ping params 1\n"
                                   "  Emit \"Ping\"\n"
@@ -59,12 +60,8 @@ static int setup(void **state)
 static void remove_store(const char *name)
 {
     char p[160];
-    snprintf(p, sizeof p, "%s/%s/data.mdb", tmp, name);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/%s/lock.mdb", tmp, name);
-    unlink(p);
     snprintf(p, sizeof p, "%s/%s", tmp, name);
-    rmdir(p);
+    store_dir_remove(p);
 }
 
 static int teardown(void **state)

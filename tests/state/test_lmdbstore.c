@@ -18,6 +18,7 @@
 
 #include "state/diff.h"
 #include "state/lmdbstore.h"
+#include "support/store_dir.h"
 
 static char tmp[64];  /* the test's temp dir; the store lives in tmp/chain */
 static char dir[96];
@@ -35,12 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char p[160];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
+    store_dir_remove(dir);
     rmdir(tmp);
     return 0;
 }

@@ -19,26 +19,9 @@
 #include "state/diff.h"
 #include "state/memstore.h"
 #include "state/overlay.h"
+#include "support/failing.h"
 
 #define B(s) (const uint8_t *)(s), strlen(s)
-
-/* Fails every allocation once `left` reaches 0; frees always work. */
-typedef struct failing {
-    long left;
-} failing;
-
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        free(p);
-        return NULL;
-    }
-    if (f->left <= 0)
-        return NULL;
-    f->left--;
-    return realloc(p, n);
-}
 
 static const char *get(cvm_store *s, const char *svc, const char *key)
 {
@@ -68,8 +51,8 @@ static void test_commit_all_or_nothing_under_oom(void **state)
     (void)state;
     int succeeded = 0;
     for (long budget = 0; budget < 200 && !succeeded; budget++) {
-        failing fl = {1000};
-        cvm_allocator al = {failing_realloc, &fl};
+        failing fl = {.left = 1000};
+        cvm_allocator al = failing_allocator(&fl);
         cvm_store *s;
         assert_int_equal(cvm_memstore_open(&al, &s), CVM_OK);
         /* height 1: enough keys that the map has to grow during height 2 */
@@ -134,8 +117,8 @@ static void test_overlay_under_oom(void **state)
     (void)state;
     int succeeded = 0;
     for (long budget = 0; budget < 400 && !succeeded; budget++) {
-        failing fl = {1000};
-        cvm_allocator al = {failing_realloc, &fl};
+        failing fl = {.left = 1000};
+        cvm_allocator al = failing_allocator(&fl);
         cvm_store *s;
         assert_int_equal(cvm_memstore_open(&al, &s), CVM_OK);
         cvm_state_diff d;

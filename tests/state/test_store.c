@@ -17,6 +17,7 @@
 #include "state/diff.h"
 #include "state/lmdbstore.h"
 #include "state/memstore.h"
+#include "support/store_dir.h"
 
 typedef struct fixture {
     int lmdb;          /* which backend */
@@ -46,22 +47,12 @@ static int setup(void **state)
     return 0;
 }
 
-static void remove_dir(const char *dir)
-{
-    char p[128];
-    snprintf(p, sizeof p, "%s/data.mdb", dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", dir);
-    unlink(p);
-    rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
     cvm_store_close(f->s);
     if (f->lmdb)
-        remove_dir(f->dir);
+        store_dir_remove(f->dir);
     free(f);
     return 0;
 }

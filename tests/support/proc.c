@@ -102,3 +102,28 @@ const char *proc_coopvm(void)
     const char *p = getenv("COOPVM");
     return p && *p ? p : "build/coopvm";
 }
+
+int proc_coopvm_vrun(proc_result *r, const char *first, va_list ap)
+{
+    char *argv[PROC_MAX_ARGS + 2];
+    int n = 0;
+    argv[n++] = (char *)proc_coopvm();
+    for (const char *a = first; a; a = va_arg(ap, const char *)) {
+        if (n > PROC_MAX_ARGS) {
+            memset(r, 0, sizeof *r);
+            return -1;
+        }
+        argv[n++] = (char *)a;
+    }
+    argv[n] = NULL;
+    return proc_run(argv, r);
+}
+
+int proc_coopvm_run(proc_result *r, const char *first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    int ran = proc_coopvm_vrun(r, first, ap);
+    va_end(ap);
+    return ran;
+}

@@ -5,6 +5,7 @@
 #ifndef CVM_TESTS_PROC_H
 #define CVM_TESTS_PROC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct proc_result {
@@ -22,5 +23,14 @@ void proc_result_free(proc_result *r);
 
 /* The coopvm binary under test: $COOPVM, else build/coopvm. */
 const char *proc_coopvm(void);
+
+/* The most arguments proc_coopvm_run takes (the program's path not counted). */
+#define PROC_MAX_ARGS 30
+
+/* Runs proc_coopvm() with the arguments first, ... up to a NULL (first may
+ * be NULL: no arguments); borrowed for the call. Returns as proc_run, and -1
+ * (with *r empty) when there are more than PROC_MAX_ARGS arguments. */
+int proc_coopvm_run(proc_result *r, const char *first, ...);
+int proc_coopvm_vrun(proc_result *r, const char *first, va_list ap);
 
 #endif

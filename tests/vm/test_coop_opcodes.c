@@ -381,30 +381,6 @@ static void test_events_in_the_history(void **state)
 
 /* ------------------------------------------- every allocation failure */
 
-typedef struct failing {
-    long left; /* allocations still allowed; < 0: unlimited */
-    long live; /* blocks held */
-} failing;
-
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        if (p)
-            f->live--;
-        free(p);
-        return NULL;
-    }
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *q = realloc(p, n);
-    if (q && !p)
-        f->live++;
-    return q;
-}
-
 /* The life of a cooperative in one set, then local reads; 1 when it all
  * succeeded. */
 static int oom_scenario(const cvm_allocator *al, const uint8_t *code, size_t len)
@@ -463,15 +439,7 @@ static void test_every_allocation_failure(void **state)
     (void)state;
     size_t len;
     uint8_t *code = code_of(COOP, &len);
-    long n;
-    for (n = 0; n < 100000; n++) {
-        failing f = {n, 0};
-        cvm_allocator al = {failing_realloc, &f};
-        int ok = oom_scenario(&al, code, len);
-        assert_int_equal(f.live, 0);
-        if (ok)
-            break;
-    }
+    long n = every_allocation_failure(oom_scenario, code, len, 100000);
     printf("the cooperative scenario succeeded with %ld allocations allowed\n", n);
     assert_true(n > 5 && n < 100000);
     free_code(code);

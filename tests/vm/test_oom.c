@@ -7,30 +7,6 @@
  */
 #include "vm/vmtest.h"
 
-typedef struct failing {
-    long left; /* allocations still allowed; < 0: unlimited */
-    long live; /* blocks held */
-} failing;
-
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        if (p)
-            f->live--;
-        free(p);
-        return NULL;
-    }
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *q = realloc(p, n);
-    if (q && !p)
-        f->live++;
-    return q;
-}
-
 static const char *SRC = ".contract S\n.state count 1\n"
                          ".method inc params 1\n  Load \"count\"\n  Add\n  Dup\n  Store \"count\"\n  Dup\n  Emit \"Inc\"\n"
                          ".method viaLib\n  Push 2\n  CallLibrary \"S.inc\"\n"
@@ -86,15 +62,7 @@ static void test_every_allocation_failure(void **state)
     (void)state;
     size_t len;
     uint8_t *code = code_of(SRC, &len);
-    long n;
-    for (n = 0; n < 100000; n++) {
-        failing f = {n, 0};
-        cvm_allocator al = {failing_realloc, &f};
-        int ok = scenario(&al, code, len);
-        assert_int_equal(f.live, 0);
-        if (ok)
-            break;
-    }
+    long n = every_allocation_failure(scenario, code, len, 100000);
     printf("the scenario succeeded with %ld allocations allowed\n", n);
     assert_true(n > 5); /* the scenario allocates, and failed before it succeeded */
     free_code(code);

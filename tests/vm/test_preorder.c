@@ -5,6 +5,7 @@
  * on 1, 2 and 3 threads over a mixed set, allocation failures; and
  * RunLocalMethod's signature check (the same rule).
  */
+#include "support/failing.h"
 #include "vm/vmtest.h"
 
 #define CHAIN 42
@@ -375,30 +376,6 @@ static void test_threads_give_identical_statuses(void **state)
 
 /* ------------------------------------------------- allocation failures */
 
-typedef struct failing {
-    long left; /* allocations still allowed; < 0: unlimited */
-    long live; /* blocks held */
-} failing;
-
-static void *failing_realloc(void *ud, void *p, size_t n)
-{
-    failing *f = ud;
-    if (n == 0) {
-        if (p)
-            f->live--;
-        free(p);
-        return NULL;
-    }
-    if (f->left == 0)
-        return NULL;
-    if (f->left > 0)
-        f->left--;
-    void *q = realloc(p, n);
-    if (q && !p)
-        f->live++;
-    return q;
-}
-
 static void test_allocation_failures(void **state)
 {
     (void)state;
@@ -411,8 +388,8 @@ static void test_allocation_failures(void **state)
     cvm_preorder_result *want = preorder(&ref, m->tx, MIXED, T0);
     /* the same chain's store under a VM whose allocator fails at the k-th
      * allocation of the pre-order call */
-    failing f = {-1, 0};
-    cvm_allocator al = {failing_realloc, &f};
+    failing f = {.left = -1};
+    cvm_allocator al = failing_allocator(&f);
     cvm_vm_options o = {0};
     o.al = &al;
     o.virtual_chain_id = CHAIN;

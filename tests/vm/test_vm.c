@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "codec/event.h"
+#include "support/store_dir.h"
 #include "vm/vmtest.h"
 
 static const char *COUNTER = ".contract Counter\n"
@@ -482,12 +483,7 @@ static void test_lmdb_survives_reopen(void **state)
     run1(&c, tx_of(1, "Counter", "increment", &a, 1), CVM_SUCCESS, CVM_CODE_NONE, NULL);
     assert_int_equal(local_i64(&c, "Counter", "get"), 22);
     chain_close(&c);
-    char p[64];
-    snprintf(p, sizeof p, "%s/data.mdb", tmp);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/lock.mdb", tmp);
-    unlink(p);
-    rmdir(tmp);
+    store_dir_remove(tmp);
 }
 
 static void test_heights_checked(void **state)

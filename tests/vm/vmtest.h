@@ -19,6 +19,7 @@
 #include "coopvm.h"
 #include "crypto/sign.h"
 #include "state/store.h"
+#include "support/failing.h"
 
 typedef struct chain {
     cvm_store *store; /* owned */
@@ -206,6 +207,26 @@ static inline int64_t local_i64(chain *c, const char *service, const char *metho
     int64_t v = r->receipt.outputs[0].v.i64;
     cvm_local_result_free(r);
     return v;
+}
+
+/* A scenario run under al: 1 when all of it succeeded. */
+typedef int (*oom_scenario_fn)(const cvm_allocator *al, const uint8_t *code, size_t len);
+
+/* Runs run under an allocator that allows n allocations, for n = 0, 1, ...
+ * until it succeeds (below max), asserting after each run that it gave back
+ * every block. Returns the n it succeeded with, max if it never did. */
+static inline long every_allocation_failure(oom_scenario_fn run, const uint8_t *code, size_t len, long max)
+{
+    long n;
+    for (n = 0; n < max; n++) {
+        failing f = {.left = n};
+        cvm_allocator al = failing_allocator(&f);
+        int ok = run(&al, code, len);
+        assert_int_equal(f.live, 0);
+        if (ok)
+            break;
+    }
+    return n;
 }
 
 #endif
