@@ -149,11 +149,26 @@ static const char *show(const uint8_t *p, size_t n, char *buf, size_t cap)
     return buf;
 }
 
+/* Whether the slot used last is (service, key): its composite key (made by
+ * cvm_state_key_make) is compared piece by piece, so that the common case —
+ * a Store after a Load of the same key — builds no key. */
+static inline bool last_is(const cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                           size_t key_len)
+{
+    const uint8_t *ck = o->last_key;
+    size_t room = o->last_keylen - 2; /* a composite key has its 2 length bytes */
+    return service_len <= room && key_len == room - service_len && ck[0] == (uint8_t)(service_len >> 8) &&
+           ck[1] == (uint8_t)service_len && (service_len == 0 || memcmp(ck + 2, service, service_len) == 0) &&
+           (key_len == 0 || memcmp(ck + 2 + service_len, key, key_len) == 0);
+}
+
 /* Finds or creates the slot for (service, key). NULL with a message when
  * the key is too long or memory runs out. */
 static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                       size_t key_len, cvm_status *st)
 {
+    if (o->last && last_is(o, service, service_len, key, key_len))
+        return o->last;
     uint8_t ck[CVM_STATE_KEY_MAX];
     size_t cklen;
     if (!cvm_state_key_make(ck, &cklen, service, service_len, key, key_len)) {
@@ -162,8 +177,6 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
                    show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
         return NULL;
     }
-    if (o->last && cklen == o->last_keylen && memcmp(ck, o->last_key, cklen) == 0)
-        return o->last;
     cvm_map_entry *e = cvm_map_get(&o->slots, ck, cklen);
     if (!e) {
         slot *s = cvm_calloc(o->al, 1, sizeof *s);
