@@ -6,9 +6,18 @@
 
 void cvm_state_i64_encode(int64_t v, uint8_t out[CVM_STATE_I64_BYTES], size_t *len)
 {
+    /* written out byte by byte, so that it means the same on any host and
+     * gcc and clang merge it into one store on a little-endian one (a loop
+     * stays eight stores at -O2) */
     uint64_t u = (uint64_t)v;
-    for (int i = 0; i < CVM_STATE_I64_BYTES; i++, u >>= 8)
-        out[i] = (uint8_t)u;
+    out[0] = (uint8_t)u;
+    out[1] = (uint8_t)(u >> 8);
+    out[2] = (uint8_t)(u >> 16);
+    out[3] = (uint8_t)(u >> 24);
+    out[4] = (uint8_t)(u >> 32);
+    out[5] = (uint8_t)(u >> 40);
+    out[6] = (uint8_t)(u >> 48);
+    out[7] = (uint8_t)(u >> 56);
     *len = v ? CVM_STATE_I64_BYTES : 0;
 }
 
@@ -22,9 +31,9 @@ cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *
             snprintf(err, errcap, "state value of %zu bytes is not an integer (an integer is stored as 8 bytes)", len);
         return CVM_EINPUT;
     }
-    uint64_t u = 0;
-    for (int i = CVM_STATE_I64_BYTES - 1; i >= 0; i--)
-        u = (u << 8) | p[i];
+    /* likewise one load on a little-endian host */
+    uint64_t u = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+                 (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
     *v = (int64_t)u; /* two's complement on every target we build for */
     return CVM_OK;
 }
