@@ -10,7 +10,8 @@
  * (a rollback restores the state before the first one), and a value of the
  * same length is overwritten in place: a contract's counter loop, 8-byte
  * values under one transaction's checkpoint, allocates nothing per Store.
- * The diff walks the slots.
+ * The diff walks the slots. A slot is also a handle (cvm_overlay_ref) for a
+ * host that resolves a key once: slots are never removed, so it stays valid.
  */
 #include "state/overlay.h"
 
@@ -22,7 +23,9 @@
 #include "base/buf.h"
 #include "base/map.h"
 
-typedef struct slot {
+typedef struct cvm_overlay_slot {
+    const uint8_t *ck;  /* borrowed from the map (never deleted): this slot's composite key */
+    size_t cklen;
     uint8_t *orig;      /* owned; the store's value when orig_known (NULL when absent) */
     size_t orig_len;
     bool orig_known;    /* the store has been read for this key */
@@ -186,6 +189,8 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
             return NULL;
         }
         e->pval = s;
+        s->ck = e->key;
+        s->cklen = e->keylen;
     }
     /* map keys are never deleted, so the pointer stays valid */
     o->last_key = e->key;
@@ -195,11 +200,13 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
 }
 
 /* Reads the store's value for a slot once. */
-static cvm_status load_orig(cvm_overlay *o, slot *s, const uint8_t *service, size_t service_len, const uint8_t *key,
-                            size_t key_len)
+static cvm_status load_orig(cvm_overlay *o, slot *s)
 {
     if (s->orig_known)
         return CVM_OK;
+    const uint8_t *service, *key;
+    size_t service_len, key_len;
+    cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len); /* made by cvm_state_key_make */
     bool found;
     cvm_status st = cvm_store_read(o->store, o->height, service, service_len, key, key_len, &o->scratch, &found);
     if (st != CVM_OK)
@@ -214,6 +221,35 @@ static cvm_status load_orig(cvm_overlay *o, slot *s, const uint8_t *service, siz
     return CVM_OK;
 }
 
+cvm_status cvm_overlay_ref(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                           size_t key_len, cvm_overlay_slot **out)
+{
+    cvm_status st = CVM_OK;
+    *out = get_slot(o, service, service_len, key, key_len, &st);
+    if (!*out)
+        return st;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_read_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t **value, size_t *len, bool *found)
+{
+    cvm_status st;
+    if (!s->written && (st = load_orig(o, s)) != CVM_OK) {
+        *value = NULL;
+        *len = 0;
+        if (found)
+            *found = false;
+        return st;
+    }
+    *value = s->written ? s->cur : s->orig;
+    *len = s->written ? s->cur_len : s->orig_len;
+    if (found)
+        *found = *len > 0;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
 cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                             size_t key_len, const uint8_t **value, size_t *len, bool *found)
 {
@@ -225,28 +261,38 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
     slot *s = get_slot(o, service, service_len, key, key_len, &st);
     if (!s)
         return st;
-    if (!s->written && (st = load_orig(o, s, service, service_len, key, key_len)) != CVM_OK)
-        return st;
-    *value = s->written ? s->cur : s->orig;
-    *len = s->written ? s->cur_len : s->orig_len;
-    if (found)
-        *found = *len > 0;
-    o->err[0] = '\0';
-    return CVM_OK;
+    return cvm_overlay_read_at(o, s, value, len, found);
+}
+
+/* Refuses a write to a read-only overlay, naming the slot's service and key. */
+static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                               size_t key_len)
+{
+    char sb[48], kb[48];
+    return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
+                show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
 }
 
 cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                              size_t key_len, const uint8_t *value, size_t len)
 {
-    if (o->read_only) {
-        char sb[48], kb[48];
-        return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
-                    show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
-    }
+    if (o->read_only)
+        return refuse_write(o, service, service_len, key, key_len);
     cvm_status st = CVM_OK;
     slot *s = get_slot(o, service, service_len, key, key_len, &st);
     if (!s)
         return st;
+    return cvm_overlay_write_at(o, s, value, len);
+}
+
+cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t *value, size_t len)
+{
+    if (o->read_only) {
+        const uint8_t *service, *key;
+        size_t service_len, key_len;
+        cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len);
+        return refuse_write(o, service, service_len, key, key_len);
+    }
     uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
     bool journal = epoch && s->epoch != epoch;
     if (!journal && s->written && len && s->cur_len == len) {
@@ -349,14 +395,14 @@ cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out)
         slot *s = e->pval;
         if (!s->written)
             continue;
+        /* a key written without being read: its original decides whether
+         * the write changed anything */
+        cvm_status st = load_orig(o, s);
+        if (st != CVM_OK)
+            return st;
         const uint8_t *sv, *k;
         size_t svn, kn;
         cvm_state_key_split(e->key, e->keylen, &sv, &svn, &k, &kn); /* made by cvm_state_key_make */
-        /* a key written without being read: its original decides whether
-         * the write changed anything */
-        cvm_status st = load_orig(o, s, sv, svn, k, kn);
-        if (st != CVM_OK)
-            return st;
         if (s->cur_len == s->orig_len && (s->cur_len == 0 || memcmp(s->cur, s->orig, s->cur_len) == 0))
             continue;
         if (cvm_state_diff_add(out, sv, svn, k, kn, s->cur, s->cur_len) != CVM_OK)

@@ -38,6 +38,14 @@ cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *
     return CVM_OK;
 }
 
+/* Copies the overlay's message for a failed st into err. */
+static cvm_status report(cvm_overlay *o, cvm_status st, char *err, size_t errcap)
+{
+    if (st != CVM_OK && err && errcap)
+        snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
+    return st;
+}
+
 cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                               size_t key_len, int64_t *v, char *err, size_t errcap)
 {
@@ -45,11 +53,8 @@ cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t ser
     const uint8_t *p;
     size_t len;
     cvm_status st = cvm_overlay_read(o, service, service_len, key, key_len, &p, &len, NULL);
-    if (st != CVM_OK) {
-        if (err && errcap)
-            snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
-        return st;
-    }
+    if (st != CVM_OK)
+        return report(o, st, err, errcap);
     return cvm_state_i64_decode(p, len, v, err, errcap);
 }
 
@@ -59,8 +64,24 @@ cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t se
     uint8_t b[CVM_STATE_I64_BYTES];
     size_t len;
     cvm_state_i64_encode(v, b, &len);
-    cvm_status st = cvm_overlay_write(o, service, service_len, key, key_len, b, len);
-    if (st != CVM_OK && err && errcap)
-        snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
-    return st;
+    return report(o, cvm_overlay_write(o, service, service_len, key, key_len, b, len), err, errcap);
+}
+
+cvm_status cvm_state_load_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t *v, char *err, size_t errcap)
+{
+    *v = 0;
+    const uint8_t *p;
+    size_t len;
+    cvm_status st = cvm_overlay_read_at(o, s, &p, &len, NULL);
+    if (st != CVM_OK)
+        return report(o, st, err, errcap);
+    return cvm_state_i64_decode(p, len, v, err, errcap);
+}
+
+cvm_status cvm_state_store_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t v, char *err, size_t errcap)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t len;
+    cvm_state_i64_encode(v, b, &len);
+    return report(o, cvm_overlay_write_at(o, s, b, len), err, errcap);
 }
