@@ -71,7 +71,11 @@ typedef struct cvm_run {
     int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
     const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
+    void **handles;         /* borrowed: CVM_HANDLE_CACHE key handles, zeroed; NULL when the host gives none */
 } cvm_run;
+
+/* Constant keys whose host handles a run keeps (by constant index). */
+#define CVM_HANDLE_CACHE 64
 
 static const cvm_host no_host = {0};
 
@@ -169,6 +173,23 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
     } else {                                                   \
         keylen = i64_decimal(keybuf, *--sp);                   \
         key = (const uint8_t *)keybuf;                         \
+    }
+
+/* The host's handle for the string-operand key of this Load/Store, asked
+ * of resolve at its first use in the run and kept in handles[] by constant
+ * index (the module's constants are few; an index beyond the cache goes by
+ * key). NULL: go by key (no handles, a popped key, or declined, which is
+ * kept as the cache's own address: no host handle can be that). */
+#define HANDLE_OF(hd)                                                                       \
+    void *hd = NULL;                                                                        \
+    if (handles && I->s && (uint64_t)I->k < CVM_HANDLE_CACHE) {                             \
+        hd = handles[I->k];                                                                 \
+        if (!hd) {                                                                          \
+            HOST_CALL(h->resolve(h->ud, I->s->bytes, I->s->len, &hd, r->err));              \
+            handles[I->k] = hd ? hd : (void *)handles;                                      \
+        }                                                                                   \
+        if (hd == (void *)handles)                                                          \
+            hd = NULL;                                                                      \
     }
 
 /* A superinstruction that cannot complete exactly as its parts would hands
@@ -269,6 +290,10 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
     int64_t stack[CVM_STACK_LIMIT];
     int64_t locals[CVM_LOCALS];
     const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
+    void *handles[CVM_HANDLE_CACHE];
+    bool by_handle = h->resolve && h->load_at && h->store_at;
+    if (by_handle)
+        memset(handles, 0, sizeof handles);
     memset(locals, 0, sizeof locals);
     _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
     if (nargs)
@@ -290,6 +315,7 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         .locals = locals,
         .calls = calls,
         .err = e,
+        .handles = by_handle ? handles : NULL,
     };
     int use_goto = CVM_HAVE_GOTO && !(opts && opts->dispatch == CVM_DISPATCH_SWITCH);
     cvm_code code;
