@@ -175,19 +175,29 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         key = (const uint8_t *)keybuf;                         \
     }
 
+/* Asks the host for the handle of I's string-operand key and keeps it in
+ * handles[I->k]: a declined key is kept as the cache's own address, which
+ * no host handle can be. Out of line: once per key and run. */
+__attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **handles, const cvm_xinsn *I,
+                                                      cvm_error *err)
+{
+    void *hd = NULL;
+    cvm_code c = h->resolve(h->ud, I->s->bytes, I->s->len, &hd, err);
+    if (c == CVM_CODE_NONE)
+        handles[I->k] = hd ? hd : (void *)handles;
+    return c;
+}
+
 /* The host's handle for the string-operand key of this Load/Store, asked
- * of resolve at its first use in the run and kept in handles[] by constant
- * index (the module's constants are few; an index beyond the cache goes by
- * key). NULL: go by key (no handles, a popped key, or declined, which is
- * kept as the cache's own address: no host handle can be that). */
+ * at its first use in the run and kept in handles[] by constant index (the
+ * module's constants are few; an index beyond the cache goes by key).
+ * NULL: go by key (no handles, a popped key, or declined). */
 #define HANDLE_OF(hd)                                                                       \
     void *hd = NULL;                                                                        \
     if (handles && I->s && (uint64_t)I->k < CVM_HANDLE_CACHE) {                             \
+        if (!handles[I->k])                                                                 \
+            HOST_CALL(resolve_key(h, handles, I, r->err));                                  \
         hd = handles[I->k];                                                                 \
-        if (!hd) {                                                                          \
-            HOST_CALL(h->resolve(h->ud, I->s->bytes, I->s->len, &hd, r->err));              \
-            handles[I->k] = hd ? hd : (void *)handles;                                      \
-        }                                                                                   \
         if (hd == (void *)handles)                                                          \
             hd = NULL;                                                                      \
     }

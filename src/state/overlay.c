@@ -232,22 +232,37 @@ cvm_status cvm_overlay_ref(cvm_overlay *o, const uint8_t *service, size_t servic
     return CVM_OK;
 }
 
-cvm_status cvm_overlay_read_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t **value, size_t *len, bool *found)
+/* What a slot reads as, once its store value is known or it is written. */
+static inline cvm_status read_known(cvm_overlay *o, const slot *s, const uint8_t **value, size_t *len, bool *found)
 {
-    cvm_status st;
-    if (!s->written && (st = load_orig(o, s)) != CVM_OK) {
-        *value = NULL;
-        *len = 0;
-        if (found)
-            *found = false;
-        return st;
-    }
     *value = s->written ? s->cur : s->orig;
     *len = s->written ? s->cur_len : s->orig_len;
     if (found)
         *found = *len > 0;
     o->err[0] = '\0';
     return CVM_OK;
+}
+
+/* The first read of a slot not written yet goes to the store. */
+__attribute__((noinline)) static cvm_status read_first(cvm_overlay *o, slot *s, const uint8_t **value, size_t *len,
+                                                       bool *found)
+{
+    cvm_status st = load_orig(o, s);
+    if (st != CVM_OK) {
+        *value = NULL;
+        *len = 0;
+        if (found)
+            *found = false;
+        return st;
+    }
+    return read_known(o, s, value, len, found);
+}
+
+cvm_status cvm_overlay_read_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t **value, size_t *len, bool *found)
+{
+    if (!s->written && !s->orig_known)
+        return read_first(o, s, value, len, found);
+    return read_known(o, s, value, len, found);
 }
 
 cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
@@ -264,13 +279,22 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
     return cvm_overlay_read_at(o, s, value, len, found);
 }
 
-/* Refuses a write to a read-only overlay, naming the slot's service and key. */
-static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+/* Refuses a write to a read-only overlay, naming the slot's service and key
+ * (out of line: its buffers would weigh on every write). */
+__attribute__((cold, noinline)) static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                                size_t key_len)
 {
     char sb[48], kb[48];
     return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
                 show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
+}
+
+__attribute__((cold, noinline)) static cvm_status refuse_write_at(cvm_overlay *o, const slot *s)
+{
+    const uint8_t *service, *key;
+    size_t service_len, key_len;
+    cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len);
+    return refuse_write(o, service, service_len, key, key_len);
 }
 
 cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
@@ -285,22 +309,11 @@ cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t serv
     return cvm_overlay_write_at(o, s, value, len);
 }
 
-cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t *value, size_t len)
+/* A write that allocates: a new value, or the first write to the slot
+ * under the innermost checkpoint, whose earlier state is journaled. */
+__attribute__((noinline)) static cvm_status write_new(cvm_overlay *o, slot *s, const uint8_t *value, size_t len,
+                                                      uint64_t epoch, bool journal)
 {
-    if (o->read_only) {
-        const uint8_t *service, *key;
-        size_t service_len, key_len;
-        cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len);
-        return refuse_write(o, service, service_len, key, key_len);
-    }
-    uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
-    bool journal = epoch && s->epoch != epoch;
-    if (!journal && s->written && len && s->cur_len == len) {
-        /* nothing to keep for a rollback: overwrite in place */
-        memcpy(s->cur, value, len);
-        o->err[0] = '\0';
-        return CVM_OK;
-    }
     uint8_t *copy = NULL;
     if (len) {
         if (!(copy = cvm_malloc(o->al, len)))
@@ -326,6 +339,24 @@ cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8
     s->cur = copy;
     s->cur_len = len;
     s->written = true;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t *value, size_t len)
+{
+    if (o->read_only)
+        return refuse_write_at(o, s);
+    uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
+    bool journal = epoch && s->epoch != epoch;
+    if (journal || !s->written || !len || s->cur_len != len)
+        return write_new(o, s, value, len, epoch, journal);
+    /* nothing to keep for a rollback: overwrite in place (8 bytes, a
+     * contract's integer, as one word rather than a call of memcpy) */
+    if (len == 8)
+        memcpy(s->cur, value, 8);
+    else
+        memcpy(s->cur, value, len);
     o->err[0] = '\0';
     return CVM_OK;
 }

@@ -21,29 +21,46 @@ void cvm_state_i64_encode(int64_t v, uint8_t out[CVM_STATE_I64_BYTES], size_t *l
     *len = v ? CVM_STATE_I64_BYTES : 0;
 }
 
-cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *err, size_t errcap)
+/* The message of a stored value that is not an integer: out of line, so
+ * that the decoding inlined into the loads stays small. */
+__attribute__((cold, noinline)) static cvm_status not_an_integer(size_t len, char *err, size_t errcap)
 {
-    *v = 0;
-    if (len == 0)
-        return CVM_OK;
-    if (len != CVM_STATE_I64_BYTES) {
-        if (err && errcap)
-            snprintf(err, errcap, "state value of %zu bytes is not an integer (an integer is stored as 8 bytes)", len);
-        return CVM_EINPUT;
-    }
-    /* likewise one load on a little-endian host */
-    uint64_t u = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
-                 (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-    *v = (int64_t)u; /* two's complement on every target we build for */
-    return CVM_OK;
+    if (err && errcap)
+        snprintf(err, errcap, "state value of %zu bytes is not an integer (an integer is stored as 8 bytes)", len);
+    return CVM_EINPUT;
 }
 
-/* Copies the overlay's message for a failed st into err. */
-static cvm_status report(cvm_overlay *o, cvm_status st, char *err, size_t errcap)
+static inline cvm_status decode(const uint8_t *p, size_t len, int64_t *v, char *err, size_t errcap)
 {
-    if (st != CVM_OK && err && errcap)
+    if (len == CVM_STATE_I64_BYTES) {
+        /* one expression, so one load on a little-endian host */
+        uint64_t u = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+                     (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+        *v = (int64_t)u; /* two's complement on every target we build for */
+        return CVM_OK;
+    }
+    *v = 0;
+    return len == 0 ? CVM_OK : not_an_integer(len, err, errcap);
+}
+
+cvm_status cvm_state_i64_decode(const uint8_t *p, size_t len, int64_t *v, char *err, size_t errcap)
+{
+    return decode(p, len, v, err, errcap);
+}
+
+/* Copies the overlay's message for a failed st into err (out of line: the
+ * loads and stores stay small). */
+__attribute__((cold, noinline)) static cvm_status report_failure(cvm_overlay *o, cvm_status st, char *err,
+                                                                 size_t errcap)
+{
+    if (err && errcap)
         snprintf(err, errcap, "%s", cvm_overlay_errmsg(o));
     return st;
+}
+
+static inline cvm_status report(cvm_overlay *o, cvm_status st, char *err, size_t errcap)
+{
+    return st == CVM_OK ? CVM_OK : report_failure(o, st, err, errcap);
 }
 
 cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
@@ -55,7 +72,7 @@ cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t ser
     cvm_status st = cvm_overlay_read(o, service, service_len, key, key_len, &p, &len, NULL);
     if (st != CVM_OK)
         return report(o, st, err, errcap);
-    return cvm_state_i64_decode(p, len, v, err, errcap);
+    return decode(p, len, v, err, errcap);
 }
 
 cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
@@ -69,13 +86,14 @@ cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t se
 
 cvm_status cvm_state_load_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t *v, char *err, size_t errcap)
 {
-    *v = 0;
     const uint8_t *p;
     size_t len;
     cvm_status st = cvm_overlay_read_at(o, s, &p, &len, NULL);
-    if (st != CVM_OK)
-        return report(o, st, err, errcap);
-    return cvm_state_i64_decode(p, len, v, err, errcap);
+    if (st != CVM_OK) {
+        *v = 0;
+        return report_failure(o, st, err, errcap);
+    }
+    return decode(p, len, v, err, errcap);
 }
 
 cvm_status cvm_state_store_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t v, char *err, size_t errcap)
