@@ -143,6 +143,7 @@ typedef struct bc_run {
     bc_slot slots[BC_CACHE_SLOTS];
     bc_slot pins[BC_PINS]; /* npins used, each with its key; valid/dirty as in slots */
     size_t npins;
+    bool store_cached;     /* store_cacheable(ctx), fixed for the run: callbacks see this run's frame on top */
 } bc_run;
 
 static bc_slot *slot_of(bc_run *r, const uint8_t *key)
@@ -267,19 +268,25 @@ static cvm_code host_load_at(void *ud, void *handle, int64_t *value, cvm_error *
     return CVM_CODE_NONE;
 }
 
+/* A pinned Store that may not stay in the cache goes to the overlay, which
+ * says why it fails, if it does. */
+__attribute__((noinline)) static cvm_code store_through(bc_run *r, bc_slot *p, int64_t value, cvm_error *err)
+{
+    cvm_code c = cvm_sdk_state_write_i64(r->ctx, p->key, p->keylen, value, err);
+    if (c == CVM_CODE_NONE) { /* the overlay now holds the newest value */
+        p->value = value;
+        p->valid = true;
+        p->dirty = false;
+    }
+    return c;
+}
+
 static cvm_code host_store_at(void *ud, void *handle, int64_t value, cvm_error *err)
 {
     bc_run *r = ud;
     bc_slot *p = handle;
-    if (!store_cacheable(r->ctx)) {
-        cvm_code c = cvm_sdk_state_write_i64(r->ctx, p->key, p->keylen, value, err); /* says why it fails, if it does */
-        if (c == CVM_CODE_NONE) { /* the overlay now holds the newest value */
-            p->value = value;
-            p->valid = true;
-            p->dirty = false;
-        }
-        return c;
-    }
+    if (!r->store_cached)
+        return store_through(r, p, value, err);
     p->value = value;
     p->valid = p->dirty = true;
     return CVM_CODE_NONE;
@@ -315,7 +322,7 @@ static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t 
     bc_slot *p = r->npins ? pin_find(r, key, keylen) : NULL;
     if (p)
         return host_store_at(ud, p, value, err);
-    if (keylen > BC_CACHE_KEY || !store_cacheable(r->ctx))
+    if (keylen > BC_CACHE_KEY || !r->store_cached)
         return cvm_sdk_state_write_i64(r->ctx, key, keylen, value, err); /* says why it fails, if it does */
     bc_slot *s = slot_find(r, key, keylen);
     if (!s) {
@@ -429,6 +436,7 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     memset(run.slots, 0, sizeof run.slots); /* the pins need no clearing: npins says which are used */
     run.npins = 0;
     run.ctx = ctx;
+    run.store_cached = store_cacheable(ctx);
     cvm_host h = {
         .ud = &run,
         .load = host_load,
