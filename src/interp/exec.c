@@ -74,9 +74,6 @@ typedef struct cvm_run {
     void **handles;         /* borrowed: CVM_HANDLE_CACHE key handles, zeroed; NULL when the host gives none */
 } cvm_run;
 
-/* Constant keys whose host handles a run keeps (by constant index). */
-#define CVM_HANDLE_CACHE 64
-
 static const cvm_host no_host = {0};
 
 __attribute__((cold, noinline, format(printf, 2, 3))) static void trap_message(cvm_error *e, const char *fmt, ...)
@@ -194,7 +191,7 @@ __attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **
  * NULL: go by key (no handles, a popped key, or declined). */
 #define HANDLE_OF(hd)                                                                       \
     void *hd = NULL;                                                                        \
-    if (handles && I->s && (uint64_t)I->k < CVM_HANDLE_CACHE) {                             \
+    if (handles && I->hk) {                                                                 \
         if (!handles[I->k])                                                                 \
             HOST_CALL(resolve_key(h, handles, I, r->err));                                  \
         hd = handles[I->k];                                                                 \
