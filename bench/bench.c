@@ -145,7 +145,9 @@ typedef struct bench_host {
 } bench_host;
 
 /* Load and Store as a bare host serves them: the state layer's i64
- * helpers over the overlay (where the VM's SDK state calls end too). */
+ * helpers over the overlay (where the VM's SDK state calls end too), by key
+ * for a popped key and through the overlay's slot handle for a constant
+ * one (resolve, load_at, store_at below). */
 static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
     bench_host *s = ud;
@@ -160,6 +162,36 @@ static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t 
     bench_host *s = ud;
     if (cvm_state_store_i64(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, value,
                             err->message, sizeof err->message) != CVM_OK)
+        return CVM_CODE_HOST_ERROR;
+    return CVM_CODE_NONE;
+}
+
+/* A constant key resolved once per run (cvm_host.resolve): the overlay's
+ * slot for (service, key), valid as long as the overlay. */
+static cvm_code host_resolve(void *ud, const uint8_t *key, size_t keylen, void **handle, cvm_error *err)
+{
+    bench_host *s = ud;
+    cvm_overlay_slot *slot;
+    if (cvm_overlay_ref(s->overlay, (const uint8_t *)s->service, s->service_len, key, keylen, &slot) != CVM_OK) {
+        snprintf(err->message, sizeof err->message, "%s", cvm_overlay_errmsg(s->overlay));
+        return CVM_CODE_HOST_ERROR;
+    }
+    *handle = slot;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_load_at(void *ud, void *handle, int64_t *value, cvm_error *err)
+{
+    bench_host *s = ud;
+    if (cvm_state_load_i64_at(s->overlay, handle, value, err->message, sizeof err->message) != CVM_OK)
+        return CVM_CODE_HOST_ERROR;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_store_at(void *ud, void *handle, int64_t value, cvm_error *err)
+{
+    bench_host *s = ud;
+    if (cvm_state_store_i64_at(s->overlay, handle, value, err->message, sizeof err->message) != CVM_OK)
         return CVM_CODE_HOST_ERROR;
     return CVM_CODE_NONE;
 }
@@ -190,6 +222,9 @@ static int host_open(bench_host *s, cvm_host *h, const bench_prog *p, const cvm_
     }
     h->load = host_load;
     h->store = host_store;
+    h->resolve = host_resolve;
+    h->load_at = host_load_at;
+    h->store_at = host_store_at;
     return 0;
 }
 

@@ -266,6 +266,22 @@ typedef struct cvm_host {
     int64_t reputation;   /* the signer's reputation */
     int64_t block_height;
     int64_t block_time;   /* nanoseconds since the Unix epoch */
+    /* Optional, all three or none: constant keys resolved once per run.
+     * When all three are set, a Load or Store whose key is its string
+     * operand asks resolve once per run (one cvm_exec call) for that key
+     * (its bytes borrowed for the call), keeps the handle for the rest of
+     * the run, and then calls load_at / store_at with it instead of load /
+     * store with the key; popped keys still go through load / store. A
+     * handle is opaque and non-NULL, stands for that key in this run's
+     * namespace, and must stay valid and coherent with load / store of the
+     * same key until cvm_exec returns, whatever happens meanwhile (nested
+     * calls, sdk operations, rollbacks of the host's checkpoints). resolve
+     * may set *handle NULL to decline: that key then goes through load /
+     * store for the rest of the run. A failing resolve traps like a failing
+     * load or store, at the instruction that needed it. */
+    cvm_code (*resolve)(void *ud, const uint8_t *key, size_t keylen, void **handle, cvm_error *err);
+    cvm_code (*load_at)(void *ud, void *handle, int64_t *value, cvm_error *err);
+    cvm_code (*store_at)(void *ud, void *handle, int64_t value, cvm_error *err);
 } cvm_host;
 
 /* How to run. Zero-initialised options mean: default gas, best dispatch. */

@@ -71,6 +71,7 @@ typedef struct cvm_run {
     int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
     const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
+    void **handles;         /* borrowed: CVM_HANDLE_CACHE key handles, zeroed; NULL when the host gives none */
 } cvm_run;
 
 static const cvm_host no_host = {0};
@@ -171,6 +172,33 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         key = (const uint8_t *)keybuf;                         \
     }
 
+/* Asks the host for the handle of I's string-operand key and keeps it in
+ * handles[I->k]: a declined key is kept as the cache's own address, which
+ * no host handle can be. Out of line: once per key and run. */
+__attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **handles, const cvm_xinsn *I,
+                                                      cvm_error *err)
+{
+    void *hd = NULL;
+    cvm_code c = h->resolve(h->ud, I->s->bytes, I->s->len, &hd, err);
+    if (c == CVM_CODE_NONE)
+        handles[I->k] = hd ? hd : (void *)handles;
+    return c;
+}
+
+/* The host's handle for the string-operand key of this Load/Store, asked
+ * at its first use in the run and kept in handles[] by constant index (the
+ * module's constants are few; an index beyond the cache goes by key).
+ * NULL: go by key (no handles, a popped key, or declined). */
+#define HANDLE_OF(hd)                                                                       \
+    void *hd = NULL;                                                                        \
+    if (handles && I->hk) {                                                                 \
+        if (!handles[I->k])                                                                 \
+            HOST_CALL(resolve_key(h, handles, I, r->err));                                  \
+        hd = handles[I->k];                                                                 \
+        if (hd == (void *)handles)                                                          \
+            hd = NULL;                                                                      \
+    }
+
 /* A superinstruction that cannot complete exactly as its parts would hands
  * over to the plain entry at the same index, which checks and charges for
  * itself: the gas charged for it and the rest of its block is refunded. */
@@ -269,6 +297,10 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
     int64_t stack[CVM_STACK_LIMIT];
     int64_t locals[CVM_LOCALS];
     const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
+    void *handles[CVM_HANDLE_CACHE];
+    bool by_handle = h->resolve && h->load_at && h->store_at;
+    if (by_handle)
+        memset(handles, 0, sizeof handles);
     memset(locals, 0, sizeof locals);
     _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
     if (nargs)
@@ -290,6 +322,7 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         .locals = locals,
         .calls = calls,
         .err = e,
+        .handles = by_handle ? handles : NULL,
     };
     int use_goto = CVM_HAVE_GOTO && !(opts && opts->dispatch == CVM_DISPATCH_SWITCH);
     cvm_code code;

@@ -60,22 +60,33 @@ vmcase(LOCAL_GET) { *sp++ = locals[I->k]; I += 1; } vmbreak;
 vmcase(LOCAL_SET) { locals[I->k] = *--sp; I += 1; } vmbreak;
 
 /* -------------------------------------------------------------- state */
+/* A constant key goes by the host's handle when it gives one (HANDLE_OF). */
 vmcase(STORE)
 {
     int64_t v = *--sp;
-    KEY_FROM_OPERAND_OR_POP();
-    if (!h->store)
-        TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "Store: this host has no state storage");
-    HOST_CALL(h->store(h->ud, key, keylen, v, r->err));
+    HANDLE_OF(hd);
+    if (hd) {
+        HOST_CALL(h->store_at(h->ud, hd, v, r->err));
+    } else {
+        KEY_FROM_OPERAND_OR_POP();
+        if (!h->store)
+            TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "Store: this host has no state storage");
+        HOST_CALL(h->store(h->ud, key, keylen, v, r->err));
+    }
     I += 1;
 }
 vmbreak;
 vmcase(LOAD)
 {
     int64_t v = 0;
-    KEY_FROM_OPERAND_OR_POP();
-    if (h->load)
-        HOST_CALL(h->load(h->ud, key, keylen, &v, r->err));
+    HANDLE_OF(hd);
+    if (hd) {
+        HOST_CALL(h->load_at(h->ud, hd, &v, r->err));
+    } else {
+        KEY_FROM_OPERAND_OR_POP();
+        if (h->load)
+            HOST_CALL(h->load(h->ud, key, keylen, &v, r->err));
+    }
     *sp++ = v;
     I += 1;
 }

@@ -38,6 +38,8 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
         case CVM_OPK_OPT_STR: x->s = &m->consts[in->operand]; break;
         default: break;
         }
+        x->hk = (in->op == CVM_OP_LOAD || in->op == CVM_OP_STORE) && in->operand >= 0 &&
+                in->operand < CVM_HANDLE_CACHE;
     }
     if (in->op == CVM_OP_CALL)
         x->k2 = CVM_XOFF(x->xi + 1);

@@ -37,6 +37,7 @@ CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
     int64_t *const stack = r->stack;
     int64_t *const locals = r->locals;
     const cvm_xinsn **const calls = r->calls;
+    void **const handles = r->handles;
     int64_t *sp = stack + r->depth;
     int64_t gas = r->gas;
     size_t ncalls = 0;

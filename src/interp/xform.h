@@ -113,6 +113,8 @@ typedef struct cvm_xinsn {
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
     uint8_t ctx;     /* a subroutine's entry checking for all of it (blocks.c) */
+    uint8_t hk;      /* Load/Store of a string operand whose constant index is below
+                        CVM_HANDLE_CACHE: its key may go by the host's handle (exec.c) */
     uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
     uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
@@ -125,6 +127,9 @@ typedef struct cvm_xinsn {
         const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
     };
 } cvm_xinsn;
+
+/* Constant keys whose host handles a run keeps (by constant index). */
+#define CVM_HANDLE_CACHE 64
 
 _Static_assert(sizeof(cvm_xinsn) == 48, "keep entries small: the hot loop walks them");
 

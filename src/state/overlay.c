@@ -10,7 +10,8 @@
  * (a rollback restores the state before the first one), and a value of the
  * same length is overwritten in place: a contract's counter loop, 8-byte
  * values under one transaction's checkpoint, allocates nothing per Store.
- * The diff walks the slots.
+ * The diff walks the slots. A slot is also a handle (cvm_overlay_ref) for a
+ * host that resolves a key once: slots are never removed, so it stays valid.
  */
 #include "state/overlay.h"
 
@@ -22,7 +23,9 @@
 #include "base/buf.h"
 #include "base/map.h"
 
-typedef struct slot {
+typedef struct cvm_overlay_slot {
+    const uint8_t *ck;  /* borrowed from the map (never deleted): this slot's composite key */
+    size_t cklen;
     uint8_t *orig;      /* owned; the store's value when orig_known (NULL when absent) */
     size_t orig_len;
     bool orig_known;    /* the store has been read for this key */
@@ -149,11 +152,26 @@ static const char *show(const uint8_t *p, size_t n, char *buf, size_t cap)
     return buf;
 }
 
+/* Whether the slot used last is (service, key): its composite key (made by
+ * cvm_state_key_make) is compared piece by piece, so that the common case —
+ * a Store after a Load of the same key — builds no key. */
+static inline bool last_is(const cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                           size_t key_len)
+{
+    const uint8_t *ck = o->last_key;
+    size_t room = o->last_keylen - 2; /* a composite key has its 2 length bytes */
+    return service_len <= room && key_len == room - service_len && ck[0] == (uint8_t)(service_len >> 8) &&
+           ck[1] == (uint8_t)service_len && (service_len == 0 || memcmp(ck + 2, service, service_len) == 0) &&
+           (key_len == 0 || memcmp(ck + 2 + service_len, key, key_len) == 0);
+}
+
 /* Finds or creates the slot for (service, key). NULL with a message when
  * the key is too long or memory runs out. */
 static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                       size_t key_len, cvm_status *st)
 {
+    if (o->last && last_is(o, service, service_len, key, key_len))
+        return o->last;
     uint8_t ck[CVM_STATE_KEY_MAX];
     size_t cklen;
     if (!cvm_state_key_make(ck, &cklen, service, service_len, key, key_len)) {
@@ -162,8 +180,6 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
                    show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
         return NULL;
     }
-    if (o->last && cklen == o->last_keylen && memcmp(ck, o->last_key, cklen) == 0)
-        return o->last;
     cvm_map_entry *e = cvm_map_get(&o->slots, ck, cklen);
     if (!e) {
         slot *s = cvm_calloc(o->al, 1, sizeof *s);
@@ -173,6 +189,8 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
             return NULL;
         }
         e->pval = s;
+        s->ck = e->key;
+        s->cklen = e->keylen;
     }
     /* map keys are never deleted, so the pointer stays valid */
     o->last_key = e->key;
@@ -182,11 +200,13 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
 }
 
 /* Reads the store's value for a slot once. */
-static cvm_status load_orig(cvm_overlay *o, slot *s, const uint8_t *service, size_t service_len, const uint8_t *key,
-                            size_t key_len)
+static cvm_status load_orig(cvm_overlay *o, slot *s)
 {
     if (s->orig_known)
         return CVM_OK;
+    const uint8_t *service, *key;
+    size_t service_len, key_len;
+    cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len); /* made by cvm_state_key_make */
     bool found;
     cvm_status st = cvm_store_read(o->store, o->height, service, service_len, key, key_len, &o->scratch, &found);
     if (st != CVM_OK)
@@ -201,6 +221,50 @@ static cvm_status load_orig(cvm_overlay *o, slot *s, const uint8_t *service, siz
     return CVM_OK;
 }
 
+cvm_status cvm_overlay_ref(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                           size_t key_len, cvm_overlay_slot **out)
+{
+    cvm_status st = CVM_OK;
+    *out = get_slot(o, service, service_len, key, key_len, &st);
+    if (!*out)
+        return st;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+/* What a slot reads as, once its store value is known or it is written. */
+static inline cvm_status read_known(cvm_overlay *o, const slot *s, const uint8_t **value, size_t *len, bool *found)
+{
+    *value = s->written ? s->cur : s->orig;
+    *len = s->written ? s->cur_len : s->orig_len;
+    if (found)
+        *found = *len > 0;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+/* The first read of a slot not written yet goes to the store. */
+__attribute__((noinline)) static cvm_status read_first(cvm_overlay *o, slot *s, const uint8_t **value, size_t *len,
+                                                       bool *found)
+{
+    cvm_status st = load_orig(o, s);
+    if (st != CVM_OK) {
+        *value = NULL;
+        *len = 0;
+        if (found)
+            *found = false;
+        return st;
+    }
+    return read_known(o, s, value, len, found);
+}
+
+cvm_status cvm_overlay_read_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t **value, size_t *len, bool *found)
+{
+    if (!s->written && !s->orig_known)
+        return read_first(o, s, value, len, found);
+    return read_known(o, s, value, len, found);
+}
+
 cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                             size_t key_len, const uint8_t **value, size_t *len, bool *found)
 {
@@ -212,36 +276,44 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
     slot *s = get_slot(o, service, service_len, key, key_len, &st);
     if (!s)
         return st;
-    if (!s->written && (st = load_orig(o, s, service, service_len, key, key_len)) != CVM_OK)
-        return st;
-    *value = s->written ? s->cur : s->orig;
-    *len = s->written ? s->cur_len : s->orig_len;
-    if (found)
-        *found = *len > 0;
-    o->err[0] = '\0';
-    return CVM_OK;
+    return cvm_overlay_read_at(o, s, value, len, found);
+}
+
+/* Refuses a write to a read-only overlay, naming the slot's service and key
+ * (out of line: its buffers would weigh on every write). */
+__attribute__((cold, noinline)) static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                               size_t key_len)
+{
+    char sb[48], kb[48];
+    return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
+                show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
+}
+
+__attribute__((cold, noinline)) static cvm_status refuse_write_at(cvm_overlay *o, const slot *s)
+{
+    const uint8_t *service, *key;
+    size_t service_len, key_len;
+    cvm_state_key_split(s->ck, s->cklen, &service, &service_len, &key, &key_len);
+    return refuse_write(o, service, service_len, key, key_len);
 }
 
 cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                              size_t key_len, const uint8_t *value, size_t len)
 {
-    if (o->read_only) {
-        char sb[48], kb[48];
-        return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
-                    show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));
-    }
+    if (o->read_only)
+        return refuse_write(o, service, service_len, key, key_len);
     cvm_status st = CVM_OK;
     slot *s = get_slot(o, service, service_len, key, key_len, &st);
     if (!s)
         return st;
-    uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
-    bool journal = epoch && s->epoch != epoch;
-    if (!journal && s->written && len && s->cur_len == len) {
-        /* nothing to keep for a rollback: overwrite in place */
-        memcpy(s->cur, value, len);
-        o->err[0] = '\0';
-        return CVM_OK;
-    }
+    return cvm_overlay_write_at(o, s, value, len);
+}
+
+/* A write that allocates: a new value, or the first write to the slot
+ * under the innermost checkpoint, whose earlier state is journaled. */
+__attribute__((noinline)) static cvm_status write_new(cvm_overlay *o, slot *s, const uint8_t *value, size_t len,
+                                                      uint64_t epoch, bool journal)
+{
     uint8_t *copy = NULL;
     if (len) {
         if (!(copy = cvm_malloc(o->al, len)))
@@ -267,6 +339,24 @@ cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t serv
     s->cur = copy;
     s->cur_len = len;
     s->written = true;
+    o->err[0] = '\0';
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t *value, size_t len)
+{
+    if (o->read_only)
+        return refuse_write_at(o, s);
+    uint64_t epoch = o->depth ? o->marks[o->depth - 1].epoch : 0;
+    bool journal = epoch && s->epoch != epoch;
+    if (journal || !s->written || !len || s->cur_len != len)
+        return write_new(o, s, value, len, epoch, journal);
+    /* nothing to keep for a rollback: overwrite in place (8 bytes, a
+     * contract's integer, as one word rather than a call of memcpy) */
+    if (len == 8)
+        memcpy(s->cur, value, 8);
+    else
+        memcpy(s->cur, value, len);
     o->err[0] = '\0';
     return CVM_OK;
 }
@@ -336,14 +426,14 @@ cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out)
         slot *s = e->pval;
         if (!s->written)
             continue;
+        /* a key written without being read: its original decides whether
+         * the write changed anything */
+        cvm_status st = load_orig(o, s);
+        if (st != CVM_OK)
+            return st;
         const uint8_t *sv, *k;
         size_t svn, kn;
         cvm_state_key_split(e->key, e->keylen, &sv, &svn, &k, &kn); /* made by cvm_state_key_make */
-        /* a key written without being read: its original decides whether
-         * the write changed anything */
-        cvm_status st = load_orig(o, s, sv, svn, k, kn);
-        if (st != CVM_OK)
-            return st;
         if (s->cur_len == s->orig_len && (s->cur_len == 0 || memcmp(s->cur, s->orig, s->cur_len) == 0))
             continue;
         if (cvm_state_diff_add(out, sv, svn, k, kn, s->cur, s->cur_len) != CVM_OK)

@@ -59,6 +59,28 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
 cvm_status cvm_overlay_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                              size_t key_len, const uint8_t *value, size_t len);
 
+/* A handle on one (service, key) of an overlay, for a host that reads or
+ * writes the same key many times (a contract's Load/Store of a constant
+ * key): reading and writing through it is exactly cvm_overlay_read and
+ * cvm_overlay_write of that (service, key), with no key to build, hash or
+ * compare. Borrowed from the overlay and valid until cvm_overlay_free:
+ * slots are never removed, whatever the writes, checkpoints and rollbacks
+ * (a rollback restores what the slot holds; the handle then reads that). */
+typedef struct cvm_overlay_slot cvm_overlay_slot;
+
+/* Finds or creates the slot of (service, key) into *out (NULL on failure).
+ * CVM_EINPUT when the key is longer than the store allows, as for a write. */
+cvm_status cvm_overlay_ref(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
+                           size_t key_len, cvm_overlay_slot **out);
+
+/* cvm_overlay_read of the slot's (service, key); s made by cvm_overlay_ref
+ * of this overlay. */
+cvm_status cvm_overlay_read_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t **value, size_t *len, bool *found);
+
+/* cvm_overlay_write of the slot's (service, key): the same journal, the
+ * same refusal on a read-only overlay. */
+cvm_status cvm_overlay_write_at(cvm_overlay *o, cvm_overlay_slot *s, const uint8_t *value, size_t len);
+
 /* Opens a checkpoint and gives its mark (1 for the outermost, then 2, ...). */
 cvm_status cvm_overlay_checkpoint(cvm_overlay *o, size_t *mark);
 

@@ -36,4 +36,9 @@ cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t ser
 cvm_status cvm_state_store_i64(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                                size_t key_len, int64_t v, char *err, size_t errcap);
 
+/* cvm_state_load_i64 and cvm_state_store_i64 through a slot handle
+ * (cvm_overlay_ref of o): the same values, failures and messages. */
+cvm_status cvm_state_load_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t *v, char *err, size_t errcap);
+cvm_status cvm_state_store_i64_at(cvm_overlay *o, cvm_overlay_slot *s, int64_t v, char *err, size_t errcap);
+
 #endif

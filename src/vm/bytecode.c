@@ -118,9 +118,18 @@ static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char
  * (string operands live in the module's constant pool) and confirmed by its
  * bytes (a popped key reuses one buffer). Dirty entries are written to the
  * overlay before anything else can look at this namespace — a nested call,
- * an SDK operation — and when the run ends, so nothing outside can tell. */
+ * an SDK operation — and when the run ends, so nothing outside can tell.
+ *
+ * A string-operand key is resolved once per run (cvm_host.resolve) into a
+ * pinned entry, which the interpreter then names by its address: pins are
+ * never evicted during the run (the handle must stay valid), so the hot
+ * Load/Store finds its entry with no hashing or comparing. A key is cached
+ * in one place only: keyed loads and stores look at the pins first, and a
+ * key that gets pinned leaves the slots. A flush writes the pins back and
+ * forgets their values like the slots', but keeps the pins themselves. */
 #define BC_CACHE_SLOTS 8
 #define BC_CACHE_KEY 32
+#define BC_PINS 32
 
 typedef struct bc_slot {
     uint8_t key[BC_CACHE_KEY];
@@ -132,6 +141,9 @@ typedef struct bc_slot {
 typedef struct bc_run {
     cvm_context *ctx; /* borrowed */
     bc_slot slots[BC_CACHE_SLOTS];
+    bc_slot pins[BC_PINS]; /* npins used, each with its key; valid/dirty as in slots */
+    size_t npins;
+    bool store_cached;     /* store_cacheable(ctx), fixed for the run: callbacks see this run's frame on top */
 } bc_run;
 
 static bc_slot *slot_of(bc_run *r, const uint8_t *key)
@@ -174,7 +186,7 @@ static cvm_code slot_flush(bc_run *r, bc_slot *s, cvm_error *err)
     return cvm_sdk_state_write_i64(r->ctx, s->key, s->keylen, s->value, err);
 }
 
-/* Writes every dirty entry and forgets them all. */
+/* Writes every dirty entry and forgets them all (pins stay pinned). */
 static cvm_code cache_flush(bc_run *r, cvm_error *err)
 {
     cvm_code first = CVM_CODE_NONE;
@@ -184,12 +196,108 @@ static cvm_code cache_flush(bc_run *r, cvm_error *err)
             first = c;
         r->slots[i].valid = false;
     }
+    for (size_t i = 0; i < r->npins; i++) {
+        cvm_code c = slot_flush(r, &r->pins[i], err);
+        if (first == CVM_CODE_NONE)
+            first = c;
+        r->pins[i].valid = false;
+    }
     return first;
+}
+
+/* The pin of key, or NULL. */
+static bc_slot *pin_find(bc_run *r, const uint8_t *key, size_t keylen)
+{
+    for (size_t i = 0; i < r->npins; i++) {
+        bc_slot *p = &r->pins[i];
+        if (p->keylen == keylen && memcmp(p->key, key, keylen) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* Whether a Store may stay in the cache: not when the context or frame is
+ * read-only, where the overlay's write says why it fails. */
+static bool store_cacheable(const cvm_context *ctx)
+{
+    return !ctx->read_only && ctx->depth != 0 && !ctx->frames[ctx->depth - 1].read_only;
+}
+
+/* cvm_host.resolve: pins a key of at most BC_CACHE_KEY bytes (declines
+ * longer ones and any beyond BC_PINS: they go by key). */
+static cvm_code host_resolve(void *ud, const uint8_t *key, size_t keylen, void **handle, cvm_error *err)
+{
+    bc_run *r = ud;
+    (void)err;
+    *handle = NULL;
+    if (keylen > BC_CACHE_KEY)
+        return CVM_CODE_NONE;
+    bc_slot *p = pin_find(r, key, keylen);
+    if (!p) {
+        if (r->npins == BC_PINS)
+            return CVM_CODE_NONE;
+        p = &r->pins[r->npins++];
+        memset(p, 0, sizeof *p);
+        memcpy(p->key, key, keylen);
+        p->keylen = (uint8_t)keylen;
+        bc_slot *s = slot_find(r, key, keylen);
+        if (s) { /* the key moves, value and dirtiness with it */
+            p->valid = true;
+            p->dirty = s->dirty;
+            p->value = s->value;
+            s->valid = s->dirty = false;
+        }
+    }
+    *handle = p;
+    return CVM_CODE_NONE;
+}
+
+static cvm_code host_load_at(void *ud, void *handle, int64_t *value, cvm_error *err)
+{
+    bc_run *r = ud;
+    bc_slot *p = handle;
+    if (p->valid) {
+        *value = p->value;
+        return CVM_CODE_NONE;
+    }
+    cvm_code c = cvm_sdk_state_read_i64(r->ctx, p->key, p->keylen, value, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    p->value = *value;
+    p->valid = true;
+    return CVM_CODE_NONE;
+}
+
+/* A pinned Store that may not stay in the cache goes to the overlay, which
+ * says why it fails, if it does. */
+__attribute__((noinline)) static cvm_code store_through(bc_run *r, bc_slot *p, int64_t value, cvm_error *err)
+{
+    cvm_code c = cvm_sdk_state_write_i64(r->ctx, p->key, p->keylen, value, err);
+    if (c == CVM_CODE_NONE) { /* the overlay now holds the newest value */
+        p->value = value;
+        p->valid = true;
+        p->dirty = false;
+    }
+    return c;
+}
+
+static cvm_code host_store_at(void *ud, void *handle, int64_t value, cvm_error *err)
+{
+    bc_run *r = ud;
+    bc_slot *p = handle;
+    if (!r->store_cached)
+        return store_through(r, p, value, err);
+    p->value = value;
+    p->valid = p->dirty = true;
+    return CVM_CODE_NONE;
 }
 
 static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
     bc_run *r = ud;
+    bc_slot *p = r->npins ? pin_find(r, key, keylen) : NULL;
+    if (p)
+        return host_load_at(ud, p, value, err);
     bc_slot *s = slot_find(r, key, keylen);
     if (s) {
         *value = s->value;
@@ -211,8 +319,10 @@ static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *
 static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
 {
     bc_run *r = ud;
-    const cvm_context *ctx = r->ctx;
-    if (keylen > BC_CACHE_KEY || ctx->read_only || ctx->depth == 0 || ctx->frames[ctx->depth - 1].read_only)
+    bc_slot *p = r->npins ? pin_find(r, key, keylen) : NULL;
+    if (p)
+        return host_store_at(ud, p, value, err);
+    if (keylen > BC_CACHE_KEY || !r->store_cached)
         return cvm_sdk_state_write_i64(r->ctx, key, keylen, value, err); /* says why it fails, if it does */
     bc_slot *s = slot_find(r, key, keylen);
     if (!s) {
@@ -323,8 +433,10 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     for (size_t i = 0; i < nargs; i++)
         a[i] = args[i].v.i64;
     bc_run run;
-    memset(&run, 0, sizeof run);
+    memset(run.slots, 0, sizeof run.slots); /* the pins need no clearing: npins says which are used */
+    run.npins = 0;
     run.ctx = ctx;
+    run.store_cached = store_cacheable(ctx);
     cvm_host h = {
         .ud = &run,
         .load = host_load,
@@ -333,6 +445,9 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         .log = host_log,
         .sdk = host_sdk,
         .call = host_call,
+        .resolve = host_resolve,
+        .load_at = host_load_at,
+        .store_at = host_store_at,
         .trace = ctx->vm->trace && ctx->depth == 1 ? host_trace : NULL,
         .reputation = rep,
         .block_height = (int64_t)ctx->height,

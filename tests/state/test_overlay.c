@@ -366,6 +366,130 @@ static void test_key_too_long(void **state)
     assert_int_equal(cvm_overlay_read(f->o, B("Svc"), big, sizeof big, &v, &n, NULL), CVM_EINPUT);
 }
 
+/* The last-slot shortcut compares (service, key) piece by piece: the same
+ * bytes split differently, or one length apart, are other keys. */
+static void test_last_slot_split_keys(void **state)
+{
+    fixture *f = *state;
+    wr(f->o, "Ab", "c", "1");
+    assert_null(rd(f->o, "A", "bc"));
+    wr(f->o, "A", "bc", "2");
+    assert_string_equal(rd(f->o, "Ab", "c"), "1");
+    assert_null(rd(f->o, "Abc", ""));
+    assert_null(rd(f->o, "Ab", "cd"));
+    assert_null(rd(f->o, "Ab", ""));
+    assert_string_equal(rd(f->o, "A", "bc"), "2");
+    assert_string_equal(diff_str(f->o), "A/bc=2;Ab/c=1;");
+}
+
+/* The overlay's value of a slot handle as a string; NULL when absent. */
+static const char *rd_at(cvm_overlay *o, cvm_overlay_slot *s)
+{
+    static char out[128];
+    const uint8_t *v;
+    size_t n;
+    bool found;
+    assert_int_equal(cvm_overlay_read_at(o, s, &v, &n, &found), CVM_OK);
+    assert_int_equal(found, n > 0);
+    if (!n)
+        return NULL;
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return out;
+}
+
+/* A handle reads and writes exactly what the keyed calls do; two services
+ * with the same key get different slots. */
+static void test_slot_handles_are_keys(void **state)
+{
+    fixture *f = *state;
+    cvm_overlay_slot *c, *c2, *other;
+    uint64_t r0 = cvm_store_reads(f->s);
+    assert_int_equal(cvm_overlay_ref(f->o, B("Counter"), B("count"), &c), CVM_OK);
+    assert_int_equal(cvm_overlay_ref(f->o, B("Other"), B("count"), &other), CVM_OK);
+    assert_int_equal(cvm_overlay_ref(f->o, B("Counter"), B("count"), &c2), CVM_OK);
+    assert_ptr_equal(c, c2);
+    assert_ptr_not_equal(c, other);
+    assert_int_equal(cvm_store_reads(f->s), r0); /* resolving reads nothing */
+    assert_string_equal(rd_at(f->o, c), "37");
+    assert_string_equal(rd_at(f->o, other), "1");
+    assert_int_equal(cvm_store_reads(f->s), r0 + 2);
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("40")), CVM_OK);
+    assert_string_equal(rd(f->o, "Counter", "count"), "40");
+    assert_string_equal(rd(f->o, "Other", "count"), "1");
+    wr(f->o, "Counter", "count", "41");
+    assert_string_equal(rd_at(f->o, c), "41");
+    assert_int_equal(cvm_overlay_write_at(f->o, other, NULL, 0), CVM_OK);
+    assert_null(rd(f->o, "Other", "count"));
+    assert_string_equal(rd_at(f->o, c), "41");
+    /* a handle on a key written blind: the diff still reads the store */
+    cvm_overlay_slot *n;
+    assert_int_equal(cvm_overlay_ref(f->o, B("Counter"), B("new"), &n), CVM_OK);
+    assert_int_equal(cvm_overlay_write_at(f->o, n, B("7")), CVM_OK);
+    assert_string_equal(diff_str(f->o), "Counter/count=41;Counter/new=7;Other/count=;");
+    /* too long: no handle */
+    uint8_t big[CVM_STATE_KEY_MAX];
+    memset(big, 'k', sizeof big);
+    cvm_overlay_slot *bad = c;
+    assert_int_equal(cvm_overlay_ref(f->o, B("Svc"), big, sizeof big, &bad), CVM_EINPUT);
+    assert_null(bad);
+    assert_non_null(strstr(cvm_overlay_errmsg(f->o), "state key too long in service Svc"));
+}
+
+/* A handle outlives checkpoints: a rollback restores what its slot holds,
+ * at every level, and later writes through it are journaled again. Many
+ * other keys made meanwhile (the map grows and rehashes) do not move it. */
+static void test_slot_handles_across_rollbacks(void **state)
+{
+    fixture *f = *state;
+    cvm_overlay_slot *c;
+    assert_int_equal(cvm_overlay_ref(f->o, B("Counter"), B("count"), &c), CVM_OK);
+    size_t outer, inner;
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &outer), CVM_OK);
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("50")), CVM_OK);
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("51")), CVM_OK);
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("52")), CVM_OK);
+    char k[16];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(k, sizeof k, "k%d", i);
+        wr(f->o, "Counter", k, "1");
+    }
+    assert_string_equal(rd_at(f->o, c), "52");
+    assert_int_equal(cvm_overlay_rollback(f->o, inner), CVM_OK);
+    assert_string_equal(rd_at(f->o, c), "50");
+    assert_null(rd(f->o, "Counter", "k1999"));
+    assert_int_equal(cvm_overlay_checkpoint(f->o, &inner), CVM_OK);
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("60")), CVM_OK);
+    assert_int_equal(cvm_overlay_release(f->o, inner), CVM_OK);
+    assert_string_equal(rd_at(f->o, c), "60");
+    assert_int_equal(cvm_overlay_rollback(f->o, outer), CVM_OK);
+    assert_string_equal(rd_at(f->o, c), "37");
+    assert_string_equal(rd(f->o, "Counter", "count"), "37");
+    assert_string_equal(diff_str(f->o), "");
+    /* after everything closed, in place again */
+    assert_int_equal(cvm_overlay_write_at(f->o, c, B("38")), CVM_OK);
+    assert_string_equal(diff_str(f->o), "Counter/count=38;");
+}
+
+/* A handle on a read-only overlay reads, and its writes are refused with
+ * the keyed call's message. */
+static void test_slot_handle_read_only(void **state)
+{
+    fixture *f = *state;
+    cvm_overlay *ro;
+    assert_int_equal(cvm_overlay_new(NULL, f->s, true, &ro), CVM_OK);
+    cvm_overlay_slot *c;
+    assert_int_equal(cvm_overlay_ref(ro, B("Counter"), B("count"), &c), CVM_OK);
+    assert_string_equal(rd_at(ro, c), "37");
+    assert_int_equal(cvm_overlay_write_at(ro, c, B("38")), CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(ro),
+                        "state write refused: the context is read-only (service Counter, key count)");
+    assert_string_equal(rd_at(ro, c), "37");
+    assert_string_equal(diff_str(ro), "");
+    cvm_overlay_free(ro);
+}
+
 /* Writes the same five changes in every order (Heap's algorithm, 120
  * permutations), each in a fresh overlay, and compares the encodings. */
 static void test_diff_independent_of_write_order(void **state)
@@ -527,6 +651,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_too_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_diff_independent_of_write_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_slot_split_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_handles_are_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_handles_across_rollbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_handle_read_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

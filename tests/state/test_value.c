@@ -84,12 +84,49 @@ static void test_load_store_through_overlay(void **state)
     cvm_store_close(s);
 }
 
+/* The same through slot handles (cvm_overlay_ref), mixed with keyed calls. */
+static void test_load_store_at(void **state)
+{
+    (void)state;
+    cvm_store *s;
+    assert_int_equal(cvm_memstore_open(NULL, &s), CVM_OK);
+    cvm_overlay *o;
+    assert_int_equal(cvm_overlay_new(NULL, s, false, &o), CVM_OK);
+    cvm_overlay_slot *n, *t;
+    assert_int_equal(cvm_overlay_ref(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, &n), CVM_OK);
+    assert_int_equal(cvm_overlay_ref(o, (const uint8_t *)"C", 1, (const uint8_t *)"t", 1, &t), CVM_OK);
+    char err[200] = "";
+    int64_t v = 9;
+    assert_int_equal(cvm_state_load_i64_at(o, n, &v, err, sizeof err), CVM_OK);
+    assert_true(v == 0);
+    assert_int_equal(cvm_state_store_i64_at(o, n, INT64_MIN, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_state_load_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, &v, err, sizeof err), CVM_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(cvm_state_store_i64(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, 12, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_state_load_i64_at(o, n, &v, err, sizeof err), CVM_OK);
+    assert_true(v == 12);
+    assert_int_equal(cvm_overlay_write(o, (const uint8_t *)"C", 1, (const uint8_t *)"t", 1, (const uint8_t *)"text", 4),
+                     CVM_OK);
+    v = 3;
+    assert_int_equal(cvm_state_load_i64_at(o, t, &v, err, sizeof err), CVM_EINPUT);
+    assert_true(v == 0);
+    assert_string_equal(err, "state value of 4 bytes is not an integer (an integer is stored as 8 bytes)");
+    cvm_overlay_free(o);
+    assert_int_equal(cvm_overlay_new(NULL, s, true, &o), CVM_OK);
+    assert_int_equal(cvm_overlay_ref(o, (const uint8_t *)"C", 1, (const uint8_t *)"n", 1, &n), CVM_OK);
+    assert_int_equal(cvm_state_store_i64_at(o, n, 1, err, sizeof err), CVM_EINPUT);
+    assert_string_equal(err, "state write refused: the context is read-only (service C, key n)");
+    cvm_overlay_free(o);
+    cvm_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode_decode),
         cmocka_unit_test(test_decode_rejects_other_lengths),
         cmocka_unit_test(test_load_store_through_overlay),
+        cmocka_unit_test(test_load_store_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

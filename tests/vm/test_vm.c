@@ -547,6 +547,85 @@ static void test_state_cache_is_invisible(void **state)
     chain_close(&c);
 }
 
+/* Constant keys pinned per run (cvm_host.resolve in the bytecode host) stay
+ * coherent with popped keys, nested calls and rollbacks. */
+static const char *PINS = ".contract Pins\n"
+                          /* a popped key cached first, then pinned by a constant: it moves */
+                          ".method migrate\n  Push 5\n  Push 41\n  Store\n  Load \"5\"\n  Push 1\n  Add\n"
+                          "  Store \"5\"\n  Push 5\n  Load\n"
+                          /* the callee (this service again) sees the pinned write, the caller its write */
+                          ".method self\n  Push 10\n  Store \"count\"\n  CallService \"Pins.bump\"\n  Pop\n"
+                          "  Load \"count\"\n"
+                          ".method bump\n  Load \"count\"\n  Push 1\n  Add\n  Dup\n  Store \"count\"\n"
+                          /* the same key in another service's namespace */
+                          ".method other\n  Push 5\n  Store \"count\"\n  CallService \"Other.inc\"\n"
+                          "  Load \"count\"\n  Add\n"
+                          /* a failing callee: the whole transaction is undone */
+                          ".method fails\n  Push 77\n  Store \"count\"\n  CallService \"Pins.boom\"\n"
+                          ".method boom\n  Push 78\n  Store \"count\"\n  Push 3\n  Abort\n"
+                          ".method get readonly\n  Load \"count\"\n";
+
+static const char *OTHER = ".contract Other\n"
+                           ".method inc\n  Load \"count\"\n  Push 1\n  Add\n  Dup\n  Store \"count\"\n";
+
+static void test_pinned_keys(void **state)
+{
+    (void)state;
+    chain c;
+    setup_chain(&c);
+    deploy(&c, "Pins", PINS);
+    deploy(&c, "Other", OTHER);
+    cvm_transaction txs[] = {tx_of(1, "Pins", "migrate", NULL, 0), tx_of(1, "Pins", "self", NULL, 0),
+                             tx_of(1, "Pins", "other", NULL, 0),   tx_of(1, "Pins", "fails", NULL, 0),
+                             tx_of(1, "Pins", "get", NULL, 0)};
+    cvm_block_result *b = run_block(&c, txs, 5);
+    const cvm_receipt *r = b->receipts;
+    expect(&r[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(r[0].outputs[0].v.i64, 42);
+    expect(&r[1], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(r[1].outputs[0].v.i64, 11);
+    expect(&r[2], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(r[2].outputs[0].v.i64, 5 + 1);
+    expect(&r[3], CVM_ERROR_SMART_CONTRACT, CVM_CODE_ABORTED);
+    expect(&r[4], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(r[4].outputs[0].v.i64, 5); /* tx 3's writes are gone */
+    assert_int_equal(b->ndiff, 3);
+    assert_int_equal(le64(change_of(b, "Pins", "5")->value), 42);
+    assert_int_equal(le64(change_of(b, "Pins", "count")->value), 5);
+    assert_int_equal(le64(change_of(b, "Other", "count")->value), 1);
+    commit_block(&c, b);
+    chain_close(&c);
+}
+
+/* More constant keys in one run than the host pins: the rest go by key. */
+static void test_many_pinned_keys(void **state)
+{
+    (void)state;
+    chain c;
+    setup_chain(&c);
+    char src[8192] = ".contract Many\n.method main\n";
+    for (int i = 0; i < 45; i++)
+        snprintf(src + strlen(src), sizeof src - strlen(src), "  Push %d\n  Store \"key%d\"\n", i + 1, i);
+    strcat(src, "  Push 0\n");
+    for (int i = 0; i < 45; i++)
+        snprintf(src + strlen(src), sizeof src - strlen(src), "  Load \"key%d\"\n  Add\n", i);
+    for (int i = 0; i < 45; i++) /* the popped forms of none of them: keys are "keyN" */
+        snprintf(src + strlen(src), sizeof src - strlen(src), "  Push 100\n  Store \"key%d\"\n", i);
+    strcat(src, "  CallService \"Many.sum\"\n  Add\n");
+    strcat(src, ".method sum\n  Push 0\n");
+    for (int i = 0; i < 45; i++)
+        snprintf(src + strlen(src), sizeof src - strlen(src), "  Load \"key%d\"\n  Add\n", i);
+    deploy(&c, "Many", src);
+    cvm_transaction t = tx_of(1, "Many", "main", NULL, 0);
+    cvm_block_result *b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 45 * 46 / 2 + 45 * 100);
+    assert_int_equal(b->ndiff, 45);
+    assert_int_equal(le64(change_of(b, "Many", "key44")->value), 100);
+    commit_block(&c, b);
+    chain_close(&c);
+}
+
 /* Whatever an Emit names commits (an empty name too); a name that a C
  * string cannot hold fails its transaction, never the commit. */
 static void test_event_names(void **state)
@@ -655,6 +734,8 @@ int main(void)
         cmocka_unit_test(test_lmdb_survives_reopen),
         cmocka_unit_test(test_heights_checked),
         cmocka_unit_test(test_state_cache_is_invisible),
+        cmocka_unit_test(test_pinned_keys),
+        cmocka_unit_test(test_many_pinned_keys),
         cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_deterministic),
