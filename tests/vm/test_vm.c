@@ -626,6 +626,196 @@ static void test_many_pinned_keys(void **state)
     chain_close(&c);
 }
 
+/* ---- constant keys (pinned) against popped keys (the keyed cache) ----
+ * The same random programs twice, once naming numeric keys as constants
+ * (`Load "2"`: pinned per run) and once popping them (`Push 2; Load`: the
+ * keyed slots), with self calls, libraries in the caller's namespace,
+ * another service's same keys, deletions, write-backs of the stored value
+ * and aborted transactions, with 4 keys or with 40 (more than the host pins
+ * and, with the call targets, more constants than the interpreter keeps
+ * handles for): results, events and the diff must agree. */
+
+typedef struct pgen {
+    uint64_t seed;
+    char *p;
+    size_t cap;
+    int nkeys; /* keys 7, 14, ..., 7 * nkeys */
+} pgen;
+
+static unsigned pg_next(pgen *g, unsigned n)
+{
+    g->seed = g->seed * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)(g->seed >> 33) % n;
+}
+
+static void pg_put(pgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pg_put(pgen *g, const char *fmt, ...)
+{
+    size_t n = strlen(g->p);
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(g->p + n, g->cap - n, fmt, ap);
+    va_end(ap);
+    assert_true(w >= 0 && (size_t)w < g->cap - n);
+}
+
+/* Pushes the value of key k. */
+static void pg_load(pgen *g, int popped, int k)
+{
+    if (popped)
+        pg_put(g, "  Push %d\n  Load\n", k);
+    else
+        pg_put(g, "  Load \"%d\"\n", k);
+}
+
+/* Stores what `value` (instructions pushing one value) gives into key k. */
+static void pg_store(pgen *g, int popped, int k, const char *value)
+{
+    if (popped)
+        pg_put(g, "  Push %d\n%s  Store\n", k, value);
+    else
+        pg_put(g, "%s  Store \"%d\"\n", value, k);
+}
+
+/* bump<k> params 1: k += 1, returns k. */
+static void pg_bumps(pgen *g, int popped)
+{
+    for (int i = 1; i <= g->nkeys; i++) {
+        int k = 7 * i;
+        char v[64];
+        snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n", k);
+        pg_put(g, ".method bump%d params 1\n  Pop\n", k);
+        pg_store(g, popped, k, v);
+        pg_load(g, popped, k);
+    }
+}
+
+/* The module of service D: methods m0..m<n-1> drawn from the seed (the same
+ * draws for both forms), the bumps and a read-only sum. */
+static void pg_module(pgen *g, int popped, int nmethods)
+{
+    pg_put(g, ".contract D\n");
+    for (int m = 0; m < nmethods; m++) {
+        pg_put(g, ".method m%d\n", m);
+        int nops = 3 + (int)pg_next(g, g->nkeys > 8 ? 120 : 12);
+        for (int i = 0; i < nops; i++) {
+            int k = 7 * (1 + (int)pg_next(g, (unsigned)g->nkeys));
+            char v[64];
+            switch (pg_next(g, 9)) {
+            case 0: /* acc += k */
+                pg_load(g, popped, k);
+                pg_put(g, "  LocalGet 0\n  Add\n  LocalSet 0\n");
+                break;
+            case 1: /* k = small value, 0 deletes */
+                snprintf(v, sizeof v, "  Push %u\n", pg_next(g, 4));
+                pg_store(g, popped, k, v);
+                break;
+            case 2: /* k += 1 */
+                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n",
+                         k);
+                pg_store(g, popped, k, v);
+                break;
+            case 3: /* the stored value written back */
+                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n" : "  Load \"%d\"\n", k);
+                pg_store(g, popped, k, v);
+                break;
+            case 4: /* this service again */
+                pg_put(g, "  Push 0\n  CallService \"D.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
+                break;
+            case 5: /* a library in this namespace */
+                pg_put(g, "  Push 0\n  CallLibrary \"L.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
+                break;
+            case 6: /* the same key in another namespace */
+                pg_put(g, "  Push 0\n  CallService \"O.bump%d\"\n  Pop\n", k);
+                break;
+            case 7:
+                pg_load(g, popped, k);
+                pg_put(g, "  Emit \"E\"\n");
+                break;
+            default:
+                pg_load(g, popped, k);
+                pg_put(g, "  Log\n");
+                break;
+            }
+        }
+        if (pg_next(g, 5) == 0)
+            pg_put(g, "  Push 3\n  Abort\n");
+        pg_put(g, "  LocalGet 0\n");
+    }
+    pg_bumps(g, popped);
+    pg_put(g, ".method sum readonly\n  Push 0\n");
+    for (int i = 1; i <= g->nkeys; i++) {
+        pg_load(g, popped, 7 * i);
+        pg_put(g, "  Add\n");
+    }
+}
+
+static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods)
+{
+    static char buf[65536];
+    pgen g = {seed, buf, sizeof buf, seed % 4 ? 4 : 40}; /* 40: beyond the pins and the handle cache */
+    chain_open(c);
+    int64_t reps[] = {100};
+    genesis(c, reps, 1);
+    buf[0] = '\0';
+    pg_module(&g, popped, nmethods);
+    deploy(c, "D", buf);
+    buf[0] = '\0';
+    pg_put(&g, ".contract L\n");
+    pg_bumps(&g, popped);
+    deploy(c, "L", buf);
+    buf[0] = '\0';
+    pg_put(&g, ".contract O\n");
+    pg_bumps(&g, popped);
+    deploy(c, "O", buf);
+}
+
+static void test_pinned_keys_match_popped_keys(void **state)
+{
+    (void)state;
+    enum { METHODS = 6 };
+    for (uint64_t seed = 1; seed <= 80; seed++) {
+        chain a, b;
+        pg_chain(&a, seed, 0, METHODS);
+        pg_chain(&b, seed, 1, METHODS);
+        for (int block = 0; block < 2; block++) {
+            cvm_transaction t[METHODS];
+            char names[METHODS][8];
+            for (int i = 0; i < METHODS; i++) {
+                snprintf(names[i], sizeof names[i], "m%d", (i + block) % METHODS);
+                t[i] = tx_of(1, "D", names[i], NULL, 0);
+            }
+            cvm_block_result *ra = run_block(&a, t, METHODS), *rb = run_block(&b, t, METHODS);
+            for (int i = 0; i < METHODS; i++) {
+                const cvm_receipt *x = &ra->receipts[i], *y = &rb->receipts[i];
+                if (x->status != y->status || x->error.code != y->error.code)
+                    fail_msg("seed %llu tx %d: %s (%s) against %s (%s)", (unsigned long long)seed, i,
+                             cvm_code_name(x->error.code), x->error.message, cvm_code_name(y->error.code),
+                             y->error.message);
+                assert_int_equal(x->noutputs, y->noutputs);
+                if (x->noutputs)
+                    assert_int_equal(x->outputs[0].v.i64, y->outputs[0].v.i64);
+                assert_int_equal(x->nlogs, y->nlogs);
+                for (size_t j = 0; j < x->nlogs; j++)
+                    assert_int_equal(x->logs[j], y->logs[j]);
+                assert_int_equal(x->nevents, y->nevents);
+                for (size_t j = 0; j < x->nevents; j++)
+                    assert_int_equal(x->events[j].fields[0].value.v.i64, y->events[j].fields[0].value.v.i64);
+            }
+            if (ra->ndiff != rb->ndiff || memcmp(ra->diff_hash, rb->diff_hash, CVM_HASH_BYTES) != 0)
+                fail_msg("seed %llu block %d: diffs of %zu and %zu entries differ", (unsigned long long)seed, block,
+                         ra->ndiff, rb->ndiff);
+            for (size_t j = 0; j < ra->ndiff; j++) /* a deleted key: an empty value; 0 is never stored */
+                assert_true(ra->diff[j].value_len == 0 || le64(ra->diff[j].value) != 0);
+            commit_block(&a, ra);
+            commit_block(&b, rb);
+            assert_int_equal(local_i64(&a, "D", "sum"), local_i64(&b, "D", "sum"));
+        }
+        chain_close(&a);
+        chain_close(&b);
+    }
+}
+
 /* Whatever an Emit names commits (an empty name too); a name that a C
  * string cannot hold fails its transaction, never the commit. */
 static void test_event_names(void **state)
@@ -736,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_state_cache_is_invisible),
         cmocka_unit_test(test_pinned_keys),
         cmocka_unit_test(test_many_pinned_keys),
+        cmocka_unit_test(test_pinned_keys_match_popped_keys),
         cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_deterministic),
