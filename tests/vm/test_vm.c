@@ -597,6 +597,38 @@ static void test_pinned_keys(void **state)
     chain_close(&c);
 }
 
+/* Through pinned keys, a value written back equal to the stored one, a
+ * key deleted and restored, and a delete of an absent key leave no diff
+ * entry; a deleted key's entry has an empty value. */
+static void test_pinned_write_backs_leave_no_diff(void **state)
+{
+    (void)state;
+    chain c;
+    setup_chain(&c);
+    deploy(&c, "W", ".contract W\n"
+                    ".method set\n  Push 5\n  Store \"n\"\n  Push 6\n  Store \"m\"\n"
+                    ".method same\n  Load \"n\"\n  Store \"n\"\n  Push 5\n  Store \"n\"\n"
+                    "  Push 0\n  Store \"m\"\n  Push 0\n  CallService \"W.restore\"\n  Pop\n"
+                    "  Push 0\n  Store \"absent\"\n  Load \"m\"\n"
+                    ".method restore params 1\n  Pop\n  Load \"m\"\n  Push 6\n  Add\n  Store \"m\"\n  Push 0\n"
+                    ".method del\n  Push 0\n  Store \"n\"\n  Load \"n\"\n");
+    run1(&c, tx_of(1, "W", "set", NULL, 0), CVM_SUCCESS, CVM_CODE_NONE, NULL);
+    cvm_transaction t = tx_of(1, "W", "same", NULL, 0);
+    cvm_block_result *b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 6);
+    assert_int_equal(b->ndiff, 0);
+    commit_block(&c, b);
+    t = tx_of(1, "W", "del", NULL, 0);
+    b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 0);
+    assert_int_equal(b->ndiff, 1);
+    assert_int_equal(change_of(b, "W", "n")->value_len, 0);
+    commit_block(&c, b);
+    chain_close(&c);
+}
+
 /* More constant keys in one run than the host pins: the rest go by key. */
 static void test_many_pinned_keys(void **state)
 {
@@ -925,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_heights_checked),
         cmocka_unit_test(test_state_cache_is_invisible),
         cmocka_unit_test(test_pinned_keys),
+        cmocka_unit_test(test_pinned_write_backs_leave_no_diff),
         cmocka_unit_test(test_many_pinned_keys),
         cmocka_unit_test(test_pinned_keys_match_popped_keys),
         cmocka_unit_test(test_event_names),
