@@ -665,7 +665,8 @@ static void test_many_pinned_keys(void **state)
  * another service's same keys, deletions, write-backs of the stored value
  * and aborted transactions, with 4 keys or with 40 (more than the host pins
  * and, with the call targets, more constants than the interpreter keeps
- * handles for): results, events and the diff must agree. */
+ * handles for), the constant form traced or in the switch loop by turns:
+ * results, events and the diff must agree. */
 
 typedef struct pgen {
     uint64_t seed;
@@ -782,11 +783,29 @@ static void pg_module(pgen *g, int popped, int nmethods)
     }
 }
 
-static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods)
+static void pg_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *st)
+{
+    (void)height;
+    (void)tx;
+    (void)st;
+    ++*(size_t *)ud;
+}
+
+/* A chain with D, L and O of seed; the constant form runs traced, in the
+ * switch loop or in the default one by turns. */
+static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods, size_t *steps)
 {
     static char buf[65536];
     pgen g = {seed, buf, sizeof buf, seed % 4 ? 4 : 40}; /* 40: beyond the pins and the handle cache */
-    chain_open(c);
+    cvm_vm_options o = {0};
+    if (!popped && seed % 3 == 1)
+        o.dispatch = CVM_DISPATCH_SWITCH;
+    if (!popped && seed % 3 == 2) {
+        o.trace = pg_step;
+        o.trace_ud = steps;
+    }
+    assert_int_equal(cvm_memstore_open(NULL, &c->store), CVM_OK);
+    assert_int_equal(cvm_vm_new(&o, c->store, &c->vm), CVM_OK);
     int64_t reps[] = {100};
     genesis(c, reps, 1);
     buf[0] = '\0';
@@ -808,8 +827,9 @@ static void test_pinned_keys_match_popped_keys(void **state)
     enum { METHODS = 6 };
     for (uint64_t seed = 1; seed <= 80; seed++) {
         chain a, b;
-        pg_chain(&a, seed, 0, METHODS);
-        pg_chain(&b, seed, 1, METHODS);
+        size_t steps = 0;
+        pg_chain(&a, seed, 0, METHODS, &steps);
+        pg_chain(&b, seed, 1, METHODS, &steps);
         for (int block = 0; block < 2; block++) {
             cvm_transaction t[METHODS];
             char names[METHODS][8];
@@ -843,6 +863,7 @@ static void test_pinned_keys_match_popped_keys(void **state)
             commit_block(&b, rb);
             assert_int_equal(local_i64(&a, "D", "sum"), local_i64(&b, "D", "sum"));
         }
+        assert_true(seed % 3 != 2 || steps > 0);
         chain_close(&a);
         chain_close(&b);
     }
