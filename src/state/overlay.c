@@ -165,6 +165,21 @@ static inline bool last_is(const cvm_overlay *o, const uint8_t *service, size_t 
            (key_len == 0 || memcmp(ck + 2 + service_len, key, key_len) == 0);
 }
 
+/* Whether (service, key) makes a composite key longer than the store
+ * allows (as cvm_state_key_make refuses it). */
+static bool too_long(size_t service_len, size_t key_len)
+{
+    return service_len > CVM_STATE_KEY_MAX - 2 || key_len > CVM_STATE_KEY_MAX - 2 - service_len;
+}
+
+__attribute__((cold, noinline)) static cvm_status refuse_key(cvm_overlay *o, const uint8_t *service,
+                                                             size_t service_len, size_t key_len)
+{
+    char sb[48];
+    return fail(o, CVM_EINPUT, "state key too long in service %s: service %zu bytes + key %zu bytes exceeds %d",
+                show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
+}
+
 /* Finds or creates the slot for (service, key). NULL with a message when
  * the key is too long or memory runs out. */
 static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
@@ -175,9 +190,7 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
     uint8_t ck[CVM_STATE_KEY_MAX];
     size_t cklen;
     if (!cvm_state_key_make(ck, &cklen, service, service_len, key, key_len)) {
-        char sb[48];
-        *st = fail(o, CVM_EINPUT, "state key too long in service %s: service %zu bytes + key %zu bytes exceeds %d",
-                   show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
+        *st = refuse_key(o, service, service_len, key_len);
         return NULL;
     }
     cvm_map_entry *e = cvm_map_get(&o->slots, ck, cklen);
@@ -280,10 +293,14 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
 }
 
 /* Refuses a write to a read-only overlay, naming the slot's service and key
- * (out of line: its buffers would weigh on every write). */
+ * (out of line: its buffers would weigh on every write). A key too long for
+ * the store is refused as such first, as cvm_overlay_ref refuses it, so that
+ * a host's Store fails alike by key and by handle. */
 __attribute__((cold, noinline)) static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                                size_t key_len)
 {
+    if (too_long(service_len, key_len))
+        return refuse_key(o, service, service_len, key_len);
     char sb[48], kb[48];
     return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",
                 show(service, service_len, sb, sizeof sb), show(key, key_len, kb, sizeof kb));

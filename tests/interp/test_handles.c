@@ -29,6 +29,7 @@ typedef struct hk {
     const char *decline; /* resolve declines this key */
     const char *fail;    /* resolve fails on this key */
     int partial;         /* set resolve and load_at only */
+    const char *refuse;  /* load, store, load_at and store_at fail on this key */
 } hk;
 
 static void rec(hk *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -53,11 +54,21 @@ static size_t entry(hk *t, const uint8_t *key, size_t keylen)
     return t->nkeys++;
 }
 
+/* Whether t refuses key; then err says so. */
+static int refused(hk *t, const char *op, const char *key, size_t keylen, cvm_error *err)
+{
+    if (!t->refuse || strlen(t->refuse) != keylen || memcmp(t->refuse, key, keylen) != 0)
+        return 0;
+    snprintf(err->message, sizeof err->message, "%s of %s refused", op, t->refuse);
+    return 1;
+}
+
 static cvm_code hk_load(void *ud, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
 {
     hk *t = ud;
-    (void)err;
     rec(t, "load %.*s;", (int)keylen, (const char *)key);
+    if (refused(t, "load", (const char *)key, keylen, err))
+        return CVM_CODE_READ_ONLY_VIOLATION;
     *value = t->vals[entry(t, key, keylen)];
     return CVM_CODE_NONE;
 }
@@ -65,8 +76,9 @@ static cvm_code hk_load(void *ud, const uint8_t *key, size_t keylen, int64_t *va
 static cvm_code hk_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
 {
     hk *t = ud;
-    (void)err;
     rec(t, "store %.*s=%lld;", (int)keylen, (const char *)key, (long long)value);
+    if (refused(t, "store", (const char *)key, keylen, err))
+        return CVM_CODE_READ_ONLY_VIOLATION;
     t->vals[entry(t, key, keylen)] = value;
     return CVM_CODE_NONE;
 }
@@ -92,8 +104,9 @@ static const char *name_of(hk *t, void *handle) { return t->keys[(int64_t *)hand
 static cvm_code hk_load_at(void *ud, void *handle, int64_t *value, cvm_error *err)
 {
     hk *t = ud;
-    (void)err;
     rec(t, "load@%s;", name_of(t, handle));
+    if (refused(t, "load", name_of(t, handle), strlen(name_of(t, handle)), err))
+        return CVM_CODE_READ_ONLY_VIOLATION;
     *value = *(int64_t *)handle;
     return CVM_CODE_NONE;
 }
@@ -101,8 +114,9 @@ static cvm_code hk_load_at(void *ud, void *handle, int64_t *value, cvm_error *er
 static cvm_code hk_store_at(void *ud, void *handle, int64_t value, cvm_error *err)
 {
     hk *t = ud;
-    (void)err;
     rec(t, "store@%s=%lld;", name_of(t, handle), (long long)value);
+    if (refused(t, "store", name_of(t, handle), strlen(name_of(t, handle)), err))
+        return CVM_CODE_READ_ONLY_VIOLATION;
     *(int64_t *)handle = value;
     return CVM_CODE_NONE;
 }
@@ -231,6 +245,31 @@ static void test_many_constants(void **state)
     assert_string_equal(t.calls, "store late=4;load late;load late;");
 }
 
+/* A Load or Store refused through a handle traps exactly as the same one
+ * refused by key: code, message, pc and gas (a Store of 0, a delete, too). */
+static void test_refusal_by_handle_is_refusal_by_key(void **state)
+{
+    (void)state;
+    static const char *const srcs[] = {
+        ".method main\n  Push 2\n  Store \"a\"\n  Push 3\n  Store \"ro\"\n  Push 1\n",
+        ".method main\n  Push 2\n  Store \"a\"\n  Push 0\n  Store \"ro\"\n  Push 1\n",
+        ".method main\n  Load \"a\"\n  Load \"ro\"\n  Add\n",
+    };
+    for (size_t i = 0; i < sizeof srcs / sizeof *srcs; i++) {
+        hk byh = {.refuse = "ro"}, byk = {.refuse = "ro", .partial = 1};
+        cvm_exec_result h = run_src(srcs[i], &byh, 1), k = run_src(srcs[i], &byk, 1);
+        assert_int_equal(h.status, CVM_ERROR_SMART_CONTRACT);
+        assert_int_equal(h.error.code, CVM_CODE_READ_ONLY_VIOLATION);
+        assert_int_equal(h.status, k.status);
+        assert_int_equal(h.error.code, k.error.code);
+        assert_string_equal(h.error.message, k.error.message);
+        assert_int_equal(h.error.pc, k.error.pc);
+        assert_int_equal(h.gas_used, k.gas_used);
+        assert_non_null(strstr(byh.calls, "@ro")); /* the handle path was taken */
+        assert_null(strstr(byk.calls, "@"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_partial_host_goes_by_key),
         cmocka_unit_test(test_resolve_failure_traps),
         cmocka_unit_test(test_many_constants),
+        cmocka_unit_test(test_refusal_by_handle_is_refusal_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

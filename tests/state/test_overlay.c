@@ -487,6 +487,17 @@ static void test_slot_handle_read_only(void **state)
                         "state write refused: the context is read-only (service Counter, key count)");
     assert_string_equal(rd_at(ro, c), "37");
     assert_string_equal(diff_str(ro), "");
+    /* a key too long for the store: the handle is refused, and so is the
+     * keyed write, for the same reason (a host's Store traps alike) */
+    uint8_t big[CVM_STATE_KEY_MAX];
+    memset(big, 'k', sizeof big);
+    cvm_overlay_slot *bad = c;
+    assert_int_equal(cvm_overlay_ref(ro, B("Svc"), big, sizeof big, &bad), CVM_EINPUT);
+    char why[300];
+    snprintf(why, sizeof why, "%s", cvm_overlay_errmsg(ro));
+    assert_non_null(strstr(why, "state key too long in service Svc"));
+    assert_int_equal(cvm_overlay_write(ro, B("Svc"), big, sizeof big, B("1")), CVM_EINPUT);
+    assert_string_equal(cvm_overlay_errmsg(ro), why);
     cvm_overlay_free(ro);
 }
 

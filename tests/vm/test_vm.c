@@ -597,6 +597,38 @@ static void test_pinned_keys(void **state)
     chain_close(&c);
 }
 
+/* Through pinned keys, a value written back equal to the stored one, a
+ * key deleted and restored, and a delete of an absent key leave no diff
+ * entry; a deleted key's entry has an empty value. */
+static void test_pinned_write_backs_leave_no_diff(void **state)
+{
+    (void)state;
+    chain c;
+    setup_chain(&c);
+    deploy(&c, "W", ".contract W\n"
+                    ".method set\n  Push 5\n  Store \"n\"\n  Push 6\n  Store \"m\"\n"
+                    ".method same\n  Load \"n\"\n  Store \"n\"\n  Push 5\n  Store \"n\"\n"
+                    "  Push 0\n  Store \"m\"\n  Push 0\n  CallService \"W.restore\"\n  Pop\n"
+                    "  Push 0\n  Store \"absent\"\n  Load \"m\"\n"
+                    ".method restore params 1\n  Pop\n  Load \"m\"\n  Push 6\n  Add\n  Store \"m\"\n  Push 0\n"
+                    ".method del\n  Push 0\n  Store \"n\"\n  Load \"n\"\n");
+    run1(&c, tx_of(1, "W", "set", NULL, 0), CVM_SUCCESS, CVM_CODE_NONE, NULL);
+    cvm_transaction t = tx_of(1, "W", "same", NULL, 0);
+    cvm_block_result *b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 6);
+    assert_int_equal(b->ndiff, 0);
+    commit_block(&c, b);
+    t = tx_of(1, "W", "del", NULL, 0);
+    b = run_block(&c, &t, 1);
+    expect(&b->receipts[0], CVM_SUCCESS, CVM_CODE_NONE);
+    assert_int_equal(b->receipts[0].outputs[0].v.i64, 0);
+    assert_int_equal(b->ndiff, 1);
+    assert_int_equal(change_of(b, "W", "n")->value_len, 0);
+    commit_block(&c, b);
+    chain_close(&c);
+}
+
 /* More constant keys in one run than the host pins: the rest go by key. */
 static void test_many_pinned_keys(void **state)
 {
@@ -624,6 +656,217 @@ static void test_many_pinned_keys(void **state)
     assert_int_equal(le64(change_of(b, "Many", "key44")->value), 100);
     commit_block(&c, b);
     chain_close(&c);
+}
+
+/* ---- constant keys (pinned) against popped keys (the keyed cache) ----
+ * The same random programs twice, once naming numeric keys as constants
+ * (`Load "2"`: pinned per run) and once popping them (`Push 2; Load`: the
+ * keyed slots), with self calls, libraries in the caller's namespace,
+ * another service's same keys, deletions, write-backs of the stored value
+ * and aborted transactions, with 4 keys or with 40 (more than the host pins
+ * and, with the call targets, more constants than the interpreter keeps
+ * handles for), the constant form traced or in the switch loop by turns:
+ * results, events and the diff must agree. */
+
+typedef struct pgen {
+    uint64_t seed;
+    char *p;
+    size_t cap;
+    int nkeys; /* keys 7, 14, ..., 7 * nkeys */
+} pgen;
+
+static unsigned pg_next(pgen *g, unsigned n)
+{
+    g->seed = g->seed * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)(g->seed >> 33) % n;
+}
+
+static void pg_put(pgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pg_put(pgen *g, const char *fmt, ...)
+{
+    size_t n = strlen(g->p);
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(g->p + n, g->cap - n, fmt, ap);
+    va_end(ap);
+    assert_true(w >= 0 && (size_t)w < g->cap - n);
+}
+
+/* Pushes the value of key k. */
+static void pg_load(pgen *g, int popped, int k)
+{
+    if (popped)
+        pg_put(g, "  Push %d\n  Load\n", k);
+    else
+        pg_put(g, "  Load \"%d\"\n", k);
+}
+
+/* Stores what `value` (instructions pushing one value) gives into key k. */
+static void pg_store(pgen *g, int popped, int k, const char *value)
+{
+    if (popped)
+        pg_put(g, "  Push %d\n%s  Store\n", k, value);
+    else
+        pg_put(g, "%s  Store \"%d\"\n", value, k);
+}
+
+/* bump<k> params 1: k += 1, returns k. */
+static void pg_bumps(pgen *g, int popped)
+{
+    for (int i = 1; i <= g->nkeys; i++) {
+        int k = 7 * i;
+        char v[64];
+        snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n", k);
+        pg_put(g, ".method bump%d params 1\n  Pop\n", k);
+        pg_store(g, popped, k, v);
+        pg_load(g, popped, k);
+    }
+}
+
+/* The module of service D: methods m0..m<n-1> drawn from the seed (the same
+ * draws for both forms), the bumps and a read-only sum. */
+static void pg_module(pgen *g, int popped, int nmethods)
+{
+    pg_put(g, ".contract D\n");
+    for (int m = 0; m < nmethods; m++) {
+        pg_put(g, ".method m%d\n", m);
+        int nops = 3 + (int)pg_next(g, g->nkeys > 8 ? 120 : 12);
+        for (int i = 0; i < nops; i++) {
+            int k = 7 * (1 + (int)pg_next(g, (unsigned)g->nkeys));
+            char v[64];
+            switch (pg_next(g, 9)) {
+            case 0: /* acc += k */
+                pg_load(g, popped, k);
+                pg_put(g, "  LocalGet 0\n  Add\n  LocalSet 0\n");
+                break;
+            case 1: /* k = small value, 0 deletes */
+                snprintf(v, sizeof v, "  Push %u\n", pg_next(g, 4));
+                pg_store(g, popped, k, v);
+                break;
+            case 2: /* k += 1 */
+                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n",
+                         k);
+                pg_store(g, popped, k, v);
+                break;
+            case 3: /* the stored value written back */
+                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n" : "  Load \"%d\"\n", k);
+                pg_store(g, popped, k, v);
+                break;
+            case 4: /* this service again */
+                pg_put(g, "  Push 0\n  CallService \"D.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
+                break;
+            case 5: /* a library in this namespace */
+                pg_put(g, "  Push 0\n  CallLibrary \"L.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
+                break;
+            case 6: /* the same key in another namespace */
+                pg_put(g, "  Push 0\n  CallService \"O.bump%d\"\n  Pop\n", k);
+                break;
+            case 7:
+                pg_load(g, popped, k);
+                pg_put(g, "  Emit \"E\"\n");
+                break;
+            default:
+                pg_load(g, popped, k);
+                pg_put(g, "  Log\n");
+                break;
+            }
+        }
+        if (pg_next(g, 5) == 0)
+            pg_put(g, "  Push 3\n  Abort\n");
+        pg_put(g, "  LocalGet 0\n");
+    }
+    pg_bumps(g, popped);
+    pg_put(g, ".method sum readonly\n  Push 0\n");
+    for (int i = 1; i <= g->nkeys; i++) {
+        pg_load(g, popped, 7 * i);
+        pg_put(g, "  Add\n");
+    }
+}
+
+static void pg_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *st)
+{
+    (void)height;
+    (void)tx;
+    (void)st;
+    ++*(size_t *)ud;
+}
+
+/* A chain with D, L and O of seed; the constant form runs traced, in the
+ * switch loop or in the default one by turns. */
+static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods, size_t *steps)
+{
+    static char buf[65536];
+    pgen g = {seed, buf, sizeof buf, seed % 4 ? 4 : 40}; /* 40: beyond the pins and the handle cache */
+    cvm_vm_options o = {0};
+    if (!popped && seed % 3 == 1)
+        o.dispatch = CVM_DISPATCH_SWITCH;
+    if (!popped && seed % 3 == 2) {
+        o.trace = pg_step;
+        o.trace_ud = steps;
+    }
+    assert_int_equal(cvm_memstore_open(NULL, &c->store), CVM_OK);
+    assert_int_equal(cvm_vm_new(&o, c->store, &c->vm), CVM_OK);
+    int64_t reps[] = {100};
+    genesis(c, reps, 1);
+    buf[0] = '\0';
+    pg_module(&g, popped, nmethods);
+    deploy(c, "D", buf);
+    buf[0] = '\0';
+    pg_put(&g, ".contract L\n");
+    pg_bumps(&g, popped);
+    deploy(c, "L", buf);
+    buf[0] = '\0';
+    pg_put(&g, ".contract O\n");
+    pg_bumps(&g, popped);
+    deploy(c, "O", buf);
+}
+
+static void test_pinned_keys_match_popped_keys(void **state)
+{
+    (void)state;
+    enum { METHODS = 6 };
+    for (uint64_t seed = 1; seed <= 80; seed++) {
+        chain a, b;
+        size_t steps = 0;
+        pg_chain(&a, seed, 0, METHODS, &steps);
+        pg_chain(&b, seed, 1, METHODS, &steps);
+        for (int block = 0; block < 2; block++) {
+            cvm_transaction t[METHODS];
+            char names[METHODS][8];
+            for (int i = 0; i < METHODS; i++) {
+                snprintf(names[i], sizeof names[i], "m%d", (i + block) % METHODS);
+                t[i] = tx_of(1, "D", names[i], NULL, 0);
+            }
+            cvm_block_result *ra = run_block(&a, t, METHODS), *rb = run_block(&b, t, METHODS);
+            for (int i = 0; i < METHODS; i++) {
+                const cvm_receipt *x = &ra->receipts[i], *y = &rb->receipts[i];
+                if (x->status != y->status || x->error.code != y->error.code)
+                    fail_msg("seed %llu tx %d: %s (%s) against %s (%s)", (unsigned long long)seed, i,
+                             cvm_code_name(x->error.code), x->error.message, cvm_code_name(y->error.code),
+                             y->error.message);
+                assert_int_equal(x->noutputs, y->noutputs);
+                if (x->noutputs)
+                    assert_int_equal(x->outputs[0].v.i64, y->outputs[0].v.i64);
+                assert_int_equal(x->nlogs, y->nlogs);
+                for (size_t j = 0; j < x->nlogs; j++)
+                    assert_int_equal(x->logs[j], y->logs[j]);
+                assert_int_equal(x->nevents, y->nevents);
+                for (size_t j = 0; j < x->nevents; j++)
+                    assert_int_equal(x->events[j].fields[0].value.v.i64, y->events[j].fields[0].value.v.i64);
+            }
+            if (ra->ndiff != rb->ndiff || memcmp(ra->diff_hash, rb->diff_hash, CVM_HASH_BYTES) != 0)
+                fail_msg("seed %llu block %d: diffs of %zu and %zu entries differ", (unsigned long long)seed, block,
+                         ra->ndiff, rb->ndiff);
+            for (size_t j = 0; j < ra->ndiff; j++) /* a deleted key: an empty value; 0 is never stored */
+                assert_true(ra->diff[j].value_len == 0 || le64(ra->diff[j].value) != 0);
+            commit_block(&a, ra);
+            commit_block(&b, rb);
+            assert_int_equal(local_i64(&a, "D", "sum"), local_i64(&b, "D", "sum"));
+        }
+        assert_true(seed % 3 != 2 || steps > 0);
+        chain_close(&a);
+        chain_close(&b);
+    }
 }
 
 /* Whatever an Emit names commits (an empty name too); a name that a C
@@ -735,7 +978,9 @@ int main(void)
         cmocka_unit_test(test_heights_checked),
         cmocka_unit_test(test_state_cache_is_invisible),
         cmocka_unit_test(test_pinned_keys),
+        cmocka_unit_test(test_pinned_write_backs_leave_no_diff),
         cmocka_unit_test(test_many_pinned_keys),
+        cmocka_unit_test(test_pinned_keys_match_popped_keys),
         cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_deterministic),
