@@ -270,6 +270,8 @@ static cvm_status tx_tamper(reader *r, const json_t *v, const char *where, scn_t
     if (!json_is_boolean(v))
         return bad(r, where, "expected true or false, got %s", json_kind(v));
     t->faults.tamper = json_is_true(v);
+    if (t->faults.tamper && !t->signer) /* "signer" is read before "tamper" (tx_fields' order) */
+        return bad(r, where, "an unsigned query has no signature to tamper with");
     return CVM_OK;
 }
 

@@ -210,6 +210,9 @@ static void test_bad_scenarios(void **state)
         {"{\"queries\": [{\"contract\": \"_Info\"}]}", "queries[0].method: missing"},
         {"{\"queries\": [{\"signer\": \"nobody\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]}",
          "queries[0].signer: unknown account \"nobody\""},
+        /* an unsigned query has no signature to tamper with */
+        {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
+         "queries[0].tamper: an unsigned query has no signature to tamper with"},
     };
     char data[128];
     snprintf(data, sizeof data, "%s/data", t.dir);
