@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "codec/json.h"
+#include "codec/tx.h"
 #include "native/native.h"
 
 /* What the readers below share: the scenario being filled, the file's name
@@ -218,7 +219,11 @@ static cvm_status tx_contract(reader *r, const json_t *v, const char *where, scn
 
 static cvm_status tx_method(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    return text(r, v, where, &t->method);
+    cvm_status st = text(r, v, where, &t->method);
+    if (st == CVM_OK && json_string_length(v) > CVM_TX_NAME_MAX) /* the transaction codec's limit */
+        return bad(r, where, "a method name of %zu bytes exceeds the limit of %d", json_string_length(v),
+                   CVM_TX_NAME_MAX);
+    return st;
 }
 
 static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx *t)

@@ -146,6 +146,10 @@ static void test_json_shape(void **state)
     tmp_close(&t);
 }
 
+#define M16 "mmmmmmmmmmmmmmmm"
+#define M256 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16
+#define M1025 M256 M256 M256 M256 "m"
+
 /* Each bad scenario: exit 1, the message names the file and the place. */
 static void test_bad_scenarios(void **state)
 {
@@ -210,6 +214,12 @@ static void test_bad_scenarios(void **state)
         {"{\"queries\": [{\"contract\": \"_Info\"}]}", "queries[0].method: missing"},
         {"{\"queries\": [{\"signer\": \"nobody\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]}",
          "queries[0].signer: unknown account \"nobody\""},
+        /* what the transaction codec would refuse at signing time is a scenario error too */
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \""
+         M1025 "\"}]]}",
+         "blocks[0][0].method: a method name of 1025 bytes exceeds the limit of 1024"},
+        {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"" M1025 "\"}]}",
+         "queries[0].method: a method name of 1025 bytes exceeds the limit of 1024"},
         /* an unsigned query has no signature to tamper with */
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
          "queries[0].tamper: an unsigned query has no signature to tamper with"},
@@ -523,6 +533,18 @@ static void test_run_dispatch(void **state)
     proc_result_free(&r);
 }
 
+/* A method name the transaction codec refuses: run says why, not only
+ * which call (the name itself is not allowed to crowd the reason out). */
+static void test_run_long_method(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("run", "examples/counter.asm", "--method", M1025, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "method name of 1025 bytes exceeds the limit of 1024"))
+        fail_msg("no reason in: %s", r.err);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_preorder),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
+        cmocka_unit_test(test_run_long_method),
     };
     return cmocka_run_group_tests_name("process", tests, NULL, NULL);
 }
