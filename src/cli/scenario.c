@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codec/args.h"
 #include "codec/json.h"
 #include "codec/tx.h"
 #include "native/native.h"
@@ -162,6 +163,11 @@ static cvm_status read_contract(reader *r, const char *name, const json_t *v, sc
     cvm_module_free(m);
     if (st != CVM_OK)
         return st;
+    if (len > CVM_ARG_BYTES_MAX) { /* the deployment's code argument could not carry it */
+        cvm_free(NULL, code);
+        return bad(r, where, "a binary module of %zu bytes exceeds the limit of %d bytes of a deployment (%s)", len,
+                   CVM_ARG_BYTES_MAX, path);
+    }
     c->name = name;
     c->path = path;
     c->code = cvm_arena_memdup(&r->s->arena, code, len);

@@ -150,6 +150,20 @@ static void test_json_shape(void **state)
 #define M256 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16
 #define M1025 M256 M256 M256 M256 "m"
 
+/* A contract that assembles but whose binary module (over 64 KiB) is more
+ * than a deployment's bytes argument may carry. */
+static void put_big_contract(tmp *t)
+{
+    snprintf(t->path, sizeof t->path, "%s/big.asm", t->dir);
+    FILE *f = fopen(t->path, "w");
+    assert_non_null(f);
+    fputs(".contract Big\n.method main\n", f);
+    for (int i = 0; i < 12000; i++)
+        fputs("    Push 123456789012\n", f);
+    fputs("    Halt\n", f);
+    fclose(f);
+}
+
 /* Each bad scenario: exit 1, the message names the file and the place. */
 static void test_bad_scenarios(void **state)
 {
@@ -157,6 +171,7 @@ static void test_bad_scenarios(void **state)
     tmp t;
     tmp_open(&t);
     put(&t, "bad.asm", ".contract Bad\n    Ad\n");
+    put_big_contract(&t);
     static const struct {
         const char *text, *want;
     } cases[] = {
@@ -220,6 +235,7 @@ static void test_bad_scenarios(void **state)
          "blocks[0][0].method: a method name of 1025 bytes exceeds the limit of 1024"},
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"" M1025 "\"}]}",
          "queries[0].method: a method name of 1025 bytes exceeds the limit of 1024"},
+        {"{\"contracts\": {\"Big\": \"big.asm\"}}", "contracts.Big: a binary module of "},
         /* an unsigned query has no signature to tamper with */
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
          "queries[0].tamper: an unsigned query has no signature to tamper with"},
