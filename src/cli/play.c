@@ -92,7 +92,8 @@ cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, con
     cvm_status st = cvm_tx_sign(NULL, &t->tx, sk, t->signature, why, sizeof why);
     memset(sk, 0, sizeof sk);
     if (st != CVM_OK) {
-        snprintf(err, errcap, "signing %s.%s for %s: %s", service, method, signer,
+        /* the names shortened, so that a long one leaves room for the reason */
+        snprintf(err, errcap, "signing %.64s.%.64s for %.64s: %s", service, method, signer,
                  st == CVM_ENOMEM ? "out of memory" : why);
         return st;
     }

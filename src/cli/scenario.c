@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codec/args.h"
 #include "codec/json.h"
+#include "codec/tx.h"
 #include "native/native.h"
 
 /* What the readers below share: the scenario being filled, the file's name
@@ -161,6 +163,11 @@ static cvm_status read_contract(reader *r, const char *name, const json_t *v, sc
     cvm_module_free(m);
     if (st != CVM_OK)
         return st;
+    if (len > CVM_ARG_BYTES_MAX) { /* the deployment's code argument could not carry it */
+        cvm_free(NULL, code);
+        return bad(r, where, "a binary module of %zu bytes exceeds the limit of %d bytes of a deployment (%s)", len,
+                   CVM_ARG_BYTES_MAX, path);
+    }
     c->name = name;
     c->path = path;
     c->code = cvm_arena_memdup(&r->s->arena, code, len);
@@ -218,7 +225,11 @@ static cvm_status tx_contract(reader *r, const json_t *v, const char *where, scn
 
 static cvm_status tx_method(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
-    return text(r, v, where, &t->method);
+    cvm_status st = text(r, v, where, &t->method);
+    if (st == CVM_OK && json_string_length(v) > CVM_TX_NAME_MAX) /* the transaction codec's limit */
+        return bad(r, where, "a method name of %zu bytes exceeds the limit of %d", json_string_length(v),
+                   CVM_TX_NAME_MAX);
+    return st;
 }
 
 static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx *t)
@@ -270,6 +281,8 @@ static cvm_status tx_tamper(reader *r, const json_t *v, const char *where, scn_t
     if (!json_is_boolean(v))
         return bad(r, where, "expected true or false, got %s", json_kind(v));
     t->faults.tamper = json_is_true(v);
+    if (t->faults.tamper && !t->signer) /* "signer" is read before "tamper" (tx_fields' order) */
+        return bad(r, where, "an unsigned query has no signature to tamper with");
     return CVM_OK;
 }
 

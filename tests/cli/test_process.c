@@ -146,6 +146,24 @@ static void test_json_shape(void **state)
     tmp_close(&t);
 }
 
+#define M16 "mmmmmmmmmmmmmmmm"
+#define M256 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16 M16
+#define M1025 M256 M256 M256 M256 "m"
+
+/* A contract that assembles but whose binary module (over 64 KiB) is more
+ * than a deployment's bytes argument may carry. */
+static void put_big_contract(tmp *t)
+{
+    snprintf(t->path, sizeof t->path, "%s/big.asm", t->dir);
+    FILE *f = fopen(t->path, "w");
+    assert_non_null(f);
+    fputs(".contract Big\n.method main\n", f);
+    for (int i = 0; i < 12000; i++)
+        fputs("    Push 123456789012\n", f);
+    fputs("    Halt\n", f);
+    fclose(f);
+}
+
 /* Each bad scenario: exit 1, the message names the file and the place. */
 static void test_bad_scenarios(void **state)
 {
@@ -153,6 +171,7 @@ static void test_bad_scenarios(void **state)
     tmp t;
     tmp_open(&t);
     put(&t, "bad.asm", ".contract Bad\n    Ad\n");
+    put_big_contract(&t);
     static const struct {
         const char *text, *want;
     } cases[] = {
@@ -210,6 +229,16 @@ static void test_bad_scenarios(void **state)
         {"{\"queries\": [{\"contract\": \"_Info\"}]}", "queries[0].method: missing"},
         {"{\"queries\": [{\"signer\": \"nobody\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]}",
          "queries[0].signer: unknown account \"nobody\""},
+        /* what the transaction codec would refuse at signing time is a scenario error too */
+        {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \""
+         M1025 "\"}]]}",
+         "blocks[0][0].method: a method name of 1025 bytes exceeds the limit of 1024"},
+        {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"" M1025 "\"}]}",
+         "queries[0].method: a method name of 1025 bytes exceeds the limit of 1024"},
+        {"{\"contracts\": {\"Big\": \"big.asm\"}}", "contracts.Big: a binary module of "},
+        /* an unsigned query has no signature to tamper with */
+        {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
+         "queries[0].tamper: an unsigned query has no signature to tamper with"},
     };
     char data[128];
     snprintf(data, sizeof data, "%s/data", t.dir);
@@ -520,6 +549,18 @@ static void test_run_dispatch(void **state)
     proc_result_free(&r);
 }
 
+/* A method name the transaction codec refuses: run says why, not only
+ * which call (the name itself is not allowed to crowd the reason out). */
+static void test_run_long_method(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("run", "examples/counter.asm", "--method", M1025, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "method name of 1025 bytes exceeds the limit of 1024"))
+        fail_msg("no reason in: %s", r.err);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_preorder),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
+        cmocka_unit_test(test_run_long_method),
     };
     return cmocka_run_group_tests_name("process", tests, NULL, NULL);
 }
