@@ -47,9 +47,10 @@ uint8_t *cli_read_file(const char *path, size_t *len);
  * prints the reason and returns false on failure. */
 bool cli_write_file(const char *path, const void *data, size_t len);
 
-/* Loads a module from path: binary if it starts with the module magic, else
- * assembly (diagnostics printed as FILE:LINE:COL: error: MESSAGE). Returns
- * NULL after printing what went wrong. The caller frees the module. */
+/* Loads a module from path: binary if it starts with the module magic or
+ * its name ends in .cvm, else assembly (diagnostics printed as
+ * FILE:LINE:COL: error: MESSAGE). Returns NULL after printing what went
+ * wrong. The caller frees the module. */
 cvm_module *cli_load_module(const char *path);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bytecode/module.h"
 #include "cli.h"
@@ -70,6 +71,12 @@ uint8_t *cli_read_file(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "coopvm: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "coopvm: %s: is a directory, not a file\n", path);
+        fclose(f);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -139,7 +146,10 @@ cvm_module *cli_load_module(const char *path)
         return NULL;
     cvm_module *m = NULL;
     cvm_status st;
-    if (len >= 4 && memcmp(data, CVM_MODULE_MAGIC, 4) == 0) {
+    size_t plen = strlen(path);
+    bool binary = (len >= 4 && memcmp(data, CVM_MODULE_MAGIC, 4) == 0) ||
+                  (plen >= 4 && strcmp(path + plen - 4, ".cvm") == 0);
+    if (binary) {
         char err[256] = "";
         st = cvm_module_load(NULL, data, len, &m, err, sizeof err);
         if (st != CVM_OK)

@@ -141,6 +141,27 @@ static void test_bad_input_exit_1(void **state)
     proc_result_free(&r);
     unlink(p);
     free(p);
+
+    /* a .cvm is a binary module whatever it holds: empty or text is refused
+     * by the loader, not read as (empty) assembly */
+    static const char *const not_modules[] = {"", "Push 1\n"};
+    for (size_t i = 0; i < 2; i++) {
+        p = write_temp(".cvm", not_modules[i], strlen(not_modules[i]));
+        r = coopvm("run", p, NULL);
+        assert_int_equal(r.status, 1);
+        snprintf(want, sizeof want, "%s: error: magic at offset 0: ", p);
+        if (!strstr(r.err, want))
+            fail_msg("case %zu: stderr lacks \"%s\":\n%s", i, want, r.err);
+        proc_result_free(&r);
+        unlink(p);
+        free(p);
+    }
+
+    /* a directory is named as such */
+    r = coopvm("run", "/tmp", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "coopvm: /tmp: is a directory, not a file"));
+    proc_result_free(&r);
 }
 
 static void test_asm_disasm_round_trip(void **state)
