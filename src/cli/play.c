@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codec/tx.h"
+#include "codec/utf8.h"
 #include "crypto/sign.h"
 
 uint64_t play_timestamp(uint64_t height) { return height * PLAY_NS_PER_HEIGHT; }
@@ -149,8 +150,10 @@ cvm_status play_block(play_chain *c, play_tx *txs, size_t n, cvm_block_result **
     size_t m = 0;
     for (size_t i = 0; st == CVM_OK && i < n; i++) {
         txs[i].preorder = po->statuses[i];
-        snprintf(txs[i].preorder_reason, sizeof txs[i].preorder_reason, "%s",
-                 po->reasons[i] ? po->reasons[i] : "");
+        const char *why = po->reasons[i] ? po->reasons[i] : "";
+        size_t k = cvm_utf8_clip((const uint8_t *)why, strlen(why), sizeof txs[i].preorder_reason - 1);
+        memcpy(txs[i].preorder_reason, why, k); /* cut short, still UTF-8 (it goes into JSON) */
+        txs[i].preorder_reason[k] = '\0';
         txs[i].receipt = PLAY_NO_RECEIPT;
         if (po->statuses[i] == CVM_PREORDER_VALID) {
             txs[i].receipt = m;

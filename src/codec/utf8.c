@@ -43,3 +43,13 @@ bad:
         *bad_at = i;
     return false;
 }
+
+size_t cvm_utf8_clip(const uint8_t *p, size_t n, size_t max)
+{
+    if (max >= n)
+        return n;
+    size_t k = max;
+    while (k > 0 && (p[k] & 0xC0) == 0x80) /* p[k] continues the character before it */
+        k--;
+    return k;
+}

@@ -28,6 +28,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "codec/tx.h"
+#include "codec/utf8.h"
 #include "crypto/hash.h"
 #include "native/native.h"
 #include "vm/sdk.h"
@@ -101,6 +102,7 @@ static cvm_status refuse(preorder_run *r, size_t i, cvm_preorder_status s, const
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t len = n < 0 ? 0 : (size_t)n >= sizeof msg ? sizeof msg - 1 : (size_t)n;
+    len = cvm_utf8_clip((const uint8_t *)msg, strlen(msg), len); /* a cut reason stays UTF-8 */
     r->statuses[i] = s;
     r->reasons[i] = cvm_arena_strndup(r->arena, msg, len);
     return r->reasons[i] ? CVM_OK : fail(r->vm, CVM_ENOMEM, "out of memory for a pre-order reason");

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "codec/args.h"
-#include "codec/utf8.h"
 
 /* Encodes args, checks the exact bytes, decodes them back and compares. */
 static void round_trip(const cvm_arg *args, size_t n, const uint8_t *want, size_t wantlen)
@@ -260,27 +259,6 @@ static void test_arg_equal(void **state)
     assert_false(cvm_arg_equal(&x, &y));
 }
 
-static void test_utf8(void **state)
-{
-    (void)state;
-    size_t at = 99;
-    assert_true(cvm_utf8_valid((const uint8_t *)"", 0, &at));
-    assert_true(cvm_utf8_valid((const uint8_t *)"a\0b", 3, &at));
-    assert_true(cvm_utf8_valid((const uint8_t *)"\xc2\x80\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
-                               16, &at));
-    assert_false(cvm_utf8_valid((const uint8_t *)"ab\x80", 3, &at));
-    assert_int_equal(at, 2);
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xc1\xbf", 2, &at)); /* overlong */
-    assert_int_equal(at, 0);
-    assert_false(cvm_utf8_valid((const uint8_t *)"x\xe0\x9f\xbf", 4, &at)); /* overlong */
-    assert_int_equal(at, 1);
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xf0\x8f\xbf\xbf", 4, &at)); /* overlong */
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4, &at)); /* > U+10FFFF */
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xf5\x80\x80\x80", 4, &at));
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xe1\x80", 2, &at)); /* truncated */
-    assert_false(cvm_utf8_valid((const uint8_t *)"\xe1\x80\x41", 3, &at));
-}
-
 /* Random bytes (biased towards small counts and known types) either fail
  * with a message or decode to a list whose encoding is exactly those bytes:
  * one list, one encoding. */
@@ -331,7 +309,6 @@ int main(void)
         cmocka_unit_test(test_encoder_refusals),
         cmocka_unit_test(test_read_embedded_and_copy),
         cmocka_unit_test(test_arg_equal),
-        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_random_bytes_canonical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
