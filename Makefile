@@ -4,7 +4,7 @@
 #   make run             the main job: build, then play a cooperative's life
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
-#   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang)
+#   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
 #   make bench           coopvm beside Lua 5.4, as ratios
 #   make install PREFIX=/usr/local
 #
@@ -102,7 +102,8 @@ run: $(BIN)
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
-test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/replay_tx $(BUILD)/embed
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/replay_tx \
+      $(BUILD)/replay_scenario $(BUILD)/replay_event $(BUILD)/embed
 	@BUILD=$(BUILD) scripts/run-tests.sh
 
 sanitize:
@@ -117,19 +118,25 @@ docs: $(BIN)
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
              -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+FUZZ_HARNESSES ?= asm load tx scenario event
+# the CLI sources a harness needs beyond the library (the scenario reader)
+FUZZ_CLI_scenario := src/cli/scenario.c src/cli/util.c
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIB) $(DEP_LIBS) -lpthread
+
+# the same with the CLI objects build/coopvm is made of
+$(BUILD)/replay_scenario: fuzz/fuzz_scenario.c fuzz/replay.c $(FUZZ_CLI_scenario:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(LIB) $(DEP_LIBS) -lpthread
 
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p build-fuzz
-	@for h in asm load tx; do \
-	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c $(LIB_SRC) \
+	@$(foreach h,$(FUZZ_HARNESSES), \
+	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$h fuzz/fuzz_$h.c $(FUZZ_CLI_$h) $(LIB_SRC) \
 	        $$(pkg-config --cflags --libs libsodium lmdb jansson) -lpthread || exit 1; \
-	    mkdir -p build-fuzz/corpus_$$h; \
-	    build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	        build-fuzz/corpus_$$h fuzz/corpus/$$h || exit 1; \
-	done
+	    mkdir -p build-fuzz/corpus_$h; \
+	    build-fuzz/fuzz_$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        build-fuzz/corpus_$h fuzz/corpus/$h || exit 1;)
 
 # --- benchmarks --------------------------------------------------------------
 $(BUILD)/bench: bench/bench.c $(LIB)

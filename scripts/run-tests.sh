@@ -32,7 +32,7 @@ if [ -x "$BUILD/vectors" ]; then
 fi
 
 # committed fuzz corpora replayed (a clean error passes, a crash never does)
-for h in asm load tx; do
+for h in asm load tx scenario event; do
     if [ -x "$BUILD/replay_$h" ] && [ -d "fuzz/corpus/$h" ]; then
         run "corpus $h" "$BUILD/replay_$h" fuzz/corpus/$h
     fi

@@ -378,18 +378,21 @@ static cvm_status read_blocks(reader *r, const json_t *j)
 
 /* ------------------------------------------------------------- the file */
 
-cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap)
+/* The rest of scenario_load and scenario_parse once jansson has read the
+ * text: root is the parsed document (owned by s from here on), NULL when
+ * it did not parse (je says why). */
+static cvm_status from_json(const char *path, json_t *root, const json_error_t *je, scenario *s, char *err,
+                            size_t errcap)
 {
     memset(s, 0, sizeof *s);
     cvm_arena_init(&s->arena, NULL);
+    s->root = root;
     reader r = {s, path, err, errcap};
-    json_error_t je;
-    s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!s->root) {
-        if (je.line <= 0)
-            snprintf(err, errcap, "%s: %s", path, je.text);
+        if (je->line <= 0)
+            snprintf(err, errcap, "%s: %s", path, je->text);
         else
-            snprintf(err, errcap, "%s:%d:%d: malformed JSON: %s", path, je.line, je.column, je.text);
+            snprintf(err, errcap, "%s:%d:%d: malformed JSON: %s", path, je->line, je->column, je->text);
         scenario_free(s);
         return CVM_EINPUT;
     }
@@ -414,6 +417,20 @@ cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap
     if (st != CVM_OK)
         scenario_free(s);
     return st;
+}
+
+cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    return from_json(path, root, &je, s, err, errcap);
+}
+
+cvm_status scenario_parse(const char *path, const char *text, size_t len, scenario *s, char *err, size_t errcap)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    return from_json(path, root, &je, s, err, errcap);
 }
 
 void scenario_free(scenario *s)
