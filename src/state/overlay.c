@@ -62,8 +62,6 @@ struct cvm_overlay {
     size_t depth, mcap;
     uint64_t epochs;         /* checkpoints opened so far */
     cvm_buf scratch;         /* store reads land here before they are copied */
-    const uint8_t *last_key; /* borrowed from the map: the composite key of last, or NULL */
-    size_t last_keylen;
     slot *last;              /* borrowed: the slot used last, since a Store usually follows a Load of the same key */
     char err[300];
 };
@@ -158,18 +156,11 @@ static const char *show(const uint8_t *p, size_t n, char *buf, size_t cap)
 static inline bool last_is(const cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
                            size_t key_len)
 {
-    const uint8_t *ck = o->last_key;
-    size_t room = o->last_keylen - 2; /* a composite key has its 2 length bytes */
+    const uint8_t *ck = o->last->ck;
+    size_t room = o->last->cklen - 2; /* a composite key has its 2 length bytes */
     return service_len <= room && key_len == room - service_len && ck[0] == (uint8_t)(service_len >> 8) &&
            ck[1] == (uint8_t)service_len && (service_len == 0 || memcmp(ck + 2, service, service_len) == 0) &&
            (key_len == 0 || memcmp(ck + 2 + service_len, key, key_len) == 0);
-}
-
-/* Whether (service, key) makes a composite key longer than the store
- * allows (as cvm_state_key_make refuses it). */
-static bool too_long(size_t service_len, size_t key_len)
-{
-    return service_len > CVM_STATE_KEY_MAX - 2 || key_len > CVM_STATE_KEY_MAX - 2 - service_len;
 }
 
 __attribute__((cold, noinline)) static cvm_status refuse_key(cvm_overlay *o, const uint8_t *service,
@@ -205,10 +196,7 @@ static slot *get_slot(cvm_overlay *o, const uint8_t *service, size_t service_len
         s->ck = e->key;
         s->cklen = e->keylen;
     }
-    /* map keys are never deleted, so the pointer stays valid */
-    o->last_key = e->key;
-    o->last_keylen = e->keylen;
-    o->last = e->pval;
+    o->last = e->pval; /* its ck: map keys are never deleted, so the pointer stays valid */
     return e->pval;
 }
 
@@ -296,10 +284,10 @@ cvm_status cvm_overlay_read(cvm_overlay *o, const uint8_t *service, size_t servi
  * (out of line: its buffers would weigh on every write). A key too long for
  * the store is refused as such first, as cvm_overlay_ref refuses it, so that
  * a host's Store fails alike by key and by handle. */
-__attribute__((cold, noinline)) static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service, size_t service_len, const uint8_t *key,
-                               size_t key_len)
+__attribute__((cold, noinline)) static cvm_status refuse_write(cvm_overlay *o, const uint8_t *service,
+                                                               size_t service_len, const uint8_t *key, size_t key_len)
 {
-    if (too_long(service_len, key_len))
+    if (!cvm_state_key_fits(service_len, key_len))
         return refuse_key(o, service, service_len, key_len);
     char sb[48], kb[48];
     return fail(o, CVM_EINPUT, "state write refused: the context is read-only (service %s, key %s)",

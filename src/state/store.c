@@ -29,10 +29,15 @@ cvm_status cvm_store_fail(cvm_store *s, cvm_status st, const char *fmt, ...)
     return st;
 }
 
+bool cvm_state_key_fits(size_t service_len, size_t key_len)
+{
+    return service_len <= CVM_STATE_KEY_MAX - 2 && key_len <= CVM_STATE_KEY_MAX - 2 - service_len;
+}
+
 bool cvm_state_key_make(uint8_t ck[CVM_STATE_KEY_MAX], size_t *cklen, const uint8_t *service, size_t service_len,
                         const uint8_t *key, size_t key_len)
 {
-    if (service_len > CVM_STATE_KEY_MAX - 2 || key_len > CVM_STATE_KEY_MAX - 2 - service_len)
+    if (!cvm_state_key_fits(service_len, key_len))
         return false;
     ck[0] = (uint8_t)(service_len >> 8);
     ck[1] = (uint8_t)service_len;

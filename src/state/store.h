@@ -117,8 +117,12 @@ void cvm_store_close(cvm_store *s);
 
 /* ---------------------------------------------------- for backends and the overlay */
 
+/* Whether (service, key) makes a composite key the store allows. */
+bool cvm_state_key_fits(size_t service_len, size_t key_len);
+
 /* Writes the composite key of (service, key) into ck (CVM_STATE_KEY_MAX
- * bytes) and its length into *cklen; false when it would be too long. */
+ * bytes) and its length into *cklen; false when it would be too long
+ * (!cvm_state_key_fits). */
 bool cvm_state_key_make(uint8_t ck[CVM_STATE_KEY_MAX], size_t *cklen, const uint8_t *service, size_t service_len,
                         const uint8_t *key, size_t key_len);
 

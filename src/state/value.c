@@ -71,7 +71,7 @@ cvm_status cvm_state_load_i64(cvm_overlay *o, const uint8_t *service, size_t ser
     size_t len;
     cvm_status st = cvm_overlay_read(o, service, service_len, key, key_len, &p, &len, NULL);
     if (st != CVM_OK)
-        return report(o, st, err, errcap);
+        return report_failure(o, st, err, errcap);
     return decode(p, len, v, err, errcap);
 }
 
