@@ -186,22 +186,24 @@ static cvm_code slot_flush(bc_run *r, bc_slot *s, cvm_error *err)
     return cvm_sdk_state_write_i64(r->ctx, s->key, s->keylen, s->value, err);
 }
 
+/* Writes the dirty ones of entries[0..n) and forgets their values; the
+ * first failure is kept in *first. */
+static void flush_entries(bc_run *r, bc_slot *entries, size_t n, cvm_code *first, cvm_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        cvm_code c = slot_flush(r, &entries[i], err);
+        if (*first == CVM_CODE_NONE)
+            *first = c;
+        entries[i].valid = false;
+    }
+}
+
 /* Writes every dirty entry and forgets them all (pins stay pinned). */
 static cvm_code cache_flush(bc_run *r, cvm_error *err)
 {
     cvm_code first = CVM_CODE_NONE;
-    for (size_t i = 0; i < BC_CACHE_SLOTS; i++) {
-        cvm_code c = slot_flush(r, &r->slots[i], err);
-        if (first == CVM_CODE_NONE)
-            first = c;
-        r->slots[i].valid = false;
-    }
-    for (size_t i = 0; i < r->npins; i++) {
-        cvm_code c = slot_flush(r, &r->pins[i], err);
-        if (first == CVM_CODE_NONE)
-            first = c;
-        r->pins[i].valid = false;
-    }
+    flush_entries(r, r->slots, BC_CACHE_SLOTS, &first, err);
+    flush_entries(r, r->pins, r->npins, &first, err);
     return first;
 }
 
