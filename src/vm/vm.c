@@ -129,8 +129,8 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
         return false;
     }
     char msg[160];
-    uint8_t h[CVM_HASH_BYTES];
-    cvm_status s = cvm_tx_hash(ctx->al, tx, h, msg, sizeof msg);
+    cvm_tx_verdict v;
+    cvm_status s = cvm_tx_verify(ctx->al, tx, &v, msg, sizeof msg);
     if (s == CVM_ENOMEM) {
         *st = vm_fail(ctx->vm, s, "out of memory hashing a local call");
         return false;
@@ -139,7 +139,7 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
         cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call has no canonical encoding to verify: %s", msg);
         return false;
     }
-    if (cvm_tx_verify_hash(tx, h) != CVM_TX_VALID) {
+    if (v != CVM_TX_VALID) {
         cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE,
                       "the signature does not verify under the signer's key (Ed25519 over the transaction hash)");
         return false;
