@@ -100,6 +100,15 @@ void cvm_error_set(cvm_error *err, cvm_code code, const char *fmt, ...)
     va_end(ap);
 }
 
+cvm_status cvm_vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vm->err, sizeof vm->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
 cvm_code cvm_ctx_fail(cvm_context *ctx, cvm_status st, cvm_error *err, const char *fmt, ...)
 {
     char msg[256];

@@ -140,6 +140,12 @@ void cvm_ctx_free(cvm_context *ctx);
 void cvm_ctx_signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[CVM_ADDRESS_BYTES]);
 /* Starts a transaction: empty stack, events and logs; full gas; the signer. */
 void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES]);
+/* Records a failure of an entry point's own in vm's message and returns st. */
+cvm_status cvm_vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The reason a signature that does not verify is refused (pre-order and
+ * RunLocalMethod alike). */
+#define CVM_MSG_SIGNATURE_MISMATCH \
+    "the signature does not verify under the signer's key (Ed25519 over the transaction hash)"
 /* Records a library failure (the first wins) and returns HOST_ERROR with a
  * message in err (may be NULL), for the contract that saw it. */
 cvm_code cvm_ctx_fail(cvm_context *ctx, cvm_status st, cvm_error *err, const char *fmt, ...)

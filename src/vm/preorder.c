@@ -81,16 +81,6 @@ typedef struct preorder_run {
     cvm_buf enc;                    /* owned: the encoding being hashed */
 } preorder_run;
 
-static cvm_status fail(cvm_vm *vm, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static cvm_status fail(cvm_vm *vm, cvm_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(vm->err, sizeof vm->err, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
 /* Sets transaction i's status and its reason (formatted into the arena). */
 static cvm_status refuse(preorder_run *r, size_t i, cvm_preorder_status s, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -105,7 +95,7 @@ static cvm_status refuse(preorder_run *r, size_t i, cvm_preorder_status s, const
     len = cvm_utf8_clip((const uint8_t *)msg, strlen(msg), len); /* a cut reason stays UTF-8 */
     r->statuses[i] = s;
     r->reasons[i] = cvm_arena_strndup(r->arena, msg, len);
-    return r->reasons[i] ? CVM_OK : fail(r->vm, CVM_ENOMEM, "out of memory for a pre-order reason");
+    return r->reasons[i] ? CVM_OK : cvm_vm_fail(r->vm, CVM_ENOMEM, "out of memory for a pre-order reason");
 }
 
 static uint64_t distance(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
@@ -140,7 +130,7 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
             r->enc.len = 0;
             cvm_status e = cvm_tx_encode(&r->enc, tx, msg, sizeof msg);
             if (e == CVM_ENOMEM)
-                return fail(r->vm, e, "out of memory encoding transaction %zu", i);
+                return cvm_vm_fail(r->vm, e, "out of memory encoding transaction %zu", i);
             if (e != CVM_OK) {
                 st = refuse(r, i, CVM_PREORDER_INVALID_SIGNATURE, "no canonical encoding to verify: %s", msg);
             } else {
@@ -180,7 +170,7 @@ static cvm_status approve_all(preorder_run *r, uint64_t height, uint64_t timesta
     cvm_status st = cvm_ctx_init(&ctx, r->vm, r->arena, true);
     if (st != CVM_OK) {
         cvm_ctx_free(&ctx);
-        return fail(r->vm, st, "opening the pre-order context: out of memory");
+        return cvm_vm_fail(r->vm, st, "opening the pre-order context: out of memory");
     }
     ctx.height = height;
     ctx.timestamp = timestamp;
@@ -224,7 +214,7 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
     if (!res || !in) {
         cvm_free(vm->al, res);
         cvm_free(vm->al, in);
-        return fail(vm, CVM_ENOMEM, "out of memory for a pre-order result");
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for a pre-order result");
     }
     cvm_arena_init(&in->arena, vm->al);
     res->internal = in;
@@ -241,17 +231,16 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
     r.signers = n ? cvm_malloc(vm->al, n * sizeof *r.signers) : NULL;
     cvm_status st = CVM_OK;
     if (!r.statuses || !r.reasons || (n && (!r.idx || !r.hashes || !r.signers)))
-        st = fail(vm, CVM_ENOMEM, "out of memory for %zu pre-order statuses", n);
+        st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for %zu pre-order statuses", n);
     if (st == CVM_OK)
         st = first_pass(&r, n, timestamp);
     if (st == CVM_OK && !cvm_buf_ok(&r.enc))
-        st = fail(vm, CVM_ENOMEM, "out of memory encoding the transactions");
+        st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding the transactions");
     if (st == CVM_OK)
         cvm_pool_run(vm->pool, r.nsig, SIG_CHUNK, check_signatures, &r);
     for (size_t k = 0; st == CVM_OK && k < r.nsig; k++)
         if (r.statuses[r.idx[k]] == CVM_PREORDER_INVALID_SIGNATURE)
-            st = refuse(&r, r.idx[k], CVM_PREORDER_INVALID_SIGNATURE,
-                        "the signature does not verify under the signer's key (Ed25519 over the transaction hash)");
+            st = refuse(&r, r.idx[k], CVM_PREORDER_INVALID_SIGNATURE, CVM_MSG_SIGNATURE_MISMATCH);
     if (st == CVM_OK)
         st = approve_all(&r, height, timestamp);
     cvm_buf_free(&r.enc);

@@ -9,7 +9,6 @@
  * memory through an arena; the state diff is the overlay's, sorted, with
  * its SHA-256.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,16 +31,6 @@ typedef struct block_internal {
 typedef struct local_internal {
     cvm_arena arena;
 } local_internal;
-
-static cvm_status vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static cvm_status vm_fail(cvm_vm *vm, cvm_status st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(vm->err, sizeof vm->err, fmt, ap);
-    va_end(ap);
-    return st;
-}
 
 cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out)
 {
@@ -132,7 +121,7 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
     cvm_tx_verdict v;
     cvm_status s = cvm_tx_verify(ctx->al, tx, &v, msg, sizeof msg);
     if (s == CVM_ENOMEM) {
-        *st = vm_fail(ctx->vm, s, "out of memory hashing a local call");
+        *st = cvm_vm_fail(ctx->vm, s, "out of memory hashing a local call");
         return false;
     }
     if (s != CVM_OK) {
@@ -140,8 +129,7 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
         return false;
     }
     if (v != CVM_TX_VALID) {
-        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE,
-                      "the signature does not verify under the signer's key (Ed25519 over the transaction hash)");
+        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, CVM_MSG_SIGNATURE_MISMATCH);
         return false;
     }
     return true;
@@ -187,14 +175,14 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mo
         cvm_out_fail(&out, CVM_ERROR_INPUT, &bad);
     } else {
         if (!ctx->read_only && cvm_overlay_checkpoint(ctx->ov, &mark) != CVM_OK)
-            return vm_fail(ctx->vm, CVM_ENOMEM, "opening a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
+            return cvm_vm_fail(ctx->vm, CVM_ENOMEM, "opening a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
         cvm_call(ctx, CVM_CALL_TX, tx->service, tx->method, tx->args, tx->nargs, &out);
         if (ctx->fatal != CVM_OK)
             return ctx->fatal;
         if (!ctx->read_only) {
             st = out.status == CVM_SUCCESS ? cvm_overlay_release(ctx->ov, mark) : cvm_overlay_rollback(ctx->ov, mark);
             if (st != CVM_OK)
-                return vm_fail(ctx->vm, st, "closing a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
+                return cvm_vm_fail(ctx->vm, st, "closing a checkpoint: %s", cvm_overlay_errmsg(ctx->ov));
             if (out.status != CVM_SUCCESS) {
                 /* it may have deployed what is now undone */
                 cvm_ctx_memo_clear(ctx);
@@ -209,7 +197,7 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mo
         cvm_arg *o = cvm_arena_memdup(ctx->arena, out.outputs, out.noutputs * sizeof *o);
         cvm_event *ev = cvm_arena_memdup(ctx->arena, ctx->events, ctx->nevents * sizeof *ev);
         if (!o || !ev)
-            return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
+            return cvm_vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
         r->outputs = o;
         r->noutputs = out.noutputs;
         r->events = ev;
@@ -220,7 +208,7 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mo
     }
     int64_t *logs = cvm_arena_memdup(ctx->arena, ctx->logs, ctx->nlogs * sizeof *logs);
     if (!logs)
-        return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
+        return cvm_vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
     r->logs = logs;
     r->nlogs = ctx->nlogs;
     r->gas_used = ctx->vm->gas_limit - ctx->gas_left;
@@ -237,7 +225,7 @@ static cvm_status block_new(cvm_vm *vm, uint64_t height, uint64_t timestamp, siz
     if (!b || !in) {
         cvm_free(vm->al, b);
         cvm_free(vm->al, in);
-        return vm_fail(vm, CVM_ENOMEM, "out of memory for a block result");
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for a block result");
     }
     cvm_arena_init(&in->arena, vm->al);
     cvm_state_diff_init(&in->diff, vm->al);
@@ -247,7 +235,7 @@ static cvm_status block_new(cvm_vm *vm, uint64_t height, uint64_t timestamp, siz
     b->receipts = n ? cvm_arena_calloc(&in->arena, n, sizeof(cvm_receipt)) : NULL;
     if (n && !b->receipts) {
         cvm_block_result_free(b);
-        return vm_fail(vm, CVM_ENOMEM, "out of memory for receipts");
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for receipts");
     }
     b->nreceipts = n;
     *out = b;
@@ -260,13 +248,13 @@ static cvm_status block_finish(cvm_context *ctx, cvm_block_result *b, block_inte
 {
     cvm_status st = cvm_overlay_diff(ctx->ov, &in->diff);
     if (st != CVM_OK)
-        return vm_fail(ctx->vm, st, "computing the state diff: %s", cvm_overlay_errmsg(ctx->ov));
+        return cvm_vm_fail(ctx->vm, st, "computing the state diff: %s", cvm_overlay_errmsg(ctx->ov));
     if ((st = cvm_state_diff_hash(&in->diff, b->diff_hash)) != CVM_OK)
-        return vm_fail(ctx->vm, st, "hashing the state diff");
+        return cvm_vm_fail(ctx->vm, st, "hashing the state diff");
     size_t n = in->diff.count;
     cvm_state_change *ch = cvm_arena_calloc(&in->arena, n ? n : 1, sizeof *ch);
     if (!ch)
-        return vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for the state diff");
+        return cvm_vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for the state diff");
     for (size_t i = 0; i < n; i++) {
         const cvm_diff_entry *e = &in->diff.entries[i];
         ch[i] = (cvm_state_change){e->service, e->service_len, e->key, e->key_len, e->value, e->value_len};
@@ -280,7 +268,7 @@ static cvm_status check_height(cvm_vm *vm, uint64_t height)
 {
     uint64_t at = cvm_store_height(vm->store);
     if (height == 0 || height != at + 1)
-        return vm_fail(vm, CVM_ESTATE, "block %llu cannot follow the store's height %llu (it must be %llu)",
+        return cvm_vm_fail(vm, CVM_ESTATE, "block %llu cannot follow the store's height %llu (it must be %llu)",
                        (unsigned long long)height, (unsigned long long)at, (unsigned long long)(at + 1));
     return CVM_OK;
 }
@@ -385,7 +373,7 @@ static cvm_status encode_events(cvm_vm *vm, const cvm_block_result *b, cvm_buf *
     *count = n;
     *offs = n ? cvm_malloc(vm->al, n * sizeof **offs) : NULL;
     if (n && !*offs)
-        return vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
     size_t k = 0;
     for (size_t i = 0; i < b->nreceipts; i++) {
         const cvm_receipt *r = &b->receipts[i];
@@ -395,7 +383,7 @@ static cvm_status encode_events(cvm_vm *vm, const cvm_block_result *b, cvm_buf *
             char err[200];
             cvm_status st = cvm_event_record_encode(b->height, i, &r->events[j], buf, err, sizeof err);
             if (st != CVM_OK)
-                return vm_fail(vm, st, "event %zu of transaction %zu: %s", j, i, err);
+                return cvm_vm_fail(vm, st, "event %zu of transaction %zu: %s", j, i, err);
             (*offs)[k++] = buf->len;
         }
     }
@@ -418,7 +406,7 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
     if (st == CVM_OK && n) {
         recs = cvm_malloc(vm->al, n * sizeof *recs);
         if (!recs || !cvm_buf_ok(&buf))
-            st = vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
+            st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the event records");
         for (size_t i = 0; st == CVM_OK && i < n; i++) {
             size_t from = i ? offs[i - 1] : 0;
             recs[i] = (cvm_store_record){buf.data + from, offs[i] - from};
@@ -428,7 +416,7 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
         uint8_t hash[CVM_HASH_BYTES];
         st = cvm_state_diff_commit(vm->store, &in->diff, recs, n, hash);
         if (st != CVM_OK)
-            vm_fail(vm, st, "commit of block %llu: %s", (unsigned long long)b->height, cvm_store_errmsg(vm->store));
+            cvm_vm_fail(vm, st, "commit of block %llu: %s", (unsigned long long)b->height, cvm_store_errmsg(vm->store));
         else
             vm->err[0] = '\0';
     }
@@ -450,7 +438,7 @@ cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_
     if (!r || !in) {
         cvm_free(vm->al, r);
         cvm_free(vm->al, in);
-        return vm_fail(vm, CVM_ENOMEM, "out of memory for a local result");
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for a local result");
     }
     cvm_arena_init(&in->arena, vm->al);
     r->internal = in;
