@@ -99,28 +99,14 @@ cvm_status cvm_pool_new(const cvm_allocator *al, unsigned threads, cvm_pool **ou
     p->nthreads = threads;
     p->nworkers = threads - 1;
     atomic_init(&p->next, 0);
-    if (p->nworkers && !(p->workers = cvm_calloc(al, p->nworkers, sizeof *p->workers))) {
-        cvm_free(al, p);
-        return CVM_ENOMEM;
-    }
-    if (pthread_mutex_init(&p->mu, NULL) != 0) {
-        cvm_free(al, p->workers);
-        cvm_free(al, p);
-        return CVM_ENOMEM;
-    }
-    if (pthread_cond_init(&p->wake, NULL) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        cvm_free(al, p->workers);
-        cvm_free(al, p);
-        return CVM_ENOMEM;
-    }
-    if (pthread_cond_init(&p->done, NULL) != 0) {
-        pthread_cond_destroy(&p->wake);
-        pthread_mutex_destroy(&p->mu);
-        cvm_free(al, p->workers);
-        cvm_free(al, p);
-        return CVM_ENOMEM;
-    }
+    if (p->nworkers && !(p->workers = cvm_calloc(al, p->nworkers, sizeof *p->workers)))
+        goto no_mutex;
+    if (pthread_mutex_init(&p->mu, NULL) != 0)
+        goto no_mutex;
+    if (pthread_cond_init(&p->wake, NULL) != 0)
+        goto no_wake;
+    if (pthread_cond_init(&p->done, NULL) != 0)
+        goto no_done;
     /* the workers are the library's: they take no signal of the host's
      * (a thread inherits the creator's mask) */
     sigset_t all, old;
@@ -138,6 +124,15 @@ cvm_status cvm_pool_new(const cvm_allocator *al, unsigned threads, cvm_pool **ou
     }
     *out = p;
     return CVM_OK;
+
+no_done:
+    pthread_cond_destroy(&p->wake);
+no_wake:
+    pthread_mutex_destroy(&p->mu);
+no_mutex:
+    cvm_free(al, p->workers);
+    cvm_free(al, p);
+    return CVM_ENOMEM;
 }
 
 void cvm_pool_free(cvm_pool *p)

@@ -66,7 +66,8 @@ static cvm_code preorder_set(cvm_context *ctx, const cvm_arg *args, cvm_call_out
     (void)out;
     const cvm_arg *r = &args[0];
     if (r->v.bytes.len && memchr(r->v.bytes.ptr, '\0', r->v.bytes.len)) {
-        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "_GlobalPreOrder.setSubscriptionProblem: the reason contains a NUL byte");
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                      "_GlobalPreOrder.setSubscriptionProblem: the reason contains a NUL byte");
         return CVM_CODE_WRONG_ARGUMENTS;
     }
     if (r->v.bytes.len > CVM_PREORDER_REASON_MAX) {
@@ -80,7 +81,7 @@ static cvm_code preorder_set(cvm_context *ctx, const cvm_arg *args, cvm_call_out
     if (c != CVM_CODE_NONE)
         return c;
     cvm_event_field f = {"reason", cvm_arg_stringn((const char *)r->v.bytes.ptr, r->v.bytes.len)};
-    return cvm_sdk_emit(ctx, "SubscriptionProblem", 19, &f, 1, err);
+    return cvm_sdk_emit(ctx, "SubscriptionProblem", sizeof "SubscriptionProblem" - 1, &f, 1, err);
 }
 
 static const cvm_arg_type approve_params[] = {CVM_ARG_STRING, CVM_ARG_STRING};
