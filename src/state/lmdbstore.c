@@ -272,24 +272,36 @@ static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status s
     return st;
 }
 
-/* Opens the three databases and reads (or, in a new directory, writes)
- * meta, in one write transaction. */
-static cvm_status open_dbs(lmdbstore *l, const char *dir, char *err, size_t errcap)
+/* Opens the state, meta and events databases and reads meta, in one
+ * transaction. Read-write: a new directory gets its databases and format.
+ * Read-only: an existing store only, creating and writing nothing. */
+static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *err, size_t errcap)
 {
     MDB_txn *txn;
-    const char *what = "begin a write transaction";
-    int rc = mdb_txn_begin(l->env, NULL, 0, &txn);
+    const char *what = read_only ? "begin a read transaction" : "begin a write transaction";
+    int rc = mdb_txn_begin(l->env, NULL, read_only ? MDB_RDONLY : 0, &txn);
     if (rc)
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
-    what = "open the state, meta and events databases";
-    if ((rc = mdb_dbi_open(txn, "state", MDB_CREATE, &l->state)) ||
-        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &l->meta)) ||
-        (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &l->events)))
-        goto fail;
+    unsigned create = read_only ? 0 : MDB_CREATE;
+    what = read_only ? "open its databases" : "open the state, meta and events databases";
+    if ((rc = mdb_dbi_open(txn, "state", create, &l->state)) || (rc = mdb_dbi_open(txn, "meta", create, &l->meta)) ||
+        (rc = mdb_dbi_open(txn, "events", create, &l->events))) {
+        if (rc != MDB_NOTFOUND)
+            goto fail;
+        mdb_txn_abort(txn); /* read-only: the file is some other LMDB */
+        return open_fail(l, err, errcap, CVM_ESTATE,
+                         "state directory %s is not a coopvm store (its LMDB file lacks the state, meta and "
+                         "events databases)",
+                         dir);
+    }
     MDB_val k = val_of("format", 6), v;
     what = "read meta format";
     rc = mdb_get(txn, l->meta, &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && read_only) {
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no format in meta)",
+                         dir);
+    } else if (rc == MDB_NOTFOUND) {
         /* a new directory: say what it is before anything else goes in */
         v = val_of(FORMAT, strlen(FORMAT));
         what = "write meta format";
@@ -303,68 +315,21 @@ static cvm_status open_dbs(lmdbstore *l, const char *dir, char *err, size_t errc
                          (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
     }
     const char *bad = NULL;
-    what = "read meta height";
+    what = read_only ? "read meta" : "read meta height";
     if ((rc = read_meta(l, txn, &l->base.height, l->base.last_hash, &bad)))
         goto fail;
     if (bad) {
         mdb_txn_abort(txn);
         return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: %s", dir, bad);
     }
-    what = "commit the opening transaction";
+    /* committing (not aborting) keeps the database handles open, read-only too */
+    what = read_only ? "end the opening transaction" : "commit the opening transaction";
     if ((rc = mdb_txn_commit(txn)))
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
     return CVM_OK;
 fail:
     mdb_txn_abort(txn);
     return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
-}
-
-/* Opens the three databases of an existing store and reads meta, in one
- * read-only transaction, creating and writing nothing. */
-static cvm_status open_dbs_readonly(lmdbstore *l, const char *dir, char *err, size_t errcap)
-{
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
-    if (rc)
-        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot begin a read transaction: %s", dir,
-                         mdb_strerror(rc));
-    if ((rc = mdb_dbi_open(txn, "state", 0, &l->state)) || (rc = mdb_dbi_open(txn, "meta", 0, &l->meta)) ||
-        (rc = mdb_dbi_open(txn, "events", 0, &l->events))) {
-        mdb_txn_abort(txn);
-        if (rc == MDB_NOTFOUND)
-            return open_fail(l, err, errcap, CVM_ESTATE,
-                             "state directory %s is not a coopvm store (its LMDB file lacks the state, meta and "
-                             "events databases)",
-                             dir);
-        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open its databases: %s", dir,
-                         mdb_strerror(rc));
-    }
-    MDB_val k = val_of("format", 6), v;
-    rc = mdb_get(txn, l->meta, &k, &v);
-    if (rc || v.mv_size != strlen(FORMAT) || memcmp(v.mv_data, FORMAT, v.mv_size) != 0) {
-        mdb_txn_abort(txn);
-        if (rc == MDB_NOTFOUND)
-            return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no format in meta)",
-                             dir);
-        if (rc)
-            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot read meta format: %s", dir,
-                             mdb_strerror(rc));
-        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s: format \"%.*s\", expected \"%s\"", dir,
-                         (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
-    }
-    const char *bad = NULL;
-    if ((rc = read_meta(l, txn, &l->base.height, l->base.last_hash, &bad)) || bad) {
-        mdb_txn_abort(txn);
-        if (rc)
-            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot read meta: %s", dir,
-                             mdb_strerror(rc));
-        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: %s", dir, bad);
-    }
-    /* committing (not aborting) keeps the database handles open */
-    if ((rc = mdb_txn_commit(txn)))
-        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot end the opening transaction: %s", dir,
-                         mdb_strerror(rc));
-    return CVM_OK;
 }
 
 static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read_only, cvm_store **out, char *err,
@@ -385,10 +350,9 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
         /* look before LMDB does: it would create data.mdb in any directory */
         struct stat sb;
         char path[4096];
-        if (stat(dir, &sb) != 0 && errno == ENOENT)
-            return open_fail(l, err, errcap, CVM_EIO, "state directory %s does not exist", dir);
         if (stat(dir, &sb) != 0)
-            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, strerror(errno));
+            return errno == ENOENT ? open_fail(l, err, errcap, CVM_EIO, "state directory %s does not exist", dir)
+                                   : open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, strerror(errno));
         if (!S_ISDIR(sb.st_mode))
             return open_fail(l, err, errcap, CVM_EIO, "state directory %s: not a directory", dir);
         int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
@@ -410,7 +374,7 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     if ((rc = mdb_env_set_maxdbs(l->env, 3)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
         (rc = mdb_env_open(l->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644)))
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open it: %s", dir, mdb_strerror(rc));
-    cvm_status st = read_only ? open_dbs_readonly(l, dir, err, errcap) : open_dbs(l, dir, err, errcap);
+    cvm_status st = open_dbs(l, dir, read_only, err, errcap);
     if (st != CVM_OK)
         return st;
     *out = &l->base;
