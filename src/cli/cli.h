@@ -38,10 +38,36 @@ bool cli_is_help(const char *arg);
 /* Parses a whole decimal or 0x-hex int64 (optionally negative). */
 bool cli_parse_i64(const char *s, int64_t *out);
 
-/* Reads a whole file into a malloc'd buffer (caller frees; NUL-terminated,
- * not counted in *len). On failure prints "coopvm: PATH: reason" and
- * returns NULL. */
-uint8_t *cli_read_file(const char *path, size_t *len);
+/* The most bytes the CLI reads from each kind of file, checked while
+ * reading (README "The command line" has the table). A contract file is
+ * read whole, even one too large to deploy (a deployment carries at most
+ * CVM_ARG_BYTES_MAX bytes of module), so that `coopvm asm` and `disasm`
+ * round-trip what they write and the deployment's own limit is the one
+ * reported; a transaction may carry 64 arguments of 65,536 bytes written
+ * as hex (about 8.4 MB of JSON). */
+typedef enum cli_file { CLI_FILE_CONTRACT, CLI_FILE_SCENARIO, CLI_FILE_TX, CLI_FILE_KEY } cli_file;
+#define CLI_LIMIT_CONTRACT ((size_t)4 << 20) /* 4 MiB: .asm or .cvm */
+#define CLI_LIMIT_SCENARIO ((size_t)64 << 20) /* 64 MiB */
+#define CLI_LIMIT_TX ((size_t)16 << 20)      /* 16 MiB: transaction JSON */
+#define CLI_LIMIT_KEY ((size_t)4 << 10)      /* 4 KiB: key file JSON */
+
+/* The cap for kind, in bytes. */
+size_t cli_file_limit(cli_file kind);
+
+/* Writes v with a comma between groups of three digits ("4,483,523") into
+ * buf and returns buf. */
+#define CLI_THOUSANDS_BUF 32
+const char *cli_thousands(uint64_t v, char buf[CLI_THOUSANDS_BUF]);
+
+/* Reads a whole file of at most cli_file_limit(kind) bytes into a malloc'd
+ * buffer (caller frees; NUL-terminated, not counted in *len). Reading stops
+ * at the cap plus one byte, so a device, a FIFO or a huge sparse file ends
+ * with "PATH: the file is larger than N bytes, the limit for a scenario".
+ * On failure writes "PATH: reason" to err and returns NULL. */
+uint8_t *cli_read_file_err(const char *path, cli_file kind, size_t *len, char *err, size_t errcap);
+
+/* cli_read_file_err that prints "coopvm: PATH: reason" on failure. */
+uint8_t *cli_read_file(const char *path, cli_file kind, size_t *len);
 
 /* Writes len bytes to path atomically enough for a CLI (temp file + rename);
  * prints the reason and returns false on failure. */

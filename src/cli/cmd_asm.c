@@ -9,12 +9,13 @@ static const char asm_help[] =
     "usage: coopvm asm IN.asm [-o OUT.cvm]\n\n"
     "Assembles IN.asm into a verified binary module. Without -o the output is IN\n"
     "with its extension replaced by .cvm. Every error in the file is reported as\n"
-    "FILE:LINE:COL: error: MESSAGE, and the exit status is then 1.\n";
+    "FILE:LINE:COL: error: MESSAGE, and the exit status is then 1. IN is at most\n"
+    "4 MiB (4,194,304 bytes).\n";
 
 static const char disasm_help[] =
     "usage: coopvm disasm IN.cvm [-o OUT.asm]\n\n"
     "Prints a module as assembly that `coopvm asm` turns back into the identical\n"
-    "bytes. Without -o it prints to standard output.\n";
+    "bytes. Without -o it prints to standard output. IN is at most 4 MiB.\n";
 
 /* Parses "IN [-o OUT]" for asm and disasm; returns -1 when fine. */
 static int parse_in_out(const char *cmd, const char *help, int argc, char **argv, const char **in,

@@ -29,7 +29,7 @@ static const char help[] =
     "through TransactionSetPreOrder first: a transaction it rejects is not run,\n"
     "and every receipt says \"preorder\" (a scenario entry may carry \"tamper\",\n"
     "\"scheme\", \"chain\", \"protocol\" or \"timestamp\" to be rejected). See\n"
-    "docs/scenarios.md.\n\n"
+    "docs/scenarios.md. A scenario is at most 64 MiB, a contract 4 MiB.\n\n"
     "  --data DIR  keep the state in an LMDB store in DIR; a later run continues\n"
     "              it (no second genesis, unchanged contracts not redeployed)\n"
     "  --json      print {\"blocks\": [...], \"queries\": [...]} instead of text\n"

@@ -45,7 +45,8 @@ static const char help[] =
     "sign    signs with the key file's key, which must be the signer's (scheme 1).\n"
     "verify  prints VALID, INVALID_SIGNATURE or INVALID_ADDRESS_SCHEME.\n"
     "hash    prints the transaction hash: SHA-256 of its canonical encoding, hex.\n\n"
-    "-o FILE writes the transaction there instead of standard output.\n\n"
+    "-o FILE writes the transaction there instead of standard output.\n"
+    "A transaction file is at most 16 MiB, a key file 4 KiB.\n\n"
     "Exit status: 0 success (verify: VALID), 1 bad input or not VALID, 2 usage error.\n";
 
 #define MAX_ARGS 64
@@ -72,11 +73,20 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
-/* Reads and parses a JSON file; prints why and returns NULL on failure. */
-static json_t *load_json(const char *path)
+/* Reads (at most kind's cap, cli.h) and parses a JSON file; prints why and
+ * returns NULL on failure. */
+static json_t *load_json(const char *path, cli_file kind)
 {
+    char err[1280];
+    size_t len;
+    char *text = (char *)cli_read_file_err(path, kind, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "coopvm tx: %s\n", err);
+        return NULL;
+    }
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    free(text);
     if (!j)
         fprintf(stderr, "coopvm tx: %s:%d:%d: %s\n", path, je.line, je.column, je.text);
     return j;
@@ -85,7 +95,7 @@ static json_t *load_json(const char *path)
 /* Reads a transaction file into d; prints why and returns false on failure. */
 static bool load_tx(const char *path, cvm_tx_decoded *d)
 {
-    json_t *j = load_json(path);
+    json_t *j = load_json(path, CLI_FILE_TX);
     if (!j)
         return false;
     char err[256];
@@ -102,7 +112,7 @@ static bool load_tx(const char *path, cvm_tx_decoded *d)
  * "address", when present, must match it, so a damaged file is caught. */
 static bool load_key(const char *path, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
 {
-    json_t *j = load_json(path);
+    json_t *j = load_json(path, CLI_FILE_KEY);
     if (!j)
         return false;
     const char *why = NULL;
@@ -286,7 +296,7 @@ static int tx_build(int argc, char **argv)
     /* The template (--from, else empty), then the flags over it, then the
      * defaults under what is still missing; the result goes through the same
      * reader as any transaction file. */
-    json_t *j = from ? load_json(from) : json_object();
+    json_t *j = from ? load_json(from, CLI_FILE_TX) : json_object();
     if (from && j && !json_is_object(j)) {
         fprintf(stderr, "coopvm tx: %s: a transaction must be a JSON object\n", from);
         json_decref(j);

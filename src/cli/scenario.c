@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -421,9 +422,15 @@ static cvm_status from_json(const char *path, json_t *root, const json_error_t *
 
 cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    return from_json(path, root, &je, s, err, errcap);
+    size_t len;
+    char *text = (char *)cli_read_file_err(path, CLI_FILE_SCENARIO, &len, err, errcap); /* capped */
+    if (!text) {
+        memset(s, 0, sizeof *s);
+        return CVM_EINPUT;
+    }
+    cvm_status st = scenario_parse(path, text, len, s, err, errcap);
+    free(text);
+    return st;
 }
 
 cvm_status scenario_parse(const char *path, const char *text, size_t len, scenario *s, char *err, size_t errcap)

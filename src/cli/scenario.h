@@ -85,7 +85,8 @@ cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap
  * not be NUL-terminated): path is only its name, used in messages and to
  * resolve contract paths against its directory (which are then read from
  * disk); the file path itself is not read. scenario_load is this after
- * jansson has read the file (fuzz/fuzz_scenario.c feeds arbitrary bytes). */
+ * reading the file, at most CLI_LIMIT_SCENARIO bytes (cli.h), checked while
+ * reading (fuzz/fuzz_scenario.c feeds arbitrary bytes). */
 cvm_status scenario_parse(const char *path, const char *text, size_t len, scenario *s, char *err, size_t errcap);
 
 void scenario_free(scenario *s);

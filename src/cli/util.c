@@ -66,46 +66,114 @@ bool cli_parse_i64(const char *s, int64_t *out)
     return true;
 }
 
-uint8_t *cli_read_file(const char *path, size_t *len)
+/* The caps of cli.h's table, with the words a message uses for each. */
+static const struct {
+    size_t limit;
+    const char *what;
+} file_kinds[] = {
+    [CLI_FILE_CONTRACT] = {CLI_LIMIT_CONTRACT, "a contract (.asm or .cvm)"},
+    [CLI_FILE_SCENARIO] = {CLI_LIMIT_SCENARIO, "a scenario"},
+    [CLI_FILE_TX] = {CLI_LIMIT_TX, "a transaction"},
+    [CLI_FILE_KEY] = {CLI_LIMIT_KEY, "a key file"},
+};
+
+size_t cli_file_limit(cli_file kind) { return file_kinds[kind].limit; }
+
+const char *cli_thousands(uint64_t v, char buf[CLI_THOUSANDS_BUF])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "coopvm: %s: %s\n", path, strerror(errno));
-        return NULL;
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    char *o = buf;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            *o++ = ',';
+        *o++ = digits[i];
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "coopvm: %s: is a directory, not a file\n", path);
-        fclose(f);
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
+    *o = 0;
+    return buf;
+}
+
+/* Reads from f until EOF or more than limit bytes. Memory grows with what
+ * was read (never past limit + 1), so /dev/zero, a FIFO that never closes
+ * or a file that grows as it is read all end at the cap. */
+static uint8_t *read_capped(FILE *f, size_t hint, size_t limit, size_t *len, bool *too_big)
+{
+    size_t cap = hint < 4096 ? 4096 : hint + 2, n = 0;
+    if (cap > limit + 2)
+        cap = limit + 2;
     uint8_t *data = malloc(cap);
     while (data) {
         if (n + 1 >= cap) {
-            uint8_t *d = realloc(data, cap * 2);
+            size_t next = cap > (limit + 2) / 2 ? limit + 2 : cap * 2;
+            uint8_t *d = next > cap ? realloc(data, next) : NULL;
             if (!d) {
                 free(data);
-                data = NULL;
-                break;
+                return NULL;
             }
             data = d;
-            cap *= 2;
+            cap = next;
         }
         size_t got = fread(data + n, 1, cap - n - 1, f);
         n += got;
+        if (n > limit) {
+            *too_big = true;
+            free(data);
+            return NULL;
+        }
         if (got == 0)
             break;
     }
-    bool err = ferror(f);
+    if (data)
+        *len = n;
+    return data;
+}
+
+uint8_t *cli_read_file_err(const char *path, cli_file kind, size_t *len, char *err, size_t errcap)
+{
+    size_t limit = file_kinds[kind].limit;
+    char n1[CLI_THOUSANDS_BUF];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errcap, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    size_t hint = 0;
+    bool too_big = false;
+    if (fstat(fileno(f), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, errcap, "%s: is a directory, not a file", path);
+            fclose(f);
+            return NULL;
+        }
+        /* A regular file's size is known before reading it (a huge sparse
+         * file is refused at once); anything else is counted as it comes. */
+        if (S_ISREG(st.st_mode) && st.st_size > 0)
+            hint = (uint64_t)st.st_size > limit ? limit + 1 : (size_t)st.st_size;
+        too_big = hint > limit;
+    }
+    uint8_t *data = too_big ? NULL : read_capped(f, hint, limit, len, &too_big);
+    bool rerr = !too_big && data && ferror(f);
     fclose(f);
-    if (!data || err) {
-        fprintf(stderr, "coopvm: %s: %s\n", path, data ? "read error" : "out of memory");
+    if (too_big)
+        snprintf(err, errcap, "%s: the file is larger than %s bytes, the limit for %s", path,
+                 cli_thousands(limit, n1), file_kinds[kind].what);
+    else if (!data || rerr)
+        snprintf(err, errcap, "%s: %s", path, data ? "read error" : "out of memory");
+    if (too_big || rerr) {
         free(data);
         return NULL;
     }
-    data[n] = 0;
-    *len = n;
+    data[*len] = 0;
+    return data;
+}
+
+uint8_t *cli_read_file(const char *path, cli_file kind, size_t *len)
+{
+    char err[1024 + 256];
+    uint8_t *data = cli_read_file_err(path, kind, len, err, sizeof err);
+    if (!data)
+        fprintf(stderr, "coopvm: %s\n", err);
     return data;
 }
 
@@ -141,7 +209,7 @@ static void print_diag(void *ud, const char *file, int line, int col, const char
 cvm_module *cli_load_module(const char *path)
 {
     size_t len;
-    uint8_t *data = cli_read_file(path, &len);
+    uint8_t *data = cli_read_file(path, CLI_FILE_CONTRACT, &len);
     if (!data)
         return NULL;
     cvm_module *m = NULL;
