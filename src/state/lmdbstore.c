@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "state/diff.h"
+#include "state/lmdbcheck.h"
 
 #define FORMAT "coopvm-state-1"
 
@@ -346,24 +347,30 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     if (!(l->dir = cvm_strndup(al, dir, strlen(dir))))
         return open_fail(l, err, errcap, CVM_ENOMEM, "state directory %s: out of memory", dir);
     l->read_only = read_only;
+    struct stat sb;
+    char path[4096];
     if (read_only) {
         /* look before LMDB does: it would create data.mdb in any directory */
-        struct stat sb;
-        char path[4096];
         if (stat(dir, &sb) != 0)
             return errno == ENOENT ? open_fail(l, err, errcap, CVM_EIO, "state directory %s does not exist", dir)
                                    : open_fail(l, err, errcap, CVM_EIO, "state directory %s: %s", dir, strerror(errno));
         if (!S_ISDIR(sb.st_mode))
             return open_fail(l, err, errcap, CVM_EIO, "state directory %s: not a directory", dir);
-        int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
-        if (n < 0 || (size_t)n >= sizeof path)
-            return open_fail(l, err, errcap, CVM_EIO, "state directory %s: the path is too long", dir);
-        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-            return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no data.mdb)",
-                             dir);
     } else if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot create it: %s", dir, strerror(errno));
     }
+    int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return open_fail(l, err, errcap, CVM_EIO, "state directory %s: the path is too long", dir);
+    /* LMDB would map a truncated file and die of SIGBUS at the first read
+     * past its end, and take an empty one for a new chain */
+    cvm_lmdb_file file;
+    char why[300];
+    cvm_status fst = cvm_lmdb_file_check(path, "data.mdb", &file, why, sizeof why);
+    if (fst != CVM_OK)
+        return open_fail(l, err, errcap, fst, "state directory %s is damaged: %s", dir, why);
+    if (read_only && !file.exists)
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is not a coopvm store (no data.mdb)", dir);
     int rc = mdb_env_create(&l->env);
     if (rc) {
         l->env = NULL;

@@ -209,12 +209,76 @@ static void test_second_writer_detected(void **state)
     cvm_store_close(s);
 }
 
+/* Opens dir both ways and expects each refused with CVM_ESTATE and a
+ * message holding want. */
+static void refused(const char *want)
+{
+    char err[512] = "";
+    cvm_store *s = NULL;
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
+    assert_null(s);
+    if (!strstr(err, want) || !strstr(err, dir))
+        fail_msg("read-only open: %s (wanted \"%s\")", err, want);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
+    assert_null(s);
+    if (!strstr(err, want))
+        fail_msg("read-write open: %s (wanted \"%s\")", err, want);
+}
+
+/* A data.mdb cut short, emptied or overwritten is refused by both opens
+ * before LMDB maps it: no SIGBUS (this test would die of it), no new chain
+ * in its place (the empty file stays empty). */
+static void test_damaged_files(void **state)
+{
+    (void)state;
+    cvm_store *s = open_store();
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    char key[16], val[600];
+    memset(val, 'v', sizeof val - 1);
+    val[sizeof val - 1] = '\0';
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        add(&d, "S", key, val);
+    }
+    cvm_state_diff_sort(&d);
+    assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_OK);
+    cvm_state_diff_free(&d);
+    cvm_store_close(s);
+
+    char path[160];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 4 * 4096);
+
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    refused("data.mdb holds");
+    refused("the file was truncated");
+
+    assert_int_equal(truncate(path, 3000), 0); /* not even both meta pages */
+    refused("too few for LMDB meta page 1");
+
+    assert_int_equal(truncate(path, 0), 0);
+    refused("data.mdb is empty (0 bytes)");
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0); /* nothing was started in its place */
+
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3 * 4096; i++)
+        fputc('x', f);
+    fclose(f);
+    refused("is not an LMDB file, or its meta page 0 is damaged");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_survives_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
