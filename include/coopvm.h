@@ -432,12 +432,16 @@ typedef struct cvm_store cvm_store;
 /* An empty in-memory store at height 0. The caller owns *out. */
 cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out);
 /* A durable LMDB store in dir (created when missing), at its last committed
- * height. The caller owns *out; on failure err says why. */
+ * height. The caller owns *out; on failure err says why: CVM_ESTATE for a
+ * damaged data.mdb (empty, truncated, not LMDB's), never a new chain in
+ * its place. */
 cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
 /* The LMDB store in dir for reading only: never creates the directory or
  * a store in it, never writes. CVM_EIO when dir is missing, is not a
  * directory or LMDB refuses it; CVM_ESTATE when it holds no coopvm store
- * (or another format); err names dir. A commit on the handle is refused
+ * (or another format) or a damaged one (a data.mdb that is empty,
+ * truncated or not LMDB's: both opens check it before mapping it); err
+ * names dir. A commit on the handle is refused
  * with CVM_ESTATE. The caller owns *out. */
 cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
                                        size_t errcap);

@@ -34,7 +34,8 @@ cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_stor
  * creates and writes nothing — not the directory, not data.mdb, not meta.
  * Refused with CVM_EIO when dir is missing or not a directory, CVM_ESTATE
  * when it holds no data.mdb, an LMDB file without the three databases, no
- * or another format; err names dir. Reads and cvm_store_events work as on
+ * or another format, or a damaged data.mdb (lmdbcheck.h: both opens check
+ * the file before LMDB maps it); err names dir. Reads and cvm_store_events work as on
  * any handle; cvm_store_commit is refused with CVM_ESTATE. */
 cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
                                        size_t errcap);
