@@ -184,12 +184,12 @@ cvm_status cvm_state_diff_hash(const cvm_state_diff *d, uint8_t out[CVM_SHA256_B
 cvm_status cvm_state_diff_commit(cvm_store *s, const cvm_state_diff *d, const cvm_store_record *events,
                                  size_t nevents, uint8_t hash_out[CVM_SHA256_BYTES])
 {
-    uint8_t h[CVM_SHA256_BYTES];
-    if (cvm_state_diff_hash(d, h) != CVM_OK)
+    cvm_store_block b = {.height = s->height + 1, .diff = d, .events = events, .nevents = nevents};
+    if (cvm_state_diff_hash(d, b.diff_hash) != CVM_OK)
         return cvm_store_fail(s, CVM_ENOMEM, "commit of height %llu: out of memory hashing the state diff",
                               (unsigned long long)s->height + 1);
-    cvm_status st = cvm_store_commit(s, s->height + 1, d, h, events, nevents);
+    cvm_status st = cvm_store_commit(s, &b);
     if (st == CVM_OK && hash_out)
-        memcpy(hash_out, h, sizeof h);
+        memcpy(hash_out, b.diff_hash, sizeof b.diff_hash);
     return st;
 }

@@ -78,8 +78,9 @@ cvm_status cvm_state_diff_decode(const uint8_t *p, size_t n, cvm_state_diff *out
 cvm_status cvm_state_diff_hash(const cvm_state_diff *d, uint8_t out[CVM_SHA256_BYTES]);
 
 /* Commits d as the store's next height: hashes it, then cvm_store_commit
- * with the event records. The hash committed is written to hash_out (may be
- * NULL). The store's message says why on failure. */
+ * with the event records and no transaction index entries (the VM builds
+ * its own cvm_store_block to add them). The hash committed is written to
+ * hash_out (may be NULL). The store's message says why on failure. */
 cvm_status cvm_state_diff_commit(cvm_store *s, const cvm_state_diff *d, const cvm_store_record *events,
                                  size_t nevents, uint8_t hash_out[CVM_SHA256_BYTES]);
 

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "base/alloc.h"
+#include "base/hex.h"
 #include "state/diff.h"
 #include "state/lmdbcheck.h"
 
@@ -22,7 +23,8 @@
 typedef struct lmdbstore {
     cvm_store base;       /* first, so a cvm_store * is an lmdbstore * */
     MDB_env *env;         /* owned */
-    MDB_dbi state, meta, events;
+    MDB_dbi state, meta, events, txs;
+    bool has_txs;         /* false for a store opened read-only from before the transaction index */
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
     bool read_only;       /* opened by cvm_lmdbstore_open_readonly: commits are refused */
@@ -126,10 +128,45 @@ static cvm_status lmdb_read(cvm_store *s, uint64_t height, const uint8_t *ck, si
     return st;
 }
 
-static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
-                              const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
+/* Writes b's transaction index entries in txn (MDB_NOOVERWRITE: a hash
+ * already there is a replay the caller should have refused). Returns the
+ * LMDB error; on MDB_KEYEXIST *dup is the entry that was refused. */
+static int put_txs(lmdbstore *l, MDB_txn *txn, const cvm_store_block *b, size_t *dup)
+{
+    for (size_t i = 0; i < b->ntxs; i++) {
+        const cvm_store_tx *t = &b->txs[i];
+        uint8_t tv[24];
+        put_be64(tv, b->height);
+        put_be64(tv + 8, t->index);
+        put_be64(tv + 16, t->timestamp);
+        MDB_val k = val_of(t->hash, CVM_SHA256_BYTES), v = val_of(tv, sizeof tv);
+        int rc = mdb_put(txn, l->txs, &k, &v, MDB_NOOVERWRITE);
+        if (rc) {
+            *dup = i;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* The transaction index entry v of hash: false when it is not 24 bytes. */
+static bool tx_of(const MDB_val *v, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out)
+{
+    if (v->mv_size != 24)
+        return false;
+    const uint8_t *p = v->mv_data;
+    memcpy(out->hash, hash, CVM_SHA256_BYTES);
+    out->height = get_be64(p);
+    out->index = get_be64(p + 8);
+    out->timestamp = get_be64(p + 16);
+    return true;
+}
+
+static cvm_status lmdb_commit(cvm_store *s, const cvm_store_block *b)
 {
     lmdbstore *l = (lmdbstore *)s;
+    uint64_t height = b->height;
+    const cvm_state_diff *d = b->diff;
     if (l->read_only)
         return cvm_store_fail(s, CVM_ESTATE, "commit of height %llu in %s refused: the store was opened read-only",
                               (unsigned long long)height, l->dir);
@@ -154,6 +191,27 @@ static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_dif
                               "commit of height %llu in %s refused: the directory is at height %llu (another writer?)",
                               (unsigned long long)height, l->dir, (unsigned long long)h);
     }
+    size_t dup = 0;
+    what = "write a transaction index entry";
+    if ((rc = put_txs(l, txn, b, &dup)) == MDB_KEYEXIST) {
+        const cvm_store_tx *t = &b->txs[dup];
+        char hex[2 * CVM_SHA256_BYTES + 1];
+        cvm_hex_write(hex, t->hash, CVM_SHA256_BYTES);
+        MDB_val k = val_of(t->hash, CVM_SHA256_BYTES), v;
+        cvm_store_tx old;
+        bool before = mdb_get(txn, l->txs, &k, &v) == 0 && tx_of(&v, t->hash, &old) && old.height != height;
+        mdb_txn_abort(txn);
+        if (before)
+            return cvm_store_fail(s, CVM_EINPUT,
+                                  "commit of height %llu refused: transaction %s (index %llu) is already committed "
+                                  "at height %llu, index %llu",
+                                  (unsigned long long)height, hex, (unsigned long long)t->index,
+                                  (unsigned long long)old.height, (unsigned long long)old.index);
+        return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: transaction %s appears twice in the block",
+                              (unsigned long long)height, hex);
+    } else if (rc) {
+        goto fail;
+    }
     uint8_t ck[CVM_STATE_KEY_MAX];
     size_t cklen;
     for (size_t i = 0; i < d->count; i++) {
@@ -173,11 +231,11 @@ static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_dif
         if (rc)
             goto fail;
     }
-    for (size_t i = 0; i < nevents; i++) {
+    for (size_t i = 0; i < b->nevents; i++) {
         uint8_t ek[16];
         put_be64(ek, height);
         put_be64(ek + 8, i);
-        MDB_val k = val_of(ek, sizeof ek), v = val_of(events[i].len ? events[i].data : ek, events[i].len);
+        MDB_val k = val_of(ek, sizeof ek), v = val_of(b->events[i].len ? b->events[i].data : ek, b->events[i].len);
         what = "write an event record";
         if ((rc = mdb_put(txn, l->events, &k, &v, 0)))
             goto fail;
@@ -189,7 +247,7 @@ static cvm_status lmdb_commit(cvm_store *s, uint64_t height, const cvm_state_dif
     if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
         goto fail;
     k = val_of("diff_hash", 9);
-    v = val_of(hash, CVM_SHA256_BYTES);
+    v = val_of(b->diff_hash, CVM_SHA256_BYTES);
     what = "write meta diff_hash";
     if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
         goto fail;
@@ -244,6 +302,33 @@ static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_stor
     return st;
 }
 
+static cvm_status lmdb_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    if (!l->has_txs)
+        return CVM_OK; /* a read-only store from before the index: nothing indexed */
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "transaction index in %s: cannot begin a read transaction: %s", l->dir,
+                              mdb_strerror(rc));
+    cvm_status st = CVM_OK;
+    MDB_val k = val_of(hash, CVM_SHA256_BYTES), v;
+    rc = mdb_get(txn, l->txs, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        /* not committed */
+    } else if (rc) {
+        st = cvm_store_fail(s, CVM_EIO, "transaction index in %s: %s", l->dir, mdb_strerror(rc));
+    } else if (!tx_of(&v, hash, out)) {
+        st = cvm_store_fail(s, CVM_ESTATE, "transaction index in %s is damaged: an entry of %zu bytes (24 expected)",
+                            l->dir, v.mv_size);
+    } else {
+        *found = true;
+    }
+    mdb_txn_abort(txn);
+    return st;
+}
+
 static void lmdb_close(cvm_store *s)
 {
     lmdbstore *l = (lmdbstore *)s;
@@ -256,7 +341,7 @@ static void lmdb_close(cvm_store *s)
     cvm_free(al, l);
 }
 
-static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_events, lmdb_close};
+static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_tx_find, lmdb_events, lmdb_close};
 
 static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -273,7 +358,7 @@ static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status s
     return st;
 }
 
-/* Opens the state, meta and events databases and reads meta, in one
+/* Opens the state, meta, events and txs databases and reads meta, in one
  * transaction. Read-write: a new directory gets its databases and format.
  * Read-only: an existing store only, creating and writing nothing. */
 static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *err, size_t errcap)
@@ -295,6 +380,12 @@ static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *
                          "events databases)",
                          dir);
     }
+    /* the transaction index came later: a read-only open of an older store
+     * reads it as empty; a read-write one creates it */
+    what = "open the txs database";
+    if ((rc = mdb_dbi_open(txn, "txs", create, &l->txs)) && rc != MDB_NOTFOUND)
+        goto fail;
+    l->has_txs = rc == 0;
     MDB_val k = val_of("format", 6), v;
     what = "read meta format";
     rc = mdb_get(txn, l->meta, &k, &v);
@@ -378,7 +469,7 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     }
     /* MDB_NOTLS: the reused read transaction is not tied to a thread, and a
      * read transaction may be open while the same thread commits */
-    if ((rc = mdb_env_set_maxdbs(l->env, 3)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
+    if ((rc = mdb_env_set_maxdbs(l->env, CVM_LMDB_MAX_DBS)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
         (rc = mdb_env_open(l->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644)))
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open it: %s", dir, mdb_strerror(rc));
     cvm_status st = open_dbs(l, dir, read_only, err, errcap);

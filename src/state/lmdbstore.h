@@ -1,15 +1,22 @@
 /*
  * lmdbstore.h — the durable state store, in an LMDB environment directory.
  *
- * Layout (three named databases in one environment):
+ * Layout (four named databases in one environment):
  *   state   composite key (store.h) -> value bytes (never empty)
  *   meta    "format" -> "coopvm-state-1"
  *           "height" -> the latest height, 8 bytes big-endian
  *           "diff_hash" -> that height's state-diff hash, 32 bytes
  *   events  height (8 bytes BE) || index (8 bytes BE) -> the event record,
  *           so that records sort by height then index
+ *   txs     transaction hash (32 bytes) -> height (8 bytes BE) || index in
+ *           the set (8 bytes BE) || the transaction's timestamp (8 bytes
+ *           BE): the transaction index, every committed (run) transaction
+ *           of every height, none pruned. A store written before it had
+ *           none: a read-write open creates it empty, a read-only open
+ *           reads it as empty.
  * Each commit is ONE LMDB write transaction holding the diff's writes and
- * deletes, the new height, the hash and the event records: after a crash
+ * deletes, the new height, the hash, the event records and the
+ * transaction index entries: after a crash
  * the directory holds the old height or the new one, never a mix.
  */
 #ifndef CVM_STATE_LMDBSTORE_H
@@ -20,6 +27,10 @@
 /* The LMDB map size: the most the state may grow to. Address space only;
  * the file grows as data is written. */
 #define CVM_LMDB_MAP_SIZE ((size_t)1 << 30)
+
+/* Named databases an environment may hold: the four above, and room for
+ * more without a change here. */
+#define CVM_LMDB_MAX_DBS 8
 
 /* Opens (creating when missing: the directory itself, not its parents) the
  * store in directory dir (borrowed), continuing from its last committed

@@ -3,7 +3,9 @@
  *
  * State is one cvm_map from composite key to value (pval: an owned copy of
  * the bytes, ival: their length); event records sit in one array in commit
- * order, which is (height, index) order. A commit prepares every allocation
+ * order, which is (height, index) order; the transaction index is a second
+ * cvm_map from transaction hash to its entry's position in an array of
+ * entries (ival). A commit prepares every allocation
  * it needs before it changes anything and undoes its own puts if the map
  * runs out of memory half-way, so it is all or nothing like the LMDB one.
  */
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/hex.h"
 #include "base/map.h"
 #include "state/diff.h"
 
@@ -26,6 +29,9 @@ typedef struct memstore {
     cvm_map state;      /* composite key -> pval owned value bytes, ival length */
     mem_event *events;  /* owned; nevents used, cap allocated */
     size_t nevents, cap;
+    cvm_map txmap;      /* transaction hash -> ival: its position in txs */
+    cvm_store_tx *txs;  /* owned; ntxs used, captxs allocated: the index entries in commit order */
+    size_t ntxs, captxs;
 } memstore;
 
 static cvm_status mem_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
@@ -73,12 +79,71 @@ static void undo_puts(memstore *m, const cvm_state_diff *d, size_t i, void **old
     }
 }
 
-static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
-                             const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
+/* arr (size-byte elements, len used, *cap allocated) with room for n
+ * more: arr itself, or a larger copy (*cap updated), or NULL when memory
+ * runs out (arr is kept). */
+static void *reserve(const cvm_allocator *al, void *arr, size_t size, size_t len, size_t *cap, size_t n)
 {
-    (void)hash; /* the wrapper keeps the hash on the handle */
+    if (n <= *cap - len)
+        return arr;
+    size_t c = *cap ? *cap : 16;
+    while (c - len < n)
+        c *= 2;
+    void *p = cvm_realloc(al, arr, c * size);
+    if (p)
+        *cap = c;
+    return p;
+}
+
+/* Removes the transaction index keys of entries ntxs..ntxs+k-1 again. */
+static void undo_txs(memstore *m, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        cvm_map_del(&m->txmap, m->txs[m->ntxs + i].hash, CVM_SHA256_BYTES);
+}
+
+/* Puts b's transaction index entries (room reserved) after the others:
+ * CVM_EINPUT for a hash already indexed, CVM_ENOMEM, with nothing left put. */
+static cvm_status put_txs(memstore *m, const cvm_store_block *b)
+{
+    for (size_t i = 0; i < b->ntxs; i++) {
+        const cvm_store_tx *t = &b->txs[i];
+        bool created = false;
+        cvm_map_entry *me = cvm_map_put(&m->txmap, t->hash, CVM_SHA256_BYTES, &created);
+        if (!me || !created) {
+            size_t at = me ? (size_t)me->ival : 0; /* read before undo_txs moves entries */
+            undo_txs(m, i);
+            if (!me)
+                return CVM_ENOMEM;
+            char hex[2 * CVM_SHA256_BYTES + 1];
+            cvm_hex_write(hex, t->hash, CVM_SHA256_BYTES);
+            const cvm_store_tx *old = at < m->ntxs ? &m->txs[at] : NULL;
+            if (old)
+                return cvm_store_fail(&m->base, CVM_EINPUT,
+                                      "commit of height %llu refused: transaction %s (index %llu) is already "
+                                      "committed at height %llu, index %llu",
+                                      (unsigned long long)b->height, hex, (unsigned long long)t->index,
+                                      (unsigned long long)old->height, (unsigned long long)old->index);
+            return cvm_store_fail(&m->base, CVM_EINPUT,
+                                  "commit of height %llu refused: transaction %s appears twice in the block",
+                                  (unsigned long long)b->height, hex);
+        }
+        me->ival = (int64_t)(m->ntxs + i);
+        cvm_store_tx *e = &m->txs[m->ntxs + i];
+        *e = *t;
+        e->height = b->height;
+    }
+    return CVM_OK;
+}
+
+static cvm_status mem_commit(cvm_store *s, const cvm_store_block *b)
+{
     memstore *m = (memstore *)s;
     const cvm_allocator *al = s->al;
+    const cvm_state_diff *d = b->diff;
+    uint64_t height = b->height;
+    const cvm_store_record *events = b->events;
+    size_t nevents = b->nevents;
     size_t n = d->count ? d->count : 1;
     cvm_status st = CVM_ENOMEM;
     size_t nev = 0; /* event copies made so far */
@@ -89,16 +154,14 @@ static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff
     bool *created = cvm_calloc(al, n, sizeof *created);
     if (!vals || !old || !oldlen || !created)
         goto out;
-    if (nevents > m->cap - m->nevents) {
-        size_t cap = m->cap ? m->cap : 16;
-        while (cap - m->nevents < nevents)
-            cap *= 2;
-        mem_event *ev = cvm_realloc(al, m->events, cap * sizeof *ev);
-        if (!ev)
-            goto out;
-        m->events = ev;
-        m->cap = cap;
-    }
+    mem_event *evs = reserve(al, m->events, sizeof *m->events, m->nevents, &m->cap, nevents);
+    if (nevents && !evs)
+        goto out;
+    m->events = evs;
+    cvm_store_tx *txs = reserve(al, m->txs, sizeof *m->txs, m->ntxs, &m->captxs, b->ntxs);
+    if (b->ntxs && !txs)
+        goto out;
+    m->txs = txs;
     for (size_t i = 0; i < d->count; i++)
         if (d->entries[i].value_len && !(vals[i] = copy_bytes(al, d->entries[i].value, d->entries[i].value_len)))
             goto out;
@@ -111,7 +174,10 @@ static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff
         if (ev->len && !(ev->data = copy_bytes(al, events[nev].data, ev->len)))
             goto out;
     }
-    /* phase 2: the writes; a put that runs out of memory undoes the others */
+    /* phase 2: the writes; a put that fails undoes the others */
+    if ((st = put_txs(m, b)) != CVM_OK)
+        goto out;
+    st = CVM_ENOMEM;
     uint8_t ck[CVM_STATE_KEY_MAX];
     size_t cklen;
     for (size_t i = 0; i < d->count; i++) {
@@ -122,6 +188,7 @@ static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff
         cvm_map_entry *me = cvm_map_put(&m->state, ck, cklen, &created[i]);
         if (!me) {
             undo_puts(m, d, i, old, oldlen, created);
+            undo_txs(m, b->ntxs);
             goto out;
         }
         old[i] = me->pval;
@@ -145,14 +212,17 @@ static cvm_status mem_commit(cvm_store *s, uint64_t height, const cvm_state_diff
         }
     }
     m->nevents += nevents;
+    m->ntxs += b->ntxs;
     st = CVM_OK;
 out:
     if (st != CVM_OK) {
         for (size_t i = 0; i < nev; i++)
             cvm_free(al, m->events[m->nevents + i].data);
-        cvm_store_fail(s, CVM_ENOMEM, "commit of height %llu: out of memory (nothing was changed)",
-                       (unsigned long long)height);
+        if (st == CVM_ENOMEM)
+            cvm_store_fail(s, CVM_ENOMEM, "commit of height %llu: out of memory (nothing was changed)",
+                           (unsigned long long)height);
     }
+
     if (vals)
         for (size_t i = 0; i < d->count; i++)
             cvm_free(al, vals[i]);
@@ -178,6 +248,17 @@ static cvm_status mem_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store
     return CVM_OK;
 }
 
+static cvm_status mem_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found)
+{
+    memstore *m = (memstore *)s;
+    const cvm_map_entry *e = cvm_map_get(&m->txmap, hash, CVM_SHA256_BYTES);
+    if (e) {
+        *out = m->txs[e->ival];
+        *found = true;
+    }
+    return CVM_OK;
+}
+
 static void mem_close(cvm_store *s)
 {
     memstore *m = (memstore *)s;
@@ -188,10 +269,12 @@ static void mem_close(cvm_store *s)
     for (size_t i = 0; i < m->nevents; i++)
         cvm_free(al, m->events[i].data);
     cvm_free(al, m->events);
+    cvm_map_free(&m->txmap);
+    cvm_free(al, m->txs);
     cvm_free(al, m);
 }
 
-static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_events, mem_close};
+static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events, mem_close};
 
 cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
 {
@@ -202,6 +285,7 @@ cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
     m->base.ops = &mem_ops;
     m->base.al = al;
     cvm_map_init(&m->state, al);
+    cvm_map_init(&m->txmap, al);
     *out = &m->base;
     return CVM_OK;
 }

@@ -88,27 +88,46 @@ cvm_status cvm_store_read(cvm_store *s, uint64_t height, const uint8_t *service,
     return st;
 }
 
-cvm_status cvm_store_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
-                            const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents)
+cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b)
 {
+    uint64_t height = b->height;
     if (height != s->height + 1)
         return cvm_store_fail(s, CVM_ESTATE, "commit of height %llu refused: the %s store is at height %llu, so the next is %llu",
                               (unsigned long long)height, s->ops->name, (unsigned long long)s->height,
                               (unsigned long long)s->height + 1);
     char why[200];
-    if (cvm_state_diff_check(d, why, sizeof why) != CVM_OK)
+    if (cvm_state_diff_check(b->diff, why, sizeof why) != CVM_OK)
         return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: %s", (unsigned long long)height, why);
-    for (size_t i = 0; i < nevents; i++)
-        if (events[i].len && !events[i].data)
+    if ((b->nevents && !b->events) || (b->ntxs && !b->txs))
+        return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: %zu event records and %zu transactions "
+                              "but no array", (unsigned long long)height, b->nevents, b->ntxs);
+    for (size_t i = 0; i < b->nevents; i++)
+        if (b->events[i].len && !b->events[i].data)
             return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: event record %zu has no bytes",
                                   (unsigned long long)height, i);
-    cvm_status st = s->ops->commit(s, height, d, hash, events, nevents);
+    for (size_t i = 1; i < b->ntxs; i++)
+        if (b->txs[i].index <= b->txs[i - 1].index)
+            return cvm_store_fail(s, CVM_EINPUT,
+                                  "commit of height %llu refused: transaction entry %zu has index %llu, not after "
+                                  "the previous entry's %llu",
+                                  (unsigned long long)height, i, (unsigned long long)b->txs[i].index,
+                                  (unsigned long long)b->txs[i - 1].index);
+    cvm_status st = s->ops->commit(s, b);
     if (st != CVM_OK)
         return st;
     s->height = height;
-    memcpy(s->last_hash, hash, CVM_SHA256_BYTES);
+    memcpy(s->last_hash, b->diff_hash, CVM_SHA256_BYTES);
     s->err[0] = '\0';
     return CVM_OK;
+}
+
+cvm_status cvm_store_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found)
+{
+    *found = false;
+    cvm_status st = s->ops->tx_find(s, hash, out, found);
+    if (st == CVM_OK)
+        s->err[0] = '\0';
+    return st;
 }
 
 cvm_status cvm_store_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud)

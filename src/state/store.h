@@ -3,8 +3,9 @@
  * committed state of every service, one height at a time.
  *
  * A store keeps only the latest committed height. Height 0 is the empty
- * state; each commit applies one block's state diff (plus its hash and the
- * block's opaque event records) as the next height, atomically. Reads see
+ * state; each commit applies one block's state diff (plus its hash, the
+ * block's opaque event records and the hashes of the transactions it ran:
+ * the transaction index) as the next height, atomically. Reads see
  * the latest height only, and say so clearly when asked for another.
  *
  * State is namespaced by service: a value is addressed by (service bytes,
@@ -44,6 +45,29 @@ typedef struct cvm_store_record {
     size_t len;
 } cvm_store_record;
 
+/* One entry of the transaction index: a transaction committed at a height
+ * (run, whether it succeeded or failed), keyed by its hash. */
+typedef struct cvm_store_tx {
+    uint8_t hash[CVM_SHA256_BYTES]; /* cvm_tx_hash: SHA-256 of the canonical unsigned encoding */
+    uint64_t height;                /* the block it was committed in */
+    uint64_t index;                 /* its index in that block's transaction set */
+    uint64_t timestamp;             /* its own timestamp (ns), for the window check */
+} cvm_store_tx;
+
+/* Everything one commit carries, in one struct so that what a block
+ * records can grow by a field rather than by a signature change. All
+ * pointers are borrowed for the call. */
+typedef struct cvm_store_block {
+    uint64_t height;                          /* must be the store's height + 1 */
+    const cvm_state_diff *diff;               /* borrowed; sorted, no duplicates */
+    uint8_t diff_hash[CVM_SHA256_BYTES];      /* its hash (stored, not recomputed) */
+    const cvm_store_record *events;           /* borrowed; nevents records, may be NULL when 0 */
+    size_t nevents;
+    const cvm_store_tx *txs;                  /* borrowed; ntxs index entries (their height field is
+                                               * ignored: it is the block's), index increasing */
+    size_t ntxs;
+} cvm_store_block;
+
 /* Receives one stored event record, in (height, index) order. data is
  * borrowed for the call only. Return 0 to go on, nonzero to stop early. */
 typedef int (*cvm_store_event_fn)(void *ud, uint64_t height, uint64_t index, const uint8_t *data, size_t len);
@@ -56,10 +80,14 @@ typedef struct cvm_store_ops {
     /* Reads composite key ck at height (already checked against s->height).
      * Replaces value's contents; *found false and value empty when absent. */
     cvm_status (*read)(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value, bool *found);
-    /* Applies d (valid and sorted) as height, with its hash and events,
-     * all or nothing. */
-    cvm_status (*commit)(cvm_store *s, uint64_t height, const cvm_state_diff *d,
-                         const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents);
+    /* Applies block b (checked by the wrapper: its height is the next, its
+     * diff valid and sorted, its transactions in increasing index order):
+     * the diff, its hash, the events and the transaction index entries, all
+     * or nothing. A transaction hash already indexed (earlier, or earlier in
+     * b) refuses the whole commit with CVM_EINPUT. */
+    cvm_status (*commit)(cvm_store *s, const cvm_store_block *b);
+    /* Looks up hash in the transaction index: *found, and *out when found. */
+    cvm_status (*tx_find)(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found);
     /* Calls fn for every event record with from <= height <= to. */
     cvm_status (*events)(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud);
     /* Frees the backend and the handle. */
@@ -99,13 +127,20 @@ const char *cvm_store_errmsg(const cvm_store *s);
 cvm_status cvm_store_read(cvm_store *s, uint64_t height, const uint8_t *service, size_t service_len,
                           const uint8_t *key, size_t key_len, cvm_buf *value, bool *found);
 
-/* Commits block `height` (must be the latest height + 1, else CVM_ESTATE
- * and nothing changes): the state diff d (sorted, no duplicates, keys within
- * CVM_STATE_KEY_MAX; an empty value deletes), its hash (stored, not
- * recomputed: see cvm_state_diff_commit) and nevents event records, kept in
- * order under (height, index). All or nothing. All arguments are borrowed. */
-cvm_status cvm_store_commit(cvm_store *s, uint64_t height, const cvm_state_diff *d,
-                            const uint8_t hash[CVM_SHA256_BYTES], const cvm_store_record *events, size_t nevents);
+/* Commits block b (b->height must be the latest height + 1, else
+ * CVM_ESTATE and nothing changes): the state diff (sorted, no duplicates,
+ * keys within CVM_STATE_KEY_MAX; an empty value deletes), its hash (stored,
+ * not recomputed: see cvm_state_diff_commit), the event records, kept in
+ * order under (height, index), and the transaction index entries (hash ->
+ * height, index, timestamp). CVM_EINPUT when an entry's hash is already
+ * indexed or repeated in b, or the entries' indexes do not increase. All or
+ * nothing: the index is written in the same atomic commit as the state. */
+cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b);
+
+/* Looks hash up in the transaction index: *found says whether a committed
+ * transaction has it, and then *out holds where (height, index) and its
+ * timestamp. Every committed height's entries are kept (none are pruned). */
+cvm_status cvm_store_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found);
 
 /* Calls fn(ud, height, index, record) for every event record committed at
  * heights from..to inclusive, in order; stops early when fn returns

@@ -412,9 +412,12 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
             recs[i] = (cvm_store_record){buf.data + from, offs[i] - from};
         }
     }
+    cvm_store_block sb = {.height = b->height, .diff = &in->diff, .events = recs, .nevents = n};
+    if (st == CVM_OK && cvm_state_diff_hash(&in->diff, sb.diff_hash) != CVM_OK)
+        st = cvm_vm_fail(vm, CVM_ENOMEM, "commit of block %llu: out of memory hashing the state diff",
+                         (unsigned long long)b->height);
     if (st == CVM_OK) {
-        uint8_t hash[CVM_HASH_BYTES];
-        st = cvm_state_diff_commit(vm->store, &in->diff, recs, n, hash);
+        st = cvm_store_commit(vm->store, &sb);
         if (st != CVM_OK)
             cvm_vm_fail(vm, st, "commit of block %llu: %s", (unsigned long long)b->height, cvm_store_errmsg(vm->store));
         else

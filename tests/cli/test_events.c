@@ -91,8 +91,7 @@ static void build_damaged(void)
     cvm_state_diff_init(&d, NULL);
     static const uint8_t junk[] = {0x01, 0x00, 0x05, 'a'};
     cvm_store_record rec = {junk, sizeof junk};
-    uint8_t hash[CVM_HASH_BYTES] = {0};
-    assert_int_equal(cvm_store_commit(s, 1, &d, hash, &rec, 1), CVM_OK);
+    assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 1, .diff = &d, .events = &rec, .nevents = 1}), CVM_OK);
     cvm_state_diff_free(&d);
     cvm_store_close(s);
 }

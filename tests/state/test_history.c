@@ -298,8 +298,7 @@ static void test_lmdb_and_reopen(void **state)
     check_filters(s);
     cvm_state_diff d;
     cvm_state_diff_init(&d, NULL);
-    uint8_t hash[CVM_HASH_BYTES] = {0};
-    assert_int_equal(cvm_store_commit(s, 6, &d, hash, NULL, 0), CVM_ESTATE);
+    assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 6, .diff = &d}), CVM_ESTATE);
     assert_non_null(strstr(cvm_store_errmsg(s), "opened read-only"));
     assert_int_equal(cvm_store_height(s), 5);
     cvm_state_diff_free(&d);
@@ -371,8 +370,8 @@ static void commit_bad(cvm_store *s, const uint8_t *rec, size_t len)
     cvm_store_record recs[2] = {{good.data, good.len}, {rec, len}};
     cvm_state_diff d;
     cvm_state_diff_init(&d, NULL);
-    uint8_t hash[CVM_HASH_BYTES] = {0};
-    assert_int_equal(cvm_store_commit(s, 1, &d, hash, recs, 2), CVM_OK);
+    assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 1, .diff = &d, .events = recs, .nevents = 2}),
+                     CVM_OK);
     cvm_state_diff_free(&d);
     cvm_buf_free(&good);
 }

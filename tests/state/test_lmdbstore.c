@@ -121,8 +121,7 @@ static void test_survives_reopen(void **state)
 
     /* and it goes on from there: height 3, not 1 */
     add(&d, "Counter", "count", "\x08");
-    uint8_t h[CVM_SHA256_BYTES] = {0};
-    assert_int_equal(cvm_store_commit(s, 1, &d, h, NULL, 0), CVM_ESTATE);
+    assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 1, .diff = &d}), CVM_ESTATE);
     assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_OK);
     assert_int_equal(cvm_store_height(s), 3);
     cvm_state_diff_free(&d);
@@ -131,7 +130,34 @@ static void test_survives_reopen(void **state)
     s = open_store();
     assert_int_equal(cvm_store_height(s), 3);
     expect(s, "Counter", "count", "\x08");
+
+    /* the transaction index survives a reopen, read-write and read-only,
+     * and still refuses a hash committed before it */
+    cvm_store_tx t = {.index = 4, .timestamp = 77};
+    memset(t.hash, 0x5c, sizeof t.hash);
+    assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 4, .diff = &d, .txs = &t, .ntxs = 1}), CVM_OK);
     cvm_store_close(s);
+    for (int ro = 0; ro < 2; ro++) {
+        char err[256];
+        if (ro)
+            assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_OK);
+        else
+            s = open_store();
+        cvm_store_tx got;
+        bool found = false;
+        assert_int_equal(cvm_store_tx_find(s, t.hash, &got, &found), CVM_OK);
+        assert_true(found);
+        assert_int_equal(got.height, 4);
+        assert_int_equal(got.index, 4);
+        assert_int_equal(got.timestamp, 77);
+        if (!ro) {
+            assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 5, .diff = &d, .txs = &t, .ntxs = 1}),
+                             CVM_EINPUT);
+            assert_non_null(strstr(cvm_store_errmsg(s), "already committed at height 4, index 4"));
+            assert_int_equal(cvm_store_height(s), 4);
+        }
+        cvm_store_close(s);
+    }
 }
 
 static void test_open_failures(void **state)

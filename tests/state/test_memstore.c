@@ -74,11 +74,26 @@ static void test_commit_all_or_nothing_under_oom(void **state)
                              CVM_OK);
         }
         cvm_store_record evs[3] = {{(const uint8_t *)"a", 1}, {(const uint8_t *)"b", 1}, {(const uint8_t *)"c", 1}};
+        /* and 20 transaction index entries, so that its map grows too */
+        cvm_store_tx txs[20];
+        memset(txs, 0, sizeof txs);
+        for (int i = 0; i < 20; i++) {
+            txs[i].hash[0] = (uint8_t)i;
+            txs[i].index = (uint64_t)i;
+        }
+        cvm_store_block b = {.height = 2, .diff = &d, .events = evs, .nevents = 3, .txs = txs, .ntxs = 20};
+        assert_int_equal(cvm_state_diff_hash(&d, b.diff_hash), CVM_OK);
         fl.left = budget;
-        cvm_status st = cvm_state_diff_commit(s, &d, evs, 3, NULL);
+        cvm_status st = cvm_store_commit(s, &b);
         fl.left = 1000;
         if (st != CVM_OK && !strstr(cvm_store_errmsg(s), "nothing was changed"))
             fail_msg("budget %ld: %s", budget, cvm_store_errmsg(s));
+        for (int i = 0; i < 20; i++) {
+            cvm_store_tx got;
+            bool found = false;
+            assert_int_equal(cvm_store_tx_find(s, txs[i].hash, &got, &found), CVM_OK);
+            assert_int_equal(found, st == CVM_OK);
+        }
         int nev = 0;
         assert_int_equal(cvm_store_events(s, 0, 10, count, &nev), CVM_OK);
         if (st == CVM_OK) {

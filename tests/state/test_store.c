@@ -1,7 +1,8 @@
 /*
  * test_store.c — the state storage interface, run against both backends
  * (memory and LMDB in a temporary directory): commit, read, height, the
- * height checks, all-or-nothing refusals, event records by height range.
+ * height checks, all-or-nothing refusals, event records by height range,
+ * the transaction index.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,7 +182,9 @@ static void test_wrong_height_changes_nothing(void **state)
     for (uint64_t bad = 0; bad < 5; bad++) {
         if (bad == 2)
             continue;
-        assert_int_equal(cvm_store_commit(f->s, bad, &d, h, &rec, 1), CVM_ESTATE);
+        cvm_store_block b = {.height = bad, .diff = &d, .events = &rec, .nevents = 1};
+        memcpy(b.diff_hash, h, sizeof h);
+        assert_int_equal(cvm_store_commit(f->s, &b), CVM_ESTATE);
         assert_non_null(strstr(cvm_store_errmsg(f->s), "is at height 1"));
     }
     assert_int_equal(cvm_store_height(f->s), 1);
@@ -291,11 +294,97 @@ static void test_events_by_height(void **state)
 
     /* a refused commit stores none of its events */
     cvm_store_record r = {(const uint8_t *)"zz", 2};
-    uint8_t h[CVM_SHA256_BYTES] = {0};
-    assert_int_equal(cvm_store_commit(f->s, 7, &d, h, &r, 1), CVM_ESTATE);
+    assert_int_equal(cvm_store_commit(f->s, &(cvm_store_block){.height = 7, .diff = &d, .events = &r, .nevents = 1}),
+                     CVM_ESTATE);
     memset(&s, 0, sizeof s);
     assert_int_equal(cvm_store_events(f->s, 0, UINT64_MAX, collect, &s), CVM_OK);
     assert_string_equal(s.log, "1.0=a 1.1=b 3.0=c 3.1= 3.2=d ");
+    cvm_state_diff_free(&d);
+}
+
+/* A transaction index entry whose hash is 32 copies of byte c. */
+static cvm_store_tx tx_entry(uint8_t c, uint64_t index, uint64_t timestamp)
+{
+    cvm_store_tx t;
+    memset(&t, 0, sizeof t);
+    memset(t.hash, c, sizeof t.hash);
+    t.index = index;
+    t.timestamp = timestamp;
+    return t;
+}
+
+/* Finds the entry of hash byte c: its "height.index@timestamp", or "-". */
+static const char *find_tx(cvm_store *s, uint8_t c)
+{
+    static char out[80];
+    uint8_t h[CVM_SHA256_BYTES];
+    memset(h, c, sizeof h);
+    cvm_store_tx t;
+    bool found = true;
+    assert_int_equal(cvm_store_tx_find(s, h, &t, &found), CVM_OK);
+    if (!found)
+        return "-";
+    assert_memory_equal(t.hash, h, sizeof h);
+    snprintf(out, sizeof out, "%llu.%llu@%llu", (unsigned long long)t.height, (unsigned long long)t.index,
+             (unsigned long long)t.timestamp);
+    return out;
+}
+
+static void test_tx_index(void **state)
+{
+    fixture *f = *state;
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    add(&d, "S", "k", "1");
+    /* height 1 runs transactions 0 and 2 of its set (1 was not run) */
+    cvm_store_tx t1[2] = {tx_entry(0xa1, 0, 100), tx_entry(0xa2, 2, 200)};
+    t1[1].height = 99; /* ignored: the block's height is the entry's */
+    cvm_store_block b = {.height = 1, .diff = &d, .txs = t1, .ntxs = 2};
+    assert_int_equal(cvm_store_commit(f->s, &b), CVM_OK);
+    assert_string_equal(find_tx(f->s, 0xa1), "1.0@100");
+    assert_string_equal(find_tx(f->s, 0xa2), "1.2@200");
+    assert_string_equal(find_tx(f->s, 0xa3), "-");
+
+    /* a hash already committed refuses the whole block: no state, no events, no entries */
+    cvm_state_diff_free(&d);
+    add(&d, "S", "k", "2");
+    cvm_store_tx t2[2] = {tx_entry(0xa3, 0, 300), tx_entry(0xa1, 1, 100)};
+    cvm_store_record ev = {(const uint8_t *)"e", 1};
+    b = (cvm_store_block){.height = 2, .diff = &d, .events = &ev, .nevents = 1, .txs = t2, .ntxs = 2};
+    assert_int_equal(cvm_store_commit(f->s, &b), CVM_EINPUT);
+    assert_non_null(strstr(cvm_store_errmsg(f->s), "is already committed at height 1, index 0"));
+    assert_non_null(strstr(cvm_store_errmsg(f->s), "a1a1a1a1"));
+    assert_int_equal(cvm_store_height(f->s), 1);
+    assert_string_equal(get(f->s, "S", "k"), "1");
+    assert_string_equal(find_tx(f->s, 0xa3), "-");
+    seen sn;
+    memset(&sn, 0, sizeof sn);
+    assert_int_equal(cvm_store_events(f->s, 0, UINT64_MAX, collect, &sn), CVM_OK);
+    assert_string_equal(sn.log, "");
+
+    /* so does one repeated within the block */
+    cvm_store_tx t3[2] = {tx_entry(0xa3, 0, 300), tx_entry(0xa3, 1, 300)};
+    b.txs = t3;
+    assert_int_equal(cvm_store_commit(f->s, &b), CVM_EINPUT);
+    assert_non_null(strstr(cvm_store_errmsg(f->s), "appears twice in the block"));
+    assert_string_equal(find_tx(f->s, 0xa3), "-");
+
+    /* and indexes that do not increase */
+    cvm_store_tx t4[2] = {tx_entry(0xa3, 1, 300), tx_entry(0xa4, 1, 300)};
+    b.txs = t4;
+    assert_int_equal(cvm_store_commit(f->s, &b), CVM_EINPUT);
+    assert_non_null(strstr(cvm_store_errmsg(f->s), "not after the previous entry's 1"));
+
+    /* a good block goes in, and an empty one (no transactions) after it */
+    t4[0].index = 0;
+    assert_int_equal(cvm_store_commit(f->s, &b), CVM_OK);
+    assert_string_equal(cvm_store_errmsg(f->s), "");
+    assert_string_equal(find_tx(f->s, 0xa3), "2.0@300");
+    assert_string_equal(find_tx(f->s, 0xa4), "2.1@300");
+    assert_string_equal(find_tx(f->s, 0xa1), "1.0@100");
+    assert_int_equal(cvm_state_diff_commit(f->s, &d, NULL, 0, NULL), CVM_OK);
+    assert_int_equal(cvm_store_height(f->s), 3);
+    assert_string_equal(find_tx(f->s, 0xa4), "2.1@300");
     cvm_state_diff_free(&d);
 }
 
@@ -313,6 +402,7 @@ int main(void)
         BOTH(test_key_too_long),
         BOTH(test_read_counter),
         BOTH(test_events_by_height),
+        BOTH(test_tx_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
