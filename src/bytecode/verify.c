@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "module.h"
+#include "base/count.h"
 
 /* Largest line number: what the assembler's .line accepts (an int). */
 #define CVM_MAX_LINE 2147483647
@@ -117,8 +118,9 @@ static cvm_status check_state(cvm_module *m, char *err, size_t errcap)
         if (!s->key || s->keylen == 0) {
             st = fail(err, errcap, "state entry %zu: the key is empty", i);
         } else if (s->keylen > CVM_MAX_BYTES) {
-            st = fail(err, errcap, "state entry %zu: the key is %zu bytes, more than %d", i, s->keylen,
-                      CVM_MAX_BYTES);
+            char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
+            st = fail(err, errcap, "state entry %zu: the key is %s bytes; a state key holds at most %s", i,
+                      cvm_count(s->keylen, n1), cvm_count(CVM_MAX_BYTES, n2));
         } else {
             bool created;
             cvm_map_entry *e = cvm_map_put(&seen, s->key, s->keylen, &created);

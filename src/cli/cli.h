@@ -54,11 +54,6 @@ typedef enum cli_file { CLI_FILE_CONTRACT, CLI_FILE_SCENARIO, CLI_FILE_TX, CLI_F
 /* The cap for kind, in bytes. */
 size_t cli_file_limit(cli_file kind);
 
-/* Writes v with a comma between groups of three digits ("4,483,523") into
- * buf and returns buf. */
-#define CLI_THOUSANDS_BUF 32
-const char *cli_thousands(uint64_t v, char buf[CLI_THOUSANDS_BUF]);
-
 /* Reads a whole file of at most cli_file_limit(kind) bytes into a malloc'd
  * buffer (caller frees; NUL-terminated, not counted in *len). Reading stops
  * at the cap plus one byte, so a device, a FIFO or a huge sparse file ends
@@ -72,6 +67,11 @@ uint8_t *cli_read_file(const char *path, cli_file kind, size_t *len);
 /* Writes len bytes to path atomically enough for a CLI (temp file + rename);
  * prints the reason and returns false on failure. */
 bool cli_write_file(const char *path, const void *data, size_t len);
+
+/* True when a binary module of len bytes fits the code argument of a
+ * deployment; else writes why in the user's terms ("the module is 463,528
+ * bytes; a deployment carries at most 65,536") and returns false. */
+bool cli_module_fits_deployment(size_t len, char *why, size_t cap);
 
 /* Loads a module from path: binary if it starts with the module magic or
  * its name ends in .cvm, else assembly (diagnostics printed as

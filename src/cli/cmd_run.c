@@ -180,6 +180,11 @@ static bool module_code(cvm_module *m, const run_opts *o, uint8_t **code, size_t
         st = cvm_verify(m, why, sizeof why);
     if (st == CVM_OK)
         st = cvm_module_encode(m, code, len);
+    if (st == CVM_OK && !cli_module_fits_deployment(*len, why, sizeof why)) {
+        cvm_free(NULL, *code);
+        *code = NULL;
+        st = CVM_EINPUT;
+    }
     if (st != CVM_OK)
         fprintf(stderr, "coopvm run: %s: %s\n", o->file, st == CVM_ENOMEM ? "out of memory" : why);
     return st == CVM_OK;

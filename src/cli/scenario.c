@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "cli.h"
 #include "codec/args.h"
 #include "codec/json.h"
@@ -164,10 +165,10 @@ static cvm_status read_contract(reader *r, const char *name, const json_t *v, sc
     cvm_module_free(m);
     if (st != CVM_OK)
         return st;
-    if (len > CVM_ARG_BYTES_MAX) { /* the deployment's code argument could not carry it */
+    char why[128];
+    if (!cli_module_fits_deployment(len, why, sizeof why)) {
         cvm_free(NULL, code);
-        return bad(r, where, "a binary module of %zu bytes exceeds the limit of %d bytes of a deployment (%s)", len,
-                   CVM_ARG_BYTES_MAX, path);
+        return bad(r, where, "%s (%s)", why, path);
     }
     c->name = name;
     c->path = path;
@@ -227,9 +228,10 @@ static cvm_status tx_contract(reader *r, const json_t *v, const char *where, scn
 static cvm_status tx_method(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
     cvm_status st = text(r, v, where, &t->method);
+    char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
     if (st == CVM_OK && json_string_length(v) > CVM_TX_NAME_MAX) /* the transaction codec's limit */
-        return bad(r, where, "a method name of %zu bytes exceeds the limit of %d", json_string_length(v),
-                   CVM_TX_NAME_MAX);
+        return bad(r, where, "the method name is %s bytes; a transaction carries at most %s",
+                   cvm_count(json_string_length(v), n1), cvm_count(CVM_TX_NAME_MAX, n2));
     return st;
 }
 

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/count.h"
 #include "bytecode/module.h"
+#include "codec/args.h"
 #include "cli.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -79,20 +81,6 @@ static const struct {
 
 size_t cli_file_limit(cli_file kind) { return file_kinds[kind].limit; }
 
-const char *cli_thousands(uint64_t v, char buf[CLI_THOUSANDS_BUF])
-{
-    char digits[24];
-    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
-    char *o = buf;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            *o++ = ',';
-        *o++ = digits[i];
-    }
-    *o = 0;
-    return buf;
-}
-
 /* Reads from f until EOF or more than limit bytes. Memory grows with what
  * was read (never past limit + 1), so /dev/zero, a FIFO that never closes
  * or a file that grows as it is read all end at the cap. */
@@ -131,7 +119,7 @@ static uint8_t *read_capped(FILE *f, size_t hint, size_t limit, size_t *len, boo
 uint8_t *cli_read_file_err(const char *path, cli_file kind, size_t *len, char *err, size_t errcap)
 {
     size_t limit = file_kinds[kind].limit;
-    char n1[CLI_THOUSANDS_BUF];
+    char n1[CVM_COUNT_BUF];
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errcap, "%s: %s", path, strerror(errno));
@@ -157,7 +145,7 @@ uint8_t *cli_read_file_err(const char *path, cli_file kind, size_t *len, char *e
     fclose(f);
     if (too_big)
         snprintf(err, errcap, "%s: the file is larger than %s bytes, the limit for %s", path,
-                 cli_thousands(limit, n1), file_kinds[kind].what);
+                 cvm_count(limit, n1), file_kinds[kind].what);
     else if (!data || rerr)
         snprintf(err, errcap, "%s: %s", path, data ? "read error" : "out of memory");
     if (too_big || rerr) {
@@ -198,6 +186,16 @@ bool cli_write_file(const char *path, const void *data, size_t len)
     }
     free(tmp);
     return ok;
+}
+
+bool cli_module_fits_deployment(size_t len, char *why, size_t cap)
+{
+    if (len <= CVM_ARG_BYTES_MAX) /* the deployment's code argument */
+        return true;
+    char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
+    snprintf(why, cap, "the module is %s bytes; a deployment carries at most %s", cvm_count(len, n1),
+             cvm_count(CVM_ARG_BYTES_MAX, n2));
+    return false;
 }
 
 static void print_diag(void *ud, const char *file, int line, int col, const char *message)

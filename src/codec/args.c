@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec/utf8.h"
+#include "base/count.h"
 
 const char *cvm_arg_type_name(cvm_arg_type t)
 {
@@ -42,8 +43,9 @@ cvm_status cvm_arg_check(const cvm_arg *a, const char *what, char *err, size_t e
     case CVM_ARG_BYTES: {
         const char *tn = cvm_arg_type_name(a->type);
         if (a->v.bytes.len > CVM_ARG_BYTES_MAX) {
-            snprintf(why, sizeof why, "%s of %zu bytes exceeds the limit of %d", tn, a->v.bytes.len,
-                     CVM_ARG_BYTES_MAX);
+            char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
+            snprintf(why, sizeof why, "the %s value is %s bytes; an argument carries at most %s", tn,
+                     cvm_count(a->v.bytes.len, n1), cvm_count(CVM_ARG_BYTES_MAX, n2));
             return fail(err, errcap, what, why);
         }
         if (a->v.bytes.len && !a->v.bytes.ptr) {

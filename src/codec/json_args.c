@@ -16,6 +16,7 @@
 #include "codec/args.h"
 #include "codec/json.h"
 #include "codec/utf8.h"
+#include "base/count.h"
 
 json_t *cvm_json_hex0x(const uint8_t *p, size_t n)
 {
@@ -158,8 +159,10 @@ static cvm_status take_string(const json_t *v, size_t index, cvm_arena *arena, c
                               size_t errcap)
 {
     size_t n = json_string_length(v);
+    char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
     if (n > CVM_ARG_BYTES_MAX)
-        return input_error(err, errcap, index, "string of %zu bytes exceeds the limit of %d", n, CVM_ARG_BYTES_MAX);
+        return input_error(err, errcap, index, "the string is %s bytes; an argument carries at most %s",
+                           cvm_count(n, n1), cvm_count(CVM_ARG_BYTES_MAX, n2));
     const uint8_t *p = n ? cvm_arena_memdup(arena, json_string_value(v), n) : NULL;
     if (n && !p)
         return CVM_ENOMEM;
@@ -179,8 +182,10 @@ static cvm_status take_hex(const char *s, size_t n, size_t index, cvm_arena *are
     if (n % 2)
         return input_error(err, errcap, index, "\"%.40s%s\" has an odd number of hex digits", orig,
                            strlen(orig) > 40 ? "..." : "");
+    char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
     if (n / 2 > CVM_ARG_BYTES_MAX)
-        return input_error(err, errcap, index, "bytes of %zu bytes exceeds the limit of %d", n / 2, CVM_ARG_BYTES_MAX);
+        return input_error(err, errcap, index, "the bytes value is %s bytes; an argument carries at most %s",
+                           cvm_count(n / 2, n1), cvm_count(CVM_ARG_BYTES_MAX, n2));
     uint8_t *p = NULL;
     if (n) {
         p = cvm_arena_alloc(arena, n / 2);

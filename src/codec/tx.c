@@ -10,6 +10,7 @@
 #include "codec/utf8.h"
 #include "crypto/hash.h"
 #include "crypto/sign.h"
+#include "base/count.h"
 
 static void set_err(char *err, size_t errcap, const char *msg)
 {
@@ -58,8 +59,10 @@ static bool check_name(const char *name, const char *what, char *err, size_t err
 {
     size_t n = strlen(name), bad;
     if (n > CVM_TX_NAME_MAX) {
+        char n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
         if (err && errcap)
-            snprintf(err, errcap, "%s of %zu bytes exceeds the limit of %d", what, n, CVM_TX_NAME_MAX);
+            snprintf(err, errcap, "the %s is %s bytes; a transaction carries at most %s", what, cvm_count(n, n1),
+                     cvm_count(CVM_TX_NAME_MAX, n2));
         return false;
     }
     if (!cvm_utf8_valid((const uint8_t *)name, n, &bad)) {

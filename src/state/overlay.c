@@ -22,6 +22,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/map.h"
+#include "base/count.h"
 
 typedef struct cvm_overlay_slot {
     const uint8_t *ck;  /* borrowed from the map (never deleted): this slot's composite key */
@@ -166,9 +167,11 @@ static inline bool last_is(const cvm_overlay *o, const uint8_t *service, size_t 
 __attribute__((cold, noinline)) static cvm_status refuse_key(cvm_overlay *o, const uint8_t *service,
                                                              size_t service_len, size_t key_len)
 {
-    char sb[48];
-    return fail(o, CVM_EINPUT, "state key too long in service %s: service %zu bytes + key %zu bytes exceeds %d",
-                show(service, service_len, sb, sizeof sb), service_len, key_len, CVM_STATE_KEY_MAX - 2);
+    char sb[48], n1[CVM_COUNT_BUF], n2[CVM_COUNT_BUF];
+    /* The store's limit is on service and key together; say what is left for the key. */
+    size_t room = service_len <= CVM_STATE_KEY_MAX - 2 ? CVM_STATE_KEY_MAX - 2 - service_len : 0;
+    return fail(o, CVM_EINPUT, "state key too long in service %s: the key is %s bytes; its keys hold at most %s",
+                show(service, service_len, sb, sizeof sb), cvm_count(key_len, n1), cvm_count(room, n2));
 }
 
 /* Finds or creates the slot for (service, key). NULL with a message when

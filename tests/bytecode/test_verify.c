@@ -299,7 +299,7 @@ static void state_entries(void **state)
     memset(big, 'k', sizeof big);
     m = mb_sample();
     mb_state(m, big, 1025, 1);
-    expect_fail(m, "state entry 1: the key is 1025 bytes, more than 1024");
+    expect_fail(m, "state entry 1: the key is 1,025 bytes; a state key holds at most 1,024");
 }
 
 static void cooperative_metadata(void **state)

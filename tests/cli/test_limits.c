@@ -142,6 +142,69 @@ static void test_fifo(void **state)
     free(p);
 }
 
+/* A module too large to deploy, as `run` reports it. */
+static void test_module_too_big_to_deploy(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, n = 0;
+    char *src = malloc(cap);
+    n += (size_t)snprintf(src + n, cap - n, ".contract Big\n.method main\n");
+    for (int i = 0; i < 12000; i++)
+        n += (size_t)snprintf(src + n, cap - n, "    Push 1234567\n    Pop\n");
+    n += (size_t)snprintf(src + n, cap - n, "    Push 0\n");
+    char *p = write_temp(".asm", src, n);
+    free(src);
+    proc_result r = coopvm("run", p, NULL);
+    char want[256];
+    snprintf(want, sizeof want, "coopvm run: %s: the module is 127,528 bytes; a deployment carries at most 65,536", p);
+    if (r.status != 1 || !strstr(r.err, want))
+        fail_msg("want exit 1 and \"%s\", got %d: %s", want, r.status, r.err);
+    proc_result_free(&r);
+    unlink(p);
+    free(p);
+}
+
+/* Argument, method-name and state-key limits, in the user's terms. */
+static void test_limits_in_user_terms(void **state)
+{
+    (void)state;
+    size_t n = 70000;
+    char *arg = malloc(n + 3);
+    arg[0] = '"';
+    memset(arg + 1, 'x', n);
+    memcpy(arg + 1 + n, "\"", 2);
+    proc_result r = coopvm("tx", "build", "--service", "S", "--method", "m", "--arg", arg, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "args[0]: the string is 70,000 bytes; an argument carries at most 65,536"))
+        fail_msg("got: %s", r.err);
+    proc_result_free(&r);
+
+    memset(arg, 'm', 2000);
+    arg[2000] = 0;
+    r = coopvm("tx", "build", "--service", "S", "--method", arg, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "the method name is 2,000 bytes; a transaction carries at most 1,024"))
+        fail_msg("got: %s", r.err);
+    proc_result_free(&r);
+
+    memset(arg, 'k', 600);
+    memcpy(arg + 600, "=1", 3);
+    r = coopvm("run", "examples/counter.asm", "--method", "get", "--reputation", "10", "--state", arg, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "state key too long in service Counter: the key is 600 bytes; its keys hold at most 502"))
+        fail_msg("got: %s", r.err);
+    proc_result_free(&r);
+
+    memset(arg, 'k', 5000);
+    memcpy(arg + 5000, "=1", 3);
+    r = coopvm("run", "examples/counter.asm", "--state", arg, NULL);
+    assert_int_equal(r.status, 1);
+    if (!strstr(r.err, "the key is 5,000 bytes; a state key holds at most 1,024"))
+        fail_msg("got: %s", r.err);
+    proc_result_free(&r);
+    free(arg);
+}
+
 /* The caps are in each reading command's --help. */
 static void test_help_states_the_caps(void **state)
 {
@@ -167,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_key_file_at_the_cap),
         cmocka_unit_test(test_fifo),
         cmocka_unit_test(test_help_states_the_caps),
+        cmocka_unit_test(test_module_too_big_to_deploy),
+        cmocka_unit_test(test_limits_in_user_terms),
     };
     return cmocka_run_group_tests_name("cli limits", tests, NULL, NULL);
 }

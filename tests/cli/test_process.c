@@ -232,10 +232,10 @@ static void test_bad_scenarios(void **state)
         /* what the transaction codec would refuse at signing time is a scenario error too */
         {"{\"accounts\": {\"a\": {}}, \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \""
          M1025 "\"}]]}",
-         "blocks[0][0].method: a method name of 1025 bytes exceeds the limit of 1024"},
+         "blocks[0][0].method: the method name is 1,025 bytes; a transaction carries at most 1,024"},
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"" M1025 "\"}]}",
-         "queries[0].method: a method name of 1025 bytes exceeds the limit of 1024"},
-        {"{\"contracts\": {\"Big\": \"big.asm\"}}", "contracts.Big: a binary module of "},
+         "queries[0].method: the method name is 1,025 bytes; a transaction carries at most 1,024"},
+        {"{\"contracts\": {\"Big\": \"big.asm\"}}", "contracts.Big: the module is 107,905 bytes; a deployment carries at most 65,536 ("},
         /* an unsigned query has no signature to tamper with */
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
          "queries[0].tamper: an unsigned query has no signature to tamper with"},
@@ -556,7 +556,7 @@ static void test_run_long_method(void **state)
     (void)state;
     proc_result r = coopvm("run", "examples/counter.asm", "--method", M1025, NULL);
     assert_int_equal(r.status, 1);
-    if (!strstr(r.err, "method name of 1025 bytes exceeds the limit of 1024"))
+    if (!strstr(r.err, "method name is 1,025 bytes; a transaction carries at most 1,024"))
         fail_msg("no reason in: %s", r.err);
     proc_result_free(&r);
 }

@@ -200,7 +200,7 @@ static void test_encoder_refusals(void **state)
     a[1].v.boolean = 2;
     encode_refuses(a, 2, "argument 1: bool must be 0 or 1, not 2");
     a[0] = cvm_arg_bytes(big, sizeof big);
-    encode_refuses(a, 1, "argument 0: bytes of 65537 bytes exceeds the limit of 65536");
+    encode_refuses(a, 1, "argument 0: the bytes value is 65,537 bytes; an argument carries at most 65,536");
     a[0] = cvm_arg_stringn("ok\xff", 3);
     encode_refuses(a, 1, "argument 0: string is not valid UTF-8 (byte 2)");
     a[0] = cvm_arg_bytes(NULL, 3);

@@ -193,11 +193,11 @@ static void test_json_input_errors(void **state)
     strcpy(text, "[\"");
     memset(text + 2, 'a', CVM_ARG_BYTES_MAX + 1);
     strcpy(text + 2 + CVM_ARG_BYTES_MAX + 1, "\"]");
-    array_rejected(text, "args[0]: string of 65537 bytes exceeds the limit of 65536");
+    array_rejected(text, "args[0]: the string is 65,537 bytes; an argument carries at most 65,536");
     strcpy(text, "[\"0x");
     memset(text + 4, 'a', 2 * (CVM_ARG_BYTES_MAX + 1));
     strcpy(text + 4 + 2 * (CVM_ARG_BYTES_MAX + 1), "\"]");
-    array_rejected(text, "args[0]: bytes of 65537 bytes exceeds the limit of 65536");
+    array_rejected(text, "args[0]: the bytes value is 65,537 bytes; an argument carries at most 65,536");
     free(text);
     json_t *many = json_array();
     for (int i = 0; i < CVM_ARGS_MAX + 1; i++)
