@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 
 #include "base/alloc.h"
@@ -28,6 +30,7 @@ typedef struct lmdbstore {
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
     bool read_only;       /* opened by cvm_lmdbstore_open_readonly: commits are refused */
+    unsigned grows;       /* times the map was doubled since the open (tests) */
 } lmdbstore;
 
 static MDB_val val_of(const void *p, size_t n)
@@ -83,13 +86,31 @@ static int read_meta(lmdbstore *l, MDB_txn *txn, uint64_t *height, uint8_t hash[
     return rc;
 }
 
+/* Begins a read-only transaction. Another process (the writer) may have
+ * grown the map past this handle's: LMDB then says MDB_MAP_RESIZED, and
+ * adopting the file's size (mdb_env_set_mapsize 0, allowed with no
+ * transaction of ours active) lets the next try see it. */
+static int begin_read(lmdbstore *l, MDB_txn **txn)
+{
+    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+    if (rc == MDB_MAP_RESIZED && !l->rtxn && (rc = mdb_env_set_mapsize(l->env, 0)) == 0)
+        rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+    return rc;
+}
+
 static cvm_status lmdb_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
                             bool *found)
 {
     lmdbstore *l = (lmdbstore *)s;
     /* one read-only transaction, reset between reads and renewed for the
      * next: cheaper than beginning a new one each time */
-    int rc = l->rtxn ? mdb_txn_renew(l->rtxn) : mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->rtxn);
+    int rc = l->rtxn ? mdb_txn_renew(l->rtxn) : begin_read(l, &l->rtxn);
+    if (rc == MDB_MAP_RESIZED && l->rtxn) {
+        /* drop the reused transaction so that begin_read may adopt the new size */
+        mdb_txn_abort(l->rtxn);
+        l->rtxn = NULL;
+        rc = begin_read(l, &l->rtxn);
+    }
     if (rc) {
         if (l->rtxn) {
             mdb_txn_abort(l->rtxn);
@@ -162,7 +183,25 @@ static bool tx_of(const MDB_val *v, const uint8_t hash[CVM_SHA256_BYTES], cvm_st
     return true;
 }
 
-static cvm_status lmdb_commit(cvm_store *s, const cvm_store_block *b)
+/* Why a write may have failed, in the user's terms: LMDB passes ENOSPC
+ * on, but a write cut short by a full disk reaches it as a short pwrite,
+ * which it reports as EIO — so for EIO the file system is asked too. */
+static const char *disk_hint(const lmdbstore *l, int rc)
+{
+    if (rc == ENOSPC || rc == EDQUOT)
+        return " — the disk is full";
+    if (rc == EFBIG)
+        return " — the file would be larger than the system allows";
+    struct statvfs fs;
+    if (rc == EIO && statvfs(l->dir, &fs) == 0 && (uint64_t)fs.f_bavail * fs.f_frsize < ((uint64_t)1 << 20))
+        return " — the disk is full (less than 1 MiB free)";
+    return "";
+}
+
+/* One try at committing b in one write transaction. *full is set when
+ * LMDB ran out of map (MDB_MAP_FULL): nothing was written and the caller
+ * may grow the map and try again. */
+static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full)
 {
     lmdbstore *l = (lmdbstore *)s;
     uint64_t height = b->height;
@@ -258,10 +297,51 @@ static cvm_status lmdb_commit(cvm_store *s, const cvm_store_block *b)
 fail:
     mdb_txn_abort(txn);
 fail_notxn:
+    *full = rc == MDB_MAP_FULL;
     return cvm_store_fail(s, rc == ENOMEM ? CVM_ENOMEM : CVM_EIO,
                           "commit of height %llu in %s: cannot %s: %s%s (nothing was changed)",
-                          (unsigned long long)height, l->dir, what, mdb_strerror(rc),
-                          rc == MDB_MAP_FULL ? " — the state outgrew the 1 GiB map" : "");
+                          (unsigned long long)height, l->dir, what, mdb_strerror(rc), disk_hint(l, rc));
+}
+
+/* Doubles the map. LMDB allows it only with no transaction of this handle
+ * active, so the reused read transaction goes first (reads begin anew). */
+static int grow_map(lmdbstore *l, size_t *to)
+{
+    if (l->rtxn) {
+        mdb_txn_abort(l->rtxn);
+        l->rtxn = NULL;
+    }
+    MDB_envinfo info;
+    int rc = mdb_env_info(l->env, &info);
+    if (rc)
+        return rc;
+    if (info.me_mapsize > SIZE_MAX / 2)
+        return ENOMEM;
+    *to = info.me_mapsize * 2;
+    return mdb_env_set_mapsize(l->env, *to);
+}
+
+/* The map grows with the chain: a commit that fills it is undone by LMDB,
+ * the map doubled and the commit tried again, so MDB_MAP_FULL never reaches
+ * the caller while the disk has room (a full disk is ENOSPC at LMDB's
+ * commit: an error, with nothing committed). */
+static cvm_status lmdb_commit(cvm_store *s, const cvm_store_block *b)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    for (;;) {
+        bool full = false;
+        cvm_status st = commit_once(s, b, &full);
+        if (!full)
+            return st;
+        size_t to = 0;
+        int rc = grow_map(l, &to);
+        if (rc)
+            return cvm_store_fail(s, rc == ENOMEM ? CVM_ENOMEM : CVM_EIO,
+                                  "commit of height %llu in %s: the map is full and cannot grow to %zu bytes: %s "
+                                  "(nothing was changed)",
+                                  (unsigned long long)b->height, l->dir, to, mdb_strerror(rc));
+        l->grows++;
+    }
 }
 
 static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud)
@@ -270,7 +350,7 @@ static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_stor
     /* its own transaction, so that fn may read state meanwhile */
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+    int rc = begin_read(l, &txn);
     if (rc)
         return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot begin a read transaction: %s", l->dir,
                               mdb_strerror(rc));
@@ -308,7 +388,7 @@ static cvm_status lmdb_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES
     if (!l->has_txs)
         return CVM_OK; /* a read-only store from before the index: nothing indexed */
     MDB_txn *txn;
-    int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &txn);
+    int rc = begin_read(l, &txn);
     if (rc)
         return cvm_store_fail(s, CVM_EIO, "transaction index in %s: cannot begin a read transaction: %s", l->dir,
                               mdb_strerror(rc));
@@ -424,8 +504,8 @@ fail:
     return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot %s: %s", dir, what, mdb_strerror(rc));
 }
 
-static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read_only, cvm_store **out, char *err,
-                             size_t errcap)
+static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read_only, size_t map_size,
+                             cvm_store **out, char *err, size_t errcap)
 {
     *out = NULL;
     if (err && errcap)
@@ -469,7 +549,13 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     }
     /* MDB_NOTLS: the reused read transaction is not tied to a thread, and a
      * read transaction may be open while the same thread commits */
-    if ((rc = mdb_env_set_maxdbs(l->env, CVM_LMDB_MAX_DBS)) || (rc = mdb_env_set_mapsize(l->env, CVM_LMDB_MAP_SIZE)) ||
+    /* the map starts at the size the chain last had (LMDB records it in
+     * the meta page), at least the initial one, and grows on demand */
+    if (!map_size)
+        map_size = CVM_LMDB_INITIAL_MAP_SIZE;
+    if (file.map_size > map_size)
+        map_size = (size_t)file.map_size;
+    if ((rc = mdb_env_set_maxdbs(l->env, CVM_LMDB_MAX_DBS)) || (rc = mdb_env_set_mapsize(l->env, map_size)) ||
         (rc = mdb_env_open(l->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0644)))
         return open_fail(l, err, errcap, CVM_EIO, "state directory %s: cannot open it: %s", dir, mdb_strerror(rc));
     cvm_status st = open_dbs(l, dir, read_only, err, errcap);
@@ -481,11 +567,26 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
 
 cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap)
 {
-    return open_store(al, dir, false, out, err, errcap);
+    return open_store(al, dir, false, 0, out, err, errcap);
+}
+
+cvm_status cvm_lmdbstore_open_map(const cvm_allocator *al, const char *dir, size_t map_size, cvm_store **out,
+                                  char *err, size_t errcap)
+{
+    return open_store(al, dir, false, map_size, out, err, errcap);
 }
 
 cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
                                        size_t errcap)
 {
-    return open_store(al, dir, true, out, err, errcap);
+    return open_store(al, dir, true, 0, out, err, errcap);
 }
+
+size_t cvm_lmdbstore_map_size(const cvm_store *s)
+{
+    const lmdbstore *l = (const lmdbstore *)s;
+    MDB_envinfo info;
+    return mdb_env_info(l->env, &info) == 0 ? info.me_mapsize : 0;
+}
+
+unsigned cvm_lmdbstore_grows(const cvm_store *s) { return ((const lmdbstore *)s)->grows; }

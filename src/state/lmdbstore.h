@@ -24,9 +24,10 @@
 
 #include "state/store.h"
 
-/* The LMDB map size: the most the state may grow to. Address space only;
- * the file grows as data is written. */
-#define CVM_LMDB_MAP_SIZE ((size_t)1 << 30)
+/* The LMDB map's initial size: address space only (the file grows as data
+ * is written), and no ceiling: a commit that fills the map doubles it and
+ * is tried again. A store reopened starts at the size it last had. */
+#define CVM_LMDB_INITIAL_MAP_SIZE ((size_t)1 << 30)
 
 /* Named databases an environment may hold: the four above, and room for
  * more without a change here. */
@@ -50,5 +51,15 @@ cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_stor
  * any handle; cvm_store_commit is refused with CVM_ESTATE. */
 cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
                                        size_t errcap);
+
+/* cvm_lmdbstore_open with the map's initial size (0: the default) — for
+ * tests that fill a small map; the chain then grows it as usual. */
+cvm_status cvm_lmdbstore_open_map(const cvm_allocator *al, const char *dir, size_t map_size, cvm_store **out,
+                                  char *err, size_t errcap);
+
+/* The map's current size, and how often it was doubled since the open, of
+ * an LMDB store (s must be one). For tests and statistics. */
+size_t cvm_lmdbstore_map_size(const cvm_store *s);
+unsigned cvm_lmdbstore_grows(const cvm_store *s);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -298,6 +300,114 @@ static void test_damaged_files(void **state)
     refused("is not an LMDB file, or its meta page 0 is damaged");
 }
 
+/* Commits n values of len bytes under service S, keys prefix0..prefix{n-1}. */
+static cvm_status commit_values(cvm_store *s, const char *prefix, int n, size_t len)
+{
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    char key[32];
+    char *val = malloc(len);
+    assert_non_null(val);
+    memset(val, 'g', len);
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%s%06d", prefix, i);
+        assert_int_equal(cvm_state_diff_add(&d, (const uint8_t *)"S", 1, (const uint8_t *)key, strlen(key),
+                                            (const uint8_t *)val, len),
+                         CVM_OK);
+    }
+    cvm_state_diff_sort(&d);
+    cvm_status st = cvm_state_diff_commit(s, &d, NULL, 0, NULL);
+    cvm_state_diff_free(&d);
+    free(val);
+    return st;
+}
+
+/* The map grows with the chain: a store opened with a 64 KiB map takes
+ * commits far larger than it (one of 1 MB at once), never MDB_MAP_FULL,
+ * and a reopen starts from the size it grew to. */
+static void test_map_grows(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    cvm_store *s = NULL;
+    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, err, sizeof err), CVM_OK);
+    size_t first = cvm_lmdbstore_map_size(s);
+    assert_true(first < (256 << 10));
+    for (int i = 0; i < 5; i++) {
+        char prefix[8];
+        snprintf(prefix, sizeof prefix, "a%d-", i);
+        if (commit_values(s, prefix, 50, 1000) != CVM_OK)
+            fail_msg("commit %d: %s", i, cvm_store_errmsg(s));
+    }
+    if (commit_values(s, "big-", 1000, 1000) != CVM_OK) /* about 1 MB in one transaction */
+        fail_msg("big commit: %s", cvm_store_errmsg(s));
+    assert_int_equal(cvm_store_height(s), 6);
+    assert_true(cvm_lmdbstore_grows(s) >= 4);
+    size_t grown = cvm_lmdbstore_map_size(s);
+    assert_true(grown >= ((size_t)1 << 20));
+    cvm_store_close(s);
+
+    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, err, sizeof err), CVM_OK);
+    assert_true(cvm_lmdbstore_map_size(s) >= grown);
+    assert_int_equal(cvm_store_height(s), 6);
+    char want[1001];
+    memset(want, 'g', 1000);
+    want[1000] = '\0';
+    expect(s, "S", "big-000999", want);
+    expect(s, "S", "a0-000000", want);
+    cvm_store_close(s);
+}
+
+/* A full disk (here the file-size limit of a child process: writes past it
+ * fail as they would on a full file system) is an error that names it,
+ * with nothing committed: the height and the state stay as they were. */
+static void test_full_disk(void **state)
+{
+    (void)state;
+    cvm_store *s = open_store();
+    assert_int_equal(commit_values(s, "x", 10, 100), CVM_OK);
+    cvm_store_close(s);
+    char path[160];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {(rlim_t)sb.st_size + 8192, (rlim_t)sb.st_size + 8192};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(2);
+        char err[256];
+        cvm_store *c;
+        if (cvm_lmdbstore_open(NULL, dir, &c, err, sizeof err) != CVM_OK)
+            _exit(3);
+        cvm_status st = commit_values(c, "y", 200, 1000); /* 200 KB: past the limit */
+        const char *m = cvm_store_errmsg(c);
+        int rc = st == CVM_EIO && strstr(m, "nothing was changed") && cvm_store_height(c) == 1 ? 0 : 4;
+        if (rc)
+            fprintf(stderr, "status %d: %s\n", (int)st, m);
+        cvm_store_close(c);
+        _exit(rc);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    s = open_store();
+    assert_int_equal(cvm_store_height(s), 1);
+    expect(s, "S", "y000000", NULL);
+    char want[101];
+    memset(want, 'g', 100);
+    want[100] = '\0';
+    expect(s, "S", "x000009", want);
+    assert_int_equal(commit_values(s, "z", 3, 10), CVM_OK); /* and the chain goes on */
+    assert_int_equal(cvm_store_height(s), 2);
+    cvm_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +415,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
