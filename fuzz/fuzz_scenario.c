@@ -108,9 +108,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a scenario's contract is a deployable module", c->name);
         cvm_module_free(m);
     }
-    for (size_t b = 0; b < s.nblocks; b++)
-        for (size_t i = 0; i < s.blocks[b].n; i++)
-            check_tx(&s, &s.blocks[b].txs[i], false);
+    for (size_t b = 0; b < s.nblocks; b++) { /* each block read again, as process does */
+        cvm_arena arena;
+        cvm_arena_init(&arena, NULL);
+        scn_block blk;
+        if (scenario_block(&s, b, &arena, &blk, err, sizeof err) != CVM_OK)
+            fail("a block of an accepted scenario reads again", err);
+        for (size_t i = 0; i < blk.n; i++)
+            check_tx(&s, &blk.txs[i], false);
+        cvm_arena_free(&arena);
+    }
     for (size_t i = 0; i < s.nqueries; i++)
         check_tx(&s, &s.queries[i], true);
     scenario_free(&s);

@@ -3,12 +3,14 @@
  * docs/scenarios.md) on a chain (play.h) and reports every block and query
  * (report.h).
  *
- * Order: the scenario is read and checked, the store opened, the contracts
- * compared with what a continued store already holds, and every
- * transaction built and signed — all before the first commit, so a bad
- * scenario changes nothing. Then genesis (only on an empty store), the
- * deployment block (only when something is new), one block per scenario
- * block, and the queries on the final state.
+ * Order: the scenario is read and checked completely, the store opened,
+ * and the scenario's accounts and contracts compared with what a continued
+ * store already holds — all before the first commit, so a bad scenario
+ * changes nothing. Then genesis (only on an empty store), the deployment
+ * block (only when something is new), one block per scenario block, and
+ * the queries on the final state. Each block is built, signed, run,
+ * committed and printed before the next is read, so memory does not grow
+ * with the number of blocks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,9 @@ static const char help[] =
     "\"scheme\", \"chain\", \"protocol\" or \"timestamp\" to be rejected). See\n"
     "docs/scenarios.md. A scenario is at most 64 MiB, a contract 4 MiB.\n\n"
     "  --data DIR  keep the state in an LMDB store in DIR; a later run continues\n"
-    "              it (no second genesis, unchanged contracts not redeployed)\n"
+    "              it (no second genesis, unchanged contracts not redeployed;\n"
+    "              contracts it holds may be called without listing them;\n"
+    "              an account it does not hold is refused)\n"
     "  --json      print {\"blocks\": [...], \"queries\": [...]} instead of text\n"
     "  --trace     write each executed instruction to stderr as one JSON object,\n"
     "              with the block's height and the transaction's index\n\n"
@@ -81,27 +85,84 @@ static void trace_step(void *ud, uint64_t height, size_t tx, const cvm_trace_ste
     report_trace_step(s, true, height, tx);
 }
 
-/* Everything to run, built and signed before the first commit. */
+/* What the store already holds decides what runs: checked completely
+ * before the first commit, so that a bad scenario changes nothing. */
 typedef struct plan {
-    bool genesis;
-    play_tx *deploys; /* owned: ndeploys, at deploy_height */
-    cvm_arg *deploy_args; /* owned: 3 per deployment */
-    size_t ndeploys;
-    play_tx **blocks; /* owned: one array per scenario block */
-    play_tx *queries; /* owned */
+    bool genesis;               /* the store is empty */
+    const scn_contract **todo;  /* owned array: the contracts to deploy, in the file's order */
+    size_t ntodo;
 } plan;
 
-static void plan_free(plan *p, size_t nblocks)
+/* A continuation's checks: every account it declares is held by the store
+ * (accounts are written only at genesis), every contract it lists is new
+ * or deployed with the same code, every contract it calls without listing
+ * it is deployed. Fills p->todo. CVM_EINPUT with err naming the place. */
+static cvm_status make_plan(const process_opts *o, const scenario *s, play_chain *c, plan *p, char *err,
+                            size_t errcap)
 {
-    for (size_t i = 0; p->blocks && i < nblocks; i++)
-        free(p->blocks[i]);
-    free(p->blocks);
-    free(p->deploys);
-    free(p->deploy_args);
-    free(p->queries);
     memset(p, 0, sizeof *p);
+    uint64_t height = play_height(c);
+    p->genesis = height == 0;
+    p->todo = calloc(s->ncontracts ? s->ncontracts : 1, sizeof *p->todo);
+    if (!p->todo) {
+        snprintf(err, errcap, "out of memory");
+        return CVM_ENOMEM;
+    }
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; st == CVM_OK && !p->genesis && i < s->naccounts; i++) {
+        const scn_account *a = &s->accounts[i];
+        bool held = false;
+        if ((st = play_account_held(c, a->name, &held, err, errcap)) != CVM_OK)
+            break;
+        /* an account of reputation 0, not admin, is what the store says of
+         * any address it does not hold: nothing would be ignored */
+        if (!held && (a->reputation != 0 || a->admin)) {
+            snprintf(err, errcap,
+                     "%s: accounts.%s: the store in %s holds no account %s (accounts are written only at genesis; "
+                     "this run continues the chain at height %llu)",
+                     o->file, a->name, o->data_dir, a->name, (unsigned long long)height + 1);
+            st = CVM_EINPUT;
+        }
+    }
+    bool deployed = false, same = false;
+    uint64_t at = 0;
+    for (size_t i = 0; st == CVM_OK && i < s->ncontracts; i++) {
+        const scn_contract *k = &s->contracts[i];
+        if (!p->genesis &&
+            (st = play_deployed(c, k->name, k->code, k->len, &deployed, &same, &at, err, errcap)) != CVM_OK)
+            break;
+        if (p->genesis || !deployed) {
+            p->todo[p->ntodo++] = k;
+        } else if (!same) {
+            char when[64] = "(its deployment height is not recorded)";
+            if (at)
+                snprintf(when, sizeof when, "at height %llu", (unsigned long long)at);
+            snprintf(err, errcap, "%s: contracts.%s: %s differs from the code %s already deployed in %s %s", o->file,
+                     k->name, k->path, k->name, o->data_dir, when);
+            st = CVM_EINPUT;
+        }
+    }
+    for (size_t i = 0; st == CVM_OK && i < s->nundeclared; i++) {
+        const scn_undeclared *u = &s->undeclared[i];
+        deployed = false;
+        if (!p->genesis && (st = play_deployed(c, u->name, NULL, 0, &deployed, &same, &at, err, errcap)) != CVM_OK)
+            break;
+        if (deployed)
+            continue;
+        if (o->data_dir)
+            snprintf(err, errcap,
+                     "%s: %s: unknown contract \"%s\" (not in \"contracts\", not a native service and not deployed "
+                     "in %s)",
+                     o->file, u->where, u->name, o->data_dir);
+        else
+            snprintf(err, errcap, "%s: %s: unknown contract \"%s\" (not in \"contracts\" and not a native service)",
+                     o->file, u->where, u->name);
+        st = CVM_EINPUT;
+    }
+    return st;
 }
 
+/* Builds and signs n transactions for one block (*out is the caller's). */
 static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, play_tx **out, char *err, size_t errcap)
 {
     *out = calloc(n ? n : 1, sizeof **out);
@@ -113,50 +174,6 @@ static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, play_tx **o
     for (size_t i = 0; st == CVM_OK && i < n; i++)
         st = play_tx_make(&(*out)[i], src[i].signer, src[i].contract, src[i].method, src[i].args, src[i].nargs, ts,
                           &src[i].faults, err, errcap);
-    return st;
-}
-
-/* Decides what to run and builds it; CVM_EINPUT when a contract of the
- * scenario is already deployed with other code. */
-static cvm_status make_plan(const process_opts *o, const scenario *s, play_chain *c, plan *p, char *err,
-                            size_t errcap)
-{
-    memset(p, 0, sizeof *p);
-    uint64_t height = play_height(c);
-    p->genesis = height == 0;
-    uint64_t next = p->genesis ? 2 : height + 1;
-    p->deploys = calloc(s->ncontracts ? s->ncontracts : 1, sizeof *p->deploys);
-    p->deploy_args = calloc(3 * (s->ncontracts ? s->ncontracts : 1), sizeof *p->deploy_args);
-    p->blocks = calloc(s->nblocks ? s->nblocks : 1, sizeof *p->blocks);
-    if (!p->deploys || !p->deploy_args || !p->blocks) {
-        snprintf(err, errcap, "out of memory");
-        return CVM_ENOMEM;
-    }
-    bool deployed = false, same = false;
-    cvm_status st = CVM_OK;
-    for (size_t i = 0; st == CVM_OK && i < s->ncontracts; i++) {
-        const scn_contract *k = &s->contracts[i];
-        if (!p->genesis && (st = play_deployed(c, k->name, k->code, k->len, &deployed, &same, err, errcap)) != CVM_OK)
-            break;
-        if (!p->genesis && deployed) {
-            if (!same) {
-                snprintf(err, errcap,
-                         "%s: contracts.%s: %s differs from the code %s already deployed in %s at height %llu",
-                         o->file, k->name, k->path, k->name, o->data_dir, (unsigned long long)height);
-                st = CVM_EINPUT;
-            }
-            continue;
-        }
-        st = play_deploy_tx(&p->deploys[p->ndeploys], &p->deploy_args[3 * p->ndeploys], k->name, k->code, k->len,
-                            play_timestamp(next), err, errcap);
-        p->ndeploys++;
-    }
-    if (st == CVM_OK && p->ndeploys)
-        next++;
-    for (size_t i = 0; st == CVM_OK && i < s->nblocks; i++)
-        st = make_txs(s->blocks[i].txs, s->blocks[i].n, play_timestamp(next++), &p->blocks[i], err, errcap);
-    if (st == CVM_OK)
-        st = make_txs(s->queries, s->nqueries, play_timestamp(next - 1), &p->queries, err, errcap);
     return st;
 }
 
@@ -175,39 +192,86 @@ static cvm_status genesis(const scenario *s, play_chain *c, report *r, char *err
     cvm_block_result *b = NULL;
     cvm_status st = play_genesis(c, acc, s->naccounts, &b, err, errcap);
     free(acc);
-    if (st == CVM_OK)
-        report_block(r, b, NULL, 0, "genesis");
+    if (st == CVM_OK && !report_block(r, b, NULL, 0, "genesis"))
+        st = CVM_ENOMEM;
     cvm_block_result_free(b);
     return st;
 }
 
+/* Processes, commits and reports one block, then lets it go. */
 static cvm_status block(play_chain *c, play_tx *txs, size_t n, const char *title, report *r, char *err,
                         size_t errcap)
 {
     cvm_block_result *b = NULL;
     cvm_status st = play_block(c, txs, n, &b, err, errcap);
-    if (st == CVM_OK)
-        report_block(r, b, txs, n, title);
+    if (st == CVM_OK && !report_block(r, b, txs, n, title))
+        st = CVM_ENOMEM;
     cvm_block_result_free(b);
+    return st;
+}
+
+static cvm_status deployments(const plan *p, play_chain *c, report *r, char *err, size_t errcap)
+{
+    play_tx *txs = calloc(p->ntodo, sizeof *txs);
+    cvm_arg *args = calloc(3 * p->ntodo, sizeof *args);
+    cvm_status st = txs && args ? CVM_OK : CVM_ENOMEM;
+    if (st != CVM_OK)
+        snprintf(err, errcap, "out of memory");
+    uint64_t ts = play_timestamp(play_height(c) + 1);
+    for (size_t i = 0; st == CVM_OK && i < p->ntodo; i++)
+        st = play_deploy_tx(&txs[i], &args[3 * i], p->todo[i]->name, p->todo[i]->code, p->todo[i]->len, ts, err,
+                            errcap);
+    if (st == CVM_OK)
+        st = block(c, txs, p->ntodo, "deployments", r, err, errcap);
+    free(txs);
+    free(args);
+    return st;
+}
+
+/* Scenario block i: read again from the JSON, signed, run, committed and
+ * reported; everything built for it is freed before the next. */
+static cvm_status scenario_step(const scenario *s, size_t i, play_chain *c, report *r, char *err, size_t errcap)
+{
+    cvm_arena arena;
+    cvm_arena_init(&arena, NULL);
+    scn_block b;
+    play_tx *txs = NULL;
+    cvm_status st = scenario_block(s, i, &arena, &b, err, errcap);
+    if (st == CVM_OK)
+        st = make_txs(b.txs, b.n, play_timestamp(play_height(c) + 1), &txs, err, errcap);
+    if (st == CVM_OK)
+        st = block(c, txs, b.n, NULL, r, err, errcap);
+    free(txs);
+    cvm_arena_free(&arena);
+    return st;
+}
+
+static cvm_status queries(const scenario *s, play_chain *c, report *r, char *err, size_t errcap)
+{
+    play_tx *qs = NULL;
+    cvm_status st = make_txs(s->queries, s->nqueries, play_timestamp(play_height(c)), &qs, err, errcap);
+    if (st == CVM_OK)
+        report_queries_begin(r, play_height(c), s->nqueries);
+    for (size_t i = 0; st == CVM_OK && i < s->nqueries; i++) {
+        cvm_local_result *q = NULL;
+        st = play_query(c, &qs[i], &q, err, errcap);
+        if (st == CVM_OK && !report_query(r, &qs[i], q))
+            st = CVM_ENOMEM;
+        cvm_local_result_free(q);
+    }
+    free(qs);
     return st;
 }
 
 static cvm_status play(const scenario *s, const plan *p, play_chain *c, report *r, char *err, size_t errcap)
 {
     cvm_status st = p->genesis ? genesis(s, c, r, err, errcap) : CVM_OK;
-    if (st == CVM_OK && p->ndeploys)
-        st = block(c, p->deploys, p->ndeploys, "deployments", r, err, errcap);
+    if (st == CVM_OK && p->ntodo)
+        st = deployments(p, c, r, err, errcap);
     for (size_t i = 0; st == CVM_OK && i < s->nblocks; i++)
-        st = block(c, p->blocks[i], s->blocks[i].n, NULL, r, err, errcap);
+        st = scenario_step(s, i, c, r, err, errcap);
     if (st == CVM_OK)
-        report_queries_begin(r, play_height(c), s->nqueries);
-    for (size_t i = 0; st == CVM_OK && i < s->nqueries; i++) {
-        cvm_local_result *q = NULL;
-        st = play_query(c, &p->queries[i], &q, err, errcap);
-        if (st == CVM_OK)
-            report_query(r, &p->queries[i], q);
-        cvm_local_result_free(q);
-    }
+        st = queries(s, c, r, err, errcap);
     return st;
 }
 
@@ -244,12 +308,13 @@ int cmd_process(int argc, char **argv)
     cvm_status st = make_plan(&o, &s, &c, &p, err, sizeof err);
     if (st == CVM_OK)
         st = play(&s, &p, &c, &r, err, sizeof err);
-    if (st != CVM_OK)
-        fprintf(stderr, "coopvm process: %s\n", err);
-    else if (!report_finish(&r))
+    if (st == CVM_OK && !report_finish(&r))
         st = CVM_ENOMEM;
+    fflush(stdout); /* what was committed is printed before the reason it stopped */
+    if (st != CVM_OK && !r.oom)
+        fprintf(stderr, "coopvm process: %s\n", err);
     report_free(&r);
-    plan_free(&p, s.nblocks);
+    free(p.todo);
     play_close(&c);
     scenario_free(&s);
     return st == CVM_OK ? CLI_OK : CLI_FAIL;

@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "codec/tx.h"
 #include "codec/utf8.h"
 #include "crypto/sign.h"
+#include "native/native.h"
+#include "state/store.h"
+#include "state/value.h"
 
 uint64_t play_timestamp(uint64_t height) { return height * PLAY_NS_PER_HEIGHT; }
 
@@ -186,10 +190,55 @@ cvm_status play_query(play_chain *c, const play_tx *q, cvm_local_result **out, c
     return st;
 }
 
+/* Reads (service, key) from the latest committed state into v. */
+static cvm_status read_state(play_chain *c, const char *service, const uint8_t *key, size_t keylen, cvm_buf *v,
+                             bool *found, char *err, size_t errcap)
+{
+    cvm_status st = cvm_store_read(c->store, play_height(c), (const uint8_t *)service, strlen(service), key, keylen,
+                                   v, found);
+    if (st != CVM_OK)
+        snprintf(err, errcap, "reading %s: %s", service, cvm_store_errmsg(c->store));
+    return st;
+}
+
+/* The height _Deployments recorded for name, 0 when none. */
+static cvm_status deployed_at(play_chain *c, const char *name, uint64_t *at, char *err, size_t errcap)
+{
+    *at = 0;
+    uint8_t key[CVM_SHA256_BYTES];
+    cvm_deployments_key(name, ".Height", key);
+    cvm_buf v;
+    cvm_buf_init(&v, NULL);
+    bool found = false;
+    int64_t h = 0;
+    cvm_status st = read_state(c, CVM_DEPLOYMENTS, key, sizeof key, &v, &found, err, errcap);
+    if (st == CVM_OK && found && cvm_state_i64_decode(v.data, v.len, &h, NULL, 0) == CVM_OK && h > 0)
+        *at = (uint64_t)h;
+    cvm_buf_free(&v);
+    return st;
+}
+
+cvm_status play_account_held(play_chain *c, const char *name, bool *held, char *err, size_t errcap)
+{
+    uint8_t addr[CVM_ADDRESS_BYTES], key[CVM_REPUTATION_ADMIN_KEY_BYTES];
+    play_address(name, addr);
+    cvm_reputation_admin_key(addr, key);
+    cvm_buf v;
+    cvm_buf_init(&v, NULL);
+    bool rep = false, admin = false;
+    cvm_status st = read_state(c, CVM_REPUTATION, addr, sizeof addr, &v, &rep, err, errcap);
+    if (st == CVM_OK)
+        st = read_state(c, CVM_REPUTATION, key, sizeof key, &v, &admin, err, errcap);
+    cvm_buf_free(&v);
+    *held = rep || admin;
+    return st;
+}
+
 cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, size_t len, bool *deployed,
-                         bool *same, char *err, size_t errcap)
+                         bool *same, uint64_t *at, char *err, size_t errcap)
 {
     *deployed = *same = false;
+    *at = 0;
     cvm_arg arg = cvm_arg_stringn(name, strlen(name));
     play_tx q;
     cvm_status st = play_tx_make(&q, NULL, "_Deployments", "getCode", &arg, 1, play_timestamp(play_height(c)), NULL,
@@ -202,12 +251,15 @@ cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, s
     const cvm_receipt *rc = &r->receipt;
     if (rc->status == CVM_SUCCESS && rc->noutputs == 1 && rc->outputs[0].type == CVM_ARG_BYTES) {
         *deployed = true;
-        *same = rc->outputs[0].v.bytes.len == len && (len == 0 || memcmp(rc->outputs[0].v.bytes.ptr, code, len) == 0);
+        *same = code && rc->outputs[0].v.bytes.len == len &&
+                (len == 0 || memcmp(rc->outputs[0].v.bytes.ptr, code, len) == 0);
     } else if (rc->error.code != CVM_CODE_CONTRACT_NOT_DEPLOYED) {
         snprintf(err, errcap, "asking _Deployments about %s: %s: %s", name, cvm_code_name(rc->error.code),
                  rc->error.message);
         st = CVM_ESTATE;
     }
     cvm_local_result_free(r);
+    if (st == CVM_OK && *deployed)
+        st = deployed_at(c, name, at, err, errcap);
     return st;
 }

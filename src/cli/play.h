@@ -109,8 +109,16 @@ cvm_status play_block(play_chain *c, play_tx *txs, size_t n, cvm_block_result **
 cvm_status play_query(play_chain *c, const play_tx *q, cvm_local_result **out, char *err, size_t errcap);
 
 /* Whether service name is deployed, and if so whether with exactly
- * code[0..len) (*same). Asks _Deployments.getCode with a local call. */
+ * code[0..len) (*same; code may be NULL when only *deployed matters) and at
+ * which height (*at: 0 when the store does not record it, as stores written
+ * before _Deployments kept the height do not). Asks _Deployments.getCode
+ * with a local call, and the height from the store. */
 cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, size_t len, bool *deployed,
-                         bool *same, char *err, size_t errcap);
+                         bool *same, uint64_t *at, char *err, size_t errcap);
+
+/* Whether the committed state holds account name: its reputation or its
+ * admin flag, written at genesis. An account of reputation 0 that is not
+ * admin leaves neither (a stored value is never 0), so it is never held. */
+cvm_status play_account_held(play_chain *c, const char *name, bool *held, char *err, size_t errcap);
 
 #endif

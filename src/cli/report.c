@@ -128,17 +128,10 @@ void report_init(report *r, bool json)
 {
     memset(r, 0, sizeof *r);
     r->json = json;
-    if (json) {
-        r->blocks = json_array();
-        r->queries = json_array();
-        r->oom = !r->blocks || !r->queries;
-    }
 }
 
 void report_free(report *r)
 {
-    json_decref(r->blocks);
-    json_decref(r->queries);
     free(r->accounts);
     memset(r, 0, sizeof *r);
 }
@@ -157,11 +150,51 @@ void report_name_accounts(report *r, const char *const *names, size_t n)
     r->naccounts = n;
 }
 
-/* Appends v (stolen) to arr, noting a failure. */
-static void append(report *r, json_t *arr, json_t *v)
+/* The JSON document is written piece by piece, exactly as jansson would
+ * write it whole with JSON_INDENT(1): "{", "blocks": [ ... ], "queries": [
+ * ... ], "}", each element indented by two spaces. */
+
+/* jansson's text of an element, each line break followed by the element's
+ * indentation (a line break inside a JSON string is escaped, so every one
+ * is jansson's). */
+static int indented(const char *buf, size_t size, void *ud)
 {
-    if (!v || !arr || json_array_append_new(arr, v) != 0)
-        r->oom = true;
+    (void)ud;
+    for (const char *p = buf, *end = buf + size; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+        if (fwrite(p, 1, n, stdout) != n || (nl && fputs("  ", stdout) == EOF))
+            return -1;
+        p += n;
+    }
+    return 0;
+}
+
+/* Moves the document on to part (1 "blocks", 2 "queries"), closing what
+ * came before. */
+static void json_part(report *r, int part)
+{
+    for (; r->part < part; r->part++, r->items = 0) {
+        if (r->part == 0)
+            fputs("{\n \"blocks\": [", stdout);
+        else
+            fputs(r->items ? "\n ],\n \"queries\": [" : "],\n \"queries\": [", stdout);
+    }
+}
+
+/* Writes v (stolen) as the next element of the current array. */
+static bool json_item(report *r, json_t *v)
+{
+    bool ok = v && !r->oom;
+    if (ok) {
+        fputs(r->items++ ? ",\n  " : "\n  ", stdout);
+        ok = json_dump_callback(v, indented, NULL, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
+    }
+    json_decref(v);
+    if (!ok && !r->oom)
+        fprintf(stderr, "coopvm: out of memory writing the JSON report\n");
+    r->oom |= !ok;
+    return ok;
 }
 
 static json_t *block_json(const cvm_block_result *b, const play_tx *txs, size_t n)
@@ -178,11 +211,11 @@ static json_t *block_json(const cvm_block_result *b, const play_tx *txs, size_t 
     return o;
 }
 
-void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title)
+bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title)
 {
     if (r->json) {
-        append(r, r->blocks, block_json(b, txs, n));
-        return;
+        json_part(r, 1);
+        return json_item(r, block_json(b, txs, n));
     }
     printf("block %" PRIu64 "%s%s\n", b->height, title ? "  " : "", title ? title : "");
     for (size_t i = 0; i < n; i++) {
@@ -197,6 +230,7 @@ void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
     char hash[2 * CVM_HASH_BYTES + 1];
     cvm_hex_write(hash, b->diff_hash, sizeof b->diff_hash);
     printf("  state diff: %zu change%s, hash %s\n", b->ndiff, b->ndiff == 1 ? "" : "s", hash);
+    return true;
 }
 
 void report_queries_begin(report *r, uint64_t height, size_t n)
@@ -205,30 +239,22 @@ void report_queries_begin(report *r, uint64_t height, size_t n)
         printf("queries at height %" PRIu64 "\n", height);
 }
 
-void report_query(report *r, const play_tx *q, const cvm_local_result *res)
+bool report_query(report *r, const play_tx *q, const cvm_local_result *res)
 {
-    if (r->json)
-        append(r, r->queries, cvm_receipt_to_json(&res->receipt));
-    else
+    if (!r->json) {
         print_receipt(r, q, &res->receipt, false);
+        return true;
+    }
+    json_part(r, 2);
+    return json_item(r, cvm_receipt_to_json(&res->receipt));
 }
 
 bool report_finish(report *r)
 {
-    if (!r->json)
+    if (!r->json || r->oom)
         return !r->oom;
-    json_t *o = r->oom ? NULL : json_object();
-    if (o && (json_object_set(o, "blocks", r->blocks) != 0 || json_object_set(o, "queries", r->queries) != 0 ||
-              json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0)) {
-        json_decref(o);
-        o = NULL;
-    }
-    if (!o) {
-        fprintf(stderr, "coopvm: out of memory writing the JSON report\n");
-        return false;
-    }
-    putchar('\n');
-    json_decref(o);
+    json_part(r, 2);
+    fputs(r->items ? "\n ]\n}\n" : "]\n}\n", stdout);
     return true;
 }
 

@@ -3,7 +3,8 @@
  * and queries as readable text or as JSON (through the codec's JSON views,
  * codec/json.h), and the instruction trace on stderr.
  *
- * process --json prints one object at the end:
+ * process --json prints one object, written as the run goes (one block at a
+ * time, so that memory does not grow with the number of blocks):
  *   {"blocks": [{"height", "receipts", "state_diff", "state_diff_hash"}, ...],
  *    "queries": [RECEIPT, ...]}
  * with each receipt in cvm_receipt_to_json's shape; run --json prints one
@@ -42,8 +43,8 @@ typedef struct report_account {
 
 typedef struct report {
     bool json;
-    json_t *blocks;  /* owned (JSON mode): the "blocks" array */
-    json_t *queries; /* owned (JSON mode): the "queries" array */
+    int part;        /* JSON: 0 nothing written yet, 1 inside "blocks", 2 inside "queries" */
+    size_t items;    /* JSON: the elements written in the current array */
     bool oom;        /* an allocation failed: report_finish says so */
     report_account *accounts; /* owned: naccounts, for the text */
     size_t naccounts;
@@ -57,16 +58,18 @@ void report_free(report *r);
  * prints as the bare name (a string prints quoted). */
 void report_name_accounts(report *r, const char *const *names, size_t n);
 
-/* A committed block: txs[i] is the transaction of receipt i (may be NULL
- * when b has no receipts). title ("genesis", "deployments") may be NULL. */
-void report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title);
+/* A committed block, printed at once: txs[i] is the transaction of receipt
+ * i (may be NULL when b has no receipts). title ("genesis", "deployments")
+ * may be NULL. False (after printing why) when memory ran out. */
+bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title);
 
 /* The heading of the queries (text only), then each query's result. */
 void report_queries_begin(report *r, uint64_t height, size_t n);
-void report_query(report *r, const play_tx *q, const cvm_local_result *res);
+bool report_query(report *r, const play_tx *q, const cvm_local_result *res);
 
-/* JSON mode: prints the whole object. False (after printing why) when
- * memory ran out at any point. */
+/* JSON mode: closes the object. False (after printing why) when memory ran
+ * out at any point. After a failure of the chain it is not called, and the
+ * JSON printed so far is cut short: the exit status says so. */
 bool report_finish(report *r);
 
 /* ----------------------------------------------------------------- run */

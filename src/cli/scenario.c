@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/count.h"
+#include "base/map.h"
 #include "cli.h"
 #include "codec/args.h"
 #include "codec/json.h"
@@ -14,10 +16,17 @@
 #include "native/native.h"
 
 /* What the readers below share: the scenario being filled, the file's name
- * for messages, and where the message goes. */
+ * for messages, and where the message goes. scenario_block reads a block
+ * again with again set: the scenario was checked, so only what a
+ * transaction holds is rebuilt. */
 typedef struct reader {
-    scenario *s;
-    const char *file; /* borrowed */
+    scenario *s;          /* borrowed: being filled (NULL when again) */
+    const scenario *look; /* borrowed: accounts and contracts to check names against */
+    cvm_arena *arena;     /* borrowed: where transactions and their arguments go */
+    bool again;
+    cvm_map undeclared;   /* owned: contract name -> scn_undeclared (pval, in s's arena) */
+    cvm_buf enc;          /* owned: scratch for encoding each transaction once */
+    const char *file;     /* borrowed */
     char *err;
     size_t errcap;
 } reader;
@@ -207,7 +216,7 @@ typedef cvm_status (*tx_field_fn)(reader *r, const json_t *v, const char *where,
 static cvm_status tx_signer(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
     cvm_status st = text(r, v, where, &t->signer);
-    if (st == CVM_OK && !scenario_account(r->s, t->signer))
+    if (st == CVM_OK && !r->again && !scenario_account(r->look, t->signer))
         return bad(r, where, "unknown account \"%s\"", t->signer);
     return st;
 }
@@ -215,14 +224,33 @@ static cvm_status tx_signer(reader *r, const json_t *v, const char *where, scn_t
 static cvm_status tx_contract(reader *r, const json_t *v, const char *where, scn_tx *t)
 {
     cvm_status st = text(r, v, where, &t->contract);
-    if (st != CVM_OK)
+    if (st != CVM_OK || r->again || cvm_native_find(t->contract))
         return st;
-    if (cvm_native_find(t->contract))
-        return CVM_OK;
-    for (size_t i = 0; i < r->s->ncontracts; i++)
-        if (strcmp(r->s->contracts[i].name, t->contract) == 0)
+    for (size_t i = 0; i < r->look->ncontracts; i++)
+        if (strcmp(r->look->contracts[i].name, t->contract) == 0)
             return CVM_OK;
-    return bad(r, where, "unknown contract \"%s\" (not in \"contracts\" and not a native service)", t->contract);
+    /* maybe deployed in the store a run continues: the caller checks, with
+     * the place of its first use for the message */
+    size_t n = json_string_length(v);
+    cvm_error e;
+    if (!cvm_service_name_ok(t->contract, n, false, &e))
+        return bad(r, where, "unknown contract \"%s\" (not in \"contracts\" and not a native service)", t->contract);
+    bool created = false;
+    cvm_map_entry *me = cvm_map_put(&r->undeclared, t->contract, n, &created);
+    if (!me)
+        return CVM_ENOMEM;
+    if (created) {
+        scn_undeclared *u = cvm_arena_alloc(&r->s->arena, sizeof *u);
+        char *at = u ? cvm_arena_strndup(&r->s->arena, where, strlen(where)) : NULL;
+        if (!at) {
+            cvm_map_del(&r->undeclared, t->contract, n);
+            return CVM_ENOMEM;
+        }
+        u->name = t->contract;
+        u->where = at;
+        me->pval = u;
+    }
+    return CVM_OK;
 }
 
 static cvm_status tx_method(reader *r, const json_t *v, const char *where, scn_tx *t)
@@ -239,7 +267,7 @@ static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx 
 {
     char why[200] = "";
     cvm_arg *args = NULL;
-    cvm_status st = cvm_args_from_json(v, &r->s->arena, &args, &t->nargs, why, sizeof why);
+    cvm_status st = cvm_args_from_json(v, r->arena, &args, &t->nargs, why, sizeof why);
     t->args = args;
     if (st == CVM_EINPUT) /* the codec's message starts with "args" or "args[i]", as where ends */
         snprintf(r->err, r->errcap, "%s: %.*s%s", r->file, (int)(strlen(where) - strlen("args")), where, why);
@@ -333,6 +361,21 @@ static cvm_status read_tx(reader *r, const json_t *j, const char *where, bool qu
         else if (query ? tx_fields[i].query_required : tx_fields[i].required)
             st = bad(r, at, "missing");
     }
+    if (st != CVM_OK || r->again)
+        return st;
+    /* what the codec would refuse at signing time is refused now, before
+     * anything is committed (process signs each block just before it runs) */
+    cvm_transaction tx = {0};
+    tx.signer_scheme = t->signer ? CVM_SCHEME_ED25519 : CVM_SCHEME_NONE;
+    tx.service = t->contract;
+    tx.method = t->method;
+    tx.args = t->args;
+    tx.nargs = t->nargs;
+    char why[200] = "";
+    r->enc.len = 0;
+    st = cvm_tx_encode(&r->enc, &tx, why, sizeof why);
+    if (st == CVM_EINPUT)
+        return bad(r, where, "the transaction cannot be encoded: %s", why);
     return st;
 }
 
@@ -343,7 +386,7 @@ static cvm_status read_txs(reader *r, const json_t *j, const char *where, bool q
     if (!json_is_array(j))
         return bad(r, where, "expected an array of transactions, got %s", json_kind(j));
     *n = json_array_size(j);
-    scn_tx *t = cvm_arena_calloc(&r->s->arena, *n ? *n : 1, sizeof *t);
+    scn_tx *t = cvm_arena_calloc(r->arena, *n ? *n : 1, sizeof *t);
     if (!t)
         return CVM_ENOMEM;
     for (size_t i = 0; i < *n; i++) {
@@ -357,6 +400,16 @@ static cvm_status read_txs(reader *r, const json_t *j, const char *where, bool q
     return CVM_OK;
 }
 
+/* Block i of the array j into r->arena. */
+static cvm_status read_block(reader *r, const json_t *j, size_t i, scn_block *out)
+{
+    char at[32];
+    snprintf(at, sizeof at, "blocks[%zu]", i);
+    return read_txs(r, json_array_get(j, i), at, false, &out->txs, &out->n);
+}
+
+/* Checks every block, each in an arena of its own that is freed at once:
+ * checking a long scenario costs the memory of its largest block. */
 static cvm_status read_blocks(reader *r, const json_t *j)
 {
     if (!j)
@@ -364,18 +417,36 @@ static cvm_status read_blocks(reader *r, const json_t *j)
     if (!json_is_array(j))
         return bad(r, "blocks", "expected an array of blocks (each an array of transactions), got %s", json_kind(j));
     size_t n = json_array_size(j);
-    scn_block *b = cvm_arena_calloc(&r->s->arena, n ? n : 1, sizeof *b);
-    if (!b)
-        return CVM_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        char at[32];
-        snprintf(at, sizeof at, "blocks[%zu]", i);
-        cvm_status st = read_txs(r, json_array_get(j, i), at, false, &b[i].txs, &b[i].n);
-        if (st != CVM_OK)
-            return st;
+    cvm_arena *keep = r->arena;
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; st == CVM_OK && i < n; i++) {
+        cvm_arena scratch;
+        cvm_arena_init(&scratch, NULL);
+        r->arena = &scratch;
+        scn_block b;
+        st = read_block(r, j, i, &b);
+        r->s->ntxs += st == CVM_OK ? b.n : 0;
+        cvm_arena_free(&scratch);
     }
-    r->s->blocks = b;
+    r->arena = keep;
+    r->s->blocks = j;
     r->s->nblocks = n;
+    return st;
+}
+
+/* The undeclared contracts, from the reader's map into s, in order. */
+static cvm_status keep_undeclared(reader *r)
+{
+    size_t n = r->undeclared.count;
+    if (n == 0)
+        return CVM_OK;
+    scn_undeclared *u = cvm_arena_calloc(&r->s->arena, n, sizeof *u);
+    if (!u)
+        return CVM_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        u[i] = *(const scn_undeclared *)r->undeclared.entries[i].pval;
+    r->s->undeclared = u;
+    r->s->nundeclared = n;
     return CVM_OK;
 }
 
@@ -390,7 +461,9 @@ static cvm_status from_json(const char *path, json_t *root, const json_error_t *
     memset(s, 0, sizeof *s);
     cvm_arena_init(&s->arena, NULL);
     s->root = root;
-    reader r = {s, path, err, errcap};
+    reader r = {.s = s, .look = s, .arena = &s->arena, .file = path, .err = err, .errcap = errcap};
+    cvm_map_init(&r.undeclared, NULL);
+    cvm_buf_init(&r.enc, NULL);
     if (!s->root) {
         if (je->line <= 0)
             snprintf(err, errcap, "%s: %s", path, je->text);
@@ -415,6 +488,12 @@ static cvm_status from_json(const char *path, json_t *root, const json_error_t *
     const json_t *q = json_object_get(s->root, "queries");
     if (st == CVM_OK && q)
         st = read_txs(&r, q, "queries", true, &s->queries, &s->nqueries);
+    if (st == CVM_OK)
+        st = keep_undeclared(&r);
+    if (st == CVM_OK && !(s->file = cvm_arena_strndup(&s->arena, path, strlen(path))))
+        st = CVM_ENOMEM;
+    cvm_map_free(&r.undeclared);
+    cvm_buf_free(&r.enc);
     if (st == CVM_ENOMEM)
         snprintf(err, errcap, "%s: out of memory", path);
     if (st != CVM_OK)
@@ -447,6 +526,15 @@ void scenario_free(scenario *s)
     json_decref(s->root);
     cvm_arena_free(&s->arena);
     memset(s, 0, sizeof *s);
+}
+
+cvm_status scenario_block(const scenario *s, size_t i, cvm_arena *arena, scn_block *out, char *err, size_t errcap)
+{
+    reader r = {.look = s, .arena = arena, .again = true, .file = s->file, .err = err, .errcap = errcap};
+    cvm_status st = read_block(&r, s->blocks, i, out);
+    if (st == CVM_ENOMEM) /* a checked block reads again: only memory can fail */
+        snprintf(err, errcap, "%s: blocks[%zu]: out of memory", s->file, i);
+    return st;
 }
 
 const scn_account *scenario_account(const scenario *s, const char *name)

@@ -13,10 +13,21 @@
  * are the codec's scenario arguments (codec/json.h: 5 is an int64, "text" a
  * string, {"uint64": 7} an explicit type, ...). A query's signer is
  * optional (an unsigned local call). Unknown members, wrong types, unknown
- * accounts or contracts, contracts that do not assemble and names that
- * _Deployments would refuse are errors naming the file and the JSON path:
+ * accounts, contracts that do not assemble, names that _Deployments would
+ * refuse and transactions the codec could not encode are errors naming the
+ * file and the JSON path:
  *
  *   scenario.json: blocks[1][0].signer: unknown account "carol"
+ *
+ * A TX's contract that is neither a scenario contract nor a native service
+ * but a valid service name is an "undeclared" contract (scenario.undeclared):
+ * it must already be deployed in the store a run continues, which only the
+ * caller can check (cmd_process.c).
+ *
+ * Bounded memory: the blocks are checked completely here, but not kept.
+ * scenario_block reads block i again from the JSON (into an arena the
+ * caller frees after the block), so what `process` builds per block does
+ * not add up over a run; only jansson's tree of the file stays.
  *
  * The members of a TX are one table in scenario.c (tx_fields): a new
  * member is one row there and one field in scn_tx.
@@ -58,9 +69,15 @@ typedef struct scn_tx {
 } scn_tx;
 
 typedef struct scn_block {
-    const scn_tx *txs; /* arena */
+    const scn_tx *txs; /* the arena passed to scenario_block */
     size_t n;
 } scn_block;
+
+/* A contract the scenario calls without declaring it (see above). */
+typedef struct scn_undeclared {
+    const char *name;  /* borrowed from the scenario's JSON */
+    const char *where; /* arena: the JSON path of its first use, "blocks[0][1].contract" */
+} scn_undeclared;
 
 typedef struct scenario {
     json_t *root;          /* owned: the names above point into it */
@@ -69,10 +86,14 @@ typedef struct scenario {
     size_t naccounts;
     const scn_contract *contracts;
     size_t ncontracts;
-    const scn_block *blocks;
+    const json_t *blocks;  /* borrowed from root: the "blocks" array, NULL when absent */
     size_t nblocks;
+    size_t ntxs;           /* transactions in all blocks */
     const scn_tx *queries;
     size_t nqueries;
+    const scn_undeclared *undeclared; /* in order of first use */
+    size_t nundeclared;
+    const char *file;      /* arena: the path, for scenario_block's messages */
 } scenario;
 
 /* Reads and checks the scenario at path. CVM_EINPUT with err = "PATH:
@@ -90,6 +111,11 @@ cvm_status scenario_load(const char *path, scenario *s, char *err, size_t errcap
 cvm_status scenario_parse(const char *path, const char *text, size_t len, scenario *s, char *err, size_t errcap);
 
 void scenario_free(scenario *s);
+
+/* Block i (< s->nblocks) of a scenario that scenario_load accepted, read
+ * into arena (the caller's: out->txs and the arguments live there until the
+ * caller frees it). CVM_ENOMEM (err says so) is the only failure. */
+cvm_status scenario_block(const scenario *s, size_t i, cvm_arena *arena, scn_block *out, char *err, size_t errcap);
 
 /* The account named name, or NULL. */
 const scn_account *scenario_account(const scenario *s, const char *name);

@@ -3,6 +3,9 @@
  * processor runs each service and the code of bytecode services:
  *   SHA-256("<name>.Processor") -> the processor type (i64, 8 bytes LE)
  *   SHA-256("<name>.Code")      -> the code bytes
+ *   SHA-256("<name>.Height")    -> the height of the block that deployed a
+ *                                  bytecode service (i64), for messages
+ *                                  such as `coopvm process`'s changed code
  * The VM reads these directly (cvm_deployments_*) to find a service's
  * processor; transactions use the methods getInfo, deployService, getCode.
  */
@@ -22,6 +25,11 @@ static void record_key(const char *service, size_t len, const char *suffix, uint
     cvm_sha256_update(&c, service, len);
     cvm_sha256_update(&c, suffix, strlen(suffix));
     cvm_sha256_final(&c, key);
+}
+
+void cvm_deployments_key(const char *service, const char *suffix, uint8_t key[CVM_SHA256_BYTES])
+{
+    record_key(service, strlen(service), suffix, key);
 }
 
 static cvm_code read_dep(cvm_context *ctx, const char *service, const char *suffix, const uint8_t **v, size_t *n,
@@ -159,6 +167,22 @@ static cvm_code dep_get_code(cvm_context *ctx, const cvm_arg *args, cvm_call_out
     return CVM_CODE_NONE;
 }
 
+/* The height of the block deploying service, for hosts to name it later
+ * ("deployed at height 2"); the genesis records of native services have
+ * none (they are height 1). */
+static cvm_code record_height(cvm_context *ctx, const char *service, cvm_error *err)
+{
+    uint8_t key[CVM_SHA256_BYTES], b[CVM_STATE_I64_BYTES];
+    size_t n;
+    record_key(service, strlen(service), ".Height", key);
+    cvm_state_i64_encode((int64_t)ctx->height, b, &n);
+    cvm_status st = cvm_overlay_write(ctx->ov, (const uint8_t *)CVM_DEPLOYMENTS, strlen(CVM_DEPLOYMENTS), key,
+                                      sizeof key, b, n);
+    if (st != CVM_OK)
+        return cvm_ctx_fail(ctx, st, err, "deploying %s: %s", service, cvm_overlay_errmsg(ctx->ov));
+    return CVM_CODE_NONE;
+}
+
 /* deployService(name string, processor uint64, code bytes). */
 static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *out, cvm_error *err)
 {
@@ -196,6 +220,8 @@ static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *
         return cvm_ctx_fail(ctx, st, err, "deploying %s: %s", name, msg);
     c = cvm_deployments_record(ctx, name, CVM_PROCESSOR_BYTECODE, args[2].v.bytes.ptr, args[2].v.bytes.len, err);
     if (c != CVM_CODE_NONE)
+        return c;
+    if ((c = record_height(ctx, name, err)) != CVM_CODE_NONE)
         return c;
     /* the module's initial state, in the new service's namespace */
     for (size_t i = 0; i < m->nstate; i++) {

@@ -58,6 +58,11 @@ cvm_code cvm_deployments_processor(cvm_context *ctx, const char *service, uint64
  * when none. */
 cvm_code cvm_deployments_code(cvm_context *ctx, const char *service, const uint8_t **code, size_t *len,
                               cvm_error *err);
+/* The key of service's record suffix (".Processor", ".Code", ".Height") in
+ * _Deployments' state: SHA-256(service + suffix). ".Height" (an i64) is
+ * the height of the block whose deployService deployed a bytecode service;
+ * hosts read it from the store to say when a service was deployed. */
+void cvm_deployments_key(const char *service, const char *suffix, uint8_t key[CVM_SHA256_BYTES]);
 /* Records service as deployed with type (and code, for bytecode). */
 cvm_code cvm_deployments_record(cvm_context *ctx, const char *service, uint64_t type, const uint8_t *code,
                                 size_t len, cvm_error *err);
@@ -70,6 +75,12 @@ cvm_code cvm_reputation_of(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTE
 /* Genesis: writes addr's reputation and admin flag ("admin:" + address). */
 cvm_code cvm_reputation_genesis(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], int64_t reputation,
                                 bool admin, cvm_error *err);
+/* The key of addr's admin flag in _Reputation's state: "admin:" + the
+ * address. With the reputation (keyed by the address itself) it is what a
+ * store holds of a genesis account; both are absent for an account of
+ * reputation 0 that is not admin (a stored value is never 0). */
+#define CVM_REPUTATION_ADMIN_KEY_BYTES (6 + CVM_ADDRESS_BYTES)
+void cvm_reputation_admin_key(const uint8_t addr[CVM_ADDRESS_BYTES], uint8_t key[CVM_REPUTATION_ADMIN_KEY_BYTES]);
 /* Whether addr was marked admin at genesis (_Reputation's "admin:" +
  * address), read directly from any frame. */
 cvm_code cvm_reputation_is_admin(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS_BYTES], bool *admin,

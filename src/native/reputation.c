@@ -18,8 +18,7 @@ void cvm_address_hex(const uint8_t addr[CVM_ADDRESS_BYTES], char out[2 + 2 * CVM
     cvm_hex_write(out + 2, addr, CVM_ADDRESS_BYTES);
 }
 
-/* The key of addr's admin flag. */
-static void admin_key(const uint8_t addr[CVM_ADDRESS_BYTES], uint8_t key[6 + CVM_ADDRESS_BYTES])
+void cvm_reputation_admin_key(const uint8_t addr[CVM_ADDRESS_BYTES], uint8_t key[CVM_REPUTATION_ADMIN_KEY_BYTES])
 {
     memcpy(key, "admin:", 6);
     memcpy(key + 6, addr, CVM_ADDRESS_BYTES);
@@ -33,7 +32,7 @@ cvm_code cvm_reputation_is_admin(cvm_context *ctx, const uint8_t addr[CVM_ADDRES
     size_t n;
     int64_t v = 0;
     *admin = false;
-    admin_key(addr, key);
+    cvm_reputation_admin_key(addr, key);
     cvm_status st = cvm_overlay_read(ctx->ov, (const uint8_t *)CVM_REPUTATION, strlen(CVM_REPUTATION), key,
                                      sizeof key, &p, &n, NULL);
     if (st != CVM_OK)
@@ -68,7 +67,7 @@ cvm_code cvm_reputation_genesis(cvm_context *ctx, const uint8_t addr[CVM_ADDRESS
     if (cvm_overlay_write(ctx->ov, svc, svclen, addr, CVM_ADDRESS_BYTES, b, n) != CVM_OK)
         return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "genesis: %s", cvm_overlay_errmsg(ctx->ov));
     uint8_t key[6 + CVM_ADDRESS_BYTES];
-    admin_key(addr, key);
+    cvm_reputation_admin_key(addr, key);
     cvm_state_i64_encode(admin ? 1 : 0, b, &n);
     if (cvm_overlay_write(ctx->ov, svc, svclen, key, sizeof key, b, n) != CVM_OK)
         return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "genesis: %s", cvm_overlay_errmsg(ctx->ov));

@@ -335,6 +335,7 @@ static void test_data_continues(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "contracts.Counter: "));
     assert_non_null(strstr(r.err, "differs from the code Counter already deployed"));
+    assert_non_null(strstr(r.err, " at height 2")); /* where it was deployed, not the store's height (4) */
     assert_int_equal(r.out_len, 0);
     proc_result_free(&r);
     /* the store is still at height 4 */
@@ -343,6 +344,74 @@ static void test_data_continues(void **state)
                "--data", two_dir, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "queries at height 4\n  bob -> _Info.isAlive(): SUCCESS outputs (true)"));
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* A continuation calls and queries a contract the store already holds
+ * without listing it; refuses an account the store does not hold and a
+ * contract that is nowhere, before anything is committed. */
+static void test_continuation(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    char data[128];
+    snprintf(data, sizeof data, "%s/data", t.dir);
+    proc_result r = coopvm("process", counter_scenario(&t, "first.json", BLOCK1), "--data", data, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+
+    const char *next = put(&t, "next.json",
+                           "{\"accounts\": {\"alice\": {\"reputation\": 150}, \"dora\": {}},\n"
+                           " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": "
+                           "\"increment\", \"args\": [3]}]],\n"
+                           " \"queries\": [{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"get\"}]}\n");
+    r = coopvm("process", next, "--data", data, "--json", NULL);
+    if (r.status != 0)
+        fail_msg("exit %d: %s", r.status, r.err);
+    json_t *j = parse_json(r.out);
+    json_t *blocks = json_object_get(j, "blocks");
+    assert_int_equal(json_array_size(blocks), 1); /* no genesis, no deployment */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(blocks, 0), "height")), 4);
+    json_t *q = json_array_get(json_object_get(j, "queries"), 0);
+    assert_int_equal(json_integer_value(json_object_get(q, "result")), 8); /* 5 + 3 */
+    json_decref(j);
+    proc_result_free(&r);
+
+    /* an account the store does not hold, with a reputation it would not get */
+    const char *carol = put(&t, "carol.json",
+                            "{\"accounts\": {\"carol\": {\"reputation\": 50}},\n"
+                            " \"blocks\": [[{\"signer\": \"carol\", \"contract\": \"Counter\", \"method\": "
+                            "\"increment\", \"args\": [1]}]]}\n");
+    r = coopvm("process", carol, "--data", data, NULL);
+    assert_int_equal(r.status, 1);
+    char want[512];
+    snprintf(want, sizeof want, "%s: accounts.carol: the store in %s holds no account carol", carol, data);
+    if (!strstr(r.err, want))
+        fail_msg("stderr lacks \"%s\":\n%s", want, r.err);
+    assert_int_equal(r.out_len, 0);
+    proc_result_free(&r);
+
+    /* a contract neither listed, native nor deployed */
+    const char *nope = put(&t, "nope.json",
+                           "{\"accounts\": {\"alice\": {\"reputation\": 150}},\n"
+                           " \"queries\": [{\"contract\": \"Counter\", \"method\": \"get\"},\n"
+                           "             {\"contract\": \"Nope\", \"method\": \"get\"}]}\n");
+    r = coopvm("process", nope, "--data", data, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof want, "%s: queries[1].contract: unknown contract \"Nope\" (not in \"contracts\", not a "
+             "native service and not deployed in %s)", nope, data);
+    if (!strstr(r.err, want))
+        fail_msg("stderr lacks \"%s\":\n%s", want, r.err);
+    proc_result_free(&r);
+
+    /* nothing of the refused runs was committed: still at height 4 */
+    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"alice\": {\"reputation\": 150}}, \"queries\": "
+                                            "[{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"get\"}]}"),
+               "--data", data, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "queries at height 4\n  alice -> Counter.get(): SUCCESS result 8"));
     proc_result_free(&r);
     tmp_close(&t);
 }
@@ -568,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_json_shape),
         cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_data_continues),
+        cmocka_unit_test(test_continuation),
         cmocka_unit_test(test_native_services_and_queries),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_preorder),
