@@ -203,6 +203,10 @@ typedef struct cvm_sdk_request {
     const int64_t *args;      /* values popped, deepest first */
     size_t nargs;
     int64_t operand;          /* the instruction's operand, when it has one */
+    int64_t gas_left;         /* the caller's gas left after the instruction's own cost */
+    int64_t *gas_used;        /* the host writes here the gas the operation used (the service's
+                               * own: CVM_GAS_NATIVE_CALL and the rest), charged to the caller,
+                               * success or not; it starts at 0 */
 } cvm_sdk_request;
 
 /* A CallService or CallLibrary instruction: run "Svc.method" with the top
@@ -292,6 +296,24 @@ typedef enum cvm_dispatch {
 } cvm_dispatch;
 
 #define CVM_DEFAULT_GAS_LIMIT 1000000
+
+/* The gas schedule beyond the opcode table (docs/vm.md, "Gas"): what the
+ * native methods make the chain do is paid from the same per-transaction
+ * gas, so that state and the event history grow only by what gas paid for.
+ * A native method call costs CVM_GAS_NATIVE_CALL; each state write of a
+ * native method CVM_GAS_STATE_BYTE per byte of key and value; each event it
+ * emits CVM_GAS_EVENT plus CVM_GAS_EVENT_BYTE per byte of its name, field
+ * names and field values (8 for an integer, 1 for a bool); a deployment also
+ * CVM_GAS_CODE_BYTE per byte of code it loads and verifies. A 64 KiB
+ * deployment costs about 790,000 and fits the default limit. Bytecode Emit
+ * costs its table gas (30) plus CVM_GAS_EVENT_BYTE per byte of its name
+ * beyond CVM_GAS_EMIT_NAME_FREE, known when the module is prepared. */
+#define CVM_GAS_NATIVE_CALL 100
+#define CVM_GAS_STATE_BYTE 10
+#define CVM_GAS_EVENT 30
+#define CVM_GAS_EVENT_BYTE 10
+#define CVM_GAS_CODE_BYTE 2
+#define CVM_GAS_EMIT_NAME_FREE 32
 #define CVM_STACK_LIMIT 1024
 #define CVM_CALL_DEPTH_LIMIT 64
 #define CVM_LOCALS 256

@@ -50,13 +50,13 @@
     X(STORE, "Store", OPT_STR, 1, 0, 100, WRITES, "pop v; state[key] = v (0 deletes); key = the operand, else popped after v and written in decimal") \
     X(LOAD,  "Load",  OPT_STR, 0, 1, 50, NONE, "push state[key], 0 when absent; key = the operand, else popped and written in decimal") \
     /* cooperative (spec): calls into _Cooperatives for the module's cooperative */ \
-    X(CREATE_COOPERATIVE, "CreateCooperative", NONE, 0, 0, 500, WRITES, "create the cooperative of the .cooperative metadata; the signer becomes its creator") \
-    X(JOIN_COOPERATIVE,   "JoinCooperative",   NONE, 0, 0, 200, WRITES, "the signer joins the module's cooperative") \
-    X(ALLOCATE_RESOURCE,  "AllocateResource",  INT,  1, 0, 200, WRITES, "pop amount; allocate it to resource <operand> of the module's cooperative") \
+    X(CREATE_COOPERATIVE, "CreateCooperative", NONE, 0, 0, 500, WRITES, "create the cooperative of the .cooperative metadata; the signer becomes its creator; gas: 500 + the service's") \
+    X(JOIN_COOPERATIVE,   "JoinCooperative",   NONE, 0, 0, 200, WRITES, "the signer joins the module's cooperative; gas: 200 + the service's") \
+    X(ALLOCATE_RESOURCE,  "AllocateResource",  INT,  1, 0, 200, WRITES, "pop amount; allocate it to resource <operand> of the module's cooperative; gas: 200 + the service's") \
     /* governance (spec): calls into _Governance */ \
-    X(CREATE_PROPOSAL, "CreateProposal", NONE, 0, 1, 300, WRITES, "open a proposal in the module's cooperative; push its id") \
-    X(CAST_VOTE,       "CastVote",       NONE, 2, 0, 200, WRITES, "pop vote, then proposal id; vote yes when vote != 0") \
-    X(UPDATE_QUORUM,   "UpdateQuorum",   NONE, 1, 0, 200, WRITES, "pop quorum (1..100 %); set the module's cooperative's quorum") \
+    X(CREATE_PROPOSAL, "CreateProposal", NONE, 0, 1, 300, WRITES, "open a proposal in the module's cooperative; push its id; gas: 300 + the service's") \
+    X(CAST_VOTE,       "CastVote",       NONE, 2, 0, 200, WRITES, "pop vote, then proposal id; vote yes when vote != 0; gas: 200 + the service's") \
+    X(UPDATE_QUORUM,   "UpdateQuorum",   NONE, 1, 0, 200, WRITES, "pop quorum (1..100 %); set the module's cooperative's quorum; gas: 200 + the service's") \
     /* control */ \
     X(JUMP,        "Jump",      LABEL, 0, 0, 2, ENDS, "continue at the label") \
     X(JUMP_IF,     "JumpIf",    LABEL, 1, 0, 2, NONE, "pop c; continue at the label when c != 0") \
@@ -85,7 +85,7 @@
     X(BLOCK_HEIGHT, "BlockHeight", NONE, 0, 1, 1, NONE, "push the block height") \
     X(BLOCK_TIME,   "BlockTime",   NONE, 0, 1, 1, NONE, "push the block timestamp (ns since the Unix epoch)") \
     /* events and logs */ \
-    X(EMIT,  "Emit",  STR,  1, 0, 30, NONE, "pop v; emit event <operand> with field value = v") \
+    X(EMIT,  "Emit",  STR,  1, 0, 30, NONE, "pop v; emit event <operand> with field value = v; gas: 30 + 10 per byte of the name beyond 32") \
     X(LOG,   "Log",   NONE, 1, 0, 10, NONE, "pop v; append it to the execution log") \
     /* failure */ \
     X(ABORT, "Abort", NONE, 1, 0, 1, ENDS, "pop code; fail with ABORTED and the code") \

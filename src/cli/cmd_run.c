@@ -5,7 +5,8 @@
  *
  * The chain is the one `coopvm process` plays (play.h): genesis (height 1)
  * with one account, RUN_SIGNER, holding --reputation; the module deployed
- * with its .state and the --state values (height 2); the method run as a
+ * with its .state and the --state values (height 2, at the default gas
+ * limit: --gas limits the call, not this setup); the method run as a
  * one-transaction set signed by RUN_SIGNER (height 3). The receipt's
  * state_diff is that block's diff.
  */
@@ -243,7 +244,9 @@ int cmd_run(int argc, char **argv)
         return CLI_FAIL;
     }
 
-    play_options po = {NULL, o.gas_limit, o.dispatch, o.trace ? trace_step : NULL, NULL};
+    /* the deployment is run's own setup, not the call --gas limits: it runs
+     * at the default limit, the call on a VM with the user's */
+    play_options po = {NULL, 0, o.dispatch, o.trace ? trace_step : NULL, NULL};
     play_chain chain;
     char err[512];
     if (play_open(&chain, &po, err, sizeof err) != CVM_OK) {
@@ -259,8 +262,11 @@ int cmd_run(int argc, char **argv)
     play_tx call;
     cvm_block_result *b = NULL;
     if (prepare(&chain, name, code, len, o.reputation)) {
-        cvm_status st = play_tx_make(&call, RUN_SIGNER, name, o.method, args, o.nargs, play_timestamp(3), NULL,
-                                     err, sizeof err);
+        po.gas_limit = o.gas_limit;
+        cvm_status st = play_reopen_vm(&chain, &po, err, sizeof err);
+        if (st == CVM_OK)
+            st = play_tx_make(&call, RUN_SIGNER, name, o.method, args, o.nargs, play_timestamp(3), NULL, err,
+                              sizeof err);
         if (st == CVM_OK)
             st = play_block(&chain, &call, 1, &b, err, sizeof err);
         if (st != CVM_OK) {

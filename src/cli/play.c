@@ -38,6 +38,15 @@ cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t err
         snprintf(err, errcap, "opening the in-memory state: %s", cvm_status_name(st));
         return st;
     }
+    if ((st = play_reopen_vm(c, o, err, errcap)) != CVM_OK)
+        play_close(c);
+    return st;
+}
+
+cvm_status play_reopen_vm(play_chain *c, const play_options *o, char *err, size_t errcap)
+{
+    cvm_vm_free(c->vm);
+    c->vm = NULL;
     cvm_vm_options vo = {0};
     vo.gas_limit = o->gas_limit;
     vo.virtual_chain_id = PLAY_CHAIN_ID;
@@ -46,10 +55,9 @@ cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t err
     vo.trace = o->trace ? trace_step : NULL;
     vo.trace_ud = c;
     vo.dispatch = o->dispatch;
-    if ((st = cvm_vm_new(&vo, c->store, &c->vm)) != CVM_OK) {
+    cvm_status st = cvm_vm_new(&vo, c->store, &c->vm);
+    if (st != CVM_OK)
         snprintf(err, errcap, "starting the VM: %s", cvm_status_name(st));
-        play_close(c);
-    }
     return st;
 }
 

@@ -73,6 +73,9 @@ typedef struct play_tx {
 /* Opens the store and the VM. On failure err says why (nothing to close). */
 cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t errcap);
 void play_close(play_chain *c);
+/* Replaces the VM by one with o's options (data_dir unused), over the same
+ * store; on failure err says why and c has no VM (play_close it). */
+cvm_status play_reopen_vm(play_chain *c, const play_options *o, char *err, size_t errcap);
 
 /* The latest committed height. */
 uint64_t play_height(const play_chain *c);

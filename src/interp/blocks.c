@@ -40,6 +40,12 @@ static int ends_block(const cvm_xinsn *f)
     case CVM_OP_CALL:
     case CVM_OP_CALL_SERVICE: /* pops what the callee takes: the next block is unproved */
     case CVM_OP_CALL_LIBRARY:
+    case CVM_OP_CREATE_COOPERATIVE: /* the SDK operations charge the service's gas: the next */
+    case CVM_OP_JOIN_COOPERATIVE:   /* block checks the gas left after it (ops.h) */
+    case CVM_OP_ALLOCATE_RESOURCE:
+    case CVM_OP_CREATE_PROPOSAL:
+    case CVM_OP_CAST_VOTE:
+    case CVM_OP_UPDATE_QUORUM:
     case CVM_OP_RET:
     case CVM_OP_HALT:
     case CVM_OP_ABORT:

@@ -93,6 +93,10 @@ vmcase(LOAD)
 vmbreak;
 
 /* ------------------------------------ cooperative and governance (SDK) */
+/* The host says what gas the service it called used, charged here, success
+ * or not, as for CallService; each ends its block (blocks.c), so the gas
+ * left is exact when the host is asked and the next instruction checks
+ * again. */
 #define CVM_SDKOP(NAME, SDKOP, SERVICE)                                                             \
     vmcase(NAME)                                                                                    \
     {                                                                                               \
@@ -101,9 +105,15 @@ vmbreak;
                  OPNAME, SERVICE);                                                                  \
         unsigned pops_ = cvm_op_pops(CVM_OP_##NAME, I->has);                                        \
         sp -= pops_;                                                                                \
-        cvm_sdk_request req = {SDKOP, r->m, sp, pops_, I->k};                                       \
-        int64_t v = 0;                                                                              \
-        HOST_CALL(h->sdk(h->ud, &req, &v, r->err));                                                 \
+        int64_t v = 0, used_ = 0;                                                                   \
+        cvm_sdk_request req = {SDKOP, r->m, sp, pops_, I->k, gas, &used_};                          \
+        r->err->message[0] = '\0';                                                                  \
+        cvm_code c_ = h->sdk(h->ud, &req, &v, r->err);                                              \
+        gas -= used_ < 0 ? 0 : used_ > gas ? gas : used_;                                           \
+        if (c_ != CVM_CODE_NONE) {                                                                  \
+            code = (unsigned)c_ < CVM_CODE_COUNT ? c_ : CVM_CODE_HOST_ERROR;                        \
+            goto trap;                                                                              \
+        }                                                                                           \
         if (cvm_opinfo_of(CVM_OP_##NAME)->pushes)                                                           \
             *sp++ = v;                                                                              \
         I += 1;                                                                                      \

@@ -26,6 +26,11 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
     x->has = in->has_operand;
     x->n = 1;
     x->gas = x->own = info->gas;
+    if (in->op == CVM_OP_EMIT && in->has_operand && m->consts[in->operand].len > CVM_GAS_EMIT_NAME_FREE) {
+        /* the event's name goes into the history: its bytes beyond the free ones are paid (coopvm.h) */
+        uint64_t extra = (uint64_t)(m->consts[in->operand].len - CVM_GAS_EMIT_NAME_FREE) * CVM_GAS_EVENT_BYTE;
+        x->gas = x->own = info->gas + (uint32_t)(extra < (1u << 24) ? extra : (1u << 24));
+    }
     x->xi = (uint32_t)cvm_xindex(pc, mi);
     unsigned pops = cvm_op_pops(in->op, in->has_operand);
     unsigned pushes = info->pushes;

@@ -90,12 +90,12 @@ static cvm_code rd_i64(cvm_context *ctx, const coop_key *k, int64_t *v, cvm_erro
 
 static cvm_code wr(cvm_context *ctx, const coop_key *k, const void *v, size_t n, cvm_error *err)
 {
-    return cvm_sdk_state_write(ctx, k->b, k->n, v, n, err);
+    return cvm_native_write(ctx, k->b, k->n, v, n, err);
 }
 
 static cvm_code wr_i64(cvm_context *ctx, const coop_key *k, int64_t v, cvm_error *err)
 {
-    return cvm_sdk_state_write_i64(ctx, k->b, k->n, v, err);
+    return cvm_native_write_i64(ctx, k->b, k->n, v, err);
 }
 
 static cvm_code fail(cvm_error *err, cvm_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -265,7 +265,7 @@ static cvm_code coop_create(cvm_context *ctx, const cvm_arg *args, cvm_call_out 
         {"creator", cvm_arg_bytes(who, CVM_ADDRESS_BYTES)},
         {"purpose", cvm_arg_stringn((const char *)args[1].v.bytes.ptr, args[1].v.bytes.len)},
     };
-    return cvm_sdk_emit(ctx, "CooperativeCreated", 18, f, 3, err);
+    return cvm_native_emit(ctx, "CooperativeCreated", 18, f, 3, err);
 }
 
 /* join(id): the signer becomes a member. */
@@ -299,7 +299,7 @@ static cvm_code coop_join(cvm_context *ctx, const cvm_arg *args, cvm_call_out *o
         {"cooperative_id", cvm_arg_stringn((const char *)id, idlen)},
         {"member", cvm_arg_bytes(who, CVM_ADDRESS_BYTES)},
     };
-    return cvm_sdk_emit(ctx, "CooperativeJoined", 17, f, 2, err);
+    return cvm_native_emit(ctx, "CooperativeJoined", 17, f, 2, err);
 }
 
 /* allocate(id, resource_id, amount): a member adds amount (> 0) to the
@@ -347,7 +347,7 @@ static cvm_code coop_allocate(cvm_context *ctx, const cvm_arg *args, cvm_call_ou
         {"amount", cvm_arg_int64(amount)},
         {"member", cvm_arg_bytes(cvm_sdk_signer(ctx), CVM_ADDRESS_BYTES)},
     };
-    return cvm_sdk_emit(ctx, "ResourceAllocated", 17, f, 4, err);
+    return cvm_native_emit(ctx, "ResourceAllocated", 17, f, 4, err);
 }
 
 /* getInfo(id) -> creator bytes, purpose string, cpu, memory, network,

@@ -8,6 +8,8 @@
  *                                  such as `coopvm process`'s changed code
  * The VM reads these directly (cvm_deployments_*) to find a service's
  * processor; transactions use the methods getInfo, deployService, getCode.
+ * A deployment pays for its code (vm/gas.h): loading it, then storing its
+ * records and initial state, each charged before it is done.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "native/native.h"
 #include "state/value.h"
 #include "vm/bytecode.h"
+#include "vm/gas.h"
 
 static void record_key(const char *service, size_t len, const char *suffix, uint8_t key[CVM_SHA256_BYTES])
 {
@@ -209,6 +212,12 @@ static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *
                       name, (unsigned long long)args[1].v.u64, CVM_PROCESSOR_BYTECODE);
         return CVM_CODE_DEPLOYMENT_FAILED;
     }
+    /* paid before the work: loading the code, then storing its records */
+    size_t len = args[2].v.bytes.len;
+    char what[160];
+    snprintf(what, sizeof what, "deploying %s: loading %zu bytes of code", name, len);
+    if ((c = cvm_gas_charge(ctx, (int64_t)len * CVM_GAS_CODE_BYTE, what, err)) != CVM_CODE_NONE)
+        return c;
     const cvm_module *m;
     char msg[200];
     cvm_status st = cvm_vm_module_get(ctx->vm, args[2].v.bytes.ptr, args[2].v.bytes.len, &m, msg, sizeof msg);
@@ -218,7 +227,12 @@ static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *
     }
     if (st != CVM_OK)
         return cvm_ctx_fail(ctx, st, err, "deploying %s: %s", name, msg);
-    c = cvm_deployments_record(ctx, name, CVM_PROCESSOR_BYTECODE, args[2].v.bytes.ptr, args[2].v.bytes.len, err);
+    snprintf(what, sizeof what, "deploying %s: storing %zu bytes of code", name, len);
+    int64_t records = cvm_gas_state_write(CVM_SHA256_BYTES, CVM_STATE_I64_BYTES) +
+                      (len ? cvm_gas_state_write(CVM_SHA256_BYTES, len) : 0);
+    if ((c = cvm_gas_charge(ctx, records, what, err)) != CVM_CODE_NONE)
+        return c;
+    c = cvm_deployments_record(ctx, name, CVM_PROCESSOR_BYTECODE, args[2].v.bytes.ptr, len, err);
     if (c != CVM_CODE_NONE)
         return c;
     if ((c = record_height(ctx, name, err)) != CVM_CODE_NONE)
@@ -228,6 +242,9 @@ static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *
         uint8_t b[CVM_STATE_I64_BYTES];
         size_t n;
         cvm_state_i64_encode(m->state[i].value, b, &n);
+        snprintf(what, sizeof what, "deploying %s: writing %zu bytes of initial state", name, m->state[i].keylen + n);
+        if ((c = cvm_gas_charge(ctx, cvm_gas_state_write(m->state[i].keylen, n), what, err)) != CVM_CODE_NONE)
+            return c;
         st = cvm_overlay_write(ctx->ov, (const uint8_t *)name, rawlen, m->state[i].key, m->state[i].keylen, b, n);
         if (st == CVM_EINPUT) {
             cvm_error_set(err, CVM_CODE_DEPLOYMENT_FAILED, "deploying %s: %s", name, cvm_overlay_errmsg(ctx->ov));

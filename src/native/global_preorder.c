@@ -76,12 +76,12 @@ static cvm_code preorder_set(cvm_context *ctx, const cvm_arg *args, cvm_call_out
                       r->v.bytes.len, CVM_PREORDER_REASON_MAX);
         return CVM_CODE_WRONG_ARGUMENTS;
     }
-    cvm_code c = cvm_sdk_state_write(ctx, (const uint8_t *)PROBLEM_KEY, sizeof PROBLEM_KEY - 1, r->v.bytes.ptr,
-                                     r->v.bytes.len, err);
+    cvm_code c = cvm_native_write(ctx, (const uint8_t *)PROBLEM_KEY, sizeof PROBLEM_KEY - 1, r->v.bytes.ptr,
+                                  r->v.bytes.len, err);
     if (c != CVM_CODE_NONE)
         return c;
     cvm_event_field f = {"reason", cvm_arg_stringn((const char *)r->v.bytes.ptr, r->v.bytes.len)};
-    return cvm_sdk_emit(ctx, "SubscriptionProblem", sizeof "SubscriptionProblem" - 1, &f, 1, err);
+    return cvm_native_emit(ctx, "SubscriptionProblem", sizeof "SubscriptionProblem" - 1, &f, 1, err);
 }
 
 static const cvm_arg_type approve_params[] = {CVM_ARG_STRING, CVM_ARG_STRING};

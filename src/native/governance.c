@@ -61,7 +61,7 @@ static cvm_code rd_i64(cvm_context *ctx, const gov_key *k, int64_t *v, cvm_error
 
 static cvm_code wr_i64(cvm_context *ctx, const gov_key *k, int64_t v, cvm_error *err)
 {
-    return cvm_sdk_state_write_i64(ctx, k->b, k->n, v, err);
+    return cvm_native_write_i64(ctx, k->b, k->n, v, err);
 }
 
 static cvm_code no_memory(cvm_context *ctx, cvm_error *err)
@@ -208,10 +208,10 @@ static cvm_code gov_create_proposal(cvm_context *ctx, const cvm_arg *args, cvm_c
     if ((c = wr_i64(ctx, &k, pid, err)) != CVM_CODE_NONE)
         return c;
     key_proposal(&k, pid, "cooperative");
-    if ((c = cvm_sdk_state_write(ctx, k.b, k.n, id, idlen, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_write(ctx, k.b, k.n, id, idlen, err)) != CVM_CODE_NONE)
         return c;
     key_proposal(&k, pid, "creator");
-    if ((c = cvm_sdk_state_write(ctx, k.b, k.n, who, CVM_ADDRESS_BYTES, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_write(ctx, k.b, k.n, who, CVM_ADDRESS_BYTES, err)) != CVM_CODE_NONE)
         return c;
     key_proposal(&k, pid, "status");
     if ((c = wr_i64(ctx, &k, STATUS_OPEN, err)) != CVM_CODE_NONE)
@@ -221,7 +221,7 @@ static cvm_code gov_create_proposal(cvm_context *ctx, const cvm_arg *args, cvm_c
         {"proposal_id", cvm_arg_int64(pid)},
         {"creator", cvm_arg_bytes(who, CVM_ADDRESS_BYTES)},
     };
-    if ((c = cvm_sdk_emit(ctx, "ProposalCreated", 15, f, 3, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_emit(ctx, "ProposalCreated", 15, f, 3, err)) != CVM_CODE_NONE)
         return c;
     return cvm_out_put(ctx, out, cvm_arg_int64(pid)) ? CVM_CODE_NONE : no_memory(ctx, err);
 }
@@ -280,7 +280,7 @@ static cvm_code gov_cast_vote(cvm_context *ctx, const cvm_arg *args, cvm_call_ou
         {"voter", cvm_arg_bytes(who, CVM_ADDRESS_BYTES)},
         {"vote", cvm_arg_int64(yes ? 1 : 0)},
     };
-    if ((c = cvm_sdk_emit(ctx, "VoteCast", 8, vf, 3, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_emit(ctx, "VoteCast", 8, vf, 3, err)) != CVM_CODE_NONE)
         return c;
     int64_t need = votes_needed(rec.quorum, rec.members);
     int64_t waiting = rec.members - pr.yes - pr.no;
@@ -298,7 +298,7 @@ static cvm_code gov_cast_vote(cvm_context *ctx, const cvm_arg *args, cvm_call_ou
         {"no", cvm_arg_int64(pr.no)},
     };
     const char *name = status == STATUS_PASSED ? "ProposalPassed" : "ProposalRejected";
-    return cvm_sdk_emit(ctx, name, strlen(name), df, 3, err);
+    return cvm_native_emit(ctx, name, strlen(name), df, 3, err);
 }
 
 /* updateQuorum(id, quorum): the cooperative's creator sets 1..100. */
@@ -338,7 +338,7 @@ static cvm_code gov_update_quorum(cvm_context *ctx, const cvm_arg *args, cvm_cal
         {"old_quorum", cvm_arg_int64(rec.quorum)},
         {"new_quorum", cvm_arg_int64(q)},
     };
-    return cvm_sdk_emit(ctx, "QuorumUpdated", 13, f, 3, err);
+    return cvm_native_emit(ctx, "QuorumUpdated", 13, f, 3, err);
 }
 
 /* getProposal(proposal_id) -> cooperative string, creator bytes, status
@@ -401,10 +401,10 @@ static cvm_code gov_set_threshold(cvm_context *ctx, const cvm_arg *args, cvm_cal
         memset(b, 0, sizeof b);
     gov_key k;
     key_text(&k, "threshold");
-    if ((c = cvm_sdk_state_write(ctx, k.b, k.n, b, sizeof b, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_write(ctx, k.b, k.n, b, sizeof b, err)) != CVM_CODE_NONE)
         return c;
     cvm_event_field f[2] = {{"old", cvm_arg_int64(old)}, {"new", cvm_arg_int64(v)}};
-    return cvm_sdk_emit(ctx, "ThresholdChanged", 16, f, 2, err);
+    return cvm_native_emit(ctx, "ThresholdChanged", 16, f, 2, err);
 }
 
 static const cvm_arg_type id_params[] = {CVM_ARG_STRING};

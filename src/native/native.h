@@ -37,6 +37,19 @@ extern const cvm_native_service cvm_native_cooperatives; /* cooperatives.c */
 extern const cvm_native_service cvm_native_governance;  /* governance.c */
 extern const cvm_native_service cvm_native_global_preorder; /* global_preorder.c */
 
+/* The state writes and events of native methods, paid for first
+ * (vm/gas.h: CVM_GAS_STATE_BYTE per byte of key and value, CVM_GAS_EVENT
+ * and CVM_GAS_EVENT_BYTE per byte of an event): OUT_OF_GAS, nothing
+ * written, when the gas left cannot pay. Every native method writes and
+ * emits through these; only the VM's own records (genesis, a native
+ * service deployed on first use) go to the overlay directly. */
+cvm_code cvm_native_write(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t *value, size_t len,
+                          cvm_error *err);
+/* An i64 in the bytecode convention (state/value.h: 0 deletes the key). */
+cvm_code cvm_native_write_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t v, cvm_error *err);
+cvm_code cvm_native_emit(cvm_context *ctx, const char *name, size_t namelen, const cvm_event_field *fields,
+                         size_t nfields, cvm_error *err);
+
 /* The native service named name, or NULL. */
 const cvm_native_service *cvm_native_find(const char *name);
 /* The i-th native service (in a fixed order), NULL past the last. */

@@ -3,12 +3,16 @@
  * lookup in their tables, running a method, and deploying a native service
  * that a transaction addresses before anyone recorded it in _Deployments.
  *
- * Native methods cost no gas (docs/vm.md): their work is bounded by their
- * arguments, which the transaction already pays to carry.
+ * Native methods pay gas (docs/vm.md, "Gas"; vm/gas.h): CVM_GAS_NATIVE_CALL
+ * for the call, charged here before the method runs, and what they write
+ * and emit, charged by cvm_native_write and cvm_native_emit below.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "native/native.h"
+#include "state/value.h"
+#include "vm/gas.h"
 
 static const cvm_native_service *const services[] = {
     &cvm_native_deployments,
@@ -65,7 +69,12 @@ static void native_process_call(cvm_context *ctx, const cvm_method_info *mi, con
     cvm_error err;
     memset(&err, 0, sizeof err);
     err.pc = -1;
-    cvm_code c = m->fn(ctx, args, out, &err);
+    const cvm_frame *f = cvm_ctx_top(ctx);
+    char what[160];
+    snprintf(what, sizeof what, "calling %s.%s", f ? f->service : "", m->name);
+    cvm_code c = cvm_gas_charge(ctx, CVM_GAS_NATIVE_CALL, what, &err);
+    if (c == CVM_CODE_NONE)
+        c = m->fn(ctx, args, out, &err);
     if (c != CVM_CODE_NONE) {
         err.code = c;
         cvm_out_fail(out, c == CVM_CODE_HOST_ERROR && ctx->fatal ? CVM_ERROR_UNEXPECTED : CVM_ERROR_SMART_CONTRACT,
@@ -88,3 +97,41 @@ static cvm_code native_deploy_service(cvm_context *ctx, const char *service, boo
 const cvm_processor cvm_native_processor = {
     CVM_PROCESSOR_NATIVE, "native", native_method_info, native_process_call, native_deploy_service,
 };
+
+/* "<service>: " for the messages of a charge: the service whose code runs. */
+static const char *running(cvm_context *ctx)
+{
+    const cvm_frame *f = cvm_ctx_top(ctx);
+    return f ? f->service : "";
+}
+
+cvm_code cvm_native_write(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t *value, size_t len,
+                          cvm_error *err)
+{
+    char what[160];
+    snprintf(what, sizeof what, "%s: writing %zu bytes of state", running(ctx), keylen + len);
+    cvm_code c = cvm_gas_charge(ctx, cvm_gas_state_write(keylen, len), what, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    return cvm_sdk_state_write(ctx, key, keylen, value, len, err);
+}
+
+cvm_code cvm_native_write_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t v, cvm_error *err)
+{
+    uint8_t b[CVM_STATE_I64_BYTES];
+    size_t n;
+    cvm_state_i64_encode(v, b, &n);
+    return cvm_native_write(ctx, key, keylen, b, n, err);
+}
+
+cvm_code cvm_native_emit(cvm_context *ctx, const char *name, size_t namelen, const cvm_event_field *fields,
+                         size_t nfields, cvm_error *err)
+{
+    char what[200];
+    snprintf(what, sizeof what, "%s: emitting %.*s (%zu bytes)", running(ctx), (int)(namelen > 40 ? 40 : namelen),
+             name, cvm_gas_event_bytes(namelen, fields, nfields));
+    cvm_code c = cvm_gas_charge(ctx, cvm_gas_event(namelen, fields, nfields), what, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    return cvm_sdk_emit(ctx, name, namelen, fields, nfields, err);
+}

@@ -121,14 +121,14 @@ static cvm_code reputation_set(cvm_context *ctx, const cvm_arg *args, cvm_call_o
     int64_t old;
     if ((c = cvm_sdk_state_read_i64(ctx, addr, CVM_ADDRESS_BYTES, &old, err)) != CVM_CODE_NONE)
         return c;
-    if ((c = cvm_sdk_state_write_i64(ctx, addr, CVM_ADDRESS_BYTES, args[1].v.i64, err)) != CVM_CODE_NONE)
+    if ((c = cvm_native_write_i64(ctx, addr, CVM_ADDRESS_BYTES, args[1].v.i64, err)) != CVM_CODE_NONE)
         return c;
     cvm_event_field f[3] = {
         {"address", cvm_arg_bytes(addr, CVM_ADDRESS_BYTES)},
         {"old", cvm_arg_int64(old)},
         {"new", cvm_arg_int64(args[1].v.i64)},
     };
-    return cvm_sdk_emit(ctx, "ReputationChanged", 17, f, 3, err);
+    return cvm_native_emit(ctx, "ReputationChanged", 17, f, 3, err);
 }
 
 static const cvm_arg_type get_params[] = {CVM_ARG_BYTES};

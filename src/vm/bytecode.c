@@ -355,7 +355,14 @@ static cvm_code host_sdk(void *ud, const cvm_sdk_request *req, int64_t *result, 
     cvm_code c = cache_flush(r, err);
     if (c != CVM_CODE_NONE)
         return c;
-    return cvm_sdk_coop(r->ctx, req, result, err);
+    /* the service's gas is the caller's, as for CallService: it runs on
+     * what the method has left, and what it used is charged to it */
+    cvm_context *ctx = r->ctx;
+    ctx->gas_left = req->gas_left;
+    c = cvm_sdk_coop(ctx, req, result, err);
+    if (req->gas_used)
+        *req->gas_used = req->gas_left - ctx->gas_left;
+    return c;
 }
 
 static void host_trace(void *ud, const cvm_trace_step *step)

@@ -462,7 +462,7 @@ static void test_native_services_and_queries(void **state)
     r = coopvm("process", p, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "ann -> _Cooperatives.create(\"garden\", \"Shared garden\", 1, 2, 3, 4, 5, "
-                                  "\"north\"): SUCCESS, gas 0\n      event _Cooperatives.CooperativeCreated "
+                                  "\"north\"): SUCCESS, gas 4230\n      event _Cooperatives.CooperativeCreated "
                                   "cooperative_id=\"garden\" creator=ann purpose=\"Shared garden\"\n"));
     assert_non_null(strstr(r.out, "ben -> _Cooperatives.join(\"garden\"): ERROR_SMART_CONTRACT ALREADY_MEMBER: "));
     assert_non_null(strstr(r.out, "(unsigned) -> _Info.isAlive(): SUCCESS outputs (true)"));
