@@ -228,7 +228,8 @@ static cvm_code dep_deploy(cvm_context *ctx, const cvm_arg *args, cvm_call_out *
     if (st != CVM_OK)
         return cvm_ctx_fail(ctx, st, err, "deploying %s: %s", name, msg);
     snprintf(what, sizeof what, "deploying %s: storing %zu bytes of code", name, len);
-    int64_t records = cvm_gas_state_write(CVM_SHA256_BYTES, CVM_STATE_I64_BYTES) +
+    /* three records: the processor and the height (8 bytes each), the code */
+    int64_t records = 2 * cvm_gas_state_write(CVM_SHA256_BYTES, CVM_STATE_I64_BYTES) +
                       (len ? cvm_gas_state_write(CVM_SHA256_BYTES, len) : 0);
     if ((c = cvm_gas_charge(ctx, records, what, err)) != CVM_CODE_NONE)
         return c;

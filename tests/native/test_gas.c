@@ -228,9 +228,12 @@ static cvm_block_result *deploy_big(chain *c, uint8_t k, const char *name, size_
     return b;
 }
 
-/* A deployment: the call, loading its code, its two records (the
- * processor, the code) and its .state entries. */
-static int64_t deploy_gas(size_t len) { return CALL + 2 * (int64_t)len + W(32, 8) + W(32, len) + W(5, 8); }
+/* A deployment: the call, loading its code, its three records (the
+ * processor, the height, the code) and its .state entries. */
+static int64_t deploy_gas(size_t len)
+{
+    return CALL + 2 * (int64_t)len + W(32, 8) + W(32, 8) + W(32, len) + W(5, 8);
+}
 
 static void test_deployment_grows_with_its_bytes(void **state)
 {
