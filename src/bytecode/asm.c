@@ -16,6 +16,7 @@
 
 #include "asm_internal.h"
 #include "base/alloc.h"
+#include "base/suggest.h"
 
 void *cvm_asm_grow(asm_state *st, void *p, size_t *cap, size_t n, size_t elem)
 {
@@ -210,13 +211,19 @@ static const char *kind_phrase(cvm_operand_kind k)
     }
 }
 
+/* base/suggest.h's view of the instruction set. */
+static const char *mnemonic_at(const void *table, size_t i) { return ((const cvm_opinfo *)table)[i].mnemonic; }
+
 /* t[0] is the mnemonic, t[1..n) the operand tokens. */
 static void instruction(asm_state *st, const cvm_token *t, size_t n)
 {
     char b[220];
     int op = cvm_op_lookup(t[0].text, t[0].len);
     if (op < 0) {
-        cvm_asm_err(st, t[0].col, "unknown mnemonic %s", cvm_asm_tok_shown(b, sizeof b, &t[0]));
+        char why[320];
+        snprintf(why, sizeof why, "unknown mnemonic %s", cvm_asm_tok_shown(b, sizeof b, &t[0]));
+        cvm_suggest_append(why, sizeof why, t[0].text, t[0].len, cvm_opinfo_table, CVM_OP_COUNT, mnemonic_at, NULL);
+        cvm_asm_err(st, t[0].col, "%s", why);
         return;
     }
     if (!ensure_method(st))

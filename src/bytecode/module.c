@@ -103,3 +103,8 @@ int cvm_module_method_readonly(const cvm_module *m, size_t i)
 {
     return i < m->nmethods ? (m->methods[i].flags & CVM_METHOD_READONLY) != 0 : -1;
 }
+
+const char *cvm_module_method_name_at(const void *m, size_t i)
+{
+    return ((const cvm_module *)m)->methods[i].name;
+}

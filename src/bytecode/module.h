@@ -109,6 +109,10 @@ void cvm_module_write(const cvm_module *m, cvm_buf *b);
 /* Appends the disassembly of m to b. */
 void cvm_module_write_asm(const cvm_module *m, cvm_buf *b);
 
+/* The name of method i of module m (a const cvm_module *), for
+ * base/suggest.h's lists of a module's methods. */
+const char *cvm_module_method_name_at(const void *m, size_t i);
+
 /* Builds method_index from methods; CVM_EINPUT with err on a duplicate name.
  * cvm_verify calls it; tests that build modules by hand may too. */
 cvm_status cvm_module_index_methods(cvm_module *m, char *err, size_t errcap);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "arith.h"
+#include "base/suggest.h"
 #include "interp.h"
 #include "xform.h"
 
@@ -273,6 +274,8 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         e->code = CVM_CODE_UNKNOWN_METHOD;
         copy_name(e->method, sizeof e->method, method);
         snprintf(e->message, sizeof e->message, "no method '%.63s' in %.63s", method, cvm_module_name(m));
+        cvm_suggest_append(e->message, sizeof e->message, method, strlen(method), m, m->nmethods,
+                           cvm_module_method_name_at, "its methods");
         return CVM_OK;
     }
     copy_name(e->method, sizeof e->method, me->name);

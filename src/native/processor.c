@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "native/native.h"
 #include "state/value.h"
 #include "vm/gas.h"
@@ -36,6 +37,12 @@ const cvm_native_service *cvm_native_find(const char *name)
     return NULL;
 }
 
+/* base/suggest.h's view of a native service's methods. */
+static const char *method_name_at(const void *service, size_t i)
+{
+    return ((const cvm_native_service *)service)->methods[i].name;
+}
+
 static cvm_code native_method_info(cvm_context *ctx, const char *service, const char *method, cvm_method_info *out,
                                    cvm_error *err)
 {
@@ -58,6 +65,8 @@ static cvm_code native_method_info(cvm_context *ctx, const char *service, const 
         }
     }
     cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "service %s has no method '%s'", service, method);
+    cvm_suggest_append(err->message, sizeof err->message, method, strlen(method), s, s->nmethods, method_name_at,
+                       "its methods");
     return CVM_CODE_UNKNOWN_METHOD;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/suggest.h"
 #include "bytecode/module.h"
 #include "crypto/hash.h"
 #include "native/native.h"
@@ -99,6 +100,8 @@ static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char
     const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
     if (!me) {
         cvm_error_set(err, CVM_CODE_UNKNOWN_METHOD, "service %s has no method '%s'", service, method);
+        cvm_suggest_append(err->message, sizeof err->message, method, strlen(method), m, m->nmethods,
+                           cvm_module_method_name_at, "its methods");
         return CVM_CODE_UNKNOWN_METHOD;
     }
     out->name = me->name;

@@ -386,7 +386,7 @@ static void test_line_directives(void **state)
     cvm_module_free(m);
     /* diagnostics follow the new numbering */
     fails("Push 1\n.line 40\nAd\n.line -1\n.line 2147483648\n.line x\n",
-          "t.asm:40:1: unknown mnemonic 'Ad'\n"
+          "t.asm:40:1: unknown mnemonic 'Ad' (did you mean 'Add' or 'And'?)\n"
           "t.asm:41:7: .line needs an integer 0..2147483647\n"
           "t.asm:42:7: .line needs an integer 0..2147483647\n"
           "t.asm:43:7: .line needs an integer 0..2147483647\n");
@@ -413,7 +413,7 @@ static void test_operand_errors(void **state)
           "Jump a b\n"
           "AllocateResource\n"
           "Jump aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
-          "t.asm:1:1: unknown mnemonic 'Ad'\n"
+          "t.asm:1:1: unknown mnemonic 'Ad' (did you mean 'Add' or 'And'?)\n"
           "t.asm:2:1: Push needs an integer operand\n"
           "t.asm:3:6: Push needs an integer operand\n"
           "t.asm:4:5: Add takes no operand\n"
@@ -558,7 +558,7 @@ static void test_many_errors_in_order(void **state)
           ".method m\n"
           "  Push 99999999999999999999\n",
           "t.asm:1:6: label 'nowhere' is not defined in method main\n"
-          "t.asm:2:1: unknown mnemonic 'Ad'\n"
+          "t.asm:2:1: unknown mnemonic 'Ad' (did you mean 'Add' or 'And'?)\n"
           "t.asm:3:6: unterminated string\n"
           "t.asm:4:1: unexpected character '@'\n"
           "t.asm:6:3: expected an instruction, a label or a directive, found ':'\n"
@@ -609,7 +609,7 @@ static void test_null_diag_and_file(void **state)
     cvm_module_free(m);
     m = asm_n(".contract x\nAd\n", 15, NULL, &st, &d);
     assert_int_equal(st, CVM_EINPUT);
-    assert_string_equal(d, "<input>:2:1: unknown mnemonic 'Ad'\n");
+    assert_string_equal(d, "<input>:2:1: unknown mnemonic 'Ad' (did you mean 'Add' or 'And'?)\n");
     free(d);
 }
 

@@ -141,6 +141,23 @@ static void test_double_dash_stops_splitting(void **state)
     proc_result_free(&r);
 }
 
+/* run --method with a name the contract lacks: the nearest names and the
+ * contract's methods, from the VM's UNKNOWN_METHOD message. */
+static void test_unknown_method_suggests(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("run", "examples/counter.asm", "--method=incremnt", "--json", NULL);
+    assert_int_equal(r.status, 1);
+    json_t *j = parse_json(r.out);
+    const json_t *e = json_object_get(j, "error");
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "UNKNOWN_METHOD");
+    assert_string_equal(json_string_value(json_object_get(e, "message")),
+                        "service Counter has no method 'incremnt' (did you mean 'increment'? its methods: "
+                        "increment, get)");
+    json_decref(j);
+    proc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_flag_equals_value),
         cmocka_unit_test(test_flag_without_value_refuses_one),
         cmocka_unit_test(test_double_dash_stops_splitting),
+        cmocka_unit_test(test_unknown_method_suggests),
     };
     return cmocka_run_group_tests_name("cli args", tests, NULL, NULL);
 }

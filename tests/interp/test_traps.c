@@ -181,7 +181,7 @@ static void test_unknown_method_wrong_arguments(void **state)
     cvm_exec_result r = run_args(m, "foo", NULL, 0, &t, 0);
     assert_int_equal(r.status, CVM_ERROR_INPUT);
     assert_int_equal(r.error.code, CVM_CODE_UNKNOWN_METHOD);
-    assert_string_equal(r.error.message, "no method 'foo' in T");
+    assert_string_equal(r.error.message, "no method 'foo' in T (its methods: main)");
     assert_int_equal(r.error.pc, -1);
     assert_int_equal(r.gas_used, 0);
 
@@ -204,7 +204,7 @@ static void test_unknown_method_wrong_arguments(void **state)
     assert_string_equal(r.error.message, "main takes 0 arguments, got 1");
     /* the name is checked whole, not as a prefix */
     r = run_args(m, "mai", NULL, 0, &t, 0);
-    assert_string_equal(r.error.message, "no method 'mai' in T");
+    assert_string_equal(r.error.message, "no method 'mai' in T (did you mean 'main'? its methods: main)");
     cvm_module_free(m);
 }
 

@@ -326,11 +326,21 @@ static void test_permissions(void **state)
     cvm_transaction txs[] = {
         tx_of(1, "Counter", "nothing", NULL, 0),  tx_of(1, "Counter", "increment", NULL, 0),
         tx_of(1, "Counter", "increment", &s, 1),  tx_of(1, "Counter", "get", two, 2),
-        tx_of(1, "_Reputation", "get", &i, 1),
+        tx_of(1, "_Reputation", "get", &i, 1),    tx_of(1, "Counter", "Increment", &i, 1),
+        tx_of(1, "_Reputation", "gett", &i, 1),
     };
-    cvm_block_result *b = run_block(&c, txs, 5);
+    cvm_block_result *b = run_block(&c, txs, 7);
     const cvm_receipt *r = b->receipts;
     expect(&r[0], CVM_ERROR_INPUT, CVM_CODE_UNKNOWN_METHOD);
+    /* an unknown method lists the service's methods, and the nearest names when there are */
+    assert_string_equal(r[0].error.message,
+                        "service Counter has no method 'nothing' (its methods: increment, get, twice, failing, ab, ba)");
+    expect(&r[5], CVM_ERROR_INPUT, CVM_CODE_UNKNOWN_METHOD);
+    assert_string_equal(r[5].error.message, "service Counter has no method 'Increment' (did you mean 'increment'? "
+                                            "its methods: increment, get, twice, failing, ab, ba)");
+    expect(&r[6], CVM_ERROR_INPUT, CVM_CODE_UNKNOWN_METHOD); /* a native service alike */
+    assert_string_equal(r[6].error.message,
+                        "service _Reputation has no method 'gett' (did you mean 'get'? its methods: get, set)");
     expect(&r[1], CVM_ERROR_INPUT, CVM_CODE_WRONG_ARGUMENTS);
     assert_string_equal(r[1].error.message, "Counter.increment takes 1 argument, got 0");
     expect(&r[2], CVM_ERROR_INPUT, CVM_CODE_WRONG_ARGUMENTS);
