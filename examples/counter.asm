@@ -1,10 +1,15 @@
 ; counter.asm — a shared counter for a housing cooperative.
 ;
-;   coopvm run examples/counter.asm --method increment --arg 5 --trace
-;   coopvm run examples/counter.asm --method get --state count=41
+;   coopvm run examples/counter.asm --method increment --arg 5 --reputation 10 --trace
+;   coopvm run examples/counter.asm --method get --state count=41 --reputation 10
 ;
 ; `increment` adds its argument to the stored count, refuses a non-positive
 ; step with Abort, emits a Counted event and logs the new value.
+;
+; `.reputation 10` below gates every method, `get` too: the signer needs a
+; reputation of at least 10, else the call fails with INSUFFICIENT_REPUTATION
+; and costs no gas. `coopvm run` signs as an account whose reputation is
+; --reputation (default 0), hence the flag in the commands above.
 
 .contract Counter
 .reputation 10

@@ -6,7 +6,7 @@
 ; cooperative named by .cooperative below.
 ;
 ;   coopvm asm examples/cooperative/Housing.asm
-;   coopvm run examples/cooperative/Housing.asm --method found
+;   coopvm run examples/cooperative/Housing.asm --method found --reputation 10
 
 .contract Housing
 .reputation 10                 ; anyone with reputation 10 may call it
