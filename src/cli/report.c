@@ -8,31 +8,109 @@
 
 #include "base/hex.h"
 #include "codec/json.h"
+#include "codec/tx.h"
+#include "codec/utf8.h"
 #include "state/value.h"
 
 /* ------------------------------------------------------------ receipts */
 
-json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecode_shape)
+/* {"hash", "signer", "address", "contract", "method", "args"}: the
+ * transaction as signed (faults included); an unsigned query has no signer
+ * or address. */
+static json_t *tx_json(const play_tx *t)
 {
+    uint8_t hash[CVM_HASH_BYTES], addr[CVM_ADDRESS_BYTES];
+    char why[200];
+    if (cvm_tx_hash(NULL, &t->tx, hash, why, sizeof why) != CVM_OK) /* the scenario was checked: memory */
+        return NULL;
+    char hex[2 * CVM_HASH_BYTES + 1];
+    cvm_hex_write(hex, hash, sizeof hash);
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, "preorder", json_string(cvm_preorder_status_name(t->preorder))) != 0) {
+    bool ok = o && json_object_set_new(o, "hash", json_string(hex)) == 0;
+    if (ok && t->signer) {
+        cvm_address_of_key(t->tx.signer_key, addr);
+        ok = json_object_set_new(o, "signer", json_string(t->signer)) == 0 &&
+             json_object_set_new(o, "address", cvm_json_hex0x(addr, sizeof addr)) == 0;
+    }
+    ok = ok && json_object_set_new(o, "contract", json_string(t->tx.service)) == 0 &&
+         json_object_set_new(o, "method", json_string(t->tx.method)) == 0 &&
+         json_object_set_new(o, "args", cvm_args_to_json(t->tx.args, t->tx.nargs)) == 0;
+    if (!ok) {
         json_decref(o);
         return NULL;
     }
-    json_t *rc = NULL;
-    if (t->receipt == PLAY_NO_RECEIPT) {
-        rc = json_pack("{s:s, s:s, s:I, s:[]}", "status", "REJECTED", "preorder_reason", t->preorder_reason,
-                       "gas_used", (json_int_t)0, "events");
-    } else {
-        const cvm_receipt *r = &b->receipts[t->receipt];
-        rc = bytecode_shape ? cvm_bytecode_receipt_to_json(r) : cvm_receipt_to_json(r);
+    return o;
+}
+
+/* The receipt of t: "tx", then "preorder" for a block's transaction, then
+ * the codec's receipt (cvm_receipt_to_json), whose "result" or "outputs" a
+ * failed one does not have (it has "error"). rc is NULL for a transaction
+ * pre-order rejected. */
+static json_t *receipt_json(const play_tx *t, const cvm_receipt *rc, bool in_block)
+{
+    json_t *o = json_object();
+    if (!o || json_object_set_new(o, "tx", tx_json(t)) != 0 ||
+        (in_block && json_object_set_new(o, "preorder", json_string(cvm_preorder_status_name(t->preorder))) != 0)) {
+        json_decref(o);
+        return NULL;
     }
-    if (!rc || json_object_update(o, rc) != 0) {
+    json_t *r = NULL;
+    if (!rc) {
+        r = json_pack("{s:s, s:s, s:I, s:[]}", "status", "REJECTED", "preorder_reason", t->preorder_reason,
+                      "gas_used", (json_int_t)0, "events");
+    } else if ((r = cvm_receipt_to_json(rc)) && rc->status != CVM_SUCCESS) {
+        json_object_del(r, "result");
+        json_object_del(r, "outputs");
+    }
+    if (!r || json_object_update(o, r) != 0) {
         json_decref(o);
         o = NULL;
     }
-    json_decref(rc);
+    json_decref(r);
     return o;
+}
+
+json_t *report_tx_json(const cvm_block_result *b, const play_tx *t)
+{
+    return receipt_json(t, t->receipt == PLAY_NO_RECEIPT ? NULL : &b->receipts[t->receipt], true);
+}
+
+/* ---------------------------------------------------------- state values */
+
+/* Whether the values of service have a known type: an int64, 8 bytes
+ * little-endian, 0 never stored. So are a bytecode contract's (every
+ * deployed service is bytecode, and only system services' names begin
+ * with '_') and _Reputation's. */
+static bool int_service(const uint8_t *service, size_t n)
+{
+    static const char rep[] = "_Reputation";
+    return (n && service[0] != '_') || (n == sizeof rep - 1 && memcmp(service, rep, n) == 0);
+}
+
+/* *v: the value of change d when its type is known (an absent value reads 0). */
+static bool int_value(const cvm_state_change *d, int64_t *v)
+{
+    *v = 0;
+    if (!int_service(d->service, d->service_len))
+        return false;
+    return d->value_len == 0 || cvm_state_i64_decode(d->value, d->value_len, v, NULL, 0) == CVM_OK;
+}
+
+json_t *report_state_diff_json(const cvm_block_result *b)
+{
+    json_t *arr = cvm_state_changes_to_json(b->diff, b->ndiff); /* "value": the hex of the bytes */
+    for (size_t i = 0; arr && i < b->ndiff; i++) {
+        int64_t v;
+        json_t *e = json_array_get(arr, i);
+        if (!int_value(&b->diff[i], &v))
+            continue;
+        json_t *raw = json_incref(json_object_get(e, "value"));
+        if (json_object_set_new(e, "value", json_integer(v)) != 0 || json_object_set_new(e, "raw", raw) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
 }
 
 /* ------------------------------------------------------------ text parts */
@@ -67,6 +145,59 @@ static void print_args(const report *r, const cvm_arg *a, size_t n)
         if (i)
             fputs(", ", stdout);
         print_arg(r, &a[i]);
+    }
+}
+
+/* Bytes as text: the text itself when it is UTF-8 without control
+ * characters, else 0x and the hex, long ones shortened. */
+static void print_bytes(const uint8_t *p, size_t n)
+{
+    bool text = n && cvm_utf8_valid(p, n, NULL);
+    for (size_t i = 0; text && i < n; i++)
+        text = p[i] >= 0x20 && p[i] != 0x7f;
+    if (text) {
+        fwrite(p, 1, n, stdout);
+    } else if (n > TEXT_BYTES_MAX) {
+        char hex[2 * 8 + 1];
+        cvm_hex_write(hex, p, 8);
+        printf("0x%s...(%zu bytes)", hex, n);
+    } else {
+        char hex[2 * TEXT_BYTES_MAX + 1];
+        cvm_hex_write(hex, p, n);
+        printf("0x%s", hex);
+    }
+}
+
+/* "Service key = value": a key that is an account's address as its name;
+ * a value of known type (report_state_diff_json) as a number, others as
+ * bytes; an absent one "deleted". */
+static void print_state_change(const report *r, const cvm_state_change *d)
+{
+    print_bytes(d->service, d->service_len);
+    putchar(' ');
+    const char *name = NULL;
+    for (size_t i = 0; r && d->key_len == CVM_ADDRESS_BYTES && !name && i < r->naccounts; i++)
+        if (memcmp(d->key, r->accounts[i].address, CVM_ADDRESS_BYTES) == 0)
+            name = r->accounts[i].name;
+    if (name)
+        fputs(name, stdout);
+    else
+        print_bytes(d->key, d->key_len);
+    int64_t v;
+    if (d->value_len == 0) {
+        fputs(" deleted", stdout);
+    } else if (int_value(d, &v)) {
+        printf(" = %" PRId64, v);
+    } else {
+        fputs(" = ", stdout);
+        char hex[2 * TEXT_BYTES_MAX + 1];
+        if (d->value_len > TEXT_BYTES_MAX) {
+            cvm_hex_write(hex, d->value, 8);
+            printf("0x%s...(%zu bytes)", hex, d->value_len);
+        } else {
+            cvm_hex_write(hex, d->value, d->value_len);
+            printf("0x%s", hex);
+        }
     }
 }
 
@@ -197,14 +328,17 @@ static bool json_item(report *r, json_t *v)
     return ok;
 }
 
+/* The codec's block (cvm_block_result_to_json) with the receipts and the
+ * state diff as the report shows them, in their places. */
 static json_t *block_json(const cvm_block_result *b, const play_tx *txs, size_t n)
 {
     json_t *o = cvm_block_result_to_json(b);
     json_t *receipts = json_array();
     for (size_t i = 0; o && receipts && i < n; i++)
-        if (json_array_append_new(receipts, report_tx_json(b, &txs[i], false)) != 0)
+        if (json_array_append_new(receipts, report_tx_json(b, &txs[i])) != 0)
             break;
-    if (!o || !receipts || json_array_size(receipts) != n || json_object_set_new(o, "receipts", receipts) != 0) {
+    if (!o || !receipts || json_array_size(receipts) != n || json_object_set_new(o, "receipts", receipts) != 0 ||
+        json_object_set_new(o, "state_diff", report_state_diff_json(b)) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -230,6 +364,11 @@ bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
     char hash[2 * CVM_HASH_BYTES + 1];
     cvm_hex_write(hash, b->diff_hash, sizeof b->diff_hash);
     printf("  state diff: %zu change%s, hash %s\n", b->ndiff, b->ndiff == 1 ? "" : "s", hash);
+    for (size_t i = 0; i < b->ndiff; i++) {
+        fputs("    ", stdout);
+        print_state_change(r, &b->diff[i]);
+        putchar('\n');
+    }
     return true;
 }
 
@@ -246,7 +385,7 @@ bool report_query(report *r, const play_tx *q, const cvm_local_result *res)
         return true;
     }
     json_part(r, 2);
-    return json_item(r, cvm_receipt_to_json(&res->receipt));
+    return json_item(r, receipt_json(q, &res->receipt, false));
 }
 
 bool report_finish(report *r)
@@ -277,15 +416,9 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
         putchar('\n');
     }
     for (size_t i = 0; i < b->ndiff; i++) {
-        const cvm_state_change *d = &b->diff[i];
-        int64_t v = 0;
-        char why[64];
-        if (d->value_len == 0)
-            printf("state     %.*s %.*s deleted\n", (int)d->service_len, (const char *)d->service, (int)d->key_len,
-                   (const char *)d->key);
-        else if (cvm_state_i64_decode(d->value, d->value_len, &v, why, sizeof why) == CVM_OK)
-            printf("state     %.*s %.*s = %" PRId64 "\n", (int)d->service_len, (const char *)d->service,
-                   (int)d->key_len, (const char *)d->key, v);
+        fputs("state     ", stdout);
+        print_state_change(NULL, &b->diff[i]);
+        putchar('\n');
     }
     for (size_t i = 0; i < rc->nlogs; i++)
         printf("log       %" PRId64 "\n", rc->logs[i]);
@@ -293,11 +426,11 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
 
 bool report_run_json(const play_tx *t, const cvm_block_result *b)
 {
-    json_t *o = report_tx_json(b, t, true);
+    json_t *o = report_tx_json(b, t);
     /* the block's diff goes before "logs", where `run` has always shown it */
     json_t *logs = o ? json_incref(json_object_get(o, "logs")) : NULL;
     bool ok = logs && json_object_del(o, "logs") == 0 &&
-              json_object_set_new(o, "state_diff", cvm_state_changes_to_json(b->diff, b->ndiff)) == 0 &&
+              json_object_set_new(o, "state_diff", report_state_diff_json(b)) == 0 &&
               json_object_set(o, "logs", logs) == 0 &&
               json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
     json_decref(logs);

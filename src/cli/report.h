@@ -7,10 +7,10 @@
  * time, so that memory does not grow with the number of blocks):
  *   {"blocks": [{"height", "receipts", "state_diff", "state_diff_hash"}, ...],
  *    "queries": [RECEIPT, ...]}
- * with each receipt in cvm_receipt_to_json's shape; run --json prints one
- * receipt in cvm_bytecode_receipt_to_json's shape plus its block's
- * "state_diff". Every receipt printed, by either command, passes through
- * report_tx_json: the one place that makes a block transaction's JSON.
+ * with each receipt in report_tx_json's shape; run --json prints one
+ * receipt in the same shape plus its block's "state_diff". Every receipt
+ * printed, by either command, passes through report.c's receipt_json: the
+ * one place that makes a receipt's JSON.
  */
 #ifndef CVM_CLI_REPORT_H
 #define CVM_CLI_REPORT_H
@@ -26,12 +26,27 @@
 
 /* ------------------------------------------------------------ receipts */
 
-/* The JSON of transaction t of block b: "preorder" (its pre-order verdict)
- * followed by its receipt in the codec's shape (bytecode_shape:
- * cvm_bytecode_receipt_to_json, else cvm_receipt_to_json); a transaction
- * that pre-order rejected has status "REJECTED" and "preorder_reason"
- * instead. A new reference, or NULL when memory ran out. */
-json_t *report_tx_json(const cvm_block_result *b, const play_tx *t, bool bytecode_shape);
+/* The JSON of transaction t of block b, the one shape of a receipt in
+ * process and run:
+ *   {"tx": {"hash", "signer", "address", "contract", "method", "args"},
+ *    "preorder", "status", "result" | "outputs", "gas_used", "error",
+ *    "events", "logs"}
+ * "tx" names the transaction (its hash as cvm_tx_hash, the signing account
+ * and its address); "preorder" is its pre-order verdict; then the codec's
+ * receipt (cvm_receipt_to_json), "result" when the outputs are one int64,
+ * neither "result" nor "outputs" when it failed ("error" says why). A
+ * transaction that pre-order rejected has status "REJECTED" and
+ * "preorder_reason" instead. A query's receipt is the same without
+ * "preorder" (and, unsigned, without "signer" and "address"). A new
+ * reference, or NULL when memory ran out. */
+json_t *report_tx_json(const cvm_block_result *b, const play_tx *t);
+
+/* b's state diff as cvm_state_changes_to_json writes it, except where the
+ * value's type is known — a bytecode contract's and _Reputation's values
+ * are int64s — "value" is the number (0 for a deleted key, which reads 0)
+ * and "raw" the bytes in hex: {"service", "key", "value": 1000, "raw":
+ * "e803000000000000"}. Others keep "value": the bytes in hex. */
+json_t *report_state_diff_json(const cvm_block_result *b);
 
 /* ------------------------------------------------------------- process */
 

@@ -246,7 +246,8 @@ static void test_run_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "fields"), "value")), 42);
     json_t *d = json_array_get(json_object_get(j, "state_diff"), 0);
     assert_string_equal(json_string_value(json_object_get(d, "key")), "count");
-    assert_string_equal(json_string_value(json_object_get(d, "value")), "2a00000000000000");
+    assert_int_equal(json_integer_value(json_object_get(d, "value")), 42); /* decoded, with the bytes beside */
+    assert_string_equal(json_string_value(json_object_get(d, "raw")), "2a00000000000000");
     assert_string_equal(json_string_value(json_array_get(json_object_get(j, "logs"), 0)), "42");
     json_decref(j);
     proc_result_free(&r);

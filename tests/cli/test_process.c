@@ -136,7 +136,8 @@ static void test_json_shape(void **state)
     assert_int_equal(json_array_size(json_object_get(bad, "events")), 0);
     json_t *diff = json_array_get(json_object_get(json_array_get(b, 2), "state_diff"), 0);
     assert_string_equal(json_string_value(json_object_get(diff, "service")), "Counter");
-    assert_string_equal(json_string_value(json_object_get(diff, "value")), "0500000000000000");
+    assert_int_equal(json_integer_value(json_object_get(diff, "value")), 5);
+    assert_string_equal(json_string_value(json_object_get(diff, "raw")), "0500000000000000");
     /* the query sees both blocks: 5 + 2 */
     json_t *q = json_array_get(json_object_get(j, "queries"), 0);
     assert_string_equal(json_string_value(json_object_get(q, "status")), "SUCCESS");
@@ -416,6 +417,123 @@ static void test_continuation(void **state)
     tmp_close(&t);
 }
 
+/* process --json receipts name their transaction: its hash, the signer's
+ * name and address, the contract, method and arguments; a query's too
+ * (without a signer when unsigned). */
+static void test_receipts_name_the_tx(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    const char *p = put(&t, "s.json", COUNTER_HEAD " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Counter\", "
+                                      "\"method\": \"increment\", \"args\": [5]}]],\n \"queries\": [{\"contract\": "
+                                      "\"_Info\", \"method\": \"isAlive\"}]}\n");
+    proc_result r = coopvm("process", p, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    json_t *rc = json_array_get(json_object_get(json_array_get(json_object_get(j, "blocks"), 2), "receipts"), 0);
+    json_t *tx = json_object_get(rc, "tx");
+    assert_string_equal(json_object_iter_key(json_object_iter(rc)), "tx"); /* first */
+    assert_int_equal(json_string_length(json_object_get(tx, "hash")), 64);
+    assert_string_equal(json_string_value(json_object_get(tx, "signer")), "alice");
+    assert_string_equal(json_string_value(json_object_get(tx, "contract")), "Counter");
+    assert_string_equal(json_string_value(json_object_get(tx, "method")), "increment");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(tx, "args"), 0)), 5);
+    /* the address is alice's development key's, as keygen prints it */
+    const char *addr = json_string_value(json_object_get(tx, "address"));
+    assert_non_null(addr);
+    assert_int_equal(strlen(addr), 42);
+    proc_result k = coopvm("keygen", "--name", "alice", NULL);
+    assert_int_equal(k.status, 0);
+    if (!strstr(k.out, addr + 2))
+        fail_msg("address %s not in keygen's output:\n%s", addr, k.out);
+    proc_result_free(&k);
+    /* the deployment names the deployer; an unsigned query has no signer */
+    json_t *dep = json_array_get(json_object_get(json_array_get(json_object_get(j, "blocks"), 1), "receipts"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(dep, "tx"), "signer")), "deployer");
+    json_t *qtx = json_object_get(json_array_get(json_object_get(j, "queries"), 0), "tx");
+    assert_string_equal(json_string_value(json_object_get(qtx, "contract")), "_Info");
+    assert_null(json_object_get(qtx, "signer"));
+    assert_null(json_object_get(qtx, "address"));
+    assert_int_equal(json_string_length(json_object_get(qtx, "hash")), 64);
+    json_decref(j);
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
+/* A failed receipt has one shape: run --json's (less the block's
+ * state_diff) is process --json's for the same call on the same chain
+ * (run's chain is a scenario: "signer" at genesis, the contract at height
+ * 2, the call at height 3), member for member, hash included. */
+static void test_failed_receipt_same_in_run_and_process(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    const char *p = put(&t, "s.json", "{\"accounts\": {\"signer\": {\"reputation\": 10}},\n"
+                                      " \"contracts\": {\"Counter\": \"counter.asm\"},\n"
+                                      " \"blocks\": [[{\"signer\": \"signer\", \"contract\": \"Counter\", "
+                                      "\"method\": \"increment\", \"args\": [0]}]]}\n");
+    proc_result pr = coopvm("process", p, "--json", NULL);
+    assert_int_equal(pr.status, 0);
+    proc_result rr = coopvm("run", "examples/counter.asm", "--method", "increment", "--arg", "0", "--reputation",
+                            "10", "--json", NULL);
+    assert_int_equal(rr.status, 1);
+    json_t *pj = parse_json(pr.out), *rj = parse_json(rr.out);
+    json_t *rc = json_array_get(json_object_get(json_array_get(json_object_get(pj, "blocks"), 2), "receipts"), 0);
+    assert_string_equal(json_string_value(json_object_get(rc, "status")), "ERROR_SMART_CONTRACT");
+    assert_null(json_object_get(rc, "result")); /* a failure has no result */
+    assert_null(json_object_get(rc, "outputs"));
+    assert_int_equal(json_object_del(rj, "state_diff"), 0);
+    char *a = json_dumps(rc, JSON_COMPACT | JSON_PRESERVE_ORDER), *b = json_dumps(rj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    json_decref(pj);
+    json_decref(rj);
+    proc_result_free(&pr);
+    proc_result_free(&rr);
+    tmp_close(&t);
+}
+
+/* State values of known type show decoded, in text and JSON: a contract's
+ * and _Reputation's int64s as numbers (with "raw" in JSON), an account's
+ * address key as its name; others as bytes. */
+static void test_decoded_state_values(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("process", "examples/counter.json", NULL);
+    assert_int_equal(r.status, 0);
+    const char *want[] = {"  state diff: 1 change, hash ", "\n    Counter count = 5\n",
+                          "\n    _Reputation alice = 150\n", "\n    _Deployments 0x"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(r.out, want[i]))
+            fail_msg("missing \"%s\" in:\n%s", want[i], r.out);
+    proc_result_free(&r);
+    r = coopvm("process", "examples/counter.json", "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    json_t *genesis = json_object_get(json_array_get(json_object_get(j, "blocks"), 0), "state_diff");
+    size_t ints = 0, raws = 0;
+    for (size_t i = 0; i < json_array_size(genesis); i++) {
+        json_t *d = json_array_get(genesis, i);
+        const char *svc = json_string_value(json_object_get(d, "service"));
+        if (strcmp(svc, "_Reputation") == 0) {
+            assert_int_equal(json_integer_value(json_object_get(d, "value")), 150);
+            assert_string_equal(json_string_value(json_object_get(d, "raw")), "9600000000000000");
+            ints++;
+        } else { /* _Deployments' records: their type is not known from the key */
+            assert_true(json_is_string(json_object_get(d, "value")));
+            assert_null(json_object_get(d, "raw"));
+            raws++;
+        }
+    }
+    assert_int_equal(ints, 1);
+    assert_true(raws > 0);
+    json_decref(j);
+    proc_result_free(&r);
+}
+
 /* Typed arguments to native services, an admin, unsigned queries. */
 static void test_native_services_and_queries(void **state)
 {
@@ -638,6 +756,9 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios),
         cmocka_unit_test(test_data_continues),
         cmocka_unit_test(test_continuation),
+        cmocka_unit_test(test_receipts_name_the_tx),
+        cmocka_unit_test(test_failed_receipt_same_in_run_and_process),
+        cmocka_unit_test(test_decoded_state_values),
         cmocka_unit_test(test_native_services_and_queries),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_preorder),
