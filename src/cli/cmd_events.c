@@ -5,6 +5,11 @@
  *
  * The directory is opened read-only (cvm_lmdbstore_open_readonly): a query
  * never creates a store, and a typo in --data is an error naming it.
+ *
+ * --scenario FILE names accounts in the text as `coopvm process` does: an
+ * address that is the development key's address of one of the scenario's
+ * accounts (or of process's deployer) prints as that name. Only the
+ * scenario's "accounts" are read, so it needs none of its contract files.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,9 +21,11 @@
 #include "base/hex.h"
 #include "cli.h"
 #include "codec/json.h"
+#include "play.h"
 
 static const char help[] =
-    "usage: coopvm events --data DIR [--service S] [--name N] [--from H] [--to H] [--json]\n\n"
+    "usage: coopvm events --data DIR [--service S] [--name N] [--from H] [--to H]\n"
+    "                     [--scenario FILE] [--json]\n\n"
     "Prints the events of the transactions committed in the data directory DIR\n"
     "(what `coopvm process --data DIR` wrote), in commit order. Events of failed\n"
     "transactions are not in the history.\n\n"
@@ -27,6 +34,9 @@ static const char help[] =
     "  --name N       only events named N (e.g. ProposalPassed)\n"
     "  --from H       only from height H (inclusive; default: the first)\n"
     "  --to H         only up to height H (inclusive; default: the latest)\n"
+    "  --scenario FILE  in the text, print the address of each of FILE's accounts\n"
+    "                 (and of process's deployer) as its name, as `coopvm process`\n"
+    "                 does: bob, not 0x2e12...; only FILE's \"accounts\" are read\n"
     "  --json         a JSON array of {\"height\", \"tx_index\", \"service\", \"name\",\n"
     "                 \"fields\": {name: value}} instead of text\n\n"
     "Text: one line per event and nothing else:\n"
@@ -38,6 +48,7 @@ static const char help[] =
 
 typedef struct opts {
     const char *data;
+    const char *scenario; /* borrowed from argv; NULL: addresses print as hex */
     cvm_event_query q;
     bool json;
     bool none; /* --to 0: no height is 0, so nothing can match (the query's to 0 means "latest") */
@@ -74,6 +85,8 @@ static int parse(int argc, char **argv, opts *o)
         bool *seen = NULL;
         if (strcmp(a, "--data") == 0)
             slot = &o->data;
+        else if (strcmp(a, "--scenario") == 0)
+            slot = &o->scenario;
         else if (strcmp(a, "--service") == 0)
             slot = &o->q.service;
         else if (strcmp(a, "--name") == 0)
@@ -107,6 +120,78 @@ static int parse(int argc, char **argv, opts *o)
     return -1;
 }
 
+/* ---------------------------------------------------------------- names */
+
+/* The accounts the text names: each name's development-key address. */
+typedef struct account_names {
+    json_t *root;   /* owned: the scenario's JSON, which holds the names */
+    const char **name; /* owned array; the names are borrowed from root (or static) */
+    uint8_t (*address)[CVM_ADDRESS_BYTES]; /* owned, n */
+    size_t n;
+} account_names;
+
+static void names_free(account_names *a)
+{
+    json_decref(a->root);
+    free(a->name);
+    free(a->address);
+    memset(a, 0, sizeof *a);
+}
+
+/* Reads the names of path's "accounts" (capped as a scenario), with
+ * process's deployer; prints why and returns false when it cannot. */
+static bool names_load(const char *path, account_names *a)
+{
+    memset(a, 0, sizeof *a);
+    char err[1280];
+    size_t len;
+    char *text = (char *)cli_read_file_err(path, CLI_FILE_SCENARIO, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "coopvm events: %s\n", err);
+        return false;
+    }
+    json_error_t je;
+    a->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (!a->root) {
+        fprintf(stderr, "coopvm events: %s:%d:%d: malformed JSON: %s\n", path, je.line, je.column, je.text);
+        return false;
+    }
+    const json_t *acc = json_is_object(a->root) ? json_object_get(a->root, "accounts") : NULL;
+    const char *why = !json_is_object(a->root) ? "expected a scenario (an object with accounts)"
+                      : acc && !json_is_object(acc) ? "accounts: expected an object of accounts"
+                                                    : NULL;
+    if (why) {
+        fprintf(stderr, "coopvm events: %s: %s\n", path, why);
+        names_free(a);
+        return false;
+    }
+    size_t n = json_object_size(acc) + 1;
+    a->name = calloc(n, sizeof *a->name);
+    a->address = calloc(n, sizeof *a->address);
+    if (!a->name || !a->address) {
+        fprintf(stderr, "coopvm events: out of memory\n");
+        names_free(a);
+        return false;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)acc, key, v) a->name[a->n++] = key;
+    a->name[a->n++] = PLAY_DEPLOYER;
+    for (size_t i = 0; i < a->n; i++)
+        play_address(a->name[i], a->address[i]);
+    return true;
+}
+
+/* The name of the account whose address is v, or NULL. */
+static const char *name_of(const account_names *a, const cvm_arg *v)
+{
+    for (size_t i = 0; a && v->type == CVM_ARG_BYTES && v->v.bytes.len == CVM_ADDRESS_BYTES && i < a->n; i++)
+        if (memcmp(v->v.bytes.ptr, a->address[i], CVM_ADDRESS_BYTES) == 0)
+            return a->name[i];
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ text */
 
 /* A name as is when it is [A-Za-z0-9_]+, else as a JSON string (which
@@ -127,8 +212,13 @@ static void print_name(const char *s)
     json_decref(j);
 }
 
-static void print_value(const cvm_arg *v)
+static void print_value(const account_names *names, const cvm_arg *v)
 {
+    const char *name = name_of(names, v);
+    if (name) { /* bare, as process prints it (a string value prints quoted) */
+        fputs(name, stdout);
+        return;
+    }
     switch (v->type) {
     case CVM_ARG_INT64: printf("%" PRId64, v->v.i64); return;
     case CVM_ARG_UINT64: printf("%" PRIu64, v->v.u64); return;
@@ -151,7 +241,7 @@ static void print_value(const cvm_arg *v)
 
 static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
 {
-    (void)ud;
+    const account_names *names = ud; /* NULL without --scenario */
     printf("height %" PRIu64 " tx %" PRIu64 " ", height, tx_index);
     print_name(ev->service);
     putchar('.');
@@ -160,7 +250,7 @@ static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_ev
         putchar(' ');
         print_name(ev->fields[i].name);
         putchar('=');
-        print_value(&ev->fields[i].value);
+        print_value(names, &ev->fields[i].value);
     }
     putchar('\n');
     return 0;
@@ -190,23 +280,30 @@ int cmd_events(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    account_names names = {0};
+    if (o.scenario && !names_load(o.scenario, &names))
+        return CLI_FAIL;
     char err[512];
     cvm_store *s = NULL;
     if (cvm_lmdbstore_open_readonly(NULL, o.data, &s, err, sizeof err) != CVM_OK) {
         fprintf(stderr, "coopvm events: %s\n", err);
+        names_free(&names);
         return CLI_FAIL;
     }
     json_walk w = {o.json ? json_array() : NULL, false};
     if (o.json && !w.arr) {
         cvm_store_close(s);
+        names_free(&names);
         fprintf(stderr, "coopvm events: out of memory\n");
         return CLI_FAIL;
     }
     /* with --to 0 the directory must still be a store; then nothing matches */
     cvm_status st = o.none ? CVM_OK
-                         : cvm_store_events_query(s, &o.q, o.json ? add_record : print_line, o.json ? (void *)&w : NULL,
-                                                  err, sizeof err);
+                         : cvm_store_events_query(s, &o.q, o.json ? add_record : print_line,
+                                                  o.json ? (void *)&w : o.scenario ? (void *)&names : NULL, err,
+                                                  sizeof err);
     cvm_store_close(s);
+    names_free(&names);
     if (st == CVM_OK && w.nomem) {
         st = CVM_ENOMEM;
         snprintf(err, sizeof err, "out of memory building the JSON output");
