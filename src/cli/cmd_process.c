@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "play.h"
@@ -22,7 +24,7 @@
 #include "scenario.h"
 
 static const char help[] =
-    "usage: coopvm process SCENARIO.json [--data DIR] [--json] [--trace]\n\n"
+    "usage: coopvm process SCENARIO.json [--data DIR] [--json] [--quiet] [--trace]\n\n"
     "Plays a scenario: genesis with its accounts (height 1), its contracts\n"
     "deployed (height 2), each of its blocks processed and committed at the next\n"
     "height, then its queries as local calls on the final state. Block h has the\n"
@@ -37,8 +39,13 @@ static const char help[] =
     "              contracts it holds may be called without listing them;\n"
     "              an account it does not hold is refused)\n"
     "  --json      print {\"blocks\": [...], \"queries\": [...]} instead of text\n"
+    "  --quiet     print only errors and the final summary (with --json:\n"
+    "              {\"summary\": {...}}), no blocks, queries or progress\n"
     "  --trace     write each executed instruction to stderr as one JSON object,\n"
     "              with the block's height and the transaction's index\n\n"
+    "Output is written block by block as the run goes. When stderr is a\n"
+    "terminal and stdout is not, a long run shows its progress on stderr\n"
+    "(\"block 1200/1000000\", rewritten in place).\n\n"
     "Exit status: 0 the scenario was played (whatever its transactions did),\n"
     "1 the scenario is bad or the chain failed (nothing is committed for a bad\n"
     "scenario), 2 usage.\n";
@@ -46,7 +53,7 @@ static const char help[] =
 typedef struct process_opts {
     const char *file;
     const char *data_dir;
-    bool json, trace;
+    bool json, trace, quiet;
 } process_opts;
 
 /* Returns -1 when the options are complete, else the exit status. */
@@ -66,6 +73,8 @@ static int parse(int argc, char **argv, process_opts *o)
             o->json = true;
         } else if (strcmp(a, "--trace") == 0) {
             o->trace = true;
+        } else if (strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("process", "unknown flag '%s'", a);
         } else if (o->file) {
@@ -83,6 +92,52 @@ static void trace_step(void *ud, uint64_t height, size_t tx, const cvm_trace_ste
 {
     (void)ud;
     report_trace_step(s, true, height, tx);
+}
+
+/* Progress of a long run: "block 1200/1000000" on stderr, rewritten in
+ * place at most four times a second (from a quarter of a second in, so a
+ * short run shows none), cleared at the end. Only when stderr is a terminal
+ * and stdout is not (on one terminal the blocks themselves show it), and
+ * neither --quiet nor --trace (whose steps go to stderr) is given. */
+typedef struct progress {
+    bool on;
+    int width;            /* of the line shown, 0 when none */
+    size_t total;
+    struct timespec last; /* when it was last shown (or the run began) */
+} progress;
+
+#define PROGRESS_NS 250000000L
+
+static void progress_init(progress *p, const process_opts *o, size_t total)
+{
+    memset(p, 0, sizeof *p);
+    p->on = !o->quiet && !o->trace && total > 0 && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+    p->total = total;
+    if (p->on)
+        clock_gettime(CLOCK_MONOTONIC, &p->last);
+}
+
+static void progress_step(progress *p, size_t done)
+{
+    if (!p->on)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ns = (long)(now.tv_sec - p->last.tv_sec) * 1000000000L + (now.tv_nsec - p->last.tv_nsec);
+    if (ns < PROGRESS_NS)
+        return;
+    p->last = now;
+    int w = fprintf(stderr, "\rblock %zu/%zu", done, p->total);
+    p->width = w > p->width ? w : p->width;
+    fflush(stderr);
+}
+
+/* Clears the line, so that what follows on stderr starts clean. */
+static void progress_end(progress *p)
+{
+    if (p->width)
+        fprintf(stderr, "\r%*s\r", p->width, "");
+    p->width = 0;
 }
 
 /* What the store already holds decides what runs: checked completely
@@ -263,13 +318,17 @@ static cvm_status queries(const scenario *s, play_chain *c, report *r, char *err
     return st;
 }
 
-static cvm_status play(const scenario *s, const plan *p, play_chain *c, report *r, char *err, size_t errcap)
+static cvm_status play(const scenario *s, const plan *p, play_chain *c, report *r, progress *pg, char *err,
+                       size_t errcap)
 {
     cvm_status st = p->genesis ? genesis(s, c, r, err, errcap) : CVM_OK;
     if (st == CVM_OK && p->ntodo)
         st = deployments(p, c, r, err, errcap);
-    for (size_t i = 0; st == CVM_OK && i < s->nblocks; i++)
+    for (size_t i = 0; st == CVM_OK && i < s->nblocks; i++) {
         st = scenario_step(s, i, c, r, err, errcap);
+        progress_step(pg, i + 1);
+    }
+    progress_end(pg);
     if (st == CVM_OK)
         st = queries(s, c, r, err, errcap);
     return st;
@@ -296,7 +355,7 @@ int cmd_process(int argc, char **argv)
     }
     plan p;
     report r;
-    report_init(&r, o.json);
+    report_init(&r, o.json, o.quiet);
     const char **names = calloc(s.naccounts + 1, sizeof *names); /* owned; the names are the scenario's */
     if (names) {
         for (size_t i = 0; i < s.naccounts; i++)
@@ -305,10 +364,12 @@ int cmd_process(int argc, char **argv)
         report_name_accounts(&r, names, s.naccounts + 1);
         free(names);
     }
+    progress pg;
+    progress_init(&pg, &o, s.nblocks);
     cvm_status st = make_plan(&o, &s, &c, &p, err, sizeof err);
     if (st == CVM_OK)
-        st = play(&s, &p, &c, &r, err, sizeof err);
-    if (st == CVM_OK && !report_finish(&r))
+        st = play(&s, &p, &c, &r, &pg, err, sizeof err);
+    if (st == CVM_OK && !report_finish(&r, play_height(&c)))
         st = CVM_ENOMEM;
     fflush(stdout); /* what was committed is printed before the reason it stopped */
     if (st != CVM_OK && !r.oom)

@@ -255,10 +255,29 @@ static void print_receipt(const report *r, const play_tx *t, const cvm_receipt *
 
 /* ------------------------------------------------------------- process */
 
-void report_init(report *r, bool json)
+void report_init(report *r, bool json, bool quiet)
 {
     memset(r, 0, sizeof *r);
     r->json = json;
+    r->quiet = quiet;
+}
+
+/* Counts block b and its transactions into the tally. */
+static void tally_block(report_tally *t, const cvm_block_result *b, const play_tx *txs, size_t n)
+{
+    if (!t->blocks++)
+        t->first = b->height;
+    t->last = b->height;
+    memcpy(t->last_hash, b->diff_hash, sizeof t->last_hash);
+    t->txs += n;
+    for (size_t i = 0; i < n; i++) {
+        if (txs[i].receipt == PLAY_NO_RECEIPT)
+            t->rejected++;
+        else if (b->receipts[txs[i].receipt].status == CVM_SUCCESS)
+            t->succeeded++;
+        else
+            t->failed++;
+    }
 }
 
 void report_free(report *r)
@@ -347,6 +366,9 @@ static json_t *block_json(const cvm_block_result *b, const play_tx *txs, size_t 
 
 bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size_t n, const char *title)
 {
+    tally_block(&r->tally, b, txs, n);
+    if (r->quiet)
+        return true;
     if (r->json) {
         json_part(r, 1);
         return json_item(r, block_json(b, txs, n));
@@ -374,12 +396,15 @@ bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
 
 void report_queries_begin(report *r, uint64_t height, size_t n)
 {
-    if (!r->json && n)
+    if (!r->json && !r->quiet && n)
         printf("queries at height %" PRIu64 "\n", height);
 }
 
 bool report_query(report *r, const play_tx *q, const cvm_local_result *res)
 {
+    r->tally.queries++;
+    if (r->quiet)
+        return true;
     if (!r->json) {
         print_receipt(r, q, &res->receipt, false);
         return true;
@@ -388,10 +413,48 @@ bool report_query(report *r, const play_tx *q, const cvm_local_result *res)
     return json_item(r, receipt_json(q, &res->receipt, false));
 }
 
-bool report_finish(report *r)
+static bool summary_json(const report_tally *t, uint64_t height)
 {
-    if (!r->json || r->oom)
-        return !r->oom;
+    char hash[2 * CVM_HASH_BYTES + 1];
+    cvm_hex_write(hash, t->last_hash, sizeof t->last_hash);
+    json_t *o = json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}}", "summary", "blocks",
+                          cvm_json_uint64(t->blocks), "from", cvm_json_uint64(t->first), "to",
+                          cvm_json_uint64(t->last), "transactions", cvm_json_uint64(t->txs), "succeeded",
+                          cvm_json_uint64(t->succeeded), "failed", cvm_json_uint64(t->failed), "rejected",
+                          cvm_json_uint64(t->rejected), "queries", cvm_json_uint64(t->queries), "height",
+                          cvm_json_uint64(height), "state_diff_hash", t->blocks ? hash : "");
+    bool ok = o && json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
+    json_decref(o);
+    if (ok)
+        putchar('\n');
+    else
+        fprintf(stderr, "coopvm: out of memory writing the JSON report\n");
+    return ok;
+}
+
+static void summary_text(const report_tally *t, uint64_t height)
+{
+    printf("played %" PRIu64 " block%s", t->blocks, t->blocks == 1 ? "" : "s");
+    if (t->blocks && t->first == t->last)
+        printf(" (height %" PRIu64 ")", t->first);
+    else if (t->blocks)
+        printf(" (heights %" PRIu64 "..%" PRIu64 ")", t->first, t->last);
+    printf(": %" PRIu64 " transaction%s (%" PRIu64 " succeeded, %" PRIu64 " failed, %" PRIu64
+           " rejected by pre-order), %" PRIu64 " quer%s; the chain is at height %" PRIu64 "\n",
+           t->txs, t->txs == 1 ? "" : "s", t->succeeded, t->failed, t->rejected, t->queries,
+           t->queries == 1 ? "y" : "ies", height);
+}
+
+bool report_finish(report *r, uint64_t height)
+{
+    if (r->oom)
+        return false;
+    if (r->json && r->quiet)
+        return summary_json(&r->tally, height);
+    if (!r->json) {
+        summary_text(&r->tally, height);
+        return true;
+    }
     json_part(r, 2);
     fputs(r->items ? "\n ]\n}\n" : "]\n}\n", stdout);
     return true;

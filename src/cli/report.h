@@ -56,8 +56,19 @@ typedef struct report_account {
     uint8_t address[CVM_ADDRESS_BYTES];
 } report_account;
 
+/* What a run did, for the final summary. */
+typedef struct report_tally {
+    uint64_t blocks;      /* committed by this run */
+    uint64_t first, last; /* their heights (0 when none) */
+    uint64_t txs, succeeded, failed, rejected; /* failed: executed, not SUCCESS; rejected: by pre-order */
+    uint64_t queries;
+    uint8_t last_hash[CVM_HASH_BYTES]; /* the state-diff hash of the last block committed */
+} report_tally;
+
 typedef struct report {
     bool json;
+    bool quiet;      /* only the summary (report_finish) is printed */
+    report_tally tally;
     int part;        /* JSON: 0 nothing written yet, 1 inside "blocks", 2 inside "queries" */
     size_t items;    /* JSON: the elements written in the current array */
     bool oom;        /* an allocation failed: report_finish says so */
@@ -65,7 +76,7 @@ typedef struct report {
     size_t naccounts;
 } report;
 
-void report_init(report *r, bool json);
+void report_init(report *r, bool json, bool quiet);
 void report_free(report *r);
 
 /* Names the accounts of names[0..n) (borrowed; they must outlive r) in the
@@ -82,10 +93,16 @@ bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
 void report_queries_begin(report *r, uint64_t height, size_t n);
 bool report_query(report *r, const play_tx *q, const cvm_local_result *res);
 
-/* JSON mode: closes the object. False (after printing why) when memory ran
- * out at any point. After a failure of the chain it is not called, and the
- * JSON printed so far is cut short: the exit status says so. */
-bool report_finish(report *r);
+/* The end: the text's summary line,
+ *   played 4 blocks (heights 1..4): 3 transactions (1 succeeded, 1 failed,
+ *   1 rejected by pre-order), 1 query; the chain is at height 4
+ * or closes the JSON object; quiet, the summary alone (in JSON:
+ * {"summary": {"blocks", "from", "to", "transactions", "succeeded",
+ * "failed", "rejected", "queries", "height", "state_diff_hash"}}). height
+ * is the chain's. False (after printing why) when memory ran out at any
+ * point. After a failure of the chain it is not called, and the JSON
+ * printed so far is cut short: the exit status says so. */
+bool report_finish(report *r, uint64_t height);
 
 /* ----------------------------------------------------------------- run */
 

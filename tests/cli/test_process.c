@@ -700,6 +700,46 @@ static void test_preorder(void **state)
     tmp_close(&t);
 }
 
+/* --quiet: no blocks, queries or receipts, only the summary; with --json
+ * the summary object alone. Errors still go to stderr. */
+static void test_quiet(void **state)
+{
+    (void)state;
+    proc_result r = coopvm("process", "examples/counter.json", "--quiet", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "played 4 blocks (heights 1..4): 3 transactions (2 succeeded, 1 failed, 0 rejected "
+                               "by pre-order), 1 query; the chain is at height 4\n");
+    assert_int_equal(r.err_len, 0);
+    proc_result_free(&r);
+    /* the same line ends the full text */
+    r = coopvm("process", "examples/counter.json", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "block 4\n"));
+    assert_non_null(strstr(r.out, "\nplayed 4 blocks (heights 1..4): 3 transactions"));
+    proc_result_free(&r);
+    r = coopvm("process", "examples/counter.json", "--quiet", "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_object_size(j), 1);
+    json_t *sm = json_object_get(j, "summary");
+    assert_int_equal(json_integer_value(json_object_get(sm, "blocks")), 4);
+    assert_int_equal(json_integer_value(json_object_get(sm, "from")), 1);
+    assert_int_equal(json_integer_value(json_object_get(sm, "to")), 4);
+    assert_int_equal(json_integer_value(json_object_get(sm, "transactions")), 3);
+    assert_int_equal(json_integer_value(json_object_get(sm, "failed")), 1);
+    assert_int_equal(json_integer_value(json_object_get(sm, "queries")), 1);
+    assert_int_equal(json_integer_value(json_object_get(sm, "height")), 4);
+    assert_int_equal(json_string_length(json_object_get(sm, "state_diff_hash")), 64);
+    json_decref(j);
+    proc_result_free(&r);
+    /* an error is still an error */
+    r = coopvm("process", "/nonexistent/s.json", "--quiet", NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "/nonexistent/s.json"));
+    assert_int_equal(r.out_len, 0);
+    proc_result_free(&r);
+}
+
 static void test_usage(void **state)
 {
     (void)state;
@@ -762,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_native_services_and_queries),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_preorder),
+        cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
         cmocka_unit_test(test_run_long_method),

@@ -6,11 +6,17 @@
  * writes piece by piece is byte for byte what jansson writes for the whole
  * document.
  *
+ * Also: on a terminal (stderr a pty, stdout not), a long run shows
+ * "block N/TOTAL" on stderr, rewritten in place, and clears it at the end.
+ *
  * A runner of its own: getrusage(RUSAGE_CHILDREN) is the peak of every
  * child this process waited for, so only these runs count. Not a timing
  * test. Under AddressSanitizer the bound is not checked: freed memory waits
  * in ASan's quarantine, so RSS measures ASan rather than coopvm.
  */
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -117,11 +124,66 @@ static void test_json_as_jansson_writes_it(void **state)
     proc_result_free(&r);
 }
 
+/* Progress on a terminal: the run's stderr is a pseudo-terminal, its
+ * stdout /dev/null. A run of 3 x 10^5 blocks lasts well over the quarter of
+ * a second before the first line. */
+static void test_progress_on_a_terminal(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/coopvm-progress-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    write_empty(path, 3 * BLOCKS);
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    const char *slave = ptsname(master);
+    assert_non_null(slave);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(slave, O_RDWR | O_NOCTTY), devnull = open("/dev/null", O_WRONLY);
+        if (fd < 0 || devnull < 0 || dup2(fd, STDERR_FILENO) < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+            _exit(126);
+        close(master);
+        execl(proc_coopvm(), proc_coopvm(), "process", path, (char *)NULL);
+        _exit(127);
+    }
+    char out[1 << 16];
+    size_t n = 0;
+    int status = 0;
+    for (;;) { /* until the child's end closes the terminal (EIO) */
+        ssize_t k = read(master, out + n, sizeof out - 1 - n);
+        if (k > 0 && n + (size_t)k < sizeof out - 1) {
+            n += (size_t)k;
+            continue;
+        }
+        if (k < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    out[n] = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(master);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char total[32];
+    snprintf(total, sizeof total, "/%d", 3 * BLOCKS);
+    if (!strstr(out, "\rblock ") || !strstr(out, total))
+        fail_msg("no progress on the terminal: \"%s\"", out);
+    assert_int_equal(out[n - 1], '\r'); /* cleared at the end */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_as_jansson_writes_it),
         cmocka_unit_test(test_flat_memory),
+        cmocka_unit_test(test_progress_on_a_terminal),
     };
     return cmocka_run_group_tests_name("process_stream", tests, NULL, NULL);
 }
