@@ -1,12 +1,12 @@
 # coopvm — a plain Makefile.
 #
-#   make                 build/coopvm and build/libcoopvm.a
+#   make                 build/coopvm, build/libcoopvm.a and build/libcoopvm.so.*
 #   make run             the main job: build, then play a cooperative's life
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
 #   make bench           coopvm beside Lua 5.4, as ratios
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   binary, both libraries, header, coopvm.pc
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root).
 # With CI set in the environment, warnings are errors.
@@ -28,6 +28,16 @@ endif
 CPPFLAGS_ALL = -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS_ALL   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(DEP_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL  = $(SAN) $(LDFLAGS)
+# Library objects serve both the archive and the shared library: position
+# independent, and hidden but for what coopvm.h declares (its visibility
+# pragma). Calls inside the library stay direct (no interposition), so the
+# interpreter runs the same instructions as without -fPIC (docs/bench.md).
+LIB_CFLAGS   = -fPIC -fvisibility=hidden -fno-semantic-interposition
+
+# the version and the shared library's names: libcoopvm.so.MAJOR is the soname
+VERSION := $(shell sed -n 's/^\#define COOPVM_VERSION "\(.*\)"/\1/p' include/coopvm.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libcoopvm.so.$(SOMAJOR)
 
 # --- dependencies: found by pkg-config, installed when missing -------------
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
@@ -48,11 +58,12 @@ CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libcoopvm.a
+SO       := $(BUILD)/libcoopvm.so.$(VERSION)
 BIN      := $(BUILD)/coopvm
 
 .PHONY: all run test unit-tests sanitize fuzz bench install clean docs check-docs
@@ -60,11 +71,16 @@ BIN      := $(BUILD)/coopvm
 # keep test objects: they are intermediate files of the pattern chain
 .SECONDARY:
 
-all: $(BIN) $(LIB)
+all: $(BIN) $(LIB) $(SO)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# (in a directory of their own: objects built without those flags never mix in)
+$(BUILD)/pic/%.o: %.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LIB_CFLAGS) -MMD -MP -c $< -o $@
 
 # test sources also see cmocka's flags
 $(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/deps.mk
@@ -74,6 +90,13 @@ $(BUILD)/obj/tests/%.o: tests/%.c $(BUILD)/deps.mk
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# the shared library, linked against its dependencies so a host needs only
+# -lcoopvm; the unversioned names are symlinks, as installed
+$(SO): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS) -lpthread
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libcoopvm.so
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS) -lpthread
@@ -103,8 +126,8 @@ run: $(BIN)
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
 test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/replay_tx \
-      $(BUILD)/replay_scenario $(BUILD)/replay_event $(BUILD)/embed
-	@BUILD=$(BUILD) scripts/run-tests.sh
+      $(BUILD)/replay_scenario $(BUILD)/replay_event $(BUILD)/embed $(BUILD)/stage/.installed
+	@BUILD=$(BUILD) CC="$(CC)" SAN="$(SAN)" scripts/run-tests.sh
 
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
@@ -147,13 +170,28 @@ bench: $(BUILD)/bench
 	@$(BUILD)/bench
 
 # --- install -----------------------------------------------------------------
-install: $(BIN) $(LIB)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/coopvm
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcoopvm.a
-	install -m 644 include/coopvm.h $(DESTDIR)$(PREFIX)/include/coopvm.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define COOPVM_VERSION "\(.*\)"/\1/p' include/coopvm.h)|g' \
-	    coopvm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coopvm.pc
+# install_to(DEST, PREFIX[, @ to be quiet]): the binary, both libraries (the shared one with its
+# soname and development symlinks), the header and coopvm.pc under DEST
+define install_to
+	$(3)install -d $(1)/bin $(1)/lib/pkgconfig $(1)/include
+	$(3)install -m 755 $(BIN) $(1)/bin/coopvm
+	$(3)install -m 644 $(LIB) $(1)/lib/libcoopvm.a
+	$(3)install -m 755 $(SO) $(1)/lib/$(notdir $(SO))
+	$(3)ln -sf $(notdir $(SO)) $(1)/lib/$(SONAME)
+	$(3)ln -sf $(SONAME) $(1)/lib/libcoopvm.so
+	$(3)install -m 644 include/coopvm.h $(1)/include/coopvm.h
+	$(3)sed -e 's|@PREFIX@|$(2)|g' -e 's|@VERSION@|$(VERSION)|g' coopvm.pc.in > $(1)/lib/pkgconfig/coopvm.pc
+endef
+
+install: $(BIN) $(LIB) $(SO)
+	$(call install_to,$(DESTDIR)$(PREFIX),$(PREFIX))
+
+# make test installs into a prefix of its own and builds a host against it
+# with pkg-config alone (scripts/test-install.sh)
+$(BUILD)/stage/.installed: $(BIN) $(LIB) $(SO) coopvm.pc.in include/coopvm.h
+	@rm -rf $(BUILD)/stage
+	$(call install_to,$(abspath $(BUILD)/stage),$(abspath $(BUILD)/stage),@)
+	@touch $@
 
 clean:
 	rm -rf build build-san build-fuzz

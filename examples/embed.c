@@ -1,12 +1,16 @@
 /*
  * embed.c — a host that embeds coopvm through its one public header: it
  * opens a durable LMDB store in a temporary directory, writes the genesis
- * block, deploys a contract assembled from text, processes a transaction
- * set, commits it, and reads the result back with RunLocalMethod.
+ * block, builds and signs transactions (deploying a contract assembled from
+ * text, then calling it), admits them with pre-order — a tampered and an
+ * unsigned one among them are refused — processes the valid ones, commits,
+ * and reads the result back with RunLocalMethod.
  *
  *   make build/embed && build/embed
+ *   cc embed.c $(pkg-config --cflags --libs coopvm)      (once installed)
  *
- * Exits non-zero if anything is not as expected (make test runs it).
+ * Exits non-zero if anything is not as expected (make test runs it both
+ * ways).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +32,16 @@ static int fail(const char *what, const char *why)
     return 1;
 }
 
+#define BLOCK_TIME 1700000000000000000ull /* ns */
+
+/* An unsigned transaction from the signer key pk: sign it with sign(). */
 static cvm_transaction tx(const uint8_t key[CVM_PUBKEY_BYTES], const char *service, const char *method,
                           const cvm_arg *args, size_t n)
 {
     cvm_transaction t;
     memset(&t, 0, sizeof t);
     t.protocol_version = CVM_PROTOCOL_VERSION;
-    t.timestamp = 1700000000000000000ull;
+    t.timestamp = BLOCK_TIME; /* within pre-order's window of the block's */
     t.signer_scheme = CVM_SCHEME_ED25519;
     memcpy(t.signer_key, key, CVM_PUBKEY_BYTES);
     t.service = service;
@@ -42,6 +49,53 @@ static cvm_transaction tx(const uint8_t key[CVM_PUBKEY_BYTES], const char *servi
     t.args = args;
     t.nargs = n;
     return t;
+}
+
+/* Signs t with sk: sig receives the signature and t points at it. */
+static int sign(cvm_transaction *t, const uint8_t sk[CVM_SECRETKEY_BYTES], uint8_t sig[CVM_SIGNATURE_BYTES])
+{
+    char err[256];
+    t->signature = NULL;
+    if (cvm_tx_sign(NULL, t, sk, sig, err, sizeof err) != CVM_OK)
+        return fail("sign", err);
+    t->signature = sig;
+    return 0;
+}
+
+/* A signed transaction survives its canonical bytes and its JSON view: the
+ * same hash, and a signature that still verifies. */
+static int round_trip(const cvm_transaction *t)
+{
+    char err[256];
+    uint8_t h0[CVM_HASH_BYTES], h1[CVM_HASH_BYTES], h2[CVM_HASH_BYTES];
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char *json = NULL;
+    cvm_tx_owned *from_bytes = NULL, *from_json = NULL;
+    cvm_tx_verdict v1 = CVM_TX_INVALID_SIGNATURE, v2 = CVM_TX_INVALID_SIGNATURE;
+    int bad = cvm_tx_hash(NULL, t, h0, err, sizeof err) != CVM_OK ||
+              cvm_tx_to_bytes(NULL, t, 1, &bytes, &len, err, sizeof err) != CVM_OK ||
+              cvm_tx_from_bytes(NULL, bytes, len, 1, &from_bytes, err, sizeof err) != CVM_OK ||
+              cvm_tx_to_json_text(NULL, t, &json, err, sizeof err) != CVM_OK ||
+              cvm_tx_from_json_text(NULL, json, strlen(json), &from_json, err, sizeof err) != CVM_OK ||
+              cvm_tx_hash(NULL, &from_bytes->tx, h1, err, sizeof err) != CVM_OK ||
+              cvm_tx_hash(NULL, &from_json->tx, h2, err, sizeof err) != CVM_OK ||
+              cvm_tx_verify(NULL, &from_bytes->tx, &v1, err, sizeof err) != CVM_OK ||
+              cvm_tx_verify(NULL, &from_json->tx, &v2, err, sizeof err) != CVM_OK;
+    if (!bad && (memcmp(h0, h1, sizeof h0) != 0 || memcmp(h0, h2, sizeof h0) != 0 || v1 != CVM_TX_VALID ||
+                 v2 != CVM_TX_VALID)) {
+        snprintf(err, sizeof err, "a round trip changed the hash or the verdict (%s, %s)", cvm_tx_verdict_name(v1),
+                 cvm_tx_verdict_name(v2));
+        bad = 1;
+    }
+    if (!bad)
+        printf("tx %02x%02x%02x%02x...: %zu bytes signed, verifies after bytes and JSON\n", h0[0], h0[1], h0[2], h0[3],
+               len);
+    cvm_tx_owned_free(from_json);
+    cvm_tx_owned_free(from_bytes);
+    cvm_free(NULL, json);
+    cvm_free(NULL, bytes);
+    return bad ? fail("round trip", err) : 0;
 }
 
 static int run(const char *dir)
@@ -62,9 +116,13 @@ static int run(const char *dir)
     cvm_block_result *b = NULL;
     cvm_local_result *r = NULL;
 
-    /* genesis: one account with some reputation (a development key) */
-    uint8_t key[CVM_PUBKEY_BYTES];
-    memset(key, 0xA1, sizeof key);
+    cvm_preorder_result *po = NULL;
+
+    /* the signer's key pair, from a fixed seed (cvm_keypair_random for a
+     * real one); genesis gives its address some reputation */
+    uint8_t seed[CVM_SEED_BYTES], key[CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES];
+    memset(seed, 0xA1, sizeof seed);
+    cvm_keypair_from_seed(seed, key, sk);
     cvm_genesis_account acc = {{0}, 50, 1};
     cvm_address_of_key(key, acc.address);
     if (cvm_vm_genesis(vm, 1, &acc, 1, &b) != CVM_OK || cvm_vm_commit(vm, b) != CVM_OK) {
@@ -81,14 +139,47 @@ static int run(const char *dir)
         goto out;
     }
 
-    /* one set: deploy, then use it twice */
+    /* the candidates: deploy, then use it twice, each signed; then one
+     * whose argument was changed after signing, and one with no signer */
     cvm_arg deploy[3] = {cvm_arg_stringn("Tally", 5), cvm_arg_uint64(CVM_PROCESSOR_BYTECODE),
                          cvm_arg_bytes(code, len)};
-    cvm_arg a7 = cvm_arg_int64(7), a35 = cvm_arg_int64(35);
-    cvm_transaction txs[3] = {tx(key, "_Deployments", "deployService", deploy, 3), tx(key, "Tally", "add", &a7, 1),
-                              tx(key, "Tally", "add", &a35, 1)};
-    if (cvm_vm_process_transaction_set(vm, cvm_store_height(store) + 1, 1700000000000000000ull, txs, 3, &b) !=
-        CVM_OK) {
+    cvm_arg a7 = cvm_arg_int64(7), a35 = cvm_arg_int64(35), a1000 = cvm_arg_int64(1000);
+    enum { NCAND = 5 };
+    cvm_transaction cand[NCAND] = {tx(key, "_Deployments", "deployService", deploy, 3),
+                                   tx(key, "Tally", "add", &a7, 1), tx(key, "Tally", "add", &a35, 1),
+                                   tx(key, "Tally", "add", &a35, 1), tx(key, "Tally", "add", &a7, 1)};
+    uint8_t sigs[NCAND][CVM_SIGNATURE_BYTES];
+    for (size_t i = 0; i < 4; i++)
+        if (sign(&cand[i], sk, sigs[i]))
+            goto out;
+    cand[3].args = &a1000;                  /* tampered: no longer what was signed */
+    cand[4].signer_scheme = CVM_SCHEME_NONE; /* unsigned: fine for a local call, not for a block */
+    if (round_trip(&cand[1]))
+        goto out;
+
+    /* pre-order admits or refuses each candidate */
+    const cvm_preorder_status want[NCAND] = {CVM_PREORDER_VALID, CVM_PREORDER_VALID, CVM_PREORDER_VALID,
+                                             CVM_PREORDER_INVALID_SIGNATURE, CVM_PREORDER_INVALID_ADDRESS_SCHEME};
+    uint64_t height = cvm_store_height(store) + 1;
+    if (cvm_vm_preorder(vm, cand, NCAND, height, BLOCK_TIME, &po) != CVM_OK) {
+        fail("pre-order", cvm_vm_errmsg(vm));
+        goto out;
+    }
+    cvm_transaction txs[NCAND];
+    size_t n = 0;
+    for (size_t i = 0; i < po->n; i++) {
+        printf("candidate %zu: %s%s%s\n", i, cvm_preorder_status_name(po->statuses[i]), po->reasons[i] ? ": " : "",
+               po->reasons[i] ? po->reasons[i] : "");
+        if (po->statuses[i] != want[i]) {
+            fail("pre-order", "a candidate's status is not the expected one");
+            goto out;
+        }
+        if (po->statuses[i] == CVM_PREORDER_VALID)
+            txs[n++] = cand[i]; /* only admitted transactions go into the block */
+    }
+
+    /* the block: process the admitted set, which checks no signature itself */
+    if (cvm_vm_process_transaction_set(vm, height, BLOCK_TIME, txs, n, &b) != CVM_OK) {
         fail("process", cvm_vm_errmsg(vm));
         goto out;
     }
@@ -129,6 +220,7 @@ static int run(const char *dir)
            (unsigned long long)r->reference_height);
     bad = 0;
 out:
+    cvm_preorder_result_free(po);
     cvm_local_result_free(r);
     cvm_block_result_free(b);
     cvm_free(NULL, code);

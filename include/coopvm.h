@@ -6,12 +6,28 @@
  * matching _free; every pointer parameter says who owns it. The library never
  * prints and keeps no globals: failures come back as status values with a
  * message, and the host supplies callbacks for everything the contract sees.
+ *
+ * Threads. The library starts no thread of its own except a VM's pre-order
+ * workers, and shares nothing between handles, so different handles may be
+ * used on different threads at once. Beside each handle its rule is stated:
+ * in short, a module is immutable and shareable; a store and a VM are used
+ * by one thread at a time; results are owned by the caller and immutable.
+ *
+ * Linking. `pkg-config --cflags --libs coopvm` links the shared library
+ * (libcoopvm.so.0), `--static` the archive with its dependencies. The shared
+ * library exports exactly the functions declared here.
  */
 #ifndef COOPVM_H
 #define COOPVM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The library is built with hidden visibility: what this header declares,
+ * and nothing else, is exported from the shared library. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility push(default)
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -133,8 +149,10 @@ typedef struct cvm_allocator {
 /* ------------------------------------------------------------------ modules */
 
 /* A verified module (the spec's Contract): methods, code, constants, required
- * reputation, cooperative metadata and initial state. Immutable once built;
- * may be shared by any number of concurrent executions. */
+ * reputation, cooperative metadata and initial state.
+ * Threads: immutable once built, so shareable: any number of threads may
+ * run, encode or inspect one module at once (cvm_exec included); free it
+ * once, after the last of them. */
 typedef struct cvm_module cvm_module;
 
 /* Receives one assembler diagnostic. file and message are borrowed for the
@@ -446,9 +464,109 @@ void cvm_address_of_key(const uint8_t key[CVM_PUBKEY_BYTES], uint8_t out[CVM_ADD
 /* The address of a service: the last 20 bytes of SHA-256 of its name. */
 void cvm_address_of_service(const char *name, uint8_t out[CVM_ADDRESS_BYTES]);
 
+/* -------------------------------------------------------------------- keys */
+
+/* Ed25519 key pairs (Address Scheme 01), as `coopvm keygen` makes them. A
+ * secret key is libsodium's 64 bytes: the 32-byte seed (what key files
+ * store), then the public key. */
+#define CVM_SEED_BYTES 32
+#define CVM_SECRETKEY_BYTES 64
+
+/* Derives the key pair of a 32-byte seed (deterministic). */
+void cvm_keypair_from_seed(const uint8_t seed[CVM_SEED_BYTES], uint8_t pk[CVM_PUBKEY_BYTES],
+                           uint8_t sk[CVM_SECRETKEY_BYTES]);
+/* A fresh random key pair (the operating system's randomness); 0 only if
+ * libsodium cannot initialise, else 1. */
+int cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
+/* The deterministic development key of an account name (NUL-terminated,
+ * borrowed): seed = SHA-256("coopvm-dev-key:" + name), as `coopvm process`
+ * and `coopvm keygen --name` use. For tests, examples and local chains only:
+ * anyone can compute these secret keys. */
+void cvm_dev_keypair(const char *name, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
+/* The seed inside a secret key (its first 32 bytes). */
+void cvm_secretkey_seed(const uint8_t sk[CVM_SECRETKEY_BYTES], uint8_t seed[CVM_SEED_BYTES]);
+
+/* ------------------------------------------- building and signing transactions */
+
+/* A transaction has one canonical byte encoding (docs/transactions.md); its
+ * hash is SHA-256 of the unsigned encoding, and its signature Ed25519 over
+ * that hash. To make a transaction that passes pre-order: fill a
+ * cvm_transaction with scheme CVM_SCHEME_ED25519 and the signer's public
+ * key, sign it with cvm_tx_sign, and point its signature at the result.
+ * These functions fail (CVM_EINPUT, with err saying why) only for a
+ * transaction that has no canonical encoding: a NULL service or method, a
+ * name that is not UTF-8 or longer than 1024 bytes, or arguments the codec
+ * refuses. err (errcap bytes, may be NULL) is "" on success. */
+
+/* What a signature check says of one transaction (the pre-order statuses of
+ * the same names). */
+typedef enum cvm_tx_verdict {
+    CVM_TX_VALID = 0,
+    CVM_TX_INVALID_SIGNATURE,      /* scheme 1, but no or a wrong signature */
+    CVM_TX_INVALID_ADDRESS_SCHEME  /* not scheme 1 (0 = unsigned is not a signature scheme) */
+} cvm_tx_verdict;
+
+/* "VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME"; static storage. */
+const char *cvm_tx_verdict_name(cvm_tx_verdict v);
+
+/* out = the transaction hash: SHA-256 of the unsigned encoding of tx. */
+cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8_t out[CVM_HASH_BYTES],
+                       char *err, size_t errcap);
+
+/* sig = the Ed25519 signature of tx's hash under sk (CVM_SECRETKEY_BYTES).
+ * tx->signature is ignored (the hash never covers it); point it at sig to
+ * make the signed transaction. tx's scheme and key are not checked here. */
+cvm_status cvm_tx_sign(const cvm_allocator *al, const cvm_transaction *tx, const uint8_t sk[64],
+                       uint8_t sig[CVM_SIGNATURE_BYTES], char *err, size_t errcap);
+
+/* Hashes tx and checks its signature: *out is VALID only for scheme 1 with a
+ * signature that verifies under the signer key by pre-order's rule (strict
+ * Ed25519: no malleable or small-order signatures). */
+cvm_status cvm_tx_verify(const cvm_allocator *al, const cvm_transaction *tx, cvm_tx_verdict *out,
+                         char *err, size_t errcap);
+
+/* A transaction that owns its memory, as read from bytes or JSON. tx's
+ * pointers point into internal. Owned by the caller; free it with
+ * cvm_tx_owned_free. Threads: immutable, readable by any number at once. */
+typedef struct cvm_tx_owned {
+    cvm_transaction tx;
+    void *internal; /* owned: the memory behind tx's pointers */
+} cvm_tx_owned;
+
+/* Frees t and everything it owns. NULL is allowed. */
+void cvm_tx_owned_free(cvm_tx_owned *t);
+
+/* The canonical encoding of tx: unsigned, or followed by its 64 signature
+ * bytes when with_signature is nonzero (then tx->signature must be set).
+ * *out (owned by the caller, free with cvm_free(al, ...)) holds *len bytes. */
+cvm_status cvm_tx_to_bytes(const cvm_allocator *al, const cvm_transaction *tx, int with_signature, uint8_t **out,
+                           size_t *len, char *err, size_t errcap);
+
+/* Decodes p[0..n) (borrowed), the form cvm_tx_to_bytes writes with the same
+ * with_signature. Strict: anything but the one canonical encoding is
+ * CVM_EINPUT, with err naming the field and offset. The caller owns *out;
+ * on failure it is NULL. */
+cvm_status cvm_tx_from_bytes(const cvm_allocator *al, const uint8_t *p, size_t n, int with_signature,
+                             cvm_tx_owned **out, char *err, size_t errcap);
+
+/* The JSON view of tx that `coopvm tx` reads and writes (docs/transactions.md),
+ * indented, NUL-terminated, without a final newline. *out is owned by the
+ * caller (cvm_free(al, ...)). */
+cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *tx, char **out, char *err,
+                               size_t errcap);
+
+/* Reads the JSON view text[0..len) (borrowed) as `coopvm tx` does: strict,
+ * CVM_EINPUT with err naming the field (or line and column). The caller
+ * owns *out; on failure it is NULL. */
+cvm_status cvm_tx_from_json_text(const cvm_allocator *al, const char *text, size_t len, cvm_tx_owned **out,
+                                 char *err, size_t errcap);
+
 /* ------------------------------------------------------------- state store */
 
-/* Committed state: the spec's StateStorage. Opaque; see the state layer. */
+/* Committed state: the spec's StateStorage. Opaque; see the state layer.
+ * Threads: one thread at a time (a VM over it counts as using it: while a
+ * VM is in a call, no other thread touches its store); handles of
+ * different directories are independent. */
 typedef struct cvm_store cvm_store;
 
 /* An empty in-memory store at height 0. The caller owns *out. */
@@ -469,6 +587,9 @@ cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir,
                                        size_t errcap);
 /* The latest committed height (0 for an empty store). */
 uint64_t cvm_store_height(const cvm_store *s);
+/* Why the last failed call on s failed ("" after a success), in the manner
+ * of sqlite3_errmsg; borrowed from s until its next call. */
+const char *cvm_store_errmsg(const cvm_store *s);
 /* The state-diff hash committed with the latest height; borrowed. */
 const uint8_t *cvm_store_last_hash(const cvm_store *s);
 /* Closes the store and frees the handle. NULL is allowed. */
@@ -502,6 +623,9 @@ cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_hi
 
 /* ---------------------------------------------------------------- the VM */
 
+/* The VM of one chain. Threads: one thread at a time, and its store with
+ * it. Its pre-order workers (cvm_vm_options.threads) are internal: started
+ * by cvm_vm_new, used only inside cvm_vm_preorder, stopped by cvm_vm_free. */
 typedef struct cvm_vm cvm_vm;
 
 /* Receives one execution-trace step of a transaction in a set: its height
@@ -541,7 +665,10 @@ typedef struct cvm_state_change {
 
 /* What ProcessTransactionSet returns: a receipt per transaction and the
  * combined state diff, sorted by service then key bytes, with its SHA-256.
- * Owned by the caller; free with cvm_block_result_free. */
+ * Owned by the caller; free with cvm_block_result_free. Threads: immutable,
+ * independent of the VM that made it (it may outlive it), readable by any
+ * number of threads at once. The same holds for cvm_local_result and
+ * cvm_preorder_result. */
 typedef struct cvm_block_result {
     uint64_t height;
     uint64_t timestamp;
@@ -572,7 +699,14 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
  * failed transaction's writes and events are discarded and its receipt says
  * why. Returns CVM_OK whenever *out holds receipts; a non-OK status is a
  * failure of the VM or the store (message in cvm_vm_errmsg). Nothing is
- * committed: see cvm_vm_commit. */
+ * committed: see cvm_vm_commit.
+ *
+ * It checks no signature, timestamp or pre-order contract: it runs what it
+ * is given. A transaction naming an Ed25519 signer runs as that signer
+ * whether or not its signature verifies, and an unsigned one (scheme 0)
+ * runs with the zero address as its signer. Admission is the host's job:
+ * run cvm_vm_preorder on the candidates first and pass here only those
+ * whose status is CVM_PREORDER_VALID. */
 cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
                                           const cvm_transaction *txs, size_t n, cvm_block_result **out);
 
@@ -662,5 +796,9 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
 
 #ifdef __cplusplus
 }
+#endif
+
+#if defined(__GNUC__) && !defined(_WIN32)
+#pragma GCC visibility pop
 #endif
 #endif /* COOPVM_H */

@@ -43,6 +43,11 @@ if [ -x "$BUILD/embed" ]; then
     run embed "$BUILD/embed"
 fi
 
+# make install as a host sees it: into $BUILD/stage, then pkg-config alone
+if [ -f "$BUILD/stage/.installed" ]; then
+    run install scripts/test-install.sh "$BUILD/stage"
+fi
+
 echo
 [ -n "$failures" ] && echo "failed runners:$failures"
 echo "runners: $passed passed, $failed failed"

@@ -36,16 +36,11 @@
 
 #define CVM_TX_NAME_MAX 1024 /* bytes of a service or method name */
 
-/* What a signature check says about one transaction. The names are the
- * spec's pre-order statuses. */
-typedef enum cvm_tx_verdict {
-    CVM_TX_VALID = 0,
-    CVM_TX_INVALID_SIGNATURE,      /* scheme 1, but no or a wrong signature */
-    CVM_TX_INVALID_ADDRESS_SCHEME  /* not scheme 1 (0 = unsigned is not a signature scheme) */
-} cvm_tx_verdict;
-
-/* "VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME"; static storage. */
-const char *cvm_tx_verdict_name(cvm_tx_verdict v);
+/* Public in coopvm.h, so a host builds, hashes, signs and verifies with
+ * the same functions: cvm_tx_verdict and cvm_tx_verdict_name, cvm_tx_hash,
+ * cvm_tx_sign, cvm_tx_verify, and the owned forms cvm_tx_to_bytes,
+ * cvm_tx_from_bytes (over the functions below) and cvm_tx_to_json_text,
+ * cvm_tx_from_json_text (codec/tx_json.h). */
 
 /* True when a transaction of this scheme carries a 32-byte key field. */
 bool cvm_tx_scheme_has_key(uint8_t scheme);
@@ -80,23 +75,7 @@ cvm_status cvm_tx_decode(const cvm_allocator *al, const uint8_t *p, size_t n, bo
 /* Frees what a successful cvm_tx_decode gave out; a zeroed struct is fine. */
 void cvm_tx_decoded_free(cvm_tx_decoded *d);
 
-/* out = SHA-256 of the unsigned encoding of tx. */
-cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8_t out[CVM_HASH_BYTES],
-                       char *err, size_t errcap);
-
-/* sig = the Ed25519 signature of tx's hash under sk (libsodium's 64-byte
- * secret key, see crypto/sign.h). The caller points tx->signature at sig to
- * make a signed transaction. tx's scheme and key are not checked here. */
-cvm_status cvm_tx_sign(const cvm_allocator *al, const cvm_transaction *tx, const uint8_t sk[64],
-                       uint8_t sig[CVM_SIGNATURE_BYTES], char *err, size_t errcap);
-
 /* The verdict on tx whose hash is already known (pre-order hashes once). */
 cvm_tx_verdict cvm_tx_verify_hash(const cvm_transaction *tx, const uint8_t hash[CVM_HASH_BYTES]);
-
-/* Hashes tx and checks its signature: *out is VALID only for scheme 1 with a
- * signature that verifies under the signer key by the rule in
- * crypto/sign.h. A non-OK status means tx could not be encoded. */
-cvm_status cvm_tx_verify(const cvm_allocator *al, const cvm_transaction *tx, cvm_tx_verdict *out,
-                         char *err, size_t errcap);
 
 #endif

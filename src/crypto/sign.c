@@ -28,15 +28,15 @@ void cvm_keypair_from_seed(const uint8_t seed[CVM_SEED_BYTES], uint8_t pk[CVM_PU
     crypto_sign_ed25519_seed_keypair(pk, sk, seed);
 }
 
-bool cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
+int cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
 {
     if (!sodium_ready())
-        return false;
+        return 0;
     uint8_t seed[CVM_SEED_BYTES];
     randombytes_buf(seed, sizeof seed);
     crypto_sign_ed25519_seed_keypair(pk, sk, seed);
     sodium_memzero(seed, sizeof seed);
-    return true;
+    return 1;
 }
 
 void cvm_dev_keypair(const char *name, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])

@@ -21,24 +21,10 @@
 
 #include "coopvm.h"
 
-#define CVM_SEED_BYTES 32       /* an Ed25519 seed: the secret key as stored in key files */
-#define CVM_SECRETKEY_BYTES 64  /* libsodium's secret key: seed followed by public key */
-
-/* Derives the key pair of a 32-byte seed (deterministic). */
-void cvm_keypair_from_seed(const uint8_t seed[CVM_SEED_BYTES], uint8_t pk[CVM_PUBKEY_BYTES],
-                           uint8_t sk[CVM_SECRETKEY_BYTES]);
-
-/* A fresh random key pair (the operating system's randomness); false only
- * if libsodium cannot initialise. */
-bool cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
-
-/* The deterministic development key of an account name (NUL-terminated,
- * borrowed): seed = SHA-256("coopvm-dev-key:" + name). For tests, examples
- * and local chains only: anyone can compute these secret keys. */
-void cvm_dev_keypair(const char *name, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
-
-/* The seed inside a secret key (its first 32 bytes). */
-void cvm_secretkey_seed(const uint8_t sk[CVM_SECRETKEY_BYTES], uint8_t seed[CVM_SEED_BYTES]);
+/* The key functions are public, in coopvm.h: CVM_SEED_BYTES (an Ed25519
+ * seed, the secret key as key files store it), CVM_SECRETKEY_BYTES
+ * (libsodium's secret key: seed, then public key), cvm_keypair_from_seed,
+ * cvm_keypair_random, cvm_dev_keypair and cvm_secretkey_seed. */
 
 /* sig = the detached Ed25519 signature of msg[0..n) under sk. */
 void cvm_sign_detached(const uint8_t *msg, size_t n, const uint8_t sk[CVM_SECRETKEY_BYTES],

@@ -115,9 +115,8 @@ const uint8_t *cvm_store_last_hash(const cvm_store *s);
  * overlay's cache is tested against this ("two reads, one hit"). */
 uint64_t cvm_store_reads(const cvm_store *s);
 
-/* Why the last call on s failed; "" after a call that succeeded. Borrowed
- * from s, valid until the next call. */
-const char *cvm_store_errmsg(const cvm_store *s);
+/* cvm_store_errmsg (coopvm.h): why the last call on s failed; "" after a
+ * call that succeeded. Borrowed from s, valid until the next call. */
 
 /* Reads (service, key) as of height, which must be the latest height
  * (CVM_ESTATE otherwise: older heights are not kept). Replaces value's
