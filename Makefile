@@ -57,6 +57,9 @@ LIB_SRC  := $(sort $(wildcard src/base/*.c src/crypto/*.c src/codec/*.c src/byte
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+# every fuzz harness fuzz/fuzz_<h>.c; each also builds as $(BUILD)/replay_<h>,
+# which make test runs over fuzz/corpus/<h>/
+FUZZ_ALL := asm load tx scenario event txjson diff vm
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -125,9 +128,9 @@ run: $(BIN)
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
 # (so one failure does not hide the rest) and fails if any failed.
-test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(BUILD)/replay_asm $(BUILD)/replay_load $(BUILD)/replay_tx \
-      $(BUILD)/replay_scenario $(BUILD)/replay_event $(BUILD)/embed $(BUILD)/stage/.installed
-	@BUILD=$(BUILD) CC="$(CC)" SAN="$(SAN)" scripts/run-tests.sh
+test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(FUZZ_ALL:%=$(BUILD)/replay_%) $(BUILD)/embed \
+      $(BUILD)/stage/.installed
+	@BUILD=$(BUILD) CC="$(CC)" SAN="$(SAN)" FUZZ_ALL="$(FUZZ_ALL)" scripts/run-tests.sh
 
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
@@ -139,17 +142,21 @@ docs: $(BIN)
 
 # --- fuzzing (clang + libFuzzer); corpora in fuzz/corpus/ are replayed by make test
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
+FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itests \
              -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-FUZZ_HARNESSES ?= asm load tx scenario event
-# the CLI sources a harness needs beyond the library (the scenario reader)
+FUZZ_HARNESSES ?= $(FUZZ_ALL)
+# the sources a harness needs beyond the library: the scenario reader of
+# the CLI; the contract generator the VM tests share
 FUZZ_CLI_scenario := src/cli/scenario.c src/cli/util.c
+FUZZ_CLI_vm := tests/support/progen.c
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIB) $(DEP_LIBS) -lpthread
 
-# the same with the CLI objects build/coopvm is made of
+# the same with the CLI objects build/coopvm is made of, or the test support
 $(BUILD)/replay_scenario: fuzz/fuzz_scenario.c fuzz/replay.c $(FUZZ_CLI_scenario:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(LIB) $(DEP_LIBS) -lpthread
+$(BUILD)/replay_vm: fuzz/fuzz_vm.c fuzz/replay.c $(FUZZ_CLI_vm:%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(LIB) $(DEP_LIBS) -lpthread
 
 fuzz:
 	@scripts/deps.sh fuzz

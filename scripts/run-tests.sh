@@ -31,8 +31,9 @@ if [ -x "$BUILD/vectors" ]; then
     run vectors "$BUILD/vectors" "$BUILD/coopvm" tests/vectors
 fi
 
-# committed fuzz corpora replayed (a clean error passes, a crash never does)
-for h in asm load tx scenario event; do
+# committed fuzz corpora replayed (a clean error passes, a crash never does);
+# FUZZ_ALL is the Makefile's list of harnesses
+for h in ${FUZZ_ALL:-asm load tx scenario event}; do
     if [ -x "$BUILD/replay_$h" ] && [ -d "fuzz/corpus/$h" ]; then
         run "corpus $h" "$BUILD/replay_$h" fuzz/corpus/$h
     fi

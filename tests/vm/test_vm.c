@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "codec/event.h"
+#include "support/progen.h"
 #include "support/store_dir.h"
 #include "vm/vmtest.h"
 
@@ -676,122 +677,8 @@ static void test_many_pinned_keys(void **state)
  * and aborted transactions, with 4 keys or with 40 (more than the host pins
  * and, with the call targets, more constants than the interpreter keeps
  * handles for), the constant form traced or in the switch loop by turns:
- * results, events and the diff must agree. */
-
-typedef struct pgen {
-    uint64_t seed;
-    char *p;
-    size_t cap;
-    int nkeys; /* keys 7, 14, ..., 7 * nkeys */
-} pgen;
-
-static unsigned pg_next(pgen *g, unsigned n)
-{
-    g->seed = g->seed * 6364136223846793005u + 1442695040888963407u;
-    return (unsigned)(g->seed >> 33) % n;
-}
-
-static void pg_put(pgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pg_put(pgen *g, const char *fmt, ...)
-{
-    size_t n = strlen(g->p);
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(g->p + n, g->cap - n, fmt, ap);
-    va_end(ap);
-    assert_true(w >= 0 && (size_t)w < g->cap - n);
-}
-
-/* Pushes the value of key k. */
-static void pg_load(pgen *g, int popped, int k)
-{
-    if (popped)
-        pg_put(g, "  Push %d\n  Load\n", k);
-    else
-        pg_put(g, "  Load \"%d\"\n", k);
-}
-
-/* Stores what `value` (instructions pushing one value) gives into key k. */
-static void pg_store(pgen *g, int popped, int k, const char *value)
-{
-    if (popped)
-        pg_put(g, "  Push %d\n%s  Store\n", k, value);
-    else
-        pg_put(g, "%s  Store \"%d\"\n", value, k);
-}
-
-/* bump<k> params 1: k += 1, returns k. */
-static void pg_bumps(pgen *g, int popped)
-{
-    for (int i = 1; i <= g->nkeys; i++) {
-        int k = 7 * i;
-        char v[64];
-        snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n", k);
-        pg_put(g, ".method bump%d params 1\n  Pop\n", k);
-        pg_store(g, popped, k, v);
-        pg_load(g, popped, k);
-    }
-}
-
-/* The module of service D: methods m0..m<n-1> drawn from the seed (the same
- * draws for both forms), the bumps and a read-only sum. */
-static void pg_module(pgen *g, int popped, int nmethods)
-{
-    pg_put(g, ".contract D\n");
-    for (int m = 0; m < nmethods; m++) {
-        pg_put(g, ".method m%d\n", m);
-        int nops = 3 + (int)pg_next(g, g->nkeys > 8 ? 120 : 12);
-        for (int i = 0; i < nops; i++) {
-            int k = 7 * (1 + (int)pg_next(g, (unsigned)g->nkeys));
-            char v[64];
-            switch (pg_next(g, 9)) {
-            case 0: /* acc += k */
-                pg_load(g, popped, k);
-                pg_put(g, "  LocalGet 0\n  Add\n  LocalSet 0\n");
-                break;
-            case 1: /* k = small value, 0 deletes */
-                snprintf(v, sizeof v, "  Push %u\n", pg_next(g, 4));
-                pg_store(g, popped, k, v);
-                break;
-            case 2: /* k += 1 */
-                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n  Push 1\n  Add\n" : "  Load \"%d\"\n  Push 1\n  Add\n",
-                         k);
-                pg_store(g, popped, k, v);
-                break;
-            case 3: /* the stored value written back */
-                snprintf(v, sizeof v, popped ? "  Push %d\n  Load\n" : "  Load \"%d\"\n", k);
-                pg_store(g, popped, k, v);
-                break;
-            case 4: /* this service again */
-                pg_put(g, "  Push 0\n  CallService \"D.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
-                break;
-            case 5: /* a library in this namespace */
-                pg_put(g, "  Push 0\n  CallLibrary \"L.bump%d\"\n  LocalGet 0\n  Add\n  LocalSet 0\n", k);
-                break;
-            case 6: /* the same key in another namespace */
-                pg_put(g, "  Push 0\n  CallService \"O.bump%d\"\n  Pop\n", k);
-                break;
-            case 7:
-                pg_load(g, popped, k);
-                pg_put(g, "  Emit \"E\"\n");
-                break;
-            default:
-                pg_load(g, popped, k);
-                pg_put(g, "  Log\n");
-                break;
-            }
-        }
-        if (pg_next(g, 5) == 0)
-            pg_put(g, "  Push 3\n  Abort\n");
-        pg_put(g, "  LocalGet 0\n");
-    }
-    pg_bumps(g, popped);
-    pg_put(g, ".method sum readonly\n  Push 0\n");
-    for (int i = 1; i <= g->nkeys; i++) {
-        pg_load(g, popped, 7 * i);
-        pg_put(g, "  Add\n");
-    }
-}
+ * results, events and the diff must agree. The programs are progen's
+ * (tests/support/progen.h), which the VM fuzz harness also draws from. */
 
 static void pg_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *st)
 {
@@ -806,7 +693,7 @@ static void pg_step(void *ud, uint64_t height, size_t tx, const cvm_trace_step *
 static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods, size_t *steps)
 {
     static char buf[65536];
-    pgen g = {seed, buf, sizeof buf, seed % 4 ? 4 : 40}; /* 40: beyond the pins and the handle cache */
+    progen g = {.seed = seed, .p = buf, .cap = sizeof buf, .nkeys = seed % 4 ? 4 : 40}; /* 40: beyond the pins and the handle cache */
     cvm_vm_options o = {0};
     if (!popped && seed % 3 == 1)
         o.dispatch = CVM_DISPATCH_SWITCH;
@@ -819,15 +706,17 @@ static void pg_chain(chain *c, uint64_t seed, int popped, int nmethods, size_t *
     int64_t reps[] = {100};
     genesis(c, reps, 1);
     buf[0] = '\0';
-    pg_module(&g, popped, nmethods);
+    progen_module(&g, "D", popped, nmethods);
+    assert_false(g.full);
     deploy(c, "D", buf);
     buf[0] = '\0';
-    pg_put(&g, ".contract L\n");
-    pg_bumps(&g, popped);
+    progen_put(&g, ".contract L\n");
+    progen_bumps(&g, popped);
     deploy(c, "L", buf);
     buf[0] = '\0';
-    pg_put(&g, ".contract O\n");
-    pg_bumps(&g, popped);
+    progen_put(&g, ".contract O\n");
+    progen_bumps(&g, popped);
+    assert_false(g.full);
     deploy(c, "O", buf);
 }
 
