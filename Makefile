@@ -59,7 +59,7 @@ TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 # every fuzz harness fuzz/fuzz_<h>.c; each also builds as $(BUILD)/replay_<h>,
 # which make test runs over fuzz/corpus/<h>/
-FUZZ_ALL := asm load tx scenario event txjson diff vm
+FUZZ_ALL := asm load tx scenario event txjson diff vm store
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -140,7 +140,8 @@ sanitize:
 docs: $(BIN)
 	$(BIN) opcodes --markdown > docs/opcodes.md
 
-# --- fuzzing (clang + libFuzzer); corpora in fuzz/corpus/ are replayed by make test
+# --- fuzzing (clang + libFuzzer); corpora in fuzz/corpus/ are replayed by make test;
+# fuzz/<h>.dict, when there is one, is the harness's libFuzzer dictionary
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Itests \
              -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
@@ -165,7 +166,7 @@ fuzz:
 	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$h fuzz/fuzz_$h.c $(FUZZ_CLI_$h) $(LIB_SRC) \
 	        $$(pkg-config --cflags --libs libsodium lmdb jansson) -lpthread || exit 1; \
 	    mkdir -p build-fuzz/corpus_$h; \
-	    build-fuzz/fuzz_$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    build-fuzz/fuzz_$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(if $(wildcard fuzz/$h.dict),-dict=fuzz/$h.dict) \
 	        build-fuzz/corpus_$h fuzz/corpus/$h || exit 1;)
 
 # --- benchmarks --------------------------------------------------------------
