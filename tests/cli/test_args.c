@@ -112,6 +112,7 @@ static void test_flag_without_value_refuses_one(void **state)
         {"run", "examples/counter.asm", "--json=1"}, {"run", "examples/counter.asm", "--trace=yes"},
         {"opcodes", "--markdown=x", NULL},           {"keygen", "--json=true", NULL},
         {"process", "examples/counter.json", "--json=1"}, {"asm", "--help=x", NULL},
+        {"process", "examples/counter.json", "--quiet=1"}, {"events", "--json=1", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         proc_result r = coopvm(cases[i][0], cases[i][1], cases[i][2], NULL);
