@@ -56,13 +56,17 @@ typedef enum cvm_status {
 /* The name of a library status ("OK", "ENOMEM", ...); static storage. */
 const char *cvm_status_name(cvm_status s);
 
-/* Execution statuses of a call or transaction (the spec's receipt statuses). */
+/* Execution statuses of a call or transaction (the spec's receipt statuses).
+ * NOT_EXECUTED: a transaction of a set that was not run at all (gas 0,
+ * nothing written, no events, no log), its error code saying why — e.g.
+ * BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT when the block was full. */
 #define CVM_EXEC_STATUSES(X) \
     X(SUCCESS)                 \
     X(ERROR_SMART_CONTRACT)    \
     X(ERROR_INPUT)             \
     X(ERROR_CONTRACT_NOT_DEPLOYED) \
-    X(ERROR_UNEXPECTED)
+    X(ERROR_UNEXPECTED)        \
+    X(NOT_EXECUTED)
 
 typedef enum cvm_exec_status {
 #define CVM_X_ENUM(name) CVM_##name,
@@ -108,7 +112,9 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(INVALID_QUORUM, "a quorum is a percentage from 1 to 100")                  \
     X(COOPERATIVE_NOT_CONFIGURED, "a cooperative opcode in a module without .cooperative metadata") \
     X(INVALID_SIGNATURE, "a signed call's signature is missing or does not verify (Ed25519 over the transaction hash)") \
-    X(NOT_APPROVED, "the pre-order contract _GlobalPreOrder refused the transaction (a subscription problem)")
+    X(NOT_APPROVED, "the pre-order contract _GlobalPreOrder refused the transaction (a subscription problem)") \
+    X(BLOCK_GAS_LIMIT, "the block's gas limit was reached: the transaction did not fit, or came after one that did not") \
+    X(BLOCK_TX_LIMIT, "the block's transaction limit was reached: the transaction was not run")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
@@ -641,7 +647,14 @@ typedef struct cvm_vm_options {
     cvm_dispatch dispatch;    /* the interpreter loop of bytecode methods; AUTO = the best */
     unsigned threads;         /* threads checking pre-order signatures, the caller's included:
                                * 0 = the machine's online cores, 1 = no thread is started */
+    int64_t block_gas_limit;  /* gas of all the transactions of a set (ProcessTransactionSet);
+                               * 0 = CVM_DEFAULT_BLOCK_GAS_LIMIT, or gas_limit when that is higher */
+    size_t block_tx_limit;    /* transactions run in a set; 0 = CVM_DEFAULT_BLOCK_TX_LIMIT */
 } cvm_vm_options;
+
+/* The defaults of the block limits (docs/vm.md, "Block limits"). */
+#define CVM_DEFAULT_BLOCK_GAS_LIMIT 50000000
+#define CVM_DEFAULT_BLOCK_TX_LIMIT 10000
 
 /* A VM over store (borrowed; must outlive the VM). opts may be NULL. The
  * caller owns *out. One VM per chain; not thread-safe (its pre-order worker
@@ -677,6 +690,8 @@ typedef struct cvm_block_result {
     const cvm_state_change *diff;
     size_t ndiff;
     uint8_t diff_hash[CVM_HASH_BYTES];
+    size_t nrun;      /* receipts of transactions that ran: all but the NOT_EXECUTED ones */
+    int64_t gas_used; /* the receipts' gas, summed: what counts against the block's gas limit */
     void *internal; /* owned: the memory behind the pointers above */
 } cvm_block_result;
 
@@ -706,7 +721,16 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
  * whether or not its signature verifies, and an unsigned one (scheme 0)
  * runs with the zero address as its signer. Admission is the host's job:
  * run cvm_vm_preorder on the candidates first and pass here only those
- * whose status is CVM_PREORDER_VALID. */
+ * whose status is CVM_PREORDER_VALID.
+ *
+ * The block limits (cvm_vm_options.block_gas_limit, .block_tx_limit) stop
+ * the filling: each transaction runs with the smaller of its gas limit and
+ * the gas the block has left; one that runs out of the block's gas did not
+ * fit and is undone. From the first transaction that did not fit, or the
+ * first beyond the transaction limit, every receipt is NOT_EXECUTED with
+ * code BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT (gas 0, nothing written) and a
+ * message naming the limit and what the block used; the transactions
+ * before it ran as usual. b->nrun says how many ran. */
 cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
                                           const cvm_transaction *txs, size_t n, cvm_block_result **out);
 

@@ -76,6 +76,8 @@ struct cvm_vm {
     const cvm_allocator *al; /* borrowed */
     cvm_store *store;        /* borrowed */
     int64_t gas_limit;
+    int64_t block_gas_limit;  /* of a transaction set */
+    size_t block_tx_limit;    /* transactions run in a set */
     uint32_t virtual_chain_id;
     cvm_tx_trace_fn trace;   /* may be NULL */
     void *trace_ud;          /* borrowed */

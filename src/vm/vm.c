@@ -9,6 +9,7 @@
  * memory through an arena; the state diff is the overlay's, sorted, with
  * its SHA-256.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +47,11 @@ cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out
     vm->al = al;
     vm->store = store;
     vm->gas_limit = opts && opts->gas_limit > 0 ? opts->gas_limit : CVM_DEFAULT_GAS_LIMIT;
+    /* by default a block holds at least one transaction at its full limit */
+    vm->block_gas_limit = opts && opts->block_gas_limit > 0 ? opts->block_gas_limit
+                          : vm->gas_limit > CVM_DEFAULT_BLOCK_GAS_LIMIT ? vm->gas_limit
+                                                                        : CVM_DEFAULT_BLOCK_GAS_LIMIT;
+    vm->block_tx_limit = opts && opts->block_tx_limit > 0 ? opts->block_tx_limit : CVM_DEFAULT_BLOCK_TX_LIMIT;
     vm->virtual_chain_id = opts ? opts->virtual_chain_id : 0;
     vm->trace = opts ? opts->trace : NULL;
     vm->trace_ud = opts ? opts->trace_ud : NULL;
@@ -135,13 +141,15 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
     return true;
 }
 
-/* Runs tx in ctx and fills r (memory in ctx's arena). Under a checkpoint
- * in a read-write context. Returns a library failure, else CVM_OK. */
-static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mode, cvm_receipt *r)
+/* Runs tx in ctx with gas and fills r (memory in ctx's arena). Under a
+ * checkpoint in a read-write context. Returns a library failure, else
+ * CVM_OK. */
+static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mode, int64_t gas, cvm_receipt *r)
 {
     uint8_t signer[CVM_ADDRESS_BYTES];
     cvm_ctx_signer_of(ctx, tx, signer);
     cvm_ctx_begin(ctx, signer);
+    ctx->gas_left = gas;
     cvm_call_out out;
     memset(&out, 0, sizeof out);
     memset(r, 0, sizeof *r);
@@ -211,7 +219,7 @@ static cvm_status run_tx(cvm_context *ctx, const cvm_transaction *tx, tx_mode mo
         return cvm_vm_fail(ctx->vm, CVM_ENOMEM, "out of memory for a receipt");
     r->logs = logs;
     r->nlogs = ctx->nlogs;
-    r->gas_used = ctx->vm->gas_limit - ctx->gas_left;
+    r->gas_used = gas - ctx->gas_left;
     return CVM_OK;
 }
 
@@ -273,6 +281,74 @@ static cvm_status check_height(cvm_vm *vm, uint64_t height)
     return CVM_OK;
 }
 
+/* Fills r as a transaction that is not run (NOT_EXECUTED, gas 0). */
+static void not_executed(cvm_receipt *r, cvm_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void not_executed(cvm_receipt *r, cvm_code code, const char *fmt, ...)
+{
+    memset(r, 0, sizeof *r);
+    r->status = CVM_NOT_EXECUTED;
+    r->error.code = code;
+    r->error.pc = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error.message, sizeof r->error.message, fmt, ap);
+    va_end(ap);
+}
+
+/* Where a set stands against the block limits (docs/vm.md, "Block
+ * limits"): once full, every later transaction is NOT_EXECUTED with the
+ * code and message of the stop. */
+typedef struct block_fill {
+    size_t run;         /* transactions run */
+    int64_t gas;        /* their gas */
+    bool full;
+    size_t stopped_at;  /* the first transaction not run for the limits */
+    cvm_code code;      /* BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT */
+} block_fill;
+
+/* Before transaction i runs: false with r filled when the block is full
+ * (now, by the transaction limit, or before); else the gas it runs with. */
+static bool fill_admit(const cvm_vm *vm, block_fill *f, size_t i, cvm_receipt *r, int64_t *gas)
+{
+    if (!f->full && f->run == vm->block_tx_limit) {
+        f->full = true;
+        f->stopped_at = i;
+        f->code = CVM_CODE_BLOCK_TX_LIMIT;
+    }
+    if (f->full) {
+        if (i == f->stopped_at && f->code == CVM_CODE_BLOCK_TX_LIMIT)
+            not_executed(r, f->code, "the block's transaction limit (%zu) is reached: %zu ran before this one",
+                         vm->block_tx_limit, f->run);
+        else
+            not_executed(r, f->code, "the block stopped filling at transaction %zu: its %s limit (%lld gas, %zu "
+                         "transactions) was reached with %lld gas used by %zu transactions", f->stopped_at,
+                         f->code == CVM_CODE_BLOCK_GAS_LIMIT ? "gas" : "transaction", (long long)vm->block_gas_limit,
+                         vm->block_tx_limit, (long long)f->gas, f->run);
+        return false;
+    }
+    int64_t left = vm->block_gas_limit - f->gas;
+    *gas = left < vm->gas_limit ? left : vm->gas_limit;
+    return true;
+}
+
+/* After transaction i ran with gas: counts it, or, when it ran out of the
+ * block's gas (less than its own limit, and OUT_OF_GAS), makes it the
+ * first that did not fit (run_tx already rolled it back). */
+static void fill_count(const cvm_vm *vm, block_fill *f, size_t i, int64_t gas, cvm_receipt *r)
+{
+    if (gas < vm->gas_limit && r->status != CVM_SUCCESS && r->error.code == CVM_CODE_OUT_OF_GAS) {
+        f->full = true;
+        f->stopped_at = i;
+        f->code = CVM_CODE_BLOCK_GAS_LIMIT;
+        not_executed(r, f->code, "the block's gas limit (%lld) is reached: %lld used by the %zu transactions "
+                     "before this one, which needs more than the %lld left", (long long)vm->block_gas_limit,
+                     (long long)f->gas, f->run, (long long)gas);
+        return;
+    }
+    f->run++;
+    f->gas += r->gas_used;
+}
+
 /* ProcessTransactionSet, or a set of system calls (mode TX_SYSTEM). */
 static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *txs, size_t n,
                               tx_mode mode, cvm_block_result **out)
@@ -292,10 +368,25 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
     ctx.height = height;
     ctx.timestamp = timestamp;
     ctx.system = mode == TX_SYSTEM;
+    /* the block limits are the chain's, for the transactions it is given;
+     * a system set is the host's own and is not limited */
+    bool limited = mode == TX_PLAIN;
+    block_fill fill = {0, 0, false, 0, CVM_CODE_NONE};
     for (size_t i = 0; i < n && st == CVM_OK; i++) {
+        cvm_receipt *r = (cvm_receipt *)&b->receipts[i];
+        int64_t gas = vm->gas_limit;
+        if (limited && !fill_admit(vm, &fill, i, r, &gas))
+            continue;
         ctx.tx_index = i;
-        st = run_tx(&ctx, &txs[i], mode, (cvm_receipt *)&b->receipts[i]);
+        st = run_tx(&ctx, &txs[i], mode, gas, r);
+        if (st == CVM_OK && limited)
+            fill_count(vm, &fill, i, gas, r);
     }
+    for (size_t i = 0; i < n; i++)
+        if (b->receipts[i].status != CVM_NOT_EXECUTED) {
+            b->nrun++;
+            b->gas_used += b->receipts[i].gas_used;
+        }
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
     cvm_ctx_free(&ctx);
@@ -450,7 +541,7 @@ cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_
     ctx.timestamp = call->timestamp;
     r->reference_height = ctx.height;
     if (st == CVM_OK)
-        st = run_tx(&ctx, call, TX_LOCAL, &r->receipt);
+        st = run_tx(&ctx, call, TX_LOCAL, vm->gas_limit, &r->receipt);
     cvm_ctx_free(&ctx);
     if (st != CVM_OK) {
         cvm_local_result_free(r);
