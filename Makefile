@@ -6,6 +6,7 @@
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
 #   make bench           coopvm beside Lua 5.4, as ratios
+#   make cross           build for aarch64 and s390x, play under qemu, compare with native
 #   make install PREFIX=/usr/local   binary, both libraries, header, coopvm.pc
 #
 # Missing Debian packages are installed by scripts/deps.sh (as root).
@@ -69,7 +70,7 @@ LIB      := $(BUILD)/libcoopvm.a
 SO       := $(BUILD)/libcoopvm.so.$(VERSION)
 BIN      := $(BUILD)/coopvm
 
-.PHONY: all run test unit-tests sanitize fuzz bench install clean docs check-docs
+.PHONY: all run test unit-tests sanitize fuzz bench cross install clean docs check-docs
 .DEFAULT_GOAL := all
 # keep test objects: they are intermediate files of the pattern chain
 .SECONDARY:
@@ -177,6 +178,12 @@ bench: $(BUILD)/bench
 	@scripts/deps.sh bench
 	@$(BUILD)/bench
 
+# --- determinism across architectures (docs/cross.md) -------------------------
+# native, aarch64 and s390x builds play the same commands (the foreign ones under
+# qemu-user); every output must be byte-identical
+cross:
+	@CC="$(CC)" BUILD=$(BUILD) scripts/cross.sh
+
 # --- install -----------------------------------------------------------------
 # install_to(DEST, PREFIX[, @ to be quiet]): the binary, both libraries (the shared one with its
 # soname and development symlinks), the header and coopvm.pc under DEST
@@ -202,4 +209,4 @@ $(BUILD)/stage/.installed: $(BIN) $(LIB) $(SO) coopvm.pc.in include/coopvm.h
 	@touch $@
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-aarch64 build-s390x build-cross

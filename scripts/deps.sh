@@ -6,10 +6,17 @@
 #   scripts/deps.sh core    C libraries: libsodium, LMDB, jansson, cmocka, pkg-config
 #   scripts/deps.sh bench   Lua 5.4, the peer the benchmarks compare against
 #   scripts/deps.sh fuzz    clang with libFuzzer
+#   scripts/deps.sh cross   for `make cross`: the arm64 and s390x architectures
+#                           (dpkg --add-architecture), their cross compilers,
+#                           the C libraries for each (-dev:ARCH), qemu-user, jq
 set -eu
 
 missing=""
 need_pkg() { missing="$missing $1"; }
+# foreign dpkg architectures to add before apt-get update (the cross group)
+foreign=""
+# a package (NAME or NAME:ARCH) is installed
+have_deb() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 
 for group in "$@"; do
     case "$group" in
@@ -32,22 +39,52 @@ for group in "$@"; do
         [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ] \
             || [ "$(uname -m)" != x86_64 ] || need_pkg libclang-rt-dev
         ;;
+    cross)
+        # the -dev:ARCH packages must be co-installable with the native ones
+        # (Multi-Arch: same), so the native C libraries come along too
+        for deb in gcc pkg-config libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev; do
+            have_deb "$deb" || need_pkg "$deb"
+        done
+        command -v jq >/dev/null 2>&1 || need_pkg jq     # cross.sh reads the vectors with it
+        command -v qemu-aarch64 >/dev/null 2>&1 || command -v qemu-aarch64-static >/dev/null 2>&1 \
+            || need_pkg qemu-user
+        for pair in arm64:aarch64-linux-gnu s390x:s390x-linux-gnu; do
+            arch=${pair%%:*} triplet=${pair#*:}
+            dpkg --print-foreign-architectures | grep -qx "$arch" || foreign="$foreign $arch"
+            command -v "$triplet-gcc" >/dev/null 2>&1 || need_pkg "gcc-$triplet"
+            # the cross compiler's own C library headers (only recommended by
+            # it): libc6-dev:ARCH would drag in krb5 and openssl for ARCH and
+            # is not installable for s390x beside bookworm-security's kernel
+            # headers. The binary runs with libc6:ARCH, a dependency of the
+            # libraries below, as any program of that architecture does.
+            have_deb "libc6-dev-$arch-cross" || need_pkg "libc6-dev-$arch-cross"
+            # cmocka too: the Makefile's deps.mk asks pkg-config for it
+            for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev; do
+                have_deb "$deb:$arch" || need_pkg "$deb:$arch"
+            done
+        done
+        ;;
     *)
-        echo "deps.sh: unknown group '$group' (core, bench, fuzz)" >&2
+        echo "deps.sh: unknown group '$group' (core, bench, fuzz, cross)" >&2
         exit 2
         ;;
     esac
 done
 
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && [ -z "$foreign" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
+    [ -n "$foreign" ] && echo "deps.sh: missing dpkg architectures:$foreign (dpkg --add-architecture)" >&2
     echo "deps.sh: missing Debian packages:$missing" >&2
     echo "deps.sh: run as root, or: sudo apt-get install$missing" >&2
     exit 1
 fi
+for arch in $foreign; do
+    echo "deps.sh: adding the dpkg architecture $arch" >&2
+    dpkg --add-architecture "$arch"
+done
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >&2
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 $missing >&2
