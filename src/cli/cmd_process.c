@@ -346,7 +346,10 @@ int cmd_process(int argc, char **argv)
         fprintf(stderr, "coopvm process: %s\n", err);
         return CLI_FAIL;
     }
-    play_options po = {o.data_dir, 0, CVM_DISPATCH_AUTO, o.trace ? trace_step : NULL, NULL};
+    play_options po = {.data_dir = o.data_dir,
+                       .block_gas_limit = s.block_gas_limit,
+                       .block_tx_limit = (size_t)s.block_tx_limit,
+                       .trace = o.trace ? trace_step : NULL};
     play_chain c;
     if (play_open(&c, &po, err, sizeof err) != CVM_OK) {
         fprintf(stderr, "coopvm process: %s\n", err);

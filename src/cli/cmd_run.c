@@ -251,7 +251,7 @@ int cmd_run(int argc, char **argv)
 
     /* the deployment is run's own setup, not the call --gas limits: it runs
      * at the default limit, the call on a VM with the user's */
-    play_options po = {NULL, 0, o.dispatch, o.trace ? trace_step : NULL, NULL};
+    play_options po = {.dispatch = o.dispatch, .trace = o.trace ? trace_step : NULL};
     play_chain chain;
     char err[512];
     if (play_open(&chain, &po, err, sizeof err) != CVM_OK) {

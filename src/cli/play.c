@@ -49,6 +49,8 @@ cvm_status play_reopen_vm(play_chain *c, const play_options *o, char *err, size_
     c->vm = NULL;
     cvm_vm_options vo = {0};
     vo.gas_limit = o->gas_limit;
+    vo.block_gas_limit = o->block_gas_limit;
+    vo.block_tx_limit = o->block_tx_limit;
     vo.virtual_chain_id = PLAY_CHAIN_ID;
     c->trace = o->trace;
     c->trace_ud = o->trace_ud;

@@ -26,6 +26,8 @@ uint64_t play_timestamp(uint64_t height);
 typedef struct play_options {
     const char *data_dir;   /* borrowed; NULL: an in-memory chain */
     int64_t gas_limit;      /* per transaction; 0 = CVM_DEFAULT_GAS_LIMIT */
+    int64_t block_gas_limit; /* 0 = the VM's default (cvm_vm_options) */
+    size_t block_tx_limit;   /* 0 = the VM's default */
     cvm_dispatch dispatch;
     cvm_tx_trace_fn trace;  /* may be NULL */
     void *trace_ud;         /* borrowed */

@@ -274,6 +274,23 @@ static cvm_status tx_args(reader *r, const json_t *v, const char *where, scn_tx 
     return st;
 }
 
+/* An optional top-level limit: absent is 0 (the VM's default), else a
+ * JSON integer in [1, max]. */
+static cvm_status read_limit(reader *r, const json_t *root, const char *name, json_int_t max, int64_t *out)
+{
+    const json_t *v = json_is_object(root) ? json_object_get(root, name) : NULL;
+    *out = 0;
+    if (!v)
+        return CVM_OK;
+    if (!json_is_integer(v))
+        return bad(r, name, "expected a positive integer, got %s", json_kind(v));
+    json_int_t x = json_integer_value(v);
+    if (x < 1 || x > max)
+        return bad(r, name, "%lld is out of range (1..%lld)", (long long)x, (long long)max);
+    *out = (int64_t)x;
+    return CVM_OK;
+}
+
 /* A fault's value: a JSON integer in [0, max], else an error at where. */
 static cvm_status fault(reader *r, const json_t *v, const char *where, json_int_t max, bool *set, uint64_t *out)
 {
@@ -472,7 +489,8 @@ static cvm_status from_json(const char *path, json_t *root, const json_error_t *
         scenario_free(s);
         return CVM_EINPUT;
     }
-    static const char *const top[] = {"accounts", "contracts", "blocks", "queries", NULL};
+    static const char *const top[] = {"accounts",        "contracts",      "blocks", "queries",
+                                      "block_gas_limit", "block_tx_limit", NULL};
     cvm_status st;
     if (!json_is_object(s->root))
         st = bad(&r, "$", "expected an object with accounts, contracts, blocks and queries, got %s",
@@ -488,6 +506,10 @@ static cvm_status from_json(const char *path, json_t *root, const json_error_t *
     const json_t *q = json_object_get(s->root, "queries");
     if (st == CVM_OK && q)
         st = read_txs(&r, q, "queries", true, &s->queries, &s->nqueries);
+    if (st == CVM_OK)
+        st = read_limit(&r, s->root, "block_gas_limit", INT64_MAX, &s->block_gas_limit);
+    if (st == CVM_OK)
+        st = read_limit(&r, s->root, "block_tx_limit", INT32_MAX, &s->block_tx_limit);
     if (st == CVM_OK)
         st = keep_undeclared(&r);
     if (st == CVM_OK && !(s->file = cvm_arena_strndup(&s->arena, path, strlen(path))))

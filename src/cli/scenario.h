@@ -5,7 +5,8 @@
  *   {"accounts":  {NAME: {"reputation": INT, "admin": BOOL}},
  *    "contracts": {NAME: "path.asm" | "path.cvm"},
  *    "blocks":    [[TX, ...], ...],
- *    "queries":   [TX, ...]}
+ *    "queries":   [TX, ...],
+ *    "block_gas_limit": INT, "block_tx_limit": INT}
  *
  *   TX = {"signer": NAME, "contract": NAME, "method": NAME, "args": [...]}
  *
@@ -94,6 +95,8 @@ typedef struct scenario {
     const scn_undeclared *undeclared; /* in order of first use */
     size_t nundeclared;
     const char *file;      /* arena: the path, for scenario_block's messages */
+    int64_t block_gas_limit; /* the VM's limits of a block (docs/vm.md); 0 = the default */
+    int64_t block_tx_limit;
 } scenario;
 
 /* Reads and checks the scenario at path. CVM_EINPUT with err = "PATH:

@@ -78,6 +78,48 @@ static const char *counter_scenario(tmp *t, const char *name, const char *blocks
 
 /* ------------------------------------------------------------------ tests */
 
+/* The scenario's block limits reach the VM: the transactions beyond them
+ * are NOT_EXECUTED with the limit's code, in text and JSON. */
+static void test_block_limits(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+    const char *p = put(&t, "s.json",
+                        "{\"accounts\": {\"a\": {}}, \"block_gas_limit\": 250, \"block_tx_limit\": 2,\n"
+                        " \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
+                        "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"getInfo\"},\n"
+                        "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"}],\n"
+                        "            [{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
+                        "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]]}\n");
+    proc_result r = coopvm("process", p, NULL);
+    assert_int_equal(r.status, 0);
+    /* block 2: two ran (the transaction limit), the third not */
+    if (!strstr(r.out, "a -> _Info.isAlive(): NOT_EXECUTED BLOCK_TX_LIMIT: the block's transaction limit (2) is "
+                       "reached: 2 ran before this one, gas 0"))
+        fail_msg("no BLOCK_TX_LIMIT in:\n%s", r.out);
+    proc_result_free(&r);
+    /* 250 gas hold two calls of 100; the third has 50 left */
+    p = put(&t, "s.json",
+            "{\"accounts\": {\"a\": {}}, \"block_gas_limit\": 250,\n"
+            " \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
+            "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
+            "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]]}\n");
+    r = coopvm("process", p, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    const json_t *rs = json_object_get(json_array_get(json_object_get(j, "blocks"), 1), "receipts");
+    assert_int_equal(json_array_size(rs), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rs, 1), "status")), "SUCCESS");
+    const json_t *last = json_array_get(rs, 2);
+    assert_string_equal(json_string_value(json_object_get(last, "status")), "NOT_EXECUTED");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(last, "error"), "code")), "BLOCK_GAS_LIMIT");
+    assert_int_equal(json_integer_value(json_object_get(last, "gas_used")), 0);
+    json_decref(j);
+    proc_result_free(&r);
+    tmp_close(&t);
+}
+
 /* The example as shipped: heights 1..4, bob (no reputation) refused. */
 static void test_example_text(void **state)
 {
@@ -237,6 +279,8 @@ static void test_bad_scenarios(void **state)
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"" M1025 "\"}]}",
          "queries[0].method: the method name is 1,025 bytes; a transaction carries at most 1,024"},
         {"{\"contracts\": {\"Big\": \"big.asm\"}}", "contracts.Big: the module is 107,905 bytes; a deployment carries at most 65,536 ("},
+        {"{\"block_tx_limit\": 0}", "block_tx_limit: 0 is out of range (1..2147483647)"},
+        {"{\"block_gas_limit\": \"x\"}", "block_gas_limit: expected a positive integer, got a string"},
         /* an unsigned query has no signature to tamper with */
         {"{\"queries\": [{\"contract\": \"_Info\", \"method\": \"isAlive\", \"tamper\": true}]}",
          "queries[0].tamper: an unsigned query has no signature to tamper with"},
@@ -803,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_preorder),
         cmocka_unit_test(test_quiet),
+        cmocka_unit_test(test_block_limits),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
         cmocka_unit_test(test_run_long_method),
