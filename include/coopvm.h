@@ -59,7 +59,8 @@ const char *cvm_status_name(cvm_status s);
 /* Execution statuses of a call or transaction (the spec's receipt statuses).
  * NOT_EXECUTED: a transaction of a set that was not run at all (gas 0,
  * nothing written, no events, no log), its error code saying why — e.g.
- * BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT when the block was full. */
+ * BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT when the block was full, or
+ * DUPLICATE_TRANSACTION for a replay. */
 #define CVM_EXEC_STATUSES(X) \
     X(SUCCESS)                 \
     X(ERROR_SMART_CONTRACT)    \
@@ -114,7 +115,8 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(INVALID_SIGNATURE, "a signed call's signature is missing or does not verify (Ed25519 over the transaction hash)") \
     X(NOT_APPROVED, "the pre-order contract _GlobalPreOrder refused the transaction (a subscription problem)") \
     X(BLOCK_GAS_LIMIT, "the block's gas limit was reached: the transaction did not fit, or came after one that did not") \
-    X(BLOCK_TX_LIMIT, "the block's transaction limit was reached: the transaction was not run")
+    X(BLOCK_TX_LIMIT, "the block's transaction limit was reached: the transaction was not run") \
+    X(DUPLICATE_TRANSACTION, "a transaction with the same hash was already committed, or appears earlier in the set: not run again")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
@@ -730,12 +732,26 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
  * first beyond the transaction limit, every receipt is NOT_EXECUTED with
  * code BLOCK_GAS_LIMIT or BLOCK_TX_LIMIT (gas 0, nothing written) and a
  * message naming the limit and what the block used; the transactions
- * before it ran as usual. b->nrun says how many ran. */
+ * before it ran as usual. b->nrun says how many ran.
+ *
+ * Replays never run, pre-ordered or not: a signed transaction whose hash
+ * (cvm_tx_hash) the store's transaction index already holds, or that
+ * repeats an earlier transaction of the same set, gets a NOT_EXECUTED
+ * receipt with code DUPLICATE_TRANSACTION (gas 0, no writes, no events)
+ * naming where the first was committed or its index in the set; it does
+ * not count against the block limits (checked first: once the block is
+ * full, every later receipt says so). Every other signed transaction that
+ * runs — succeeded or failed — is entered in the transaction index when
+ * the block is committed; one not run for the limits is not, and may come
+ * again. Unsigned ones are neither checked nor indexed (docs/preorder.md,
+ * "Replay protection"). */
 cvm_status cvm_vm_process_transaction_set(cvm_vm *vm, uint64_t height, uint64_t timestamp,
                                           const cvm_transaction *txs, size_t n, cvm_block_result **out);
 
-/* Commits a block result as its height: the state diff, its hash and the
- * events of its successful transactions (the event history), atomically. */
+/* Commits a block result as its height: the state diff, its hash, the
+ * events of its successful transactions (the event history) and the hashes
+ * of the transactions it ran (the transaction index: every one but those
+ * refused as DUPLICATE_TRANSACTION), atomically. */
 cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b);
 
 /* What RunLocalMethod returns. Owned by the caller. */
@@ -762,7 +778,10 @@ cvm_status cvm_vm_run_local_method(cvm_vm *vm, const cvm_transaction *call, cvm_
  * methods (e.g. _GlobalPreOrder.setSubscriptionProblem). This is the only
  * way to do so from the host: no signer is a system caller. The calls are
  * unsigned (CVM_SCHEME_NONE; a signer is refused with INVALID_TRANSACTION)
- * and their signer address is zero; they go through no pre-order. */
+ * and their signer address is zero; they go through no pre-order. Nor
+ * through replay protection: system calls are not checked against or
+ * entered in the transaction index (a host may repeat one, e.g. clear a
+ * subscription problem twice). */
 cvm_status cvm_vm_process_system_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *calls,
                                      size_t n, cvm_block_result **out);
 
@@ -770,8 +789,12 @@ cvm_status cvm_vm_process_system_set(cvm_vm *vm, uint64_t height, uint64_t times
 
 /* A transaction's pre-order status (TransactionSetPreOrder, docs/preorder.md).
  * The checks run in this order and the first that fails gives the status:
- * protocol version, virtual chain, timestamp window, address scheme,
- * signature, then the pre-order contract (_GlobalPreOrder.approve). */
+ * protocol version, virtual chain, timestamp window, address scheme, a
+ * signature present, already committed (DUPLICATE: the store's transaction
+ * index holds its hash), the signature verifies, repeated earlier in the
+ * set (DUPLICATE: an earlier transaction of the set with the same hash
+ * and a signature that verifies), then the pre-order contract
+ * (_GlobalPreOrder.approve). */
 typedef enum cvm_preorder_status {
     CVM_PREORDER_VALID = 0,
     CVM_PREORDER_INVALID_SIGNATURE,        /* scheme 1, and no signature, one that does not verify, or
@@ -780,7 +803,9 @@ typedef enum cvm_preorder_status {
     CVM_PREORDER_NOT_APPROVED,             /* _GlobalPreOrder.approve refused; reason = its message */
     CVM_PREORDER_WRONG_VIRTUAL_CHAIN,      /* not the VM's cvm_vm_options.virtual_chain_id */
     CVM_PREORDER_WRONG_PROTOCOL_VERSION,   /* not CVM_PROTOCOL_VERSION */
-    CVM_PREORDER_TIMESTAMP_OUT_OF_WINDOW   /* more than CVM_PREORDER_WINDOW_NS from the block's */
+    CVM_PREORDER_TIMESTAMP_OUT_OF_WINDOW,  /* more than CVM_PREORDER_WINDOW_NS from the block's */
+    CVM_PREORDER_DUPLICATE                 /* a replay: already committed (reason: at which height and
+                                            * index) or earlier in this set (reason: its index) */
 } cvm_preorder_status;
 
 /* "VALID", "INVALID_SIGNATURE", ...; static storage; NULL when out of range. */

@@ -218,7 +218,12 @@ static cvm_status make_plan(const process_opts *o, const scenario *s, play_chain
 }
 
 /* Builds and signs n transactions for one block (*out is the caller's). */
-static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, play_tx **out, char *err, size_t errcap)
+/* Makes n transactions; transaction i gets timestamp ts + i * step (a
+ * block's step 1, so that two alike calls in one block are two
+ * transactions and not a replay; the queries' 0, since a local call's
+ * timestamp is its block time). */
+static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, uint64_t step, play_tx **out, char *err,
+                           size_t errcap)
 {
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out) {
@@ -227,8 +232,8 @@ static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, play_tx **o
     }
     cvm_status st = CVM_OK;
     for (size_t i = 0; st == CVM_OK && i < n; i++)
-        st = play_tx_make(&(*out)[i], src[i].signer, src[i].contract, src[i].method, src[i].args, src[i].nargs, ts,
-                          &src[i].faults, err, errcap);
+        st = play_tx_make(&(*out)[i], src[i].signer, src[i].contract, src[i].method, src[i].args, src[i].nargs,
+                          ts + i * step, &src[i].faults, err, errcap);
     return st;
 }
 
@@ -293,7 +298,7 @@ static cvm_status scenario_step(const scenario *s, size_t i, play_chain *c, repo
     play_tx *txs = NULL;
     cvm_status st = scenario_block(s, i, &arena, &b, err, errcap);
     if (st == CVM_OK)
-        st = make_txs(b.txs, b.n, play_timestamp(play_height(c) + 1), &txs, err, errcap);
+        st = make_txs(b.txs, b.n, play_timestamp(play_height(c) + 1), 1, &txs, err, errcap);
     if (st == CVM_OK)
         st = block(c, txs, b.n, NULL, r, err, errcap);
     free(txs);
@@ -304,7 +309,7 @@ static cvm_status scenario_step(const scenario *s, size_t i, play_chain *c, repo
 static cvm_status queries(const scenario *s, play_chain *c, report *r, char *err, size_t errcap)
 {
     play_tx *qs = NULL;
-    cvm_status st = make_txs(s->queries, s->nqueries, play_timestamp(play_height(c)), &qs, err, errcap);
+    cvm_status st = make_txs(s->queries, s->nqueries, play_timestamp(play_height(c)), 0, &qs, err, errcap);
     if (st == CVM_OK)
         report_queries_begin(r, play_height(c), s->nqueries);
     for (size_t i = 0; st == CVM_OK && i < s->nqueries; i++) {

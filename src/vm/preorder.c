@@ -6,7 +6,10 @@
  *     (protocol version, virtual chain, timestamp window, address scheme,
  *     a signature present), then the transaction hash (SHA-256 of the
  *     canonical encoding, in one reused buffer) of every transaction still
- *     in the running. This pass is the only one that allocates, through
+ *     in the running, and the replay check against the store's transaction
+ *     index (DUPLICATE before the signature: a replay of a committed
+ *     transaction costs a lookup, not an Ed25519 check). This pass and the
+ *     one after the pool are the only ones that allocate, through
  *     the VM's allocator, which need not be thread-safe. Hashing here
  *     rather than on the pool measured faster on 2 threads (docs/bench.md):
  *     it is about 1 % of a signature check.
@@ -16,6 +19,10 @@
  *     Each item writes only its own slots, and
  *     a status depends only on its transaction, so the statuses are the
  *     same whatever the number of threads.
+ *  Then, on the caller's thread: a transaction whose hash an earlier one
+ *     of the set has, among those whose signature verified, is DUPLICATE.
+ *     Only verified copies count, so that a copy with a forged signature
+ *     placed first cannot push the genuine one out of the block.
  *  3. On the caller's thread again: _GlobalPreOrder.approve(service,
  *     method) through the ordinary call path, in one read-only context at
  *     the latest committed state, as each remaining transaction's signer.
@@ -27,10 +34,13 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/hex.h"
+#include "base/map.h"
 #include "codec/tx.h"
 #include "codec/utf8.h"
 #include "crypto/hash.h"
 #include "native/native.h"
+#include "state/store.h"
 #include "vm/sdk.h"
 
 /* Signature checks handed out at once to a thread: each is about 50 µs,
@@ -40,7 +50,7 @@
 
 static const char *const status_names[] = {
     "VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME", "NOT_APPROVED", "WRONG_VIRTUAL_CHAIN",
-    "WRONG_PROTOCOL_VERSION", "TIMESTAMP_OUT_OF_WINDOW",
+    "WRONG_PROTOCOL_VERSION", "TIMESTAMP_OUT_OF_WINDOW", "DUPLICATE",
 };
 
 const char *cvm_preorder_status_name(cvm_preorder_status s)
@@ -134,9 +144,21 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
             if (e != CVM_OK) {
                 st = refuse(r, i, CVM_PREORDER_INVALID_SIGNATURE, "no canonical encoding to verify: %s", msg);
             } else {
-                r->statuses[i] = CVM_PREORDER_VALID; /* so far */
                 cvm_sha256(r->enc.data, r->enc.len, r->hashes[r->nsig]);
-                r->idx[r->nsig++] = i;
+                cvm_store_tx at;
+                bool found = false;
+                cvm_status fs = cvm_store_tx_find(vm->store, r->hashes[r->nsig], &at, &found);
+                if (fs != CVM_OK)
+                    return cvm_vm_fail(r->vm, fs, "pre-order of transaction %zu: %s", i, cvm_store_errmsg(vm->store));
+                if (found) {
+                    char hex[2 * CVM_HASH_BYTES + 1];
+                    cvm_hex_write(hex, r->hashes[r->nsig], CVM_HASH_BYTES);
+                    st = refuse(r, i, CVM_PREORDER_DUPLICATE, "transaction %s was committed at height %llu, index %llu",
+                                hex, (unsigned long long)at.height, (unsigned long long)at.index);
+                } else {
+                    r->statuses[i] = CVM_PREORDER_VALID; /* so far */
+                    r->idx[r->nsig++] = i;
+                }
             }
         }
     }
@@ -155,6 +177,34 @@ static void check_signatures(void *ud, size_t from, size_t to)
         else /* pass 3 calls approve as the signer: its address is a hash too */
             cvm_address_of_key(tx->signer_key, r->signers[k]);
     }
+}
+
+/* After pass 2: the second and later transactions of the set with one hash
+ * and a signature that verifies are DUPLICATE of the first. */
+static cvm_status refuse_repeats(preorder_run *r)
+{
+    cvm_map seen; /* hash -> ival: the index in the set of its first verified transaction */
+    cvm_map_init(&seen, r->vm->al);
+    cvm_status st = CVM_OK;
+    for (size_t k = 0; k < r->nsig && st == CVM_OK; k++) {
+        size_t i = r->idx[k];
+        if (r->statuses[i] != CVM_PREORDER_VALID)
+            continue;
+        bool created = false;
+        cvm_map_entry *e = cvm_map_put(&seen, r->hashes[k], CVM_HASH_BYTES, &created);
+        if (!e) {
+            st = cvm_vm_fail(r->vm, CVM_ENOMEM, "out of memory comparing transaction hashes");
+        } else if (created) {
+            e->ival = (int64_t)i;
+        } else {
+            char hex[2 * CVM_HASH_BYTES + 1];
+            cvm_hex_write(hex, r->hashes[k], CVM_HASH_BYTES);
+            st = refuse(r, i, CVM_PREORDER_DUPLICATE, "transaction %s repeats transaction %lld of this set", hex,
+                        (long long)e->ival);
+        }
+    }
+    cvm_map_free(&seen);
+    return st;
 }
 
 /* Pass 3: _GlobalPreOrder.approve for each transaction still VALID (all
@@ -244,6 +294,8 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
     for (size_t k = 0; st == CVM_OK && k < r.nsig; k++)
         if (r.statuses[r.idx[k]] == CVM_PREORDER_INVALID_SIGNATURE)
             st = refuse(&r, r.idx[k], CVM_PREORDER_INVALID_SIGNATURE, CVM_MSG_SIGNATURE_MISMATCH);
+    if (st == CVM_OK)
+        st = refuse_repeats(&r);
     if (st == CVM_OK)
         st = approve_all(&r, height, timestamp);
     cvm_buf_free(&r.enc);

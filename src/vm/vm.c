@@ -8,6 +8,12 @@
  * (with its events; its logs stay in its receipt). The result owns its
  * memory through an arena; the state diff is the overlay's, sorted, with
  * its SHA-256.
+ *
+ * Replay protection: before a transaction of a set runs, its hash is looked
+ * up in the store's transaction index and among the set's earlier
+ * transactions; a duplicate gets a NOT_EXECUTED receipt and does not run.
+ * The hashes of the transactions that ran go into the block result, and
+ * cvm_vm_commit writes them into the index with the state.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +21,8 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "base/hex.h"
+#include "base/map.h"
 #include "codec/event.h"
 #include "codec/tx.h"
 #include "native/native.h"
@@ -26,6 +34,8 @@
 typedef struct block_internal {
     cvm_arena arena;     /* receipts, outputs, events, logs, changes */
     cvm_state_diff diff; /* owned: the entries the changes point into */
+    cvm_store_tx *txs;   /* in the arena: the transaction index entries of what ran */
+    size_t ntxs;
 } block_internal;
 
 /* What lies behind a cvm_local_result's pointers. */
@@ -281,6 +291,12 @@ static cvm_status check_height(cvm_vm *vm, uint64_t height)
     return CVM_OK;
 }
 
+/* What process_set remembers to refuse replays within a set. */
+typedef struct replay_guard {
+    cvm_buf enc;  /* owned: the encoding being hashed, reused */
+    cvm_map seen; /* hash -> ival: the index in the set of the transaction that ran with it */
+} replay_guard;
+
 /* Fills r as a transaction that is not run (NOT_EXECUTED, gas 0). */
 static void not_executed(cvm_receipt *r, cvm_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void not_executed(cvm_receipt *r, cvm_code code, const char *fmt, ...)
@@ -349,6 +365,50 @@ static void fill_count(const cvm_vm *vm, block_fill *f, size_t i, int64_t gas, c
     f->gas += r->gas_used;
 }
 
+/* Decides whether transaction i of a set is a replay: *dup true (r filled)
+ * when its hash is in the store's transaction index or was run earlier in
+ * the set; otherwise *hashed says whether hash holds its hash, for its
+ * index entry once it has run. A transaction with no canonical encoding
+ * has no hash: it runs (and fails, as run_tx says why) and has no entry. */
+static cvm_status replay_check(cvm_vm *vm, replay_guard *g, const cvm_transaction *tx, size_t i, cvm_receipt *r,
+                               uint8_t hash[CVM_HASH_BYTES], bool *hashed, bool *dup)
+{
+    *dup = *hashed = false;
+    g->enc.len = 0;
+    cvm_status st = cvm_tx_encode(&g->enc, tx, NULL, 0);
+    if (st == CVM_ENOMEM)
+        return cvm_vm_fail(vm, st, "out of memory encoding transaction %zu", i);
+    if (st != CVM_OK)
+        return CVM_OK;
+    cvm_sha256(g->enc.data, g->enc.len, hash);
+    char hex[2 * CVM_HASH_BYTES + 1];
+    cvm_store_tx at;
+    bool found = false;
+    if ((st = cvm_store_tx_find(vm->store, hash, &at, &found)) != CVM_OK)
+        return cvm_vm_fail(vm, st, "transaction %zu: %s", i, cvm_store_errmsg(vm->store));
+    if (found) {
+        cvm_hex_write(hex, hash, CVM_HASH_BYTES);
+        not_executed(r, CVM_CODE_DUPLICATE_TRANSACTION, "transaction %s was committed at height %llu, index %llu",
+                     hex, (unsigned long long)at.height, (unsigned long long)at.index);
+        *dup = true;
+        return CVM_OK;
+    }
+    bool created = false;
+    cvm_map_entry *e = cvm_map_put(&g->seen, hash, CVM_HASH_BYTES, &created);
+    if (!e)
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory comparing transaction hashes");
+    if (!created) {
+        cvm_hex_write(hex, hash, CVM_HASH_BYTES);
+        not_executed(r, CVM_CODE_DUPLICATE_TRANSACTION, "transaction %s repeats transaction %lld of this set", hex,
+                     (long long)e->ival);
+        *dup = true;
+        return CVM_OK;
+    }
+    e->ival = (int64_t)i;
+    *hashed = true;
+    return CVM_OK;
+}
+
 /* ProcessTransactionSet, or a set of system calls (mode TX_SYSTEM). */
 static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, const cvm_transaction *txs, size_t n,
                               tx_mode mode, cvm_block_result **out)
@@ -363,8 +423,18 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
     block_internal *in;
     if ((st = block_new(vm, height, timestamp, n, &b, &in)) != CVM_OK)
         return st;
+    /* replay protection is for signed transactions, the only ones pre-order
+     * admits: an unsigned one (a host's or a test's; system calls always)
+     * carries no one's authorization to replay, and is neither checked nor
+     * indexed */
+    bool guard = mode == TX_PLAIN;
+    replay_guard g;
+    cvm_buf_init(&g.enc, vm->al);
+    cvm_map_init(&g.seen, vm->al);
     cvm_context ctx;
     st = cvm_ctx_init(&ctx, vm, &in->arena, false);
+    if (st == CVM_OK && guard && n && !(in->txs = cvm_arena_calloc(&in->arena, n, sizeof *in->txs)))
+        st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the transaction index entries");
     ctx.height = height;
     ctx.timestamp = timestamp;
     ctx.system = mode == TX_SYSTEM;
@@ -377,10 +447,24 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
         int64_t gas = vm->gas_limit;
         if (limited && !fill_admit(vm, &fill, i, r, &gas))
             continue;
+        /* after the limits: a block that is full is full for replays too */
+        uint8_t hash[CVM_HASH_BYTES];
+        bool hashed = false, dup = false;
+        if (guard && txs[i].signer_scheme == CVM_SCHEME_ED25519 &&
+            ((st = replay_check(vm, &g, &txs[i], i, r, hash, &hashed, &dup)) != CVM_OK || dup))
+            continue;
         ctx.tx_index = i;
         st = run_tx(&ctx, &txs[i], mode, gas, r);
         if (st == CVM_OK && limited)
             fill_count(vm, &fill, i, gas, r);
+        /* it ran (not undone as the one that did not fit): into the index */
+        if (st == CVM_OK && hashed && r->status != CVM_NOT_EXECUTED) {
+            cvm_store_tx *t = &in->txs[in->ntxs++];
+            memcpy(t->hash, hash, sizeof hash);
+            t->height = 0; /* the block's: set by the store */
+            t->index = i;
+            t->timestamp = txs[i].timestamp;
+        }
     }
     for (size_t i = 0; i < n; i++)
         if (b->receipts[i].status != CVM_NOT_EXECUTED) {
@@ -390,6 +474,8 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
     cvm_ctx_free(&ctx);
+    cvm_buf_free(&g.enc);
+    cvm_map_free(&g.seen);
     if (st != CVM_OK) {
         cvm_block_result_free(b);
         return st;
@@ -503,7 +589,8 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
             recs[i] = (cvm_store_record){buf.data + from, offs[i] - from};
         }
     }
-    cvm_store_block sb = {.height = b->height, .diff = &in->diff, .events = recs, .nevents = n};
+    cvm_store_block sb = {.height = b->height, .diff = &in->diff, .events = recs, .nevents = n,
+                          .txs = in->txs, .ntxs = in->ntxs};
     if (st == CVM_OK && cvm_state_diff_hash(&in->diff, sb.diff_hash) != CVM_OK)
         st = cvm_vm_fail(vm, CVM_ENOMEM, "commit of block %llu: out of memory hashing the state diff",
                          (unsigned long long)b->height);

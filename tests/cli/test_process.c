@@ -784,6 +784,78 @@ static void test_quiet(void **state)
     proc_result_free(&r);
 }
 
+/* The pre-order status of every receipt of the blocks after the
+ * deployment, "VALID DUPLICATE | ...", and the final count. */
+static void replay_outcomes(const char *out, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    json_t *j = parse_json(out);
+    const json_t *blocks = json_object_get(j, "blocks");
+    for (size_t b = 0; b < json_array_size(blocks); b++) {
+        const json_t *blk = json_array_get(blocks, b);
+        if (json_integer_value(json_object_get(blk, "height")) < 3)
+            continue;
+        const json_t *rs = json_object_get(blk, "receipts");
+        for (size_t i = 0; i < json_array_size(rs); i++) {
+            const json_t *rc = json_array_get(rs, i);
+            const char *po = json_string_value(json_object_get(rc, "preorder"));
+            const char *st = json_string_value(json_object_get(rc, "status"));
+            snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s/%s", i ? " " : strlen(buf) ? " | " : "", po, st);
+            if (strcmp(po, "DUPLICATE") == 0) {
+                const char *why = json_string_value(json_object_get(rc, "preorder_reason"));
+                assert_non_null(why);
+                assert_non_null(strstr(why, "was committed at height 3, index 0"));
+                assert_int_equal(json_integer_value(json_object_get(rc, "gas_used")), 0);
+                assert_int_equal(json_array_size(json_object_get(rc, "events")), 0);
+            }
+        }
+    }
+    const json_t *q = json_array_get(json_object_get(j, "queries"), 0);
+    snprintf(buf + strlen(buf), cap - strlen(buf), " = %lld", (long long)json_integer_value(json_object_get(q, "result")));
+    json_decref(j);
+}
+
+/* Issue 10's replay through `coopvm process`: one signed transaction (its
+ * timestamp pinned, so the same bytes and hash) in blocks 3 and 4 and
+ * twice in block 5 runs once; and again after the store is reopened. */
+static void test_replay(void **state)
+{
+    (void)state;
+    tmp t;
+    tmp_open(&t);
+#define R "{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", \"args\": [5], " \
+          "\"timestamp\": 3000000000}"
+#define FRESH "{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", \"args\": [5]}"
+    const char *p = counter_scenario(&t, "s.json", "[" R "], [" R "], [" R ", " R ", " FRESH ", " FRESH "]");
+    char data[128], got[512];
+    snprintf(data, sizeof data, "%s/data", t.dir);
+    proc_result r = coopvm("process", p, "--json", "--data", data, NULL);
+    assert_int_equal(r.status, 0);
+    replay_outcomes(r.out, got, sizeof got);
+    /* two alike calls in one block without a pinned timestamp are two transactions */
+    assert_string_equal(got, "VALID/SUCCESS | DUPLICATE/REJECTED | DUPLICATE/REJECTED DUPLICATE/REJECTED "
+                             "VALID/SUCCESS VALID/SUCCESS = 15");
+    proc_result_free(&r);
+
+    /* the text names the status and where the first was committed */
+    r = coopvm("process", p, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "alice -> Counter.increment(5): REJECTED by pre-order: DUPLICATE: transaction "));
+    assert_non_null(strstr(r.out, " was committed at height 3, index 0"));
+    proc_result_free(&r);
+
+    /* a continuation of the store refuses it too (block 6: still inside the window) */
+    p = counter_scenario(&t, "more.json", "[" R "]");
+    r = coopvm("process", p, "--json", "--data", data, NULL);
+    assert_int_equal(r.status, 0);
+    replay_outcomes(r.out, got, sizeof got);
+    assert_string_equal(got, "DUPLICATE/REJECTED = 15");
+    proc_result_free(&r);
+#undef R
+#undef FRESH
+    tmp_close(&t);
+}
+
 static void test_usage(void **state)
 {
     (void)state;
@@ -848,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_preorder),
         cmocka_unit_test(test_quiet),
         cmocka_unit_test(test_block_limits),
+        cmocka_unit_test(test_replay),
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_dispatch),
         cmocka_unit_test(test_run_long_method),

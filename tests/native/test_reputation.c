@@ -99,7 +99,9 @@ static void test_set_refused(void **state)
          "account 0x0000000000000000000000000000000000000000 is not an admin");
     assert_int_equal(rep_of(&c, 2), 500);
     /* bad address, wrong types */
-    args[0] = cvm_arg_bytes(a, 21);
+    uint8_t a21[CVM_ADDRESS_BYTES + 1] = {0}; /* a real 21 bytes: a signed transaction is hashed before it runs */
+    memcpy(a21, a, CVM_ADDRESS_BYTES);
+    args[0] = cvm_arg_bytes(a21, sizeof a21);
     bad1(&c, 1, "_Reputation", "set", args, 2, CVM_CODE_WRONG_ARGUMENTS,
          "_Reputation.set: the address must be 20 bytes, got 21");
     args[0] = cvm_arg_bytes(a, CVM_ADDRESS_BYTES);

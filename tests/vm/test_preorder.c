@@ -99,10 +99,12 @@ static void test_status_names(void **state)
 {
     (void)state;
     static const char *const names[] = {"VALID", "INVALID_SIGNATURE", "INVALID_ADDRESS_SCHEME", "NOT_APPROVED",
-                                        "WRONG_VIRTUAL_CHAIN", "WRONG_PROTOCOL_VERSION", "TIMESTAMP_OUT_OF_WINDOW"};
-    for (int s = 0; s < 7; s++)
+                                        "WRONG_VIRTUAL_CHAIN", "WRONG_PROTOCOL_VERSION", "TIMESTAMP_OUT_OF_WINDOW",
+                                        "DUPLICATE"};
+    for (int s = 0; s < 8; s++)
         assert_string_equal(cvm_preorder_status_name((cvm_preorder_status)s), names[s]);
-    assert_null(cvm_preorder_status_name((cvm_preorder_status)7));
+    assert_int_equal(CVM_PREORDER_DUPLICATE, 7); /* appended: the others keep their numbers */
+    assert_null(cvm_preorder_status_name((cvm_preorder_status)8));
     assert_int_equal(CVM_PREORDER_WINDOW_NS, 30ull * 60 * 1000000000ull);
 }
 

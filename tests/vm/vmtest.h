@@ -75,14 +75,17 @@ static inline void address_of(uint8_t k, uint8_t addr[CVM_ADDRESS_BYTES])
 
 /* A transaction of account k (0: unsigned) to service.method. Its
  * signature is left NULL: sign_as signs it (RunLocalMethod and pre-order
- * check signatures; ProcessTransactionSet leaves that to pre-order). */
+ * check signatures; ProcessTransactionSet leaves that to pre-order). Each
+ * gets the next timestamp from 1000 (within the window of the blocks'
+ * 5000), so that two calls alike are two transactions, not a replay. */
 static inline cvm_transaction tx_of(uint8_t k, const char *service, const char *method, const cvm_arg *args,
                                     size_t nargs)
 {
     cvm_transaction t;
     memset(&t, 0, sizeof t);
     t.protocol_version = CVM_PROTOCOL_VERSION;
-    t.timestamp = 1000;
+    static uint64_t next_timestamp = 1000; /* this test program's: tests are not threaded */
+    t.timestamp = next_timestamp++;
     t.signer_scheme = k ? CVM_SCHEME_ED25519 : CVM_SCHEME_NONE;
     key_of(k, t.signer_key);
     t.service = service;
