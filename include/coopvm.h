@@ -600,6 +600,35 @@ uint64_t cvm_store_height(const cvm_store *s);
 const char *cvm_store_errmsg(const cvm_store *s);
 /* The state-diff hash committed with the latest height; borrowed. */
 const uint8_t *cvm_store_last_hash(const cvm_store *s);
+/* The state commitment of the latest height (CVM_HASH_BYTES, borrowed;
+ * all zeros at height 0): a hash of the whole state after it, the
+ * multiset hash over ristretto255 of every (service, key, value) entry
+ * (docs/state.md). Equal stores have equal commitments whatever the order
+ * their entries were written in. */
+const uint8_t *cvm_store_last_commitment(const cvm_store *s);
+
+/* Who a chain is: recorded by the store in the same atomic commit as
+ * height 1 (the genesis block) and checked ever after. */
+typedef struct cvm_chain_identity {
+    uint32_t virtual_chain_id;   /* the VM's cvm_vm_options.virtual_chain_id at genesis */
+    uint32_t protocol_version;   /* CVM_PROTOCOL_VERSION at genesis */
+    uint64_t genesis_timestamp;  /* the genesis block's timestamp (ns) */
+    uint8_t genesis_hash[CVM_HASH_BYTES]; /* cvm_genesis_hash of the above and the genesis state-diff hash */
+} cvm_chain_identity;
+
+/* The identity s recorded at genesis: 1 with *out filled, or 0 when it has
+ * none (height 0, or a store whose height 1 was committed without one, as
+ * a bare cvm_store commit does). */
+int cvm_store_identity(const cvm_store *s, cvm_chain_identity *out);
+
+/* The genesis hash: SHA-256 of "coopvm-genesis-1" ‖ virtual chain id (4
+ * bytes big-endian) ‖ protocol version (4 BE) ‖ timestamp (8 BE) ‖ the
+ * genesis block's state-diff hash. The diff hash alone covers the genesis
+ * state (the accounts, their reputations and admin flags, the native
+ * services) but not the chain: two chains begun with the same accounts on
+ * two virtual chains, or at two times, would share it. */
+void cvm_genesis_hash(uint32_t virtual_chain_id, uint32_t protocol_version, uint64_t timestamp,
+                      const uint8_t diff_hash[CVM_HASH_BYTES], uint8_t out[CVM_HASH_BYTES]);
 /* Closes the store and frees the handle. NULL is allowed. */
 void cvm_store_close(cvm_store *s);
 
@@ -659,7 +688,10 @@ typedef struct cvm_vm_options {
 #define CVM_DEFAULT_BLOCK_TX_LIMIT 10000
 
 /* A VM over store (borrowed; must outlive the VM). opts may be NULL. The
- * caller owns *out. One VM per chain; not thread-safe (its pre-order worker
+ * caller owns *out. A store that recorded another virtual chain or
+ * protocol version at genesis (cvm_store_identity) is refused with
+ * CVM_ESTATE, *out NULL and the reason, naming both, in the store's
+ * message (cvm_store_errmsg). One VM per chain; not thread-safe (its pre-order worker
  * threads, started here and stopped by cvm_vm_free, are its own business:
  * CVM_ENOMEM also when one cannot be started). */
 cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out);
@@ -692,6 +724,11 @@ typedef struct cvm_block_result {
     const cvm_state_change *diff;
     size_t ndiff;
     uint8_t diff_hash[CVM_HASH_BYTES];
+    /* The state commitment after this block (cvm_store_last_commitment
+     * once it is committed): the store's commitment at height - 1 with
+     * each changed key's old entry removed and its new one added — work
+     * proportional to the diff, not the state. */
+    uint8_t state_commitment[CVM_HASH_BYTES];
     size_t nrun;      /* receipts of transactions that ran: all but the NOT_EXECUTED ones */
     int64_t gas_used; /* the receipts' gas, summed: what counts against the block's gas limit */
     void *internal; /* owned: the memory behind the pointers above */
@@ -707,9 +744,21 @@ typedef struct cvm_genesis_account {
 } cvm_genesis_account;
 
 /* The genesis block (height 1, store at 0): writes the accounts into the
- * system services. Commit the result with cvm_vm_commit. */
+ * system services. Commit the result with cvm_vm_commit, which records the
+ * chain's identity (cvm_chain_identity) with it. */
 cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n,
                           cvm_block_result **out);
+
+/* Whether vm's store began with this genesis: the genesis block of
+ * accounts[0..n) (borrowed) at timestamp is built over an empty in-memory
+ * state (nothing is written to the store) and its genesis hash compared
+ * with the one the store recorded. CVM_OK when they are equal, or when the
+ * store has no genesis yet (then cvm_vm_genesis is next); CVM_ESTATE when
+ * they differ — other accounts, reputations, admin flags or time — with a
+ * message naming the store and both hashes in cvm_vm_errmsg; also
+ * CVM_ESTATE for a store past height 0 that recorded no identity. What a
+ * host continuing a chain calls instead of cvm_vm_genesis. */
+cvm_status cvm_vm_check_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n);
 
 /* ProcessTransactionSet: runs txs in order in one read-write context at
  * `height` (the store must be at height - 1), each under a checkpoint: a

@@ -148,6 +148,55 @@ typedef struct plan {
     size_t ntodo;
 } plan;
 
+/* The scenario's accounts as genesis writes them; NULL when out of memory. */
+static cvm_genesis_account *genesis_accounts(const scenario *s)
+{
+    cvm_genesis_account *acc = calloc(s->naccounts ? s->naccounts : 1, sizeof *acc);
+    for (size_t i = 0; acc && i < s->naccounts; i++) {
+        play_address(s->accounts[i].name, acc[i].address);
+        acc[i].reputation = s->accounts[i].reputation;
+        acc[i].admin = s->accounts[i].admin;
+    }
+    return acc;
+}
+
+/* A continued store must be this scenario's chain: the genesis its
+ * accounts (names, reputations, admin flags) make is the one the store
+ * recorded (cvm_vm_check_genesis). A continuation may also name only some
+ * of the chain's accounts (those it signs with): then each one it names
+ * must agree with what the chain holds, else the scenario is another
+ * chain's and is refused, naming both genesis hashes. */
+static cvm_status check_genesis(const process_opts *o, const scenario *s, play_chain *c, char *err, size_t errcap)
+{
+    cvm_genesis_account *acc = genesis_accounts(s);
+    if (!acc) {
+        snprintf(err, errcap, "out of memory");
+        return CVM_ENOMEM;
+    }
+    cvm_status st = cvm_vm_check_genesis(c->vm, play_timestamp(1), acc, s->naccounts);
+    free(acc);
+    if (st != CVM_ESTATE || !cvm_store_identity(c->store, NULL)) {
+        if (st != CVM_OK)
+            snprintf(err, errcap, "%s: %s", o->file, cvm_vm_errmsg(c->vm));
+        return st;
+    }
+    for (size_t i = 0; i < s->naccounts; i++) {
+        const scn_account *a = &s->accounts[i];
+        int64_t rep = 0;
+        bool admin = false;
+        cvm_status rs = play_account_values(c, a->name, &rep, &admin, err, errcap);
+        if (rs != CVM_OK)
+            return rs;
+        if (rep != a->reputation || admin != (a->admin != 0)) {
+            snprintf(err, errcap, "%s: accounts.%s: reputation %lld%s here, %lld%s in the chain: %s", o->file,
+                     a->name, (long long)a->reputation, a->admin ? " (admin)" : "", (long long)rep,
+                     admin ? " (admin)" : "", cvm_vm_errmsg(c->vm));
+            return CVM_ESTATE;
+        }
+    }
+    return CVM_OK;
+}
+
 /* A continuation's checks: every account it declares is held by the store
  * (accounts are written only at genesis), every contract it lists is new
  * or deployed with the same code, every contract it calls without listing
@@ -179,6 +228,8 @@ static cvm_status make_plan(const process_opts *o, const scenario *s, play_chain
             st = CVM_EINPUT;
         }
     }
+    if (st == CVM_OK && !p->genesis)
+        st = check_genesis(o, s, c, err, errcap);
     bool deployed = false, same = false;
     uint64_t at = 0;
     for (size_t i = 0; st == CVM_OK && i < s->ncontracts; i++) {
@@ -239,15 +290,10 @@ static cvm_status make_txs(const scn_tx *src, size_t n, uint64_t ts, uint64_t st
 
 static cvm_status genesis(const scenario *s, play_chain *c, report *r, char *err, size_t errcap)
 {
-    cvm_genesis_account *acc = calloc(s->naccounts ? s->naccounts : 1, sizeof *acc);
+    cvm_genesis_account *acc = genesis_accounts(s);
     if (!acc) {
         snprintf(err, errcap, "out of memory");
         return CVM_ENOMEM;
-    }
-    for (size_t i = 0; i < s->naccounts; i++) {
-        play_address(s->accounts[i].name, acc[i].address);
-        acc[i].reputation = s->accounts[i].reputation;
-        acc[i].admin = s->accounts[i].admin;
     }
     cvm_block_result *b = NULL;
     cvm_status st = play_genesis(c, acc, s->naccounts, &b, err, errcap);

@@ -58,7 +58,9 @@ cvm_status play_reopen_vm(play_chain *c, const play_options *o, char *err, size_
     vo.trace_ud = c;
     vo.dispatch = o->dispatch;
     cvm_status st = cvm_vm_new(&vo, c->store, &c->vm);
-    if (st != CVM_OK)
+    if (st == CVM_ESTATE) /* a store of another chain: the reason is on the store */
+        snprintf(err, errcap, "%s", cvm_store_errmsg(c->store));
+    else if (st != CVM_OK)
         snprintf(err, errcap, "starting the VM: %s", cvm_status_name(st));
     return st;
 }
@@ -241,6 +243,29 @@ cvm_status play_account_held(play_chain *c, const char *name, bool *held, char *
         st = read_state(c, CVM_REPUTATION, key, sizeof key, &v, &admin, err, errcap);
     cvm_buf_free(&v);
     *held = rep || admin;
+    return st;
+}
+
+cvm_status play_account_values(play_chain *c, const char *name, int64_t *reputation, bool *admin, char *err,
+                               size_t errcap)
+{
+    uint8_t addr[CVM_ADDRESS_BYTES], key[CVM_REPUTATION_ADMIN_KEY_BYTES];
+    play_address(name, addr);
+    cvm_reputation_admin_key(addr, key);
+    cvm_buf v;
+    cvm_buf_init(&v, NULL);
+    bool found = false;
+    int64_t a = 0;
+    *reputation = 0;
+    cvm_status st = read_state(c, CVM_REPUTATION, addr, sizeof addr, &v, &found, err, errcap);
+    if (st == CVM_OK && found)
+        cvm_state_i64_decode(v.data, v.len, reputation, NULL, 0);
+    if (st == CVM_OK)
+        st = read_state(c, CVM_REPUTATION, key, sizeof key, &v, &found, err, errcap);
+    if (st == CVM_OK && found)
+        cvm_state_i64_decode(v.data, v.len, &a, NULL, 0);
+    *admin = a != 0;
+    cvm_buf_free(&v);
     return st;
 }
 

@@ -126,4 +126,9 @@ cvm_status play_deployed(play_chain *c, const char *name, const uint8_t *code, s
  * admin leaves neither (a stored value is never 0), so it is never held. */
 cvm_status play_account_held(play_chain *c, const char *name, bool *held, char *err, size_t errcap);
 
+/* Account name's reputation and admin flag as the committed state holds
+ * them (0 and false when it holds neither). */
+cvm_status play_account_values(play_chain *c, const char *name, int64_t *reputation, bool *admin, char *err,
+                               size_t errcap);
+
 #endif

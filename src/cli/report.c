@@ -391,6 +391,8 @@ bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
         print_state_change(r, &b->diff[i]);
         putchar('\n');
     }
+    cvm_hex_write(hash, b->state_commitment, sizeof b->state_commitment);
+    printf("  state commitment: %s\n", hash);
     return true;
 }
 

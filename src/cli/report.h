@@ -5,7 +5,7 @@
  *
  * process --json prints one object, written as the run goes (one block at a
  * time, so that memory does not grow with the number of blocks):
- *   {"blocks": [{"height", "receipts", "state_diff", "state_diff_hash"}, ...],
+ *   {"blocks": [{"height", "receipts", "state_diff", "state_diff_hash", "state_commitment"}, ...],
  *    "queries": [RECEIPT, ...]}
  * with each receipt in report_tx_json's shape; run --json prints one
  * receipt in the same shape plus its block's "state_diff". Every receipt

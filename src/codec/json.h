@@ -87,7 +87,7 @@ json_t *cvm_bytecode_receipt_to_json(const cvm_receipt *r);
  * ("" for a deleted key). */
 json_t *cvm_state_changes_to_json(const cvm_state_change *c, size_t n);
 
-/* {"height", "receipts", "state_diff", "state_diff_hash"}. */
+/* {"height", "receipts", "state_diff", "state_diff_hash", "state_commitment"}. */
 json_t *cvm_block_result_to_json(const cvm_block_result *b);
 
 /* {"height", "tx_index", "service", "name", "fields"} for `coopvm events`. */

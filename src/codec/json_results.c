@@ -180,7 +180,8 @@ json_t *cvm_block_result_to_json(const cvm_block_result *b)
         if (!push(receipts, cvm_receipt_to_json(&b->receipts[i])))
             receipts = NULL;
     if (!put(o, "receipts", receipts) || !put(o, "state_diff", cvm_state_changes_to_json(b->diff, b->ndiff)) ||
-        !put(o, "state_diff_hash", plain_hex(b->diff_hash, sizeof b->diff_hash)))
+        !put(o, "state_diff_hash", plain_hex(b->diff_hash, sizeof b->diff_hash)) ||
+        !put(o, "state_commitment", plain_hex(b->state_commitment, sizeof b->state_commitment)))
         return NULL;
     return o;
 }

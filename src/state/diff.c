@@ -188,7 +188,13 @@ cvm_status cvm_state_diff_commit(cvm_store *s, const cvm_state_diff *d, const cv
     if (cvm_state_diff_hash(d, b.diff_hash) != CVM_OK)
         return cvm_store_fail(s, CVM_ENOMEM, "commit of height %llu: out of memory hashing the state diff",
                               (unsigned long long)s->height + 1);
-    cvm_status st = cvm_store_commit(s, &b);
+    char why[200];
+    if (cvm_state_diff_check(d, why, sizeof why) != CVM_OK)
+        return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: %s", (unsigned long long)s->height + 1,
+                              why);
+    cvm_status st = cvm_store_commitment_after(s, d, b.commitment);
+    if (st == CVM_OK)
+        st = cvm_store_commit(s, &b);
     if (st == CVM_OK && hash_out)
         memcpy(hash_out, b.diff_hash, sizeof b.diff_hash);
     return st;

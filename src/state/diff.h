@@ -77,8 +77,10 @@ cvm_status cvm_state_diff_decode(const uint8_t *p, size_t n, cvm_state_diff *out
 /* out = SHA-256 of the canonical encoding of d. */
 cvm_status cvm_state_diff_hash(const cvm_state_diff *d, uint8_t out[CVM_SHA256_BYTES]);
 
-/* Commits d as the store's next height: hashes it, then cvm_store_commit
- * with the event records and no transaction index entries (the VM builds
+/* Commits d as the store's next height: hashes it, computes the state
+ * commitment after it (cvm_store_commitment_after: it reads each changed
+ * key's old value), then cvm_store_commit with the event records, no
+ * transaction index entries, timestamp 0 and no identity (the VM builds
  * its own cvm_store_block to add them). The hash committed is written to
  * hash_out (may be NULL). The store's message says why on failure. */
 cvm_status cvm_state_diff_commit(cvm_store *s, const cvm_state_diff *d, const cvm_store_record *events,

@@ -20,12 +20,15 @@
 #include "state/diff.h"
 #include "state/lmdbcheck.h"
 
-#define FORMAT "coopvm-state-1"
+/* 2: the chain's identity in meta and a record per height (heights); a
+ * store of format 1 has neither and is refused with a message saying so */
+#define FORMAT "coopvm-state-2"
+#define FORMAT_1 "coopvm-state-1"
 
 typedef struct lmdbstore {
     cvm_store base;       /* first, so a cvm_store * is an lmdbstore * */
     MDB_env *env;         /* owned */
-    MDB_dbi state, meta, events, txs;
+    MDB_dbi state, meta, events, txs, heights;
     bool has_txs;         /* false for a store opened read-only from before the transaction index */
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
@@ -290,6 +293,25 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     what = "write meta diff_hash";
     if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
         goto fail;
+    cvm_store_height_record hr = {.height = height, .timestamp = b->timestamp};
+    memcpy(hr.diff_hash, b->diff_hash, CVM_SHA256_BYTES);
+    memcpy(hr.commitment, b->commitment, CVM_SHA256_BYTES);
+    uint8_t hrec[CVM_STORE_HEIGHT_RECORD_BYTES];
+    cvm_store_height_record_encode(&hr, hrec);
+    k = val_of(hb, 8);
+    v = val_of(hrec, sizeof hrec);
+    what = "write the height's record";
+    if ((rc = mdb_put(txn, l->heights, &k, &v, 0)))
+        goto fail;
+    if (b->identity) {
+        uint8_t idb[CVM_STORE_IDENTITY_BYTES];
+        cvm_store_identity_encode(b->identity, idb);
+        k = val_of("identity", 8);
+        v = val_of(idb, sizeof idb);
+        what = "write meta identity";
+        if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
+            goto fail;
+    }
     what = "commit the write transaction";
     if ((rc = mdb_txn_commit(txn))) /* frees txn either way */
         goto fail_notxn;
@@ -409,6 +431,35 @@ static cvm_status lmdb_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES
     return st;
 }
 
+static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    MDB_dbi dbi = t == CVM_TABLE_STATE ? l->state : t == CVM_TABLE_EVENTS ? l->events
+                : t == CVM_TABLE_HEIGHTS ? l->heights : l->txs;
+    *kept = t != CVM_TABLE_TXS || l->has_txs;
+    if (!*kept)
+        return CVM_OK;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = begin_read(l, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "scan of %s: cannot begin a read transaction: %s", l->dir, mdb_strerror(rc));
+    if ((rc = mdb_cursor_open(txn, dbi, &cur))) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_EIO, "scan of %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
+    }
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (fn(ud, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+            break;
+    cvm_status st = CVM_OK;
+    if (rc && rc != MDB_NOTFOUND)
+        st = cvm_store_fail(s, CVM_EIO, "scan of %s: %s", l->dir, mdb_strerror(rc));
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
 static void lmdb_close(cvm_store *s)
 {
     lmdbstore *l = (lmdbstore *)s;
@@ -421,7 +472,7 @@ static void lmdb_close(cvm_store *s)
     cvm_free(al, l);
 }
 
-static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_tx_find, lmdb_events, lmdb_close};
+static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_tx_find, lmdb_events, lmdb_scan, lmdb_close};
 
 static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -436,6 +487,35 @@ static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status s
     }
     lmdb_close(&l->base);
     return st;
+}
+
+/* Reads meta's identity (absent: none) and the latest height's record,
+ * for its commitment, into the handle. */
+static int read_identity(lmdbstore *l, MDB_txn *txn, const char **bad)
+{
+    MDB_val k = val_of("identity", 8), v;
+    int rc = mdb_get(txn, l->meta, &k, &v);
+    if (rc == 0 && !(l->base.has_identity = cvm_store_identity_decode(v.mv_data, v.mv_size, &l->base.identity))) {
+        *bad = "meta identity is not 48 bytes";
+        return 0;
+    }
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    if (l->base.height == 0)
+        return 0;
+    uint8_t hb[8];
+    put_be64(hb, l->base.height);
+    k = val_of(hb, 8);
+    rc = mdb_get(txn, l->heights, &k, &v);
+    cvm_store_height_record r;
+    if (rc == MDB_NOTFOUND || (rc == 0 && !cvm_store_height_record_decode(v.mv_data, v.mv_size, &r))) {
+        *bad = "the latest height's record (its state commitment) is missing or not 72 bytes";
+        return 0;
+    }
+    if (rc)
+        return rc;
+    memcpy(l->base.last_commitment, r.commitment, CVM_SHA256_BYTES);
+    return 0;
 }
 
 /* Opens the state, meta, events and txs databases and reads meta, in one
@@ -481,14 +561,29 @@ static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *
             goto fail;
     } else if (rc) {
         goto fail;
+    } else if (v.mv_size == strlen(FORMAT_1) && memcmp(v.mv_data, FORMAT_1, v.mv_size) == 0) {
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE,
+                         "state directory %s was written by an earlier coopvm (format \"%s\": no chain identity, no "
+                         "state commitments); this one reads \"%s\": play its scenario again into a new directory",
+                         dir, FORMAT_1, FORMAT);
     } else if (v.mv_size != strlen(FORMAT) || memcmp(v.mv_data, FORMAT, v.mv_size) != 0) {
         mdb_txn_abort(txn);
         return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s: format \"%.*s\", expected \"%s\"", dir,
                          (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
     }
+    what = "open the heights database";
+    if ((rc = mdb_dbi_open(txn, "heights", create, &l->heights))) {
+        if (rc != MDB_NOTFOUND)
+            goto fail;
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: it has no heights database", dir);
+    }
     const char *bad = NULL;
     what = read_only ? "read meta" : "read meta height";
     if ((rc = read_meta(l, txn, &l->base.height, l->base.last_hash, &bad)))
+        goto fail;
+    if (!bad && (rc = read_identity(l, txn, &bad)))
         goto fail;
     if (bad) {
         mdb_txn_abort(txn);
@@ -517,6 +612,7 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     l->base.al = al;
     if (!(l->dir = cvm_strndup(al, dir, strlen(dir))))
         return open_fail(l, err, errcap, CVM_ENOMEM, "state directory %s: out of memory", dir);
+    l->base.where = l->dir;
     l->read_only = read_only;
     struct stat sb;
     char path[4096];

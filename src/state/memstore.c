@@ -259,6 +259,43 @@ static cvm_status mem_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES]
     return CVM_OK;
 }
 
+static void be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static cvm_status mem_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept)
+{
+    memstore *m = (memstore *)s;
+    *kept = t != CVM_TABLE_HEIGHTS; /* heights' records are not kept in memory: a chain of many blocks would grow */
+    if (t == CVM_TABLE_STATE) {
+        for (size_t i = 0; i < m->state.count; i++) {
+            const cvm_map_entry *e = &m->state.entries[i];
+            if (fn(ud, e->key, e->keylen, e->pval, (size_t)e->ival))
+                break;
+        }
+    } else if (t == CVM_TABLE_EVENTS) {
+        for (size_t i = 0; i < m->nevents; i++) {
+            uint8_t k[16];
+            be64(k, m->events[i].height);
+            be64(k + 8, m->events[i].index);
+            if (fn(ud, k, sizeof k, m->events[i].data, m->events[i].len))
+                break;
+        }
+    } else if (t == CVM_TABLE_TXS) {
+        for (size_t i = 0; i < m->ntxs; i++) {
+            uint8_t v[24];
+            be64(v, m->txs[i].height);
+            be64(v + 8, m->txs[i].index);
+            be64(v + 16, m->txs[i].timestamp);
+            if (fn(ud, m->txs[i].hash, CVM_SHA256_BYTES, v, sizeof v))
+                break;
+        }
+    }
+    return CVM_OK;
+}
+
 static void mem_close(cvm_store *s)
 {
     memstore *m = (memstore *)s;
@@ -274,7 +311,7 @@ static void mem_close(cvm_store *s)
     cvm_free(al, m);
 }
 
-static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events, mem_close};
+static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events, mem_scan, mem_close};
 
 cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
 {

@@ -22,6 +22,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/map.h"
+#include "state/commitment.h"
 #include "base/count.h"
 
 typedef struct cvm_overlay_slot {
@@ -448,5 +449,31 @@ cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out)
             return fail(o, CVM_ENOMEM, "state diff: out of memory");
     }
     cvm_state_diff_sort(out);
+    return CVM_OK;
+}
+
+cvm_status cvm_overlay_commitment(cvm_overlay *o, const uint8_t before[CVM_SHA256_BYTES],
+                                  uint8_t out[CVM_SHA256_BYTES])
+{
+    uint8_t c[CVM_SHA256_BYTES];
+    memcpy(c, before, sizeof c);
+    for (size_t i = 0; i < o->slots.count; i++) {
+        const cvm_map_entry *e = &o->slots.entries[i];
+        slot *s = e->pval;
+        if (!s->written)
+            continue;
+        cvm_status st = load_orig(o, s);
+        if (st != CVM_OK)
+            return st;
+        const uint8_t *sv, *k;
+        size_t svn, kn;
+        cvm_state_key_split(e->key, e->keylen, &sv, &svn, &k, &kn); /* made by cvm_state_key_make */
+        /* unchanged keys cost nothing; the order of the others does not
+         * matter (the commitment is a sum) */
+        if (cvm_commitment_update(c, sv, svn, k, kn, s->orig, s->orig_len, s->cur, s->cur_len) != CVM_OK)
+            return fail(o, CVM_ESTATE, "the state commitment of height %llu is damaged (not a group element)",
+                        (unsigned long long)o->height);
+    }
+    memcpy(out, c, sizeof c);
     return CVM_OK;
 }

@@ -101,4 +101,13 @@ size_t cvm_overlay_depth(const cvm_overlay *o);
  * store for keys written without being read first. */
 cvm_status cvm_overlay_diff(cvm_overlay *o, cvm_state_diff *out);
 
+/* out = the state commitment (commitment.h) after this overlay's writes,
+ * from before, the store's commitment at the overlay's height: each written
+ * key whose value differs from the store's has its old entry removed and
+ * its new one added, so the work follows the diff, not the state. Reads the
+ * store's value of a key written without being read, as cvm_overlay_diff
+ * does. CVM_ESTATE when before is not a commitment (a damaged record). */
+cvm_status cvm_overlay_commitment(cvm_overlay *o, const uint8_t before[CVM_SHA256_BYTES],
+                                  uint8_t out[CVM_SHA256_BYTES]);
+
 #endif

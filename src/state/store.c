@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "state/commitment.h"
 #include "state/diff.h"
 
 uint64_t cvm_store_height(const cvm_store *s) { return s->height; }
@@ -112,13 +113,146 @@ cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b)
                                   "the previous entry's %llu",
                                   (unsigned long long)height, i, (unsigned long long)b->txs[i].index,
                                   (unsigned long long)b->txs[i - 1].index);
+    if (b->identity && height != 1)
+        return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: an identity is recorded with height 1 only",
+                              (unsigned long long)height);
     cvm_status st = s->ops->commit(s, b);
     if (st != CVM_OK)
         return st;
     s->height = height;
     memcpy(s->last_hash, b->diff_hash, CVM_SHA256_BYTES);
+    memcpy(s->last_commitment, b->commitment, CVM_SHA256_BYTES);
+    if (b->identity) {
+        s->identity = *b->identity;
+        s->has_identity = true;
+    }
     s->err[0] = '\0';
     return CVM_OK;
+}
+
+const uint8_t *cvm_store_last_commitment(const cvm_store *s) { return s->last_commitment; }
+
+int cvm_store_identity(const cvm_store *s, cvm_chain_identity *out)
+{
+    if (!s->has_identity)
+        return 0;
+    if (out)
+        *out = s->identity;
+    return 1;
+}
+
+const char *cvm_store_where(const cvm_store *s, char *buf, size_t cap)
+{
+    if (s->where)
+        snprintf(buf, cap, "the store in %s", s->where);
+    else
+        snprintf(buf, cap, "the %s store", s->ops->name);
+    return buf;
+}
+
+cvm_status cvm_store_commitment_after(cvm_store *s, const cvm_state_diff *d, uint8_t out[CVM_SHA256_BYTES])
+{
+    uint8_t c[CVM_SHA256_BYTES];
+    memcpy(c, s->last_commitment, sizeof c);
+    cvm_buf old;
+    cvm_buf_init(&old, s->al);
+    uint8_t ck[CVM_STATE_KEY_MAX];
+    size_t cklen;
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; st == CVM_OK && i < d->count; i++) {
+        const cvm_diff_entry *e = &d->entries[i];
+        if (!cvm_state_key_make(ck, &cklen, e->service, e->service_len, e->key, e->key_len)) {
+            st = cvm_store_fail(s, CVM_EINPUT, "state commitment: entry %zu's key is too long", i);
+            break;
+        }
+        bool found = false;
+        old.len = 0;
+        if ((st = s->ops->read(s, s->height, ck, cklen, &old, &found)) != CVM_OK)
+            break;
+        if (cvm_commitment_update(c, e->service, e->service_len, e->key, e->key_len, old.data, found ? old.len : 0,
+                                  e->value, e->value_len) != CVM_OK)
+            st = cvm_store_fail(s, CVM_ESTATE, "the state commitment of height %llu is damaged (not a group element)",
+                                (unsigned long long)s->height);
+    }
+    cvm_buf_free(&old);
+    if (st == CVM_OK)
+        memcpy(out, c, sizeof c);
+    return st;
+}
+
+cvm_status cvm_store_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept)
+{
+    *kept = false;
+    cvm_status st = s->ops->scan(s, t, fn, ud, kept);
+    if (st == CVM_OK)
+        s->err[0] = '\0';
+    return st;
+}
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t out[CVM_STORE_HEIGHT_RECORD_BYTES])
+{
+    memcpy(out, r->diff_hash, CVM_SHA256_BYTES);
+    memcpy(out + CVM_SHA256_BYTES, r->commitment, CVM_SHA256_BYTES);
+    put_be(out + 2 * CVM_SHA256_BYTES, r->timestamp, 8);
+}
+
+bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_height_record *out)
+{
+    if (len != CVM_STORE_HEIGHT_RECORD_BYTES)
+        return false;
+    memcpy(out->diff_hash, p, CVM_SHA256_BYTES);
+    memcpy(out->commitment, p + CVM_SHA256_BYTES, CVM_SHA256_BYTES);
+    out->timestamp = get_be(p + 2 * CVM_SHA256_BYTES, 8);
+    return true;
+}
+
+void cvm_store_identity_encode(const cvm_chain_identity *id, uint8_t out[CVM_STORE_IDENTITY_BYTES])
+{
+    put_be(out, id->virtual_chain_id, 4);
+    put_be(out + 4, id->protocol_version, 4);
+    put_be(out + 8, id->genesis_timestamp, 8);
+    memcpy(out + 16, id->genesis_hash, CVM_SHA256_BYTES);
+}
+
+bool cvm_store_identity_decode(const uint8_t *p, size_t len, cvm_chain_identity *out)
+{
+    if (len != CVM_STORE_IDENTITY_BYTES)
+        return false;
+    out->virtual_chain_id = (uint32_t)get_be(p, 4);
+    out->protocol_version = (uint32_t)get_be(p + 4, 4);
+    out->genesis_timestamp = get_be(p + 8, 8);
+    memcpy(out->genesis_hash, p + 16, CVM_SHA256_BYTES);
+    return true;
+}
+
+void cvm_genesis_hash(uint32_t virtual_chain_id, uint32_t protocol_version, uint64_t timestamp,
+                      const uint8_t diff_hash[CVM_HASH_BYTES], uint8_t out[CVM_HASH_BYTES])
+{
+    static const char tag[] = "coopvm-genesis-1";
+    uint8_t fixed[16];
+    put_be(fixed, virtual_chain_id, 4);
+    put_be(fixed + 4, protocol_version, 4);
+    put_be(fixed + 8, timestamp, 8);
+    cvm_sha256_ctx c;
+    cvm_sha256_init(&c);
+    cvm_sha256_update(&c, tag, sizeof tag - 1);
+    cvm_sha256_update(&c, fixed, sizeof fixed);
+    cvm_sha256_update(&c, diff_hash, CVM_HASH_BYTES);
+    cvm_sha256_final(&c, out);
 }
 
 cvm_status cvm_store_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found)

@@ -66,7 +66,46 @@ typedef struct cvm_store_block {
     const cvm_store_tx *txs;                  /* borrowed; ntxs index entries (their height field is
                                                * ignored: it is the block's), index increasing */
     size_t ntxs;
+    uint64_t timestamp;                       /* the block's (ns), kept in the height's record */
+    uint8_t commitment[CVM_SHA256_BYTES];     /* the state commitment after the block (commitment.h;
+                                               * stored, not recomputed: see cvm_store_commitment_after) */
+    const cvm_chain_identity *identity;       /* borrowed; height 1 only (else NULL): recorded with it */
 } cvm_store_block;
+
+/* What a store keeps of each committed height, beside the state: the
+ * height's record (the node will add block hashes here). */
+typedef struct cvm_store_height_record {
+    uint64_t height;
+    uint8_t diff_hash[CVM_SHA256_BYTES];
+    uint8_t commitment[CVM_SHA256_BYTES];
+    uint64_t timestamp;
+} cvm_store_height_record;
+
+/* The tables a store keeps, for a scan of their raw records (verify.h). */
+typedef enum cvm_store_table {
+    CVM_TABLE_STATE,   /* composite key -> value */
+    CVM_TABLE_EVENTS,  /* height (8 bytes BE) || index (8 BE) -> event record */
+    CVM_TABLE_HEIGHTS, /* height (8 BE) -> the height's record (cvm_store_height_record_encode) */
+    CVM_TABLE_TXS      /* transaction hash (32) -> height || index || timestamp (8 BE each) */
+} cvm_store_table;
+
+/* Receives one raw record of a scan: key and value borrowed for the call.
+ * Return 0 to go on, nonzero to stop early. */
+typedef int (*cvm_store_scan_fn)(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value,
+                                 size_t value_len);
+
+/* The encoded size of a height's record: diff hash, commitment, timestamp (8 BE). */
+#define CVM_STORE_HEIGHT_RECORD_BYTES (2 * CVM_SHA256_BYTES + 8)
+
+void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t out[CVM_STORE_HEIGHT_RECORD_BYTES]);
+/* false when len is not CVM_STORE_HEIGHT_RECORD_BYTES; height is the caller's to fill. */
+bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_height_record *out);
+
+/* The encoded identity: chain id (4 BE), protocol (4 BE), genesis timestamp (8 BE), genesis hash. */
+#define CVM_STORE_IDENTITY_BYTES (16 + CVM_SHA256_BYTES)
+
+void cvm_store_identity_encode(const cvm_chain_identity *id, uint8_t out[CVM_STORE_IDENTITY_BYTES]);
+bool cvm_store_identity_decode(const uint8_t *p, size_t len, cvm_chain_identity *out);
 
 /* Receives one stored event record, in (height, index) order. data is
  * borrowed for the call only. Return 0 to go on, nonzero to stop early. */
@@ -90,6 +129,11 @@ typedef struct cvm_store_ops {
     cvm_status (*tx_find)(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found);
     /* Calls fn for every event record with from <= height <= to. */
     cvm_status (*events)(cvm_store *s, uint64_t from, uint64_t to, cvm_store_event_fn fn, void *ud);
+    /* Calls fn for every raw record of table t, in key order where the
+     * backend keeps one (the state of the memory store comes unordered).
+     * *kept false when the backend does not keep t (the memory store keeps
+     * no height records). */
+    cvm_status (*scan)(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept);
     /* Frees the backend and the handle. */
     void (*close)(cvm_store *s);
 } cvm_store_ops;
@@ -100,6 +144,10 @@ struct cvm_store {
     const cvm_allocator *al;   /* borrowed; must outlive the store */
     uint64_t height;           /* the latest committed height; 0 = empty state */
     uint8_t last_hash[CVM_SHA256_BYTES]; /* the state-diff hash of that height; zeros at 0 */
+    uint8_t last_commitment[CVM_SHA256_BYTES]; /* the state commitment of that height; zeros at 0 */
+    bool has_identity;         /* identity was recorded at height 1 */
+    cvm_chain_identity identity;
+    const char *where;         /* borrowed from the backend: its directory, for messages; NULL in memory */
     uint64_t reads;            /* reads that reached the backend, for tests and statistics */
     char err[256];             /* the last failure's message; "" after success */
 };
@@ -110,6 +158,25 @@ uint64_t cvm_store_height(const cvm_store *s);
 /* The state-diff hash committed with the latest height (all zeros at 0);
  * borrowed from s, valid until the next commit. */
 const uint8_t *cvm_store_last_hash(const cvm_store *s);
+
+/* The state commitment of the latest height (all zeros at 0); borrowed
+ * from s, valid until the next commit. */
+const uint8_t *cvm_store_last_commitment(const cvm_store *s);
+
+/* The identity recorded at genesis: 1 with *out filled, 0 when none. */
+int cvm_store_identity(const cvm_store *s, cvm_chain_identity *out);
+
+/* "the store in DIR" or "the in-memory store", for messages. */
+const char *cvm_store_where(const cvm_store *s, char *buf, size_t cap);
+
+/* out = the state commitment after d is applied to s's latest height: the
+ * last commitment with each entry's old value (read from the store, not
+ * counted in cvm_store_reads) removed and its new value added. For callers
+ * without an overlay that knows the old values (cvm_state_diff_commit). */
+cvm_status cvm_store_commitment_after(cvm_store *s, const cvm_state_diff *d, uint8_t out[CVM_SHA256_BYTES]);
+
+/* Calls fn for every raw record of table t (see cvm_store_ops.scan). */
+cvm_status cvm_store_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept);
 
 /* How many reads reached the backend since the store was opened: the
  * overlay's cache is tested against this ("two reads, one hit"). */

@@ -66,6 +66,20 @@ cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out
     vm->trace = opts ? opts->trace : NULL;
     vm->trace_ud = opts ? opts->trace_ud : NULL;
     vm->dispatch = opts ? opts->dispatch : CVM_DISPATCH_AUTO;
+    cvm_chain_identity id;
+    if (cvm_store_identity(store, &id) &&
+        (id.virtual_chain_id != vm->virtual_chain_id || id.protocol_version != CVM_PROTOCOL_VERSION)) {
+        /* no VM to carry the message: it goes on the store */
+        char where[300], gh[2 * CVM_HASH_BYTES + 1];
+        cvm_hex_write(gh, id.genesis_hash, CVM_HASH_BYTES);
+        cvm_store_fail(store, CVM_ESTATE,
+                       "%s belongs to virtual chain %u (protocol %u, genesis %.16s…); this VM runs virtual chain %u, "
+                       "protocol %d",
+                       cvm_store_where(store, where, sizeof where), (unsigned)id.virtual_chain_id,
+                       (unsigned)id.protocol_version, gh, (unsigned)vm->virtual_chain_id, CVM_PROTOCOL_VERSION);
+        cvm_free(al, vm);
+        return CVM_ESTATE;
+    }
     cvm_map_init(&vm->modules, al);
     cvm_status st = cvm_pool_new(al, opts ? opts->threads : 0, &vm->pool);
     if (st != CVM_OK) {
@@ -269,6 +283,9 @@ static cvm_status block_finish(cvm_context *ctx, cvm_block_result *b, block_inte
         return cvm_vm_fail(ctx->vm, st, "computing the state diff: %s", cvm_overlay_errmsg(ctx->ov));
     if ((st = cvm_state_diff_hash(&in->diff, b->diff_hash)) != CVM_OK)
         return cvm_vm_fail(ctx->vm, st, "hashing the state diff");
+    st = cvm_overlay_commitment(ctx->ov, cvm_store_last_commitment(ctx->vm->store), b->state_commitment);
+    if (st != CVM_OK)
+        return cvm_vm_fail(ctx->vm, st, "the state commitment: %s", cvm_overlay_errmsg(ctx->ov));
     size_t n = in->diff.count;
     cvm_state_change *ch = cvm_arena_calloc(&in->arena, n ? n : 1, sizeof *ch);
     if (!ch)
@@ -537,6 +554,50 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
     return CVM_OK;
 }
 
+cvm_status cvm_vm_check_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_account *accounts, size_t n)
+{
+    if (!vm || (n && !accounts))
+        return CVM_EINPUT;
+    if (cvm_store_height(vm->store) == 0) {
+        vm->err[0] = '\0';
+        return CVM_OK; /* no genesis yet: nothing to compare */
+    }
+    char where[300];
+    cvm_store_where(vm->store, where, sizeof where);
+    cvm_chain_identity id;
+    if (!cvm_store_identity(vm->store, &id))
+        return cvm_vm_fail(vm, CVM_ESTATE, "%s recorded no identity at genesis: there is nothing to compare with",
+                           where);
+    /* the genesis block as it would be on an empty chain: built over an
+     * empty in-memory store that stands in for vm's for the call */
+    cvm_store *empty = NULL;
+    cvm_status st = cvm_memstore_open(vm->al, &empty);
+    if (st != CVM_OK)
+        return cvm_vm_fail(vm, st, "out of memory for the genesis check");
+    cvm_store *store = vm->store;
+    vm->store = empty;
+    cvm_block_result *b = NULL;
+    st = cvm_vm_genesis(vm, timestamp, accounts, n, &b);
+    vm->store = store;
+    cvm_store_close(empty);
+    if (st != CVM_OK)
+        return st; /* vm's message says why */
+    uint8_t h[CVM_HASH_BYTES];
+    cvm_genesis_hash(vm->virtual_chain_id, CVM_PROTOCOL_VERSION, timestamp, b->diff_hash, h);
+    cvm_block_result_free(b);
+    if (memcmp(h, id.genesis_hash, CVM_HASH_BYTES) != 0) {
+        char stored[2 * CVM_HASH_BYTES + 1], mine[2 * CVM_HASH_BYTES + 1];
+        cvm_hex_write(stored, id.genesis_hash, CVM_HASH_BYTES);
+        cvm_hex_write(mine, h, CVM_HASH_BYTES);
+        return cvm_vm_fail(vm, CVM_ESTATE,
+                           "%s belongs to chain %u with genesis %.16s…, this genesis is %.16s… (other accounts, "
+                           "reputations, admin flags or genesis time)",
+                           where, (unsigned)id.virtual_chain_id, stored, mine);
+    }
+    vm->err[0] = '\0';
+    return CVM_OK;
+}
+
 /* ---------------------------------------------------------------- commit */
 
 /* The event records of b's successful transactions, encoded into one
@@ -590,7 +651,18 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
         }
     }
     cvm_store_block sb = {.height = b->height, .diff = &in->diff, .events = recs, .nevents = n,
-                          .txs = in->txs, .ntxs = in->ntxs};
+                          .txs = in->txs, .ntxs = in->ntxs, .timestamp = b->timestamp};
+    memcpy(sb.commitment, b->state_commitment, sizeof sb.commitment);
+    /* height 1 is the genesis block, whatever made it: the chain's identity
+     * goes into the store with it */
+    cvm_chain_identity id;
+    if (b->height == 1) {
+        id.virtual_chain_id = vm->virtual_chain_id;
+        id.protocol_version = CVM_PROTOCOL_VERSION;
+        id.genesis_timestamp = b->timestamp;
+        cvm_genesis_hash(id.virtual_chain_id, id.protocol_version, b->timestamp, b->diff_hash, id.genesis_hash);
+        sb.identity = &id;
+    }
     if (st == CVM_OK && cvm_state_diff_hash(&in->diff, sb.diff_hash) != CVM_OK)
         st = cvm_vm_fail(vm, CVM_ENOMEM, "commit of block %llu: out of memory hashing the state diff",
                          (unsigned long long)b->height);

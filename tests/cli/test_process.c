@@ -155,10 +155,11 @@ static void test_json_shape(void **state)
     assert_int_equal(json_array_size(b), 4);
     for (size_t i = 0; i < 4; i++) {
         json_t *blk = json_array_get(b, i);
-        assert_int_equal(json_object_size(blk), 4);
+        assert_int_equal(json_object_size(blk), 5);
         assert_int_equal(json_integer_value(json_object_get(blk, "height")), (json_int_t)i + 1);
         assert_true(json_is_array(json_object_get(blk, "state_diff")));
         assert_int_equal(strlen(json_string_value(json_object_get(blk, "state_diff_hash"))), 64);
+        assert_int_equal(strlen(json_string_value(json_object_get(blk, "state_commitment"))), 64);
     }
     /* genesis: no receipts; deployments: one, signed by the deployer */
     assert_int_equal(json_array_size(json_object_get(json_array_get(b, 0), "receipts")), 0);
@@ -384,7 +385,7 @@ static void test_data_continues(void **state)
     assert_int_equal(r.out_len, 0);
     proc_result_free(&r);
     /* the store is still at height 4 */
-    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"bob\": {}}, \"queries\": " "[{\"signer\": \"bob\", "
+    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"bob\": {\"reputation\": 20}}, \"queries\": " "[{\"signer\": \"bob\", "
                                             "\"contract\": \"_Info\", \"method\": \"isAlive\"}]}"),
                "--data", two_dir, NULL);
     assert_int_equal(r.status, 0);

@@ -2,7 +2,8 @@
  * test_store_cli.c — a data directory as a user meets it through
  * build/coopvm: a damaged data.mdb (truncated, emptied) is refused with a
  * message and exit 1 by `process` and `events` — never a crash, never a
- * new chain in its place.
+ * new chain in its place; a store continued with another scenario's
+ * genesis is refused, naming both.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,11 +97,38 @@ static void test_empty(void **state)
     assert_int_equal(sb.st_size, 0);
 }
 
+/* A store continued with another scenario's accounts is refused, naming
+ * the store and both genesis hashes; the same scenario goes on. */
+static void test_other_genesis(void **state)
+{
+    (void)state;
+    fresh_chain();
+    char other[128];
+    snprintf(other, sizeof other, "%s/other.json", tmp);
+    FILE *f = fopen(other, "w");
+    assert_non_null(f);
+    fputs("{\"accounts\": {\"alice\": {\"reputation\": 99}},\n"
+          " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"_Info\", \"method\": \"isAlive\"}]]}\n",
+          f);
+    fclose(f);
+    proc_result r = coopvm("process", other, "--data", data, NULL);
+    assert_string_equal(r.out, "");
+    err_has(r, 1, "accounts.alice: reputation 99 here, 150 in the chain", "belongs to chain 42 with genesis ");
+    r = coopvm("process", other, "--data", data, NULL);
+    err_has(r, 1, ", this genesis is ", data);
+    r = coopvm("process", "examples/counter.json", "--data", data, NULL);
+    if (r.status != 0)
+        fail_msg("the same scenario: %s", r.err);
+    proc_result_free(&r);
+    unlink(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_genesis, setup, teardown),
     };
     return cmocka_run_group_tests_name("cli store", tests, NULL, NULL);
 }

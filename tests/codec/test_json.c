@@ -296,10 +296,12 @@ static void test_state_diff_and_block(void **state)
              "{\"height\":3,\"receipts\":[{\"status\":\"SUCCESS\",\"result\":1,\"gas_used\":2,\"events\":[],"
              "\"logs\":[]}],\"state_diff\":[{\"service\":\"Counter\",\"key\":\"count\",\"value\":"
              "\"2a00000000000000\"}],\"state_diff_hash\":"
-             "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"}");
+             "\"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\",\"state_commitment\":"
+             "\"0000000000000000000000000000000000000000000000000000000000000000\"}");
     cvm_block_result empty = {0};
     dumps_as(cvm_block_result_to_json(&empty),
              "{\"height\":0,\"receipts\":[],\"state_diff\":[],\"state_diff_hash\":"
+             "\"0000000000000000000000000000000000000000000000000000000000000000\",\"state_commitment\":"
              "\"0000000000000000000000000000000000000000000000000000000000000000\"}");
 }
 

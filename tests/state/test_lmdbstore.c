@@ -227,6 +227,10 @@ static void test_second_writer_detected(void **state)
     cvm_buf_free(&b);
     add(&d, "S", "k", "3");
     assert_int_equal(cvm_state_diff_commit(s, &d, NULL, 0, NULL), CVM_ESTATE);
+    /* found when the commitment reads the old value, before the commit's own check */
+    assert_non_null(strstr(cvm_store_errmsg(s), "the directory is now at height 2 (another writer?)"));
+    cvm_store_block blk = {.height = 2, .diff = &d};
+    assert_int_equal(cvm_store_commit(s, &blk), CVM_ESTATE);
     assert_non_null(strstr(cvm_store_errmsg(s), "refused: the directory is at height 2 (another writer?)"));
     cvm_state_diff_free(&d);
     cvm_store_close(s);
