@@ -50,7 +50,10 @@ cvm_code cvm_sdk_state_write(cvm_context *ctx, const uint8_t *key, size_t keylen
 cvm_code cvm_sdk_state_read_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t *v, cvm_error *err);
 /* Writes v in that convention (0 deletes the key). */
 cvm_code cvm_sdk_state_write_i64(cvm_context *ctx, const uint8_t *key, size_t keylen, int64_t v, cvm_error *err);
-/* Emits an event owned by the top frame's owner; everything is copied. */
+/* Emits an event owned by the top frame's owner; everything is copied.
+ * Charges no gas: its callers pay — bytecode by Emit's instruction gas,
+ * native methods through cvm_native_emit (native.h) — so that nothing
+ * reaches the event history unpaid. The same holds for the state writes. */
 cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const cvm_event_field *fields,
                       size_t nfields, cvm_error *err);
 /* Appends v to the transaction's log. */

@@ -7,7 +7,8 @@
  * an overlay checkpoint, released on success and rolled back on failure
  * (with its events; its logs stay in its receipt). The result owns its
  * memory through an arena; the state diff is the overlay's, sorted, with
- * its SHA-256.
+ * its SHA-256. The block limits (block_fill) decide which transactions of
+ * a set run at all (docs/vm.md, "Block limits").
  *
  * Replay protection: before a transaction of a set runs, its hash is looked
  * up in the store's transaction index and among the set's earlier
