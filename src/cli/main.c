@@ -26,6 +26,7 @@ static const struct {
     {"tx", cmd_tx, "build, sign, verify and hash transactions (JSON files)"},
     {"process", cmd_process, "play a scenario: accounts, contracts, blocks and queries on a chain"},
     {"events", cmd_events, "print the event history of a data directory (filters; --json)"},
+    {"verify", cmd_verify, "check a data directory against itself: state commitment, records, identity"},
 };
 
 /* The flags that take no value, in every command (a flag means the same in

@@ -3,10 +3,13 @@
  * build/coopvm: a damaged data.mdb (truncated, emptied) is refused with a
  * message and exit 1 by `process` and `events` — never a crash, never a
  * new chain in its place; a store continued with another scenario's
- * genesis is refused, naming both.
+ * genesis is refused, naming both; `coopvm verify` passes a good store and
+ * names a flipped bit in a state value, a damaged event record, a missing
+ * height record and a changed identity.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <lmdb.h>
 
 #include "cli/clitest.h"
 #include "support/store_dir.h"
@@ -123,12 +128,164 @@ static void test_other_genesis(void **state)
     unlink(other);
 }
 
+/* Changes, in the LMDB database db of the store, the value of its first
+ * record (a bit flipped at byte at, or cut to len bytes when len is not
+ * (size_t)-1) or of the record with key key (keylen bytes) when key is
+ * given; deletes it when del. What a damaged disk would do, written
+ * through LMDB so that the file stays readable. */
+static void tamper(const char *db, const void *key, size_t keylen, size_t at, size_t len, bool del)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_cursor *cur;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+    assert_int_equal(mdb_env_open(env, data, 0, 0644), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+    MDB_val k = {keylen, (void *)key}, v;
+    assert_int_equal(mdb_cursor_get(cur, &k, &v, key ? MDB_SET_KEY : MDB_FIRST), 0);
+    uint8_t copy[4096];
+    assert_true(v.mv_size <= sizeof copy && at < v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    if (del) {
+        assert_int_equal(mdb_cursor_del(cur, 0), 0);
+    } else {
+        copy[at] ^= 0x01;
+        MDB_val nv = {len == (size_t)-1 ? v.mv_size : len, copy};
+        if (len != (size_t)-1)
+            copy[at] ^= 0x01; /* a cut, not a flip */
+        assert_int_equal(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+    }
+    mdb_cursor_close(cur);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void verify_ok(void)
+{
+    proc_result r = coopvm("verify", "--data", data, NULL);
+    if (r.status != 0 || strncmp(r.out, "ok: height 4, ", 14) != 0 || !strstr(r.out, " events, commitment "))
+        fail_msg("exit %d: %s%s", r.status, r.out, r.err);
+    proc_result_free(&r);
+}
+
+/* Asserts verify exits 1 and prints a line holding want. */
+static void verify_finds(const char *want)
+{
+    proc_result r = coopvm("verify", "--data", data, NULL);
+    if (r.status != 1 || !strstr(r.out, want) || !strstr(r.err, "problem"))
+        fail_msg("exit %d (want 1), out: %s, err: %s (want \"%s\")", r.status, r.out, r.err, want);
+    proc_result_free(&r);
+    r = coopvm("verify", "--data", data, "--json", NULL);
+    assert_int_equal(r.status, 1);
+    json_t *j = parse_json(r.out);
+    assert_true(json_is_false(json_object_get(j, "ok")));
+    assert_true(json_array_size(json_object_get(j, "problems")) >= 1);
+    json_decref(j);
+    proc_result_free(&r);
+}
+
+static void test_verify_good(void **state)
+{
+    (void)state;
+    fresh_chain();
+    verify_ok();
+    proc_result r = coopvm("verify", "--data", data, "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    assert_true(json_is_true(json_object_get(j, "ok")));
+    assert_int_equal(json_integer_value(json_object_get(j, "height")), 4);
+    assert_int_equal(json_integer_value(json_object_get(j, "heights")), 4);
+    assert_int_equal(json_array_size(json_object_get(j, "problems")), 0);
+    /* the commitment verify recomputes is the one process printed for the last block */
+    const char *c = json_string_value(json_object_get(j, "commitment"));
+    assert_non_null(c);
+    proc_result_free(&r);
+    store_dir_remove(data);
+    r = coopvm("process", "examples/counter.json", "--data", data, NULL);
+    char line[120];
+    snprintf(line, sizeof line, "state commitment: %s\n", c);
+    const char *last = NULL;
+    for (const char *p = strstr(r.out, "state commitment: "); p; p = strstr(p + 1, "state commitment: "))
+        last = p;
+    assert_non_null(last);
+    assert_memory_equal(last, line, strlen(line));
+    json_decref(j);
+    proc_result_free(&r);
+    /* a second verify changed nothing */
+    verify_ok();
+}
+
+static void test_verify_usage(void **state)
+{
+    (void)state;
+    err_has(coopvm("verify", NULL), 2, "--data DIR is required", NULL);
+    err_has(coopvm("verify", "--data", NULL), 2, "--data needs a directory", NULL);
+    err_has(coopvm("verify", "--data", data, "--bogus", NULL), 2, "unknown flag '--bogus'", NULL);
+    proc_result r = coopvm("verify", "--help", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "usage: coopvm verify --data DIR [--json]"));
+    proc_result_free(&r);
+    err_has(coopvm("verify", "--data", data, NULL), 1, "does not exist", NULL);
+    fresh_chain();
+    char path[128];
+    data_file(path, sizeof path);
+    assert_int_equal(truncate(path, 30720), 0);
+    err_has(coopvm("verify", "--data", data, NULL), 1, "the file was truncated", NULL);
+}
+
+/* One flipped bit in a state value: the commitment no longer matches. */
+static void test_verify_state_bit(void **state)
+{
+    (void)state;
+    fresh_chain();
+    tamper("state", NULL, 0, 0, (size_t)-1, false);
+    verify_finds("state: the 11 stored entries give commitment ");
+    verify_finds("the state was changed outside a commit");
+    fresh_chain();
+    tamper("state", NULL, 0, 0, 0, true); /* a deleted entry */
+    verify_finds("state: the 10 stored entries give commitment ");
+}
+
+/* A damaged event record: a flipped bit, then one cut short. */
+static void test_verify_event_record(void **state)
+{
+    (void)state;
+    fresh_chain();
+    tamper("events", NULL, 0, 0, (size_t)-1, false); /* its height: no longer the key's */
+    verify_finds("event history: the record at height 3, index 0 says height 2");
+    fresh_chain();
+    tamper("events", NULL, 0, 3, 5, false);
+    verify_finds("event history: the record at height 3, index 0 does not decode: ");
+}
+
+/* A height's record removed, the identity changed. */
+static void test_verify_records(void **state)
+{
+    (void)state;
+    fresh_chain();
+    uint8_t h2[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+    tamper("heights", h2, 8, 0, 0, true);
+    verify_finds("height records: height 3 follows height 1");
+    fresh_chain();
+    tamper("meta", "identity", 8, 47, (size_t)-1, false);
+    verify_finds("identity: genesis hash ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_genesis, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_good, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_state_bit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_event_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_records, setup, teardown),
     };
     return cmocka_run_group_tests_name("cli store", tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "state/lmdbstore.h"
 #include "state/memstore.h"
 #include "state/overlay.h"
+#include "state/verify.h"
 #include "support/store_dir.h"
 
 static const uint8_t zeros[32];
@@ -257,6 +258,42 @@ static void test_format_1_refused(void **state)
     assert_non_null(strstr(err, "play its scenario again into a new directory"));
 }
 
+static void collect(void *ud, const char *problem) { snprintf(ud, 400, "%s", problem); }
+
+/* cvm_store_verify on both backends: a good store passes with its counts;
+ * the memory store keeps no height records, and says so. */
+static void test_verify_counts(void **state)
+{
+    (void)state;
+    char err[256], found[400] = "";
+    cvm_store *l, *m;
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &l, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_memstore_open(NULL, &m), CVM_OK);
+    cvm_store_record ev = {(const uint8_t *)"x", 1}; /* not an event record: verify says so */
+    cvm_state_diff d;
+    cvm_state_diff_init(&d, NULL);
+    commit(l, A, 3);
+    commit(m, A, 3);
+    assert_int_equal(cvm_state_diff_commit(m, &d, &ev, 1, NULL), CVM_OK);
+    cvm_verify_report r;
+    assert_int_equal(cvm_store_verify(l, collect, found, &r), CVM_OK);
+    assert_int_equal(r.problems, 0);
+    assert_int_equal(r.height, 1);
+    assert_int_equal(r.keys, 3);
+    assert_true(r.heights_kept);
+    assert_int_equal(r.heights, 1);
+    assert_false(r.has_identity);
+    assert_memory_equal(r.commitment, cvm_store_last_commitment(l), 32);
+    assert_int_equal(cvm_store_verify(m, collect, found, &r), CVM_OK);
+    assert_false(r.heights_kept);
+    assert_int_equal(r.keys, 3);
+    assert_int_equal(r.problems, 1);
+    assert_non_null(strstr(found, "event history: the record at height 2, index 0 does not decode"));
+    cvm_state_diff_free(&d);
+    cvm_store_close(l);
+    cvm_store_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_overlay_commitment),
         cmocka_unit_test_setup_teardown(test_lmdb_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_1_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_counts, setup, teardown),
     };
     return cmocka_run_group_tests_name("state commitment", tests, NULL, NULL);
 }

@@ -1,0 +1,262 @@
+/*
+ * verify.c — a store checked against itself (verify.h): one scan of each
+ * table, everything recomputed from what is stored and compared with what
+ * was recorded.
+ */
+#include "state/verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/hex.h"
+#include "codec/event.h"
+#include "crypto/sethash.h"
+#include "state/commitment.h"
+
+typedef struct walk {
+    cvm_store *s;
+    cvm_verify_report *r;
+    cvm_verify_fn fn;
+    void *ud;
+    cvm_status st;            /* a failure of memory during the walk */
+    uint64_t expect;          /* heights: the next height expected; events: the next index */
+    uint64_t at;              /* events: the height of the previous record */
+    bool bad_commitment;      /* a state entry could not be added */
+    cvm_store_height_record first, last; /* heights 1 and H, when seen */
+    bool have_first, have_last;
+    cvm_buf enc;              /* events: a record encoded back */
+} walk;
+
+static void problem(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(walk *w, const char *fmt, ...)
+{
+    if (w->fn && w->r->problems < CVM_VERIFY_MAX_REPORTED) {
+        char msg[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        w->fn(w->ud, msg);
+    }
+    w->r->problems++;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static const char *hex16(const uint8_t *p, char out[17])
+{
+    cvm_hex_write(out, p, 8);
+    return out;
+}
+
+/* A key printed for a message: its service and key as text when printable. */
+static void show_key(const uint8_t *k, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 5 < cap; i++) {
+        uint8_t c = k[i];
+        o += (size_t)snprintf(out + o, cap - o, c >= 0x20 && c < 0x7f && c != '\\' ? "%c" : "\\x%02x", c);
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+}
+
+static int on_state(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    walk *w = ud;
+    const uint8_t *sv, *k;
+    size_t svn, kn;
+    char shown[160];
+    w->r->keys++;
+    if (key_len > CVM_STATE_KEY_MAX || !cvm_state_key_split(key, key_len, &sv, &svn, &k, &kn)) {
+        show_key(key, key_len, shown, sizeof shown);
+        problem(w, "state: key \"%s\" (%zu bytes) is not a composite key within %d bytes", shown, key_len,
+                CVM_STATE_KEY_MAX);
+    } else if (value_len == 0) {
+        show_key(key, key_len, shown, sizeof shown);
+        problem(w, "state: key \"%s\" holds an empty value (a store never keeps one)", shown);
+    }
+    if (key_len >= 2 && cvm_state_key_split(key, key_len, &sv, &svn, &k, &kn) && value_len &&
+        cvm_commitment_update(w->r->commitment, sv, svn, k, kn, NULL, 0, value, value_len) != CVM_OK)
+        w->bad_commitment = true;
+    return 0;
+}
+
+static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    walk *w = ud;
+    w->r->heights++;
+    if (key_len != 8) {
+        problem(w, "height records: a key of %zu bytes (8 expected)", key_len);
+        return 0;
+    }
+    uint64_t h = be64(key);
+    cvm_store_height_record rec;
+    if (h > w->r->height) {
+        problem(w, "height records: a record for height %llu, beyond the store's height %llu", (unsigned long long)h,
+                (unsigned long long)w->r->height);
+    } else if (h != w->expect) {
+        problem(w, "height records: height %llu follows height %llu (records missing or out of place)",
+                (unsigned long long)h, (unsigned long long)w->expect - 1);
+    }
+    w->expect = h + 1;
+    if (!cvm_store_height_record_decode(value, value_len, &rec)) {
+        problem(w, "height records: the record of height %llu is %zu bytes (%d expected)", (unsigned long long)h,
+                value_len, CVM_STORE_HEIGHT_RECORD_BYTES);
+        return 0;
+    }
+    rec.height = h;
+    if (!cvm_sethash_valid(rec.commitment))
+        problem(w, "height records: the state commitment of height %llu is not a group element (damaged)",
+                (unsigned long long)h);
+    if (h == 1) {
+        w->first = rec;
+        w->have_first = true;
+    }
+    if (h == w->r->height) {
+        w->last = rec;
+        w->have_last = true;
+    }
+    return 0;
+}
+
+static int on_event(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    walk *w = ud;
+    w->r->events++;
+    if (key_len != 16) {
+        problem(w, "event history: a key of %zu bytes (16 expected)", key_len);
+        return 0;
+    }
+    uint64_t h = be64(key), i = be64(key + 8);
+    if (h != w->at) {
+        w->at = h;
+        w->expect = 0;
+    }
+    if (h == 0 || h > w->r->height)
+        problem(w, "event history: a record at height %llu, outside 1..%llu", (unsigned long long)h,
+                (unsigned long long)w->r->height);
+    if (i != w->expect)
+        problem(w, "event history: height %llu has record %llu where %llu was expected", (unsigned long long)h,
+                (unsigned long long)i, (unsigned long long)w->expect);
+    w->expect = i + 1;
+    cvm_arena arena;
+    cvm_arena_init(&arena, w->s->al);
+    cvm_event_record rec;
+    char why[200];
+    cvm_status st = cvm_event_record_decode(value, value_len, &arena, &rec, why, sizeof why);
+    if (st == CVM_ENOMEM) {
+        w->st = st;
+    } else if (st != CVM_OK) {
+        problem(w, "event history: the record at height %llu, index %llu does not decode: %s", (unsigned long long)h,
+                (unsigned long long)i, why);
+    } else if (rec.height != h) {
+        problem(w, "event history: the record at height %llu, index %llu says height %llu", (unsigned long long)h,
+                (unsigned long long)i, (unsigned long long)rec.height);
+    } else {
+        w->enc.len = 0;
+        st = cvm_event_record_encode(rec.height, rec.tx_index, &rec.event, &w->enc, why, sizeof why);
+        if (st == CVM_ENOMEM || !cvm_buf_ok(&w->enc))
+            w->st = CVM_ENOMEM;
+        else if (st != CVM_OK || w->enc.len != value_len || memcmp(w->enc.data, value, value_len) != 0)
+            problem(w, "event history: the record at height %llu, index %llu is not in its canonical encoding%s%s",
+                    (unsigned long long)h, (unsigned long long)i, st != CVM_OK ? ": " : "", st != CVM_OK ? why : "");
+    }
+    cvm_arena_free(&arena);
+    return w->st != CVM_OK;
+}
+
+static int on_tx(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    walk *w = ud;
+    w->r->txs++;
+    char hex[17] = "";
+    if (key_len != CVM_SHA256_BYTES || value_len != 24) {
+        problem(w, "transaction index: an entry of %zu + %zu bytes (32 + 24 expected)", key_len, value_len);
+        return 0;
+    }
+    uint64_t h = be64(value);
+    if (h == 0 || h > w->r->height)
+        problem(w, "transaction index: transaction %s… at height %llu, outside 1..%llu", hex16(key, hex),
+                (unsigned long long)h, (unsigned long long)w->r->height);
+    return 0;
+}
+
+static void check_identity(walk *w)
+{
+    cvm_chain_identity id;
+    w->r->has_identity = cvm_store_identity(w->s, &id) != 0;
+    if (!w->r->has_identity || !w->r->heights_kept || !w->have_first)
+        return;
+    if (id.protocol_version != CVM_PROTOCOL_VERSION)
+        problem(w, "identity: protocol version %u (this coopvm knows %d)", (unsigned)id.protocol_version,
+                CVM_PROTOCOL_VERSION);
+    if (id.genesis_timestamp != w->first.timestamp)
+        problem(w, "identity: genesis timestamp %llu, but height 1's record says %llu",
+                (unsigned long long)id.genesis_timestamp, (unsigned long long)w->first.timestamp);
+    uint8_t h[CVM_SHA256_BYTES];
+    cvm_genesis_hash(id.virtual_chain_id, id.protocol_version, w->first.timestamp, w->first.diff_hash, h);
+    char a[17], b[17];
+    if (memcmp(h, id.genesis_hash, sizeof h) != 0)
+        problem(w, "identity: genesis hash %s… recorded, but chain %u and height 1's record give %s…",
+                hex16(id.genesis_hash, a), (unsigned)id.virtual_chain_id, hex16(h, b));
+}
+
+cvm_status cvm_store_verify(cvm_store *s, cvm_verify_fn fn, void *ud, cvm_verify_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->height = cvm_store_height(s);
+    walk w;
+    memset(&w, 0, sizeof w);
+    w.s = s;
+    w.r = r;
+    w.fn = fn;
+    w.ud = ud;
+    cvm_buf_init(&w.enc, s->al);
+    bool kept;
+    cvm_sethash_empty(r->commitment);
+    cvm_status st = cvm_store_scan(s, CVM_TABLE_STATE, on_state, &w, &kept);
+    char a[17], b[17];
+    if (st == CVM_OK) {
+        if (!cvm_sethash_valid(s->last_commitment))
+            problem(&w, "state: the recorded commitment of height %llu is not a group element (damaged)",
+                    (unsigned long long)r->height);
+        else if (w.bad_commitment)
+            problem(&w, "state: the commitment could not be recomputed (an entry's point did not add)");
+        else if (memcmp(r->commitment, s->last_commitment, CVM_SHA256_BYTES) != 0)
+            problem(&w, "state: the %llu stored entries give commitment %s…, but height %llu recorded %s…: the "
+                    "state was changed outside a commit",
+                    (unsigned long long)r->keys, hex16(r->commitment, a), (unsigned long long)r->height,
+                    hex16(s->last_commitment, b));
+    }
+    w.expect = 1;
+    if (st == CVM_OK && (st = cvm_store_scan(s, CVM_TABLE_HEIGHTS, on_height, &w, &kept)) == CVM_OK) {
+        r->heights_kept = kept;
+        if (kept && w.expect != r->height + 1 && r->height >= w.expect)
+            problem(&w, "height records: heights %llu to %llu have none", (unsigned long long)w.expect,
+                    (unsigned long long)r->height);
+        if (kept && r->height && w.have_last && memcmp(w.last.diff_hash, s->last_hash, CVM_SHA256_BYTES) != 0)
+            problem(&w, "height records: height %llu's diff hash %s… differs from meta's %s…",
+                    (unsigned long long)r->height, hex16(w.last.diff_hash, a), hex16(s->last_hash, b));
+    }
+    if (st == CVM_OK)
+        check_identity(&w);
+    w.expect = 0;
+    if (st == CVM_OK)
+        st = cvm_store_scan(s, CVM_TABLE_EVENTS, on_event, &w, &kept);
+    if (st == CVM_OK && w.st != CVM_OK)
+        st = cvm_store_fail(s, w.st, "verify: out of memory checking the event history");
+    if (st == CVM_OK)
+        st = cvm_store_scan(s, CVM_TABLE_TXS, on_tx, &w, &kept);
+    cvm_buf_free(&w.enc);
+    return st;
+}
