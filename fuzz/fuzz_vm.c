@@ -5,7 +5,8 @@
  *
  * The input drives tests/support/progen.h: two contracts D and E that call
  * each other (CallService), a library L and a service O, with the
- * cooperative and governance opcodes and arithmetic; then a few blocks of
+ * cooperative and governance opcodes and arithmetic; a block founding
+ * their cooperatives (which the genesis accounts join); then a few blocks of
  * transactions by genesis accounts of various reputations (signed, some
  * unsigned, with a bad signature, out of the timestamp window, repeated).
  * Two chains, each a memory store with its own VM, play the same input:
@@ -404,6 +405,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("the generated contracts deploy", (const char *)a.log.data, NULL);
     }
     same(&a, &b, "genesis and deployment");
+    if (ok) { /* the cooperatives founded and joined, so that the governance steps find them */
+        uint64_t ts = BLOCK_TIME(cvm_store_height(a.store) + 1);
+        cvm_transaction f[5] = {tx_of(1, ts, "D", "found", NULL, 0), tx_of(1, ts, "E", "found", NULL, 0),
+                                tx_of(2, ts, "D", "join", NULL, 0), tx_of(3, ts, "D", "join", NULL, 0),
+                                tx_of(2, ts, "E", "join", NULL, 0)};
+        ok = play(&a, f, 5) & play(&b, f, 5);
+        same(&a, &b, "the founding block");
+    }
 
     for (int blk = 0; ok && blk < BLOCKS; blk++) {
         uint64_t h = cvm_store_height(a.store) + 1;

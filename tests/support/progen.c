@@ -95,8 +95,11 @@ static bool pg_feature_step(progen *g, unsigned kind)
         case 0:
             progen_put(g, "  CreateProposal\n  LocalSet 1\n");
             break;
-        case 1:
-            progen_put(g, "  LocalGet 1\n  Push %u\n  CastVote\n", progen_next(g, 2));
+        case 1: /* the proposal this call opened, or one of an earlier transaction */
+            if (progen_next(g, 2))
+                progen_put(g, "  LocalGet 1\n  Push %u\n  CastVote\n", progen_next(g, 2));
+            else
+                progen_put(g, "  Push %u\n  Push %u\n  CastVote\n", 1 + progen_next(g, 4), progen_next(g, 2));
             break;
         default:
             progen_put(g, "  Push %u\n  UpdateQuorum\n", progen_next(g, 102));
@@ -189,6 +192,8 @@ void progen_module(progen *g, const char *name, bool popped, int nmethods)
         progen_put(g, "  LocalGet 0\n");
     }
     progen_bumps(g, popped);
+    if (g->features & PG_COOP)
+        progen_put(g, ".method found\n  CreateCooperative\n.method join\n  JoinCooperative\n");
     progen_put(g, ".method sum readonly\n  Push 0\n");
     for (int i = 1; i <= g->nkeys; i++) {
         pg_load(g, popped, 7 * i);

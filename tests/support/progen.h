@@ -20,8 +20,8 @@
 /* Optional kinds of step (progen.features); without any, the generator
  * draws exactly what it always did, so the seeded tests keep their programs. */
 enum {
-    PG_COOP = 1,  /* the cooperative and governance opcodes, and a .cooperative */
-    PG_PEER = 2,  /* CallService of the peer contract's methods */
+    PG_COOP = 1,  /* the cooperative and governance opcodes, a .cooperative, methods found and join */
+    PG_PEER = 2,  /* CallService of the peer contract's methods m0..m3 */
     PG_ARITH = 4, /* arithmetic, comparisons, a forward branch, the block and signer values */
 };
 
@@ -34,7 +34,7 @@ typedef struct progen {
     bool full;             /* set when some text did not fit (the text is then unusable) */
     int nkeys;             /* keys 7, 14, ..., 7 * nkeys */
     unsigned features;     /* PG_* */
-    const char *peer;      /* PG_PEER: the other contract, whose methods m0..m<nmethods-1> are called */
+    const char *peer;      /* PG_PEER: the other contract, whose methods m0..m3 are called */
     int labels;            /* labels made so far (unique names) */
 } progen;
 
@@ -47,8 +47,9 @@ void progen_put(progen *g, const char *fmt, ...) __attribute__((format(printf, 2
 /* Methods bump7, bump14, ... (params 1): key k += 1, returns k. */
 void progen_bumps(progen *g, bool popped);
 
-/* The contract `name`: methods m0..m<nmethods-1> drawn from g, the bumps and
- * a read-only sum of the keys. Its steps call name.bump<k> (itself),
+/* The contract `name`: methods m0..m<nmethods-1> drawn from g, the bumps,
+ * with PG_COOP found (CreateCooperative) and join (JoinCooperative), and a
+ * read-only sum of the keys. Its steps call name.bump<k> (itself),
  * L.bump<k> (a library: deploy progen_bumps as L) and O.bump<k> (another
  * service: deploy progen_bumps as O). popped: keys are pushed and popped
  * rather than named as constants (the same draws either way). */
