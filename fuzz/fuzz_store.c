@@ -291,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvm_status st = cvm_lmdbstore_open_readonly(NULL, damaged, &s, err, sizeof err);
     bool show = getenv("COOPVM_FUZZ_SHOW") != NULL;
     if (show)
-        fprintf(stderr, "open: %s %s (height %llu)\n", cvm_status_name(st), err,
+        fprintf(stderr, "open of a %zu-byte file: %s %s (height %llu)\n", pristine_len, cvm_status_name(st), err,
                 s ? (unsigned long long)cvm_store_height(s) : 0ull);
     if (st != CVM_OK) {
         if (s || !err[0])

@@ -304,6 +304,107 @@ static void test_damaged_files(void **state)
     refused("is not an LMDB file, or its meta page 0 is damaged");
 }
 
+/* What fuzz/fuzz_store.c found: one damaged byte in a B-tree page near the
+ * end of data.mdb (a node offset, a key or value size) made LMDB, or the
+ * reader of the value it returned, read past the end of the file: SIGBUS
+ * (this test would die of it). Every page of a small store that looks like
+ * a B-tree page is damaged in turn, each way: both opens must refuse the
+ * file naming the database and the page, unless the page is an old copy no
+ * tree reaches (LMDB keeps those for reuse), and then the whole history
+ * reads. The pristine file opens again afterwards. */
+static void test_damaged_page_past_eof_refused_not_sigbus(void **state)
+{
+    (void)state;
+    cvm_store *s = open_store();
+    for (int h = 1; h <= 6; h++) { /* state (a 5,000-byte value on overflow pages), events, deletions */
+        cvm_state_diff d;
+        cvm_state_diff_init(&d, NULL);
+        char key[16], big[5000];
+        memset(big, 'b', sizeof big - 1);
+        big[sizeof big - 1] = '\0';
+        for (int i = 0; i < 30; i++) {
+            snprintf(key, sizeof key, "k%d", i);
+            add(&d, "S", key, (i + h) % 3 ? "v" : "");
+        }
+        add(&d, "T", "big", h % 2 ? big : "x");
+        cvm_state_diff_sort(&d);
+        cvm_store_record ev[2] = {{(const uint8_t *)"event one", 9}, {(const uint8_t *)"event two", 9}};
+        assert_int_equal(cvm_state_diff_commit(s, &d, ev, 2, NULL), CVM_OK);
+        cvm_state_diff_free(&d);
+    }
+    cvm_store_close(s);
+
+    char path[160];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static uint8_t pristine[1 << 20];
+    size_t size = fread(pristine, 1, sizeof pristine, f);
+    fclose(f);
+    const size_t ps = 4096;
+    assert_true(size >= 8 * ps && size < sizeof pristine && size % ps == 0);
+    /* (offset in the page, bytes written there, what the refusal says) */
+    static const struct {
+        size_t at;
+        uint16_t value;
+        const char *want;
+    } damage[] = {
+        {16, 0xfff0, "is outside the page"},     /* the first node's offset */
+        {12, 0xfff8, "has bounds"},              /* the page's lower bound */
+    };
+    int checked = 0;
+    for (size_t pg = 2; pg < size / ps; pg++) {
+        size_t pgno;
+        uint16_t flags, off, ksize;
+        memcpy(&pgno, pristine + pg * ps, sizeof pgno);
+        memcpy(&flags, pristine + pg * ps + 10, 2);
+        memcpy(&off, pristine + pg * ps + 16, 2);
+        if (pgno != pg || !(flags & 3) || off < 18 || (size_t)off + 8 > ps)
+            continue; /* not a branch or leaf page with a node (free, or an overflow page) */
+        for (size_t k = 0; k < sizeof damage / sizeof damage[0] + 1; k++) {
+            static uint8_t copy[1 << 20];
+            memcpy(copy, pristine, size);
+            const char *want;
+            if (k < sizeof damage / sizeof damage[0]) {
+                memcpy(copy + pg * ps + damage[k].at, &damage[k].value, 2);
+                want = damage[k].want;
+            } else { /* the first node's key size */
+                ksize = 0xff00;
+                memcpy(copy + pg * ps + off + 6, &ksize, 2);
+                want = "runs past the page";
+            }
+            f = fopen(path, "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(copy, 1, size, f), size);
+            fclose(f);
+            char page[32];
+            snprintf(page, sizeof page, "page %zu", pg);
+            char err[512] = "";
+            cvm_store *r = NULL;
+            if (cvm_lmdbstore_open_readonly(NULL, dir, &r, err, sizeof err) == CVM_OK) {
+                char log[256] = "";
+                assert_int_equal(cvm_store_events(r, 1, cvm_store_height(r), count_events, log), CVM_OK);
+                assert_int_equal(strlen(log), 6 * 2 * strlen("1.0=event one "));
+                cvm_store_close(r);
+                continue;
+            }
+            refused(want);
+            if (!strstr(err, page) || !strstr(err, "database "))
+                fail_msg("%s does not name %s and its database", err, page);
+            checked++;
+        }
+    }
+    assert_true(checked >= 6);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pristine, 1, size, f), size);
+    fclose(f);
+    s = open_store();
+    assert_int_equal(cvm_store_height(s), 6);
+    expect(s, "T", "big", "x");
+    cvm_store_close(s);
+}
+
 /* Commits n values of len bytes under service S, keys prefix0..prefix{n-1}. */
 static cvm_status commit_values(cvm_store *s, const char *prefix, int n, size_t len)
 {
@@ -419,6 +520,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_writer_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_page_past_eof_refused_not_sigbus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
     };
