@@ -275,6 +275,8 @@ static void tally_block(report_tally *t, const cvm_block_result *b, const play_t
             t->rejected++;
         else if (b->receipts[txs[i].receipt].status == CVM_SUCCESS)
             t->succeeded++;
+        else if (b->receipts[txs[i].receipt].status == CVM_NOT_EXECUTED)
+            t->not_run++;
         else
             t->failed++;
     }
@@ -419,10 +421,11 @@ static bool summary_json(const report_tally *t, uint64_t height)
 {
     char hash[2 * CVM_HASH_BYTES + 1];
     cvm_hex_write(hash, t->last_hash, sizeof t->last_hash);
-    json_t *o = json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}}", "summary", "blocks",
+    json_t *o = json_pack("{s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}}", "summary", "blocks",
                           cvm_json_uint64(t->blocks), "from", cvm_json_uint64(t->first), "to",
                           cvm_json_uint64(t->last), "transactions", cvm_json_uint64(t->txs), "succeeded",
-                          cvm_json_uint64(t->succeeded), "failed", cvm_json_uint64(t->failed), "rejected",
+                          cvm_json_uint64(t->succeeded), "failed", cvm_json_uint64(t->failed), "not_run",
+                          cvm_json_uint64(t->not_run), "rejected",
                           cvm_json_uint64(t->rejected), "queries", cvm_json_uint64(t->queries), "height",
                           cvm_json_uint64(height), "state_diff_hash", t->blocks ? hash : "");
     bool ok = o && json_dumpf(o, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0;
@@ -441,10 +444,12 @@ static void summary_text(const report_tally *t, uint64_t height)
         printf(" (height %" PRIu64 ")", t->first);
     else if (t->blocks)
         printf(" (heights %" PRIu64 "..%" PRIu64 ")", t->first, t->last);
-    printf(": %" PRIu64 " transaction%s (%" PRIu64 " succeeded, %" PRIu64 " failed, %" PRIu64
-           " rejected by pre-order), %" PRIu64 " quer%s; the chain is at height %" PRIu64 "\n",
-           t->txs, t->txs == 1 ? "" : "s", t->succeeded, t->failed, t->rejected, t->queries,
-           t->queries == 1 ? "y" : "ies", height);
+    printf(": %" PRIu64 " transaction%s (%" PRIu64 " succeeded, %" PRIu64 " failed, ", t->txs,
+           t->txs == 1 ? "" : "s", t->succeeded, t->failed);
+    if (t->not_run)
+        printf("%" PRIu64 " not run, ", t->not_run);
+    printf("%" PRIu64 " rejected by pre-order), %" PRIu64 " quer%s; the chain is at height %" PRIu64 "\n",
+           t->rejected, t->queries, t->queries == 1 ? "y" : "ies", height);
 }
 
 bool report_finish(report *r, uint64_t height)

@@ -61,6 +61,7 @@ typedef struct report_tally {
     uint64_t blocks;      /* committed by this run */
     uint64_t first, last; /* their heights (0 when none) */
     uint64_t txs, succeeded, failed, rejected; /* failed: executed, not SUCCESS; rejected: by pre-order */
+    uint64_t not_run;                          /* NOT_EXECUTED: beyond the block limits, or a replay */
     uint64_t queries;
     uint8_t last_hash[CVM_HASH_BYTES]; /* the state-diff hash of the last block committed */
 } report_tally;
@@ -96,9 +97,11 @@ bool report_query(report *r, const play_tx *q, const cvm_local_result *res);
 /* The end: the text's summary line,
  *   played 4 blocks (heights 1..4): 3 transactions (1 succeeded, 1 failed,
  *   1 rejected by pre-order), 1 query; the chain is at height 4
- * or closes the JSON object; quiet, the summary alone (in JSON:
+ * ("N not run, " before "N rejected" when some were NOT_EXECUTED), or
+ * closes the JSON object; quiet, the summary alone (in JSON:
  * {"summary": {"blocks", "from", "to", "transactions", "succeeded",
- * "failed", "rejected", "queries", "height", "state_diff_hash"}}). height
+ * "failed", "not_run", "rejected", "queries", "height",
+ * "state_diff_hash"}}). height
  * is the chain's. False (after printing why) when memory ran out at any
  * point. After a failure of the chain it is not called, and the JSON
  * printed so far is cut short: the exit status says so. */

@@ -98,6 +98,8 @@ static void test_block_limits(void **state)
     if (!strstr(r.out, "a -> _Info.isAlive(): NOT_EXECUTED BLOCK_TX_LIMIT: the block's transaction limit (2) is "
                        "reached: 2 ran before this one, gas 0"))
         fail_msg("no BLOCK_TX_LIMIT in:\n%s", r.out);
+    if (!strstr(r.out, ": 5 transactions (4 succeeded, 0 failed, 1 not run, 0 rejected by pre-order)"))
+        fail_msg("summary:\n%s", r.out);
     proc_result_free(&r);
     /* 250 gas hold two calls of 100; the third has 50 left */
     p = put(&t, "s.json",
@@ -115,6 +117,12 @@ static void test_block_limits(void **state)
     assert_string_equal(json_string_value(json_object_get(last, "status")), "NOT_EXECUTED");
     assert_string_equal(json_string_value(json_object_get(json_object_get(last, "error"), "code")), "BLOCK_GAS_LIMIT");
     assert_int_equal(json_integer_value(json_object_get(last, "gas_used")), 0);
+    json_decref(j);
+    proc_result_free(&r);
+    r = coopvm("process", p, "--json", "--quiet", NULL);
+    j = parse_json(r.out);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "not_run")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "succeeded")), 2);
     json_decref(j);
     proc_result_free(&r);
     tmp_close(&t);
