@@ -2,9 +2,10 @@
  * embed.c — a host that embeds coopvm through its one public header: it
  * opens a durable LMDB store in a temporary directory, writes the genesis
  * block, builds and signs transactions (deploying a contract assembled from
- * text, then calling it), admits them with pre-order — a tampered and an
- * unsigned one among them are refused — processes the valid ones, commits,
- * and reads the result back with RunLocalMethod.
+ * text, then calling it), admits them with pre-order — a tampered, an
+ * unsigned and a repeated one among them are refused, and so is a committed
+ * one offered again — processes the valid ones, commits, and reads the
+ * result back with RunLocalMethod.
  *
  *   make build/embed && build/embed
  *   cc embed.c $(pkg-config --cflags --libs coopvm)      (once installed)
@@ -140,26 +141,30 @@ static int run(const char *dir)
     }
 
     /* the candidates: deploy, then use it twice, each signed; then one
-     * whose argument was changed after signing, and one with no signer */
+     * whose argument was changed after signing, one with no signer, and a
+     * second copy of a signed one (a replay within the set) */
     cvm_arg deploy[3] = {cvm_arg_stringn("Tally", 5), cvm_arg_uint64(CVM_PROCESSOR_BYTECODE),
                          cvm_arg_bytes(code, len)};
     cvm_arg a7 = cvm_arg_int64(7), a35 = cvm_arg_int64(35), a1000 = cvm_arg_int64(1000);
-    enum { NCAND = 5 };
+    enum { NCAND = 6 };
     cvm_transaction cand[NCAND] = {tx(key, "_Deployments", "deployService", deploy, 3),
                                    tx(key, "Tally", "add", &a7, 1), tx(key, "Tally", "add", &a35, 1),
-                                   tx(key, "Tally", "add", &a35, 1), tx(key, "Tally", "add", &a7, 1)};
+                                   tx(key, "Tally", "add", &a35, 1), tx(key, "Tally", "add", &a7, 1),
+                                   tx(key, "Tally", "add", &a7, 1)};
     uint8_t sigs[NCAND][CVM_SIGNATURE_BYTES];
     for (size_t i = 0; i < 4; i++)
         if (sign(&cand[i], sk, sigs[i]))
             goto out;
     cand[3].args = &a1000;                  /* tampered: no longer what was signed */
     cand[4].signer_scheme = CVM_SCHEME_NONE; /* unsigned: fine for a local call, not for a block */
+    cand[5] = cand[1];                       /* the same bytes and signature again */
     if (round_trip(&cand[1]))
         goto out;
 
     /* pre-order admits or refuses each candidate */
     const cvm_preorder_status want[NCAND] = {CVM_PREORDER_VALID, CVM_PREORDER_VALID, CVM_PREORDER_VALID,
-                                             CVM_PREORDER_INVALID_SIGNATURE, CVM_PREORDER_INVALID_ADDRESS_SCHEME};
+                                             CVM_PREORDER_INVALID_SIGNATURE, CVM_PREORDER_INVALID_ADDRESS_SCHEME,
+                                             CVM_PREORDER_DUPLICATE};
     uint64_t height = cvm_store_height(store) + 1;
     if (cvm_vm_preorder(vm, cand, NCAND, height, BLOCK_TIME, &po) != CVM_OK) {
         fail("pre-order", cvm_vm_errmsg(vm));
@@ -199,6 +204,20 @@ static int run(const char *dir)
     printf("block %llu: %zu state changes\n", (unsigned long long)b->height, b->ndiff);
     if (cvm_vm_commit(vm, b) != CVM_OK) {
         fail("commit", cvm_vm_errmsg(vm));
+        goto out;
+    }
+
+    /* a committed transaction offered again for the next block is a replay */
+    cvm_preorder_result_free(po);
+    po = NULL;
+    if (cvm_vm_preorder(vm, &cand[1], 1, height + 1, BLOCK_TIME, &po) != CVM_OK) {
+        fail("pre-order", cvm_vm_errmsg(vm));
+        goto out;
+    }
+    printf("candidate 1 again at height %llu: %s\n", (unsigned long long)(height + 1),
+           cvm_preorder_status_name(po->statuses[0]));
+    if (po->statuses[0] != CVM_PREORDER_DUPLICATE) {
+        fail("pre-order", "a committed transaction is not refused as DUPLICATE");
         goto out;
     }
 
