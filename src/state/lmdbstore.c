@@ -296,6 +296,11 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     cvm_store_height_record hr = {.height = height, .timestamp = b->timestamp};
     memcpy(hr.diff_hash, b->diff_hash, CVM_SHA256_BYTES);
     memcpy(hr.commitment, b->commitment, CVM_SHA256_BYTES);
+    cvm_sha256_ctx eh;
+    cvm_store_events_hash_init(&eh, b->nevents);
+    for (size_t i = 0; i < b->nevents; i++)
+        cvm_store_events_hash_add(&eh, b->events[i].data, b->events[i].len);
+    cvm_sha256_final(&eh, hr.events_hash);
     uint8_t hrec[CVM_STORE_HEIGHT_RECORD_BYTES];
     cvm_store_height_record_encode(&hr, hrec);
     k = val_of(hb, 8);
@@ -509,7 +514,7 @@ static int read_identity(lmdbstore *l, MDB_txn *txn, const char **bad)
     rc = mdb_get(txn, l->heights, &k, &v);
     cvm_store_height_record r;
     if (rc == MDB_NOTFOUND || (rc == 0 && !cvm_store_height_record_decode(v.mv_data, v.mv_size, &r))) {
-        *bad = "the latest height's record (its state commitment) is missing or not 72 bytes";
+        *bad = "the latest height's record (its state commitment) is missing or not 104 bytes";
         return 0;
     }
     if (rc)

@@ -208,6 +208,25 @@ void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t ou
     memcpy(out, r->diff_hash, CVM_SHA256_BYTES);
     memcpy(out + CVM_SHA256_BYTES, r->commitment, CVM_SHA256_BYTES);
     put_be(out + 2 * CVM_SHA256_BYTES, r->timestamp, 8);
+    memcpy(out + 2 * CVM_SHA256_BYTES + 8, r->events_hash, CVM_SHA256_BYTES);
+}
+
+void cvm_store_events_hash_init(cvm_sha256_ctx *c, uint64_t count)
+{
+    static const char tag[] = "coopvm-events-1";
+    uint8_t n[8];
+    put_be(n, count, 8);
+    cvm_sha256_init(c);
+    cvm_sha256_update(c, tag, sizeof tag - 1);
+    cvm_sha256_update(c, n, sizeof n);
+}
+
+void cvm_store_events_hash_add(cvm_sha256_ctx *c, const uint8_t *data, size_t len)
+{
+    uint8_t n[8];
+    put_be(n, len, 8);
+    cvm_sha256_update(c, n, sizeof n);
+    cvm_sha256_update(c, data, len);
 }
 
 bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_height_record *out)
@@ -217,6 +236,7 @@ bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_heig
     memcpy(out->diff_hash, p, CVM_SHA256_BYTES);
     memcpy(out->commitment, p + CVM_SHA256_BYTES, CVM_SHA256_BYTES);
     out->timestamp = get_be(p + 2 * CVM_SHA256_BYTES, 8);
+    memcpy(out->events_hash, p + 2 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
     return true;
 }
 

@@ -79,6 +79,7 @@ typedef struct cvm_store_height_record {
     uint8_t diff_hash[CVM_SHA256_BYTES];
     uint8_t commitment[CVM_SHA256_BYTES];
     uint64_t timestamp;
+    uint8_t events_hash[CVM_SHA256_BYTES]; /* cvm_store_events_hash of the height's event records */
 } cvm_store_height_record;
 
 /* The tables a store keeps, for a scan of their raw records (verify.h). */
@@ -94,8 +95,16 @@ typedef enum cvm_store_table {
 typedef int (*cvm_store_scan_fn)(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value,
                                  size_t value_len);
 
-/* The encoded size of a height's record: diff hash, commitment, timestamp (8 BE). */
-#define CVM_STORE_HEIGHT_RECORD_BYTES (2 * CVM_SHA256_BYTES + 8)
+/* The encoded size of a height's record: diff hash, commitment, timestamp
+ * (8 BE), events hash. */
+#define CVM_STORE_HEIGHT_RECORD_BYTES (3 * CVM_SHA256_BYTES + 8)
+
+/* The hash of a height's event records, kept in its record so that a
+ * changed event (still well formed) is found: SHA-256 of
+ * "coopvm-events-1" ‖ count (8 BE) ‖ each record's length (8 BE) and bytes.
+ * Fed one record at a time: init, add, final. */
+void cvm_store_events_hash_init(cvm_sha256_ctx *c, uint64_t count);
+void cvm_store_events_hash_add(cvm_sha256_ctx *c, const uint8_t *data, size_t len);
 
 void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t out[CVM_STORE_HEIGHT_RECORD_BYTES]);
 /* false when len is not CVM_STORE_HEIGHT_RECORD_BYTES; height is the caller's to fill. */

@@ -91,6 +91,42 @@ static int on_state(void *ud, const uint8_t *key, size_t key_len, const uint8_t 
     return 0;
 }
 
+typedef struct hashing {
+    cvm_sha256_ctx c;
+    uint64_t n;
+    bool first_pass; /* counting, then hashing */
+} hashing;
+
+static int count_event(void *ud, uint64_t height, uint64_t index, const uint8_t *data, size_t len)
+{
+    hashing *x = ud;
+    if (x->first_pass)
+        x->n++;
+    else
+        cvm_store_events_hash_add(&x->c, data, len);
+    return 0;
+}
+
+/* The height's event records hashed again, against its record. */
+static void check_events_hash(walk *w, const cvm_store_height_record *rec)
+{
+    hashing x = {.first_pass = true};
+    if (cvm_store_events(w->s, rec->height, rec->height, count_event, &x) != CVM_OK)
+        return; /* the history's own scan reports it */
+    cvm_store_events_hash_init(&x.c, x.n);
+    x.first_pass = false;
+    if (cvm_store_events(w->s, rec->height, rec->height, count_event, &x) != CVM_OK)
+        return;
+    uint8_t h[CVM_SHA256_BYTES];
+    cvm_sha256_final(&x.c, h);
+    char a[17], b[17];
+    if (memcmp(h, rec->events_hash, sizeof h) != 0)
+        problem(w, "event history: the %llu record%s of height %llu hash to %s…, but its record says %s…: an event "
+                "was changed, added or removed outside a commit",
+                (unsigned long long)x.n, x.n == 1 ? "" : "s", (unsigned long long)rec->height, hex16(h, a),
+                hex16(rec->events_hash, b));
+}
+
 static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
 {
     walk *w = ud;
@@ -118,6 +154,8 @@ static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t
     if (!cvm_sethash_valid(rec.commitment))
         problem(w, "height records: the state commitment of height %llu is not a group element (damaged)",
                 (unsigned long long)h);
+    if (h <= w->r->height)
+        check_events_hash(w, &rec);
     if (h == 1) {
         w->first = rec;
         w->have_first = true;

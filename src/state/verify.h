@@ -47,7 +47,8 @@ typedef void (*cvm_verify_fn)(void *ud, const char *problem);
  *     (timestamp, diff hash), chain id and protocol, equal to the recorded;
  *   - the event history: each key (height, index) with index 0, 1, ... in
  *     each height and no height beyond H, each record decoding and encoding
- *     back to the same bytes, at the height of its key;
+ *     back to the same bytes, at the height of its key, and each height's
+ *     records hashing to the events hash of its record;
  *   - the transaction index: each entry well formed, at a height in 1..H.
  * Each problem goes to fn (may be NULL; at most CVM_VERIFY_MAX_REPORTED of
  * them) and is counted in r->problems. CVM_OK when the walk completed,
