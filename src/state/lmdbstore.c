@@ -414,14 +414,21 @@ static cvm_status lmdb_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES
     lmdbstore *l = (lmdbstore *)s;
     if (!l->has_txs)
         return CVM_OK; /* a read-only store from before the index: nothing indexed */
-    MDB_txn *txn;
-    int rc = begin_read(l, &txn);
-    if (rc)
+    /* the reads' reset transaction, renewed: a set looks up every one of
+     * its transactions, and beginning a transaction each time cost more
+     * than the lookup */
+    int rc = l->rtxn ? mdb_txn_renew(l->rtxn) : mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->rtxn);
+    if (rc) {
+        if (l->rtxn) {
+            mdb_txn_abort(l->rtxn);
+            l->rtxn = NULL;
+        }
         return cvm_store_fail(s, CVM_EIO, "transaction index in %s: cannot begin a read transaction: %s", l->dir,
                               mdb_strerror(rc));
+    }
     cvm_status st = CVM_OK;
     MDB_val k = val_of(hash, CVM_SHA256_BYTES), v;
-    rc = mdb_get(txn, l->txs, &k, &v);
+    rc = mdb_get(l->rtxn, l->txs, &k, &v);
     if (rc == MDB_NOTFOUND) {
         /* not committed */
     } else if (rc) {
@@ -432,7 +439,7 @@ static cvm_status lmdb_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES
     } else {
         *found = true;
     }
-    mdb_txn_abort(txn);
+    mdb_txn_reset(l->rtxn);
     return st;
 }
 
