@@ -47,9 +47,11 @@ static int64_t diff_n(const cvm_block_result *b)
     for (size_t i = 0; i < b->ndiff; i++)
         if (b->diff[i].service_len == 7 && memcmp(b->diff[i].service, "Counter", 7) == 0 &&
             b->diff[i].key_len == 1 && b->diff[i].key[0] == 'n') {
-            int64_t v = 0;
-            memcpy(&v, b->diff[i].value, b->diff[i].value_len < 8 ? b->diff[i].value_len : 8);
-            return v;
+            /* state values are little-endian on every machine (docs/state.md) */
+            uint64_t v = 0;
+            for (size_t k = b->diff[i].value_len < 8 ? b->diff[i].value_len : 8; k-- > 0;)
+                v = v << 8 | b->diff[i].value[k];
+            return (int64_t)v;
         }
     return 0;
 }
