@@ -5,17 +5,22 @@
 # — the foreign ones under qemu-user — and compares every output byte for
 # byte with the native build's: receipts, hashes, events, state diffs, traces,
 # error messages, exit statuses, assembled .cvm modules, transaction and key
-# files. docs/cross.md says what is played and why.
+# files. Then it runs the cmocka test runners of each foreign build under
+# qemu, the CLI tests with the foreign coopvm. docs/cross.md says what is
+# played and why.
 #
 #   scripts/cross.sh            (make cross)
 #
 # Environment: BUILD (the native build directory, default build), CC (the
 # native compiler), CROSS_ARCHES (default "aarch64 s390x"), CROSS_BLOCKS (the
-# generated scenario's blocks, default 80), CROSS_OUT (default build-cross).
+# generated scenario's blocks, default 80), CROSS_OUT (default build-cross),
+# CROSS_UNIT (0: no test runners), CROSS_UNIT_SKIP (runners not run under qemu,
+# default: the two slow ones, whose subjects do not depend on the machine).
 # Missing Debian packages are installed by scripts/deps.sh cross (as root).
 #
-# The last line is "N passed, N failed", N counting compared outputs; the exit
-# status is 1 when any output differs or is missing, 2 for a usage error.
+# The last line is "N passed, N failed", N counting compared outputs and test
+# runners; the exit status is 1 when any output differs or is missing or a
+# runner fails, 2 for a usage error.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -24,6 +29,10 @@ CC=${CC:-cc}
 ARCHES=${CROSS_ARCHES:-aarch64 s390x}
 BLOCKS=${CROSS_BLOCKS:-80}
 OUT=${CROSS_OUT:-build-cross}
+UNIT=${CROSS_UNIT:-1}
+# test_random: 10,000 random programs in every interpreter variant (90 s under
+# qemu); test_process_stream: memory of 10^5-block runs
+UNIT_SKIP=${CROSS_UNIT_SKIP:-interp/test_random cli/test_process_stream}
 
 triplet_of() {
     case "$1" in
@@ -49,12 +58,24 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 t0=$(date +%s)
 echo "== build: native ($BUILD/coopvm)"
 make --no-print-directory -j2 CC="$CC" BUILD="$BUILD" "$BUILD/coopvm" >/dev/null
+# the cmocka runners (tests/*/test_*.c), as build-ARCH/tests/...
+runners=""
+if [ "$UNIT" != 0 ]; then
+    for t in tests/*/test_*.c; do
+        t=${t#tests/}
+        t=${t%.c}
+        case " $UNIT_SKIP " in *" $t "*) continue ;; esac
+        runners="$runners $t"
+    done
+fi
 for arch in $ARCHES; do
     triplet=$(triplet_of "$arch")
-    echo "== build: $arch (build-$arch/coopvm, $triplet-gcc)"
+    echo "== build: $arch (build-$arch/, $triplet-gcc)"
+    set -- "build-$arch/coopvm"
+    for t in $runners; do set -- "$@" "build-$arch/tests/$t"; done
     # only the foreign .pc files: their -L/usr/lib/TRIPLET is the foreign libraries
     env -u PKG_CONFIG_PATH PKG_CONFIG_LIBDIR="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig" \
-        make --no-print-directory -j2 CC="$triplet-gcc" BUILD="build-$arch" "build-$arch/coopvm" >/dev/null
+        make --no-print-directory -j2 CC="$triplet-gcc" BUILD="build-$arch" "$@" >/dev/null
 done
 t1=$(date +%s)
 
@@ -212,13 +233,32 @@ run_build() { # label, binary, qemu-or-empty
     (cd "$OUT/$1" && play) || echo "cross.sh: playing $1 stopped early"
 }
 
+# the test runners of one foreign build under qemu, from the repository's root
+# as make test runs them; the CLI tests run the foreign coopvm through a
+# wrapper (COOPVM). One line per runner in OUT/ARCH.unit: ok|FAILED NAME.
+run_units() { # arch, qemu
+    wrapper="$ROOT/$OUT/coopvm-$1"
+    printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$2" "$ROOT/build-$1/coopvm" > "$wrapper"
+    chmod +x "$wrapper"
+    : > "$OUT/$1.unit"
+    for t in $runners; do
+        if COOPVM="$wrapper" "$2" "build-$1/tests/$t" > "$OUT/$1.unit-log" 2>&1; then
+            echo "ok $t" >> "$OUT/$1.unit"
+        else
+            echo "FAILED $t" >> "$OUT/$1.unit"
+            { echo "FAILED $1 $t under qemu:"; grep -E 'ERROR|FAILED|LINE' "$OUT/$1.unit-log" | head -20; } >&2
+        fi
+    done
+    rm -f "$OUT/$1.unit-log"
+}
+
 run_build native "$ROOT/$BUILD/coopvm" ""
 # the foreign builds side by side: each is one qemu process at a time
 pids=""
 for arch in $ARCHES; do
     QEMU_BIN=$(command -v "qemu-$arch" || command -v "qemu-$arch-static" || true)
     [ -n "$QEMU_BIN" ] || { echo "cross.sh: qemu-$arch not found (Debian package qemu-user)" >&2; exit 1; }
-    run_build "$arch" "$ROOT/build-$arch/coopvm" "$QEMU_BIN" &
+    { run_build "$arch" "$ROOT/build-$arch/coopvm" "$QEMU_BIN"; run_units "$arch" "$QEMU_BIN"; } &
     pids="$pids $!"
 done
 for pid in $pids; do wait "$pid"; done
@@ -259,7 +299,15 @@ for arch in $ARCHES; do
     echo "$arch: $p of $((p + f)) outputs identical to the native build's"
     passed=$((passed + p))
     failed=$((failed + f))
+    if [ -n "$runners" ]; then
+        up=$(grep -c '^ok ' "$OUT/$arch.unit" || true)
+        uf=$(grep -c '^FAILED ' "$OUT/$arch.unit" || true)
+        grep '^FAILED ' "$OUT/$arch.unit" | sed "s/^FAILED /MISMATCH $arch: test runner failed under qemu: /" || true
+        echo "$arch: $up of $((up + uf)) test runners passed under qemu"
+        passed=$((passed + up))
+        failed=$((failed + uf))
+    fi
 done
-echo "cross: builds $((t1 - t0)) s, plays $((t2 - t1)) s; $nvec vectors, $BLOCKS generated blocks"
+echo "cross: builds $((t1 - t0)) s, plays and test runners $((t2 - t1)) s; $nvec vectors, $BLOCKS generated blocks"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
