@@ -19,6 +19,7 @@
 #include "codec/json.h"
 #include "codec/tx_json.h"
 #include "crypto/sign.h"
+#include "play.h"
 
 static const char help[] =
     "usage: coopvm tx build [--from TX.json] --service S --method M [--arg JSON]...\n"
@@ -38,7 +39,8 @@ static const char help[] =
     "        transaction unsigned; --key FILE sets it from a key file and signs.\n"
     "        Without either the signer is scheme 0 (an unsigned local call).\n"
     "        --scheme overrides the scheme (to exercise INVALID_ADDRESS_SCHEME);\n"
-    "        --chain defaults to 0, --timestamp to now (ns), --protocol to 1.\n"
+    "        --chain defaults to 42 (the chain of `coopvm process` and of a node\n"
+    "        started without --chain), --timestamp to now (ns), --protocol to 1.\n"
     "        --from starts from a transaction JSON (any of its fields; service and\n"
     "        method then need no flags): flags replace its fields (--arg replaces\n"
     "        all its args), defaults fill what it lacks, its signature is dropped.\n"
@@ -220,7 +222,7 @@ static int tx_build(int argc, char **argv)
     const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL, *from = NULL;
     const char *arg_text[MAX_ARGS];
     size_t nargs = 0;
-    uint64_t chain = 0, protocol = CVM_PROTOCOL_VERSION, scheme = 0, ts = 0;
+    uint64_t chain = PLAY_CHAIN_ID, protocol = CVM_PROTOCOL_VERSION, scheme = 0, ts = 0;
     bool have_scheme = false, have_ts = false, have_chain = false, have_protocol = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;

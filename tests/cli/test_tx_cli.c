@@ -335,6 +335,8 @@ static void test_schemes(void **state)
     json_t *j = load(tx);
     char *signer = json_dumps(json_object_get(j, "signer"), JSON_COMPACT);
     assert_string_equal(signer, "{\"scheme\":0}");
+    /* without --chain: chain 42, as process and the node use */
+    assert_int_equal(json_integer_value(json_object_get(j, "virtual_chain_id")), 42);
     free(signer);
     json_decref(j);
     expect_out(coopvm("tx", "verify", tx, NULL), 1, "INVALID_ADDRESS_SCHEME");
