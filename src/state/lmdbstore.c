@@ -34,6 +34,7 @@ typedef struct lmdbstore {
     char *dir;            /* owned; for messages */
     bool read_only;       /* opened by cvm_lmdbstore_open_readonly: commits are refused */
     unsigned grows;       /* times the map was doubled since the open (tests) */
+    uint8_t txs_digest[CVM_SHA256_BYTES]; /* the latest height record's transaction index digest */
 } lmdbstore;
 
 static MDB_val val_of(const void *p, size_t n)
@@ -301,6 +302,16 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     for (size_t i = 0; i < b->nevents; i++)
         cvm_store_events_hash_add(&eh, b->events[i].data, b->events[i].len);
     cvm_sha256_final(&eh, hr.events_hash);
+    memcpy(hr.txs_digest, l->txs_digest, CVM_SHA256_BYTES);
+    for (size_t i = 0; i < b->ntxs; i++) {
+        uint8_t tv[24], dg[CVM_SHA256_BYTES];
+        put_be64(tv, height);
+        put_be64(tv + 8, b->txs[i].index);
+        put_be64(tv + 16, b->txs[i].timestamp);
+        cvm_store_tx_digest(b->txs[i].hash, CVM_SHA256_BYTES, tv, sizeof tv, dg);
+        for (size_t j = 0; j < CVM_SHA256_BYTES; j++)
+            hr.txs_digest[j] ^= dg[j];
+    }
     uint8_t hrec[CVM_STORE_HEIGHT_RECORD_BYTES];
     cvm_store_height_record_encode(&hr, hrec);
     k = val_of(hb, 8);
@@ -320,6 +331,7 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     what = "commit the write transaction";
     if ((rc = mdb_txn_commit(txn))) /* frees txn either way */
         goto fail_notxn;
+    memcpy(l->txs_digest, hr.txs_digest, CVM_SHA256_BYTES);
     return CVM_OK;
 fail:
     mdb_txn_abort(txn);
@@ -521,12 +533,13 @@ static int read_identity(lmdbstore *l, MDB_txn *txn, const char **bad)
     rc = mdb_get(txn, l->heights, &k, &v);
     cvm_store_height_record r;
     if (rc == MDB_NOTFOUND || (rc == 0 && !cvm_store_height_record_decode(v.mv_data, v.mv_size, &r))) {
-        *bad = "the latest height's record (its state commitment) is missing or not 104 bytes";
+        *bad = "the latest height's record (its state commitment) is missing or not 136 bytes";
         return 0;
     }
     if (rc)
         return rc;
     memcpy(l->base.last_commitment, r.commitment, CVM_SHA256_BYTES);
+    memcpy(l->txs_digest, r.txs_digest, CVM_SHA256_BYTES);
     return 0;
 }
 

@@ -209,6 +209,19 @@ void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t ou
     memcpy(out + CVM_SHA256_BYTES, r->commitment, CVM_SHA256_BYTES);
     put_be(out + 2 * CVM_SHA256_BYTES, r->timestamp, 8);
     memcpy(out + 2 * CVM_SHA256_BYTES + 8, r->events_hash, CVM_SHA256_BYTES);
+    memcpy(out + 3 * CVM_SHA256_BYTES + 8, r->txs_digest, CVM_SHA256_BYTES);
+}
+
+void cvm_store_tx_digest(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len,
+                         uint8_t out[CVM_SHA256_BYTES])
+{
+    static const char tag[] = "coopvm-tx-entry-1";
+    cvm_sha256_ctx c;
+    cvm_sha256_init(&c);
+    cvm_sha256_update(&c, tag, sizeof tag - 1);
+    cvm_sha256_update(&c, key, key_len);
+    cvm_sha256_update(&c, value, value_len);
+    cvm_sha256_final(&c, out);
 }
 
 void cvm_store_events_hash_init(cvm_sha256_ctx *c, uint64_t count)
@@ -237,6 +250,7 @@ bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_heig
     memcpy(out->commitment, p + CVM_SHA256_BYTES, CVM_SHA256_BYTES);
     out->timestamp = get_be(p + 2 * CVM_SHA256_BYTES, 8);
     memcpy(out->events_hash, p + 2 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
+    memcpy(out->txs_digest, p + 3 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
     return true;
 }
 

@@ -80,6 +80,8 @@ typedef struct cvm_store_height_record {
     uint8_t commitment[CVM_SHA256_BYTES];
     uint64_t timestamp;
     uint8_t events_hash[CVM_SHA256_BYTES]; /* cvm_store_events_hash of the height's event records */
+    uint8_t txs_digest[CVM_SHA256_BYTES];  /* cvm_store_tx_digest of every transaction index entry
+                                            * after this height, XORed together */
 } cvm_store_height_record;
 
 /* The tables a store keeps, for a scan of their raw records (verify.h). */
@@ -96,8 +98,19 @@ typedef int (*cvm_store_scan_fn)(void *ud, const uint8_t *key, size_t key_len, c
                                  size_t value_len);
 
 /* The encoded size of a height's record: diff hash, commitment, timestamp
- * (8 BE), events hash. */
-#define CVM_STORE_HEIGHT_RECORD_BYTES (3 * CVM_SHA256_BYTES + 8)
+ * (8 BE), events hash, transaction index digest. */
+#define CVM_STORE_HEIGHT_RECORD_BYTES (4 * CVM_SHA256_BYTES + 8)
+
+/* One transaction index entry's digest: SHA-256 of "coopvm-tx-entry-1" ‖
+ * hash (32) ‖ height ‖ index ‖ timestamp (8 BE each): the entry's key and
+ * value as the LMDB store keeps them. A height's record keeps the XOR of
+ * every entry's digest, so that verify, in one pass and constant memory,
+ * finds an entry changed, added or removed. A checksum against damage,
+ * not a defence against someone who can write the file (they could
+ * rewrite every record anyway); XOR lets a pruning of old entries take
+ * theirs out again. */
+void cvm_store_tx_digest(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len,
+                         uint8_t out[CVM_SHA256_BYTES]);
 
 /* The hash of a height's event records, kept in its record so that a
  * changed event (still well formed) is found: SHA-256 of

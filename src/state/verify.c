@@ -28,6 +28,7 @@ typedef struct walk {
     cvm_store_height_record first, last; /* heights 1 and H, when seen */
     bool have_first, have_last;
     cvm_buf enc;              /* events: a record encoded back */
+    uint8_t txs_digest[CVM_SHA256_BYTES]; /* the transaction index entries' digests, XORed */
 } walk;
 
 static void problem(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -222,6 +223,10 @@ static int on_tx(void *ud, const uint8_t *key, size_t key_len, const uint8_t *va
         problem(w, "transaction index: an entry of %zu + %zu bytes (32 + 24 expected)", key_len, value_len);
         return 0;
     }
+    uint8_t dg[CVM_SHA256_BYTES];
+    cvm_store_tx_digest(key, key_len, value, value_len, dg);
+    for (size_t j = 0; j < sizeof dg; j++)
+        w->txs_digest[j] ^= dg[j];
     uint64_t h = be64(value);
     if (h == 0 || h > w->r->height)
         problem(w, "transaction index: transaction %s… at height %llu, outside 1..%llu", hex16(key, hex),
@@ -295,6 +300,11 @@ cvm_status cvm_store_verify(cvm_store *s, cvm_verify_fn fn, void *ud, cvm_verify
         st = cvm_store_fail(s, w.st, "verify: out of memory checking the event history");
     if (st == CVM_OK)
         st = cvm_store_scan(s, CVM_TABLE_TXS, on_tx, &w, &kept);
+    if (st == CVM_OK && r->heights_kept && w.have_last && memcmp(w.txs_digest, w.last.txs_digest, sizeof w.txs_digest))
+        problem(&w, "transaction index: its %llu entries digest to %s…, but height %llu's record says %s…: an entry "
+                "was changed, added or removed outside a commit",
+                (unsigned long long)r->txs, hex16(w.txs_digest, a), (unsigned long long)r->height,
+                hex16(w.last.txs_digest, b));
     cvm_buf_free(&w.enc);
     return st;
 }

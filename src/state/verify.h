@@ -49,7 +49,8 @@ typedef void (*cvm_verify_fn)(void *ud, const char *problem);
  *     each height and no height beyond H, each record decoding and encoding
  *     back to the same bytes, at the height of its key, and each height's
  *     records hashing to the events hash of its record;
- *   - the transaction index: each entry well formed, at a height in 1..H.
+ *   - the transaction index: each entry well formed, at a height in 1..H,
+ *     the entries' digests XORed equal to the latest height record's.
  * Each problem goes to fn (may be NULL; at most CVM_VERIFY_MAX_REPORTED of
  * them) and is counted in r->problems. CVM_OK when the walk completed,
  * problems or not; CVM_EIO / CVM_ENOMEM when the store or memory failed

@@ -268,7 +268,8 @@ static void test_verify_event_record(void **state)
     verify_finds("event history: the 1 record of height 3 hash to ");
 }
 
-/* A height's record removed, the identity changed. */
+/* A height's record removed, the identity changed, a transaction index
+ * entry changed. */
 static void test_verify_records(void **state)
 {
     (void)state;
@@ -279,6 +280,9 @@ static void test_verify_records(void **state)
     fresh_chain();
     tamper("meta", "identity", 8, 47, (size_t)-1, false);
     verify_finds("identity: genesis hash ");
+    fresh_chain();
+    tamper("txs", NULL, 0, 23, (size_t)-1, false); /* a timestamp: still a well-formed entry */
+    verify_finds("transaction index: its 3 entries digest to ");
 }
 
 int main(void)
