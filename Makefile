@@ -182,7 +182,7 @@ bench: $(BUILD)/bench
 # native, aarch64 and s390x builds play the same commands (the foreign ones under
 # qemu-user); every output must be byte-identical
 cross:
-	@CC="$(CC)" BUILD=$(BUILD) scripts/cross.sh
+	@CC="$(CC)" BUILD=$(BUILD) FUZZ_ALL="$(FUZZ_ALL)" scripts/cross.sh
 
 # --- install -----------------------------------------------------------------
 # install_to(DEST, PREFIX[, @ to be quiet]): the binary, both libraries (the shared one with its

@@ -6,7 +6,7 @@
 # byte with the native build's: receipts, hashes, events, state diffs, traces,
 # error messages, exit statuses, assembled .cvm modules, transaction and key
 # files. Then it runs the cmocka test runners of each foreign build under
-# qemu, the CLI tests with the foreign coopvm. docs/cross.md says what is
+# qemu, the CLI tests with the foreign coopvm, and replays the fuzz corpora. docs/cross.md says what is
 # played and why.
 #
 #   scripts/cross.sh            (make cross)
@@ -14,7 +14,8 @@
 # Environment: BUILD (the native build directory, default build), CC (the
 # native compiler), CROSS_ARCHES (default "aarch64 s390x"), CROSS_BLOCKS (the
 # generated scenario's blocks, default 80), CROSS_OUT (default build-cross),
-# CROSS_UNIT (0: no test runners), CROSS_UNIT_SKIP (runners not run under qemu,
+# FUZZ_ALL (the Makefile's harnesses, whose corpora are replayed),
+# CROSS_UNIT (0: no test runners or replays), CROSS_UNIT_SKIP (runners not run under qemu,
 # default: the two slow ones, whose subjects do not depend on the machine).
 # Missing Debian packages are installed by scripts/deps.sh cross (as root).
 #
@@ -58,7 +59,9 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 t0=$(date +%s)
 echo "== build: native ($BUILD/coopvm)"
 make --no-print-directory -j2 CC="$CC" BUILD="$BUILD" "$BUILD/coopvm" >/dev/null
-# the cmocka runners (tests/*/test_*.c), as build-ARCH/tests/...
+# the cmocka runners (tests/*/test_*.c) as build-ARCH/tests/DIR/test_NAME, and
+# the corpus replays as build-ARCH/replay_HARNESS (runner corpus/HARNESS)
+FUZZ_ALL=${FUZZ_ALL:-$(sed -n 's/^FUZZ_ALL *:= *//p' Makefile)}
 runners=""
 if [ "$UNIT" != 0 ]; then
     for t in tests/*/test_*.c; do
@@ -67,12 +70,22 @@ if [ "$UNIT" != 0 ]; then
         case " $UNIT_SKIP " in *" $t "*) continue ;; esac
         runners="$runners $t"
     done
+    for h in $FUZZ_ALL; do
+        [ -d "fuzz/corpus/$h" ] && runners="$runners corpus/$h"
+    done
 fi
+# runner_target ARCH RUNNER: the program make builds for it
+runner_target() {
+    case "$2" in
+    corpus/*) echo "build-$1/replay_${2#corpus/}" ;;
+    *) echo "build-$1/tests/$2" ;;
+    esac
+}
 for arch in $ARCHES; do
     triplet=$(triplet_of "$arch")
     echo "== build: $arch (build-$arch/, $triplet-gcc)"
     set -- "build-$arch/coopvm"
-    for t in $runners; do set -- "$@" "build-$arch/tests/$t"; done
+    for t in $runners; do set -- "$@" "$(runner_target "$arch" "$t")"; done
     # only the foreign .pc files: their -L/usr/lib/TRIPLET is the foreign libraries
     env -u PKG_CONFIG_PATH PKG_CONFIG_LIBDIR="/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig" \
         make --no-print-directory -j2 CC="$triplet-gcc" BUILD="build-$arch" "$@" >/dev/null
@@ -235,18 +248,28 @@ run_build() { # label, binary, qemu-or-empty
 
 # the test runners of one foreign build under qemu, from the repository's root
 # as make test runs them; the CLI tests run the foreign coopvm through a
-# wrapper (COOPVM). One line per runner in OUT/ARCH.unit: ok|FAILED NAME.
+# wrapper (COOPVM); a replay reads its corpus. One line per runner in
+# OUT/ARCH.unit: ok|FAILED NAME.
 run_units() { # arch, qemu
     wrapper="$ROOT/$OUT/coopvm-$1"
     printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$2" "$ROOT/build-$1/coopvm" > "$wrapper"
     chmod +x "$wrapper"
     : > "$OUT/$1.unit"
     for t in $runners; do
-        if COOPVM="$wrapper" "$2" "build-$1/tests/$t" > "$OUT/$1.unit-log" 2>&1; then
+        set -- "$1" "$2" "$(runner_target "$1" "$t")"
+        case "$t" in corpus/*) set -- "$@" "fuzz/$t" ;; esac
+        if COOPVM="$wrapper" "$2" "$3" ${4:+"$4"} > "$OUT/$1.unit-log" 2>&1; then
             echo "ok $t" >> "$OUT/$1.unit"
         else
             echo "FAILED $t" >> "$OUT/$1.unit"
-            { echo "FAILED $1 $t under qemu:"; grep -E 'ERROR|FAILED|LINE' "$OUT/$1.unit-log" | head -20; } >&2
+            {
+                echo "FAILED $1 $t under qemu:"
+                if grep -qE 'ERROR|FAIL|LINE' "$OUT/$1.unit-log"; then
+                    grep -E 'ERROR|FAIL|LINE' "$OUT/$1.unit-log" | head -20
+                else
+                    tail -5 "$OUT/$1.unit-log"
+                fi
+            } >&2
         fi
     done
     rm -f "$OUT/$1.unit-log"
