@@ -155,10 +155,13 @@ play() {
     out info/opcodes opcodes
     out info/opcodes.json opcodes --json
     out info/opcodes.md opcodes --markdown
+    out info/help-run help run
+    out info/help-verify help verify
 
     # run: examples, benchmarks, the feature contract (source and module), a trace
     out run/counter run "$ROOT/examples/counter.asm" --method increment --arg 5 --reputation 20 --json
     out run/counter-text run "$ROOT/examples/counter.asm" --method increment --arg 5 --reputation 20
+    out run/counter-joined run "$ROOT/examples/counter.asm" --method=increment --arg=5 --reputation=20 --json
     out run/counter-refused run "$ROOT/examples/counter.asm" --method increment --arg 5 --json
     out run/counter-trace run "$ROOT/examples/counter.asm" --method increment --arg 7 --reputation 20 --trace --json
     out run/housing run "$ROOT/examples/cooperative/Housing.asm" --method found --reputation 10 --json
@@ -210,6 +213,8 @@ play() {
     out process/counter process "$ROOT/examples/counter.json"
     out process/counter.json process "$ROOT/examples/counter.json" --json
     out process/counter-trace process "$ROOT/examples/counter.json" --trace
+    out process/counter-quiet process "$ROOT/examples/counter.json" --quiet
+    out process/counter-quiet.json process "$ROOT/examples/counter.json" --quiet --json
     out process/cooperative process "$ROOT/examples/cooperative/scenario.json"
     out process/cooperative.json process "$ROOT/examples/cooperative/scenario.json" --json
     out process/cooperative-data process "$ROOT/examples/cooperative/scenario.json" --data data/coop
@@ -219,6 +224,15 @@ play() {
     out events/coop-governance events --data data/coop --service _Governance
     out events/coop-votes events --data data/coop --name VoteCast --from 6 --to 9 --json
     out events/missing events --data data/none
+    out verify/coop verify --data data/coop
+    out verify/coop.json verify --data data/coop --json
+    # a zero-length data.mdb is refused, never a new chain (its bytes are the
+    # same everywhere, unlike a damaged LMDB page)
+    mkdir -p data/empty
+    : > data/empty/data.mdb
+    out events/empty events --data data/empty
+    out process/empty process "$ROOT/examples/counter.json" --data data/empty
+    out verify/empty verify --data data/empty
 
     # the generated scenario: every feature over many blocks, whole and in two runs
     out process/generated.json process "$IN/scenario.json" --json
@@ -228,6 +242,9 @@ play() {
     out events/generated.json events --data data/gen --json
     out events/generated-ledger events --data data/gen --service Ledger --from 20 --to 60
     out events/generated-coops events --data data/gen --service _Cooperatives --name ResourceAllocated --json
+    out events/generated-names events --data data/gen --scenario "$IN/scenario.json" --from 3 --to 12
+    out verify/generated verify --data data/gen
+    out verify/generated.json verify --data data/gen --json
 }
 
 # cvm ARGS...: the build being played (QEMU empty for the native one)
