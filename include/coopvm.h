@@ -629,6 +629,103 @@ int cvm_store_identity(const cvm_store *s, cvm_chain_identity *out);
  * two virtual chains, or at two times, would share it. */
 void cvm_genesis_hash(uint32_t virtual_chain_id, uint32_t protocol_version, uint64_t timestamp,
                       const uint8_t diff_hash[CVM_HASH_BYTES], uint8_t out[CVM_HASH_BYTES]);
+/* ------------------------------------------------------------------ blocks */
+
+/* A block's header (docs/blocks.md). The block hash is SHA-256 of the
+ * header's canonical encoding (every field but hash); the headers form a
+ * chain through prev_hash (32 zero bytes at height 1). */
+typedef struct cvm_block_header {
+    uint64_t height;
+    uint64_t timestamp;                       /* ns since the Unix epoch */
+    uint8_t prev_hash[CVM_HASH_BYTES];        /* the block hash of height - 1; zeros at height 1 */
+    uint8_t tx_root[CVM_HASH_BYTES];          /* SHA-256 of the transaction hashes of the set, concatenated in order */
+    uint8_t receipts_root[CVM_HASH_BYTES];    /* SHA-256 of the canonical receipt encodings, concatenated in order */
+    uint8_t state_diff_hash[CVM_HASH_BYTES];
+    uint8_t state_commitment[CVM_HASH_BYTES];
+    uint64_t ntxs;                            /* transactions in the set (and receipts) */
+    uint8_t hash[CVM_HASH_BYTES];             /* the block hash */
+} cvm_block_header;
+
+/* The bytes of a header's canonical encoding (docs/blocks.md). */
+#define CVM_BLOCK_HEADER_BYTES 188
+
+/* out = the canonical encoding of h (every field but h->hash). */
+void cvm_block_header_encode(const cvm_block_header *h, uint8_t out[CVM_BLOCK_HEADER_BYTES]);
+/* out = the block hash of h: SHA-256 of its encoding (h->hash is not read). */
+void cvm_block_hash(const cvm_block_header *h, uint8_t out[CVM_HASH_BYTES]);
+
+/* The block hash of the latest height (CVM_HASH_BYTES, borrowed; zeros at
+ * height 0, and for a height committed without a header). */
+const uint8_t *cvm_store_last_block_hash(const cvm_store *s);
+
+/* One transaction of a stored block: its hash, its canonical encoding as
+ * committed (the signed form when it carried a signature, else the
+ * unsigned one) and the transaction decoded from it. Owned by the block. */
+typedef struct cvm_block_tx {
+    uint8_t hash[CVM_HASH_BYTES];  /* cvm_tx_hash; zeros for one without a canonical encoding */
+    const uint8_t *bytes;          /* the canonical encoding (cvm_tx_to_bytes); empty when it had none */
+    size_t len;
+    int is_signed;                 /* bytes are the signed form (the 64 signature bytes last) */
+    cvm_transaction tx;            /* decoded from bytes (zeroed when len is 0) */
+} cvm_block_tx;
+
+/* A committed block read back from a store: the header, the transactions
+ * of its set in order and a receipt for each (receipts[i] is txs[i]'s).
+ * Owned by the caller; free with cvm_block_free. Immutable, independent
+ * of the store (it may outlive it). */
+typedef struct cvm_block {
+    cvm_block_header header;
+    const cvm_block_tx *txs;
+    const cvm_receipt *receipts;
+    size_t ntxs;
+    void *internal; /* owned: the memory behind the pointers above */
+} cvm_block;
+
+/* Frees b and everything it owns. NULL is allowed. */
+void cvm_block_free(cvm_block *b);
+
+/* The header of the block at height: *found 1 with *out filled, or 0 when
+ * the store has no such height (0, or above its latest). CVM_ESTATE when
+ * the backend keeps no blocks (the in-memory store keeps only the last
+ * block hash: memory stays flat however long the chain) or the record is
+ * damaged; message in cvm_store_errmsg. */
+cvm_status cvm_store_block_header(cvm_store *s, uint64_t height, cvm_block_header *out, int *found);
+
+/* The block at height with its transactions and receipts, decoded: *out
+ * owned by the caller, or NULL when the store has no such height. Errors
+ * as cvm_store_block_header; a stored transaction or receipt that does not
+ * decode is CVM_ESTATE naming the height and index. */
+cvm_status cvm_store_block_get(cvm_store *s, uint64_t height, cvm_block **out);
+
+/* Where a committed transaction is. */
+typedef struct cvm_tx_location {
+    uint64_t height;    /* the block it was committed in */
+    uint64_t index;     /* its index in that block's set */
+    uint64_t timestamp; /* the transaction's own timestamp (ns) */
+} cvm_tx_location;
+
+/* Looks a transaction hash up in the store's transaction index (every
+ * transaction that ran, succeeded or failed, under its cvm_tx_hash):
+ * *found 1 with *out filled, else 0. Errors: cvm_store_errmsg. */
+cvm_status cvm_store_tx_lookup(cvm_store *s, const uint8_t hash[CVM_HASH_BYTES], cvm_tx_location *out, int *found);
+
+/* One transaction of a block with its receipt, read back. Owned by the
+ * caller; free with cvm_tx_receipt_free. */
+typedef struct cvm_tx_receipt {
+    uint64_t height;
+    uint64_t index;
+    cvm_block_tx tx;
+    cvm_receipt receipt;
+    void *internal; /* owned */
+} cvm_tx_receipt;
+
+void cvm_tx_receipt_free(cvm_tx_receipt *r);
+
+/* The transaction at (height, index) and its receipt: *out NULL when the
+ * store has no such height or the block no such index. Errors as
+ * cvm_store_block_get. */
+cvm_status cvm_store_receipt_get(cvm_store *s, uint64_t height, uint64_t index, cvm_tx_receipt **out);
+
 /* Closes the store and frees the handle. NULL is allowed. */
 void cvm_store_close(cvm_store *s);
 
@@ -731,6 +828,10 @@ typedef struct cvm_block_result {
     uint8_t state_commitment[CVM_HASH_BYTES];
     size_t nrun;      /* receipts of transactions that ran: all but the NOT_EXECUTED ones */
     int64_t gas_used; /* the receipts' gas, summed: what counts against the block's gas limit */
+    /* The block's header (docs/blocks.md): its height, timestamp, diff
+     * hash and commitment are the fields above; prev_hash is the store's
+     * last block hash (cvm_store_last_block_hash) when it was processed. */
+    cvm_block_header header;
     void *internal; /* owned: the memory behind the pointers above */
 } cvm_block_result;
 

@@ -14,54 +14,29 @@
 
 /* ------------------------------------------------------------ receipts */
 
-/* {"hash", "signer", "address", "contract", "method", "args"}: the
- * transaction as signed (faults included); an unsigned query has no signer
- * or address. */
-static json_t *tx_json(const play_tx *t)
-{
-    uint8_t hash[CVM_HASH_BYTES], addr[CVM_ADDRESS_BYTES];
-    char why[200];
-    if (cvm_tx_hash(NULL, &t->tx, hash, why, sizeof why) != CVM_OK) /* the scenario was checked: memory */
-        return NULL;
-    char hex[2 * CVM_HASH_BYTES + 1];
-    cvm_hex_write(hex, hash, sizeof hash);
-    json_t *o = json_object();
-    bool ok = o && json_object_set_new(o, "hash", json_string(hex)) == 0;
-    if (ok && t->signer) {
-        cvm_address_of_key(t->tx.signer_key, addr);
-        ok = json_object_set_new(o, "signer", json_string(t->signer)) == 0 &&
-             json_object_set_new(o, "address", cvm_json_hex0x(addr, sizeof addr)) == 0;
-    }
-    ok = ok && json_object_set_new(o, "contract", json_string(t->tx.service)) == 0 &&
-         json_object_set_new(o, "method", json_string(t->tx.method)) == 0 &&
-         json_object_set_new(o, "args", cvm_args_to_json(t->tx.args, t->tx.nargs)) == 0;
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* The receipt of t: "tx", then "preorder" for a block's transaction, then
- * the codec's receipt (cvm_receipt_to_json), whose "result" or "outputs" a
- * failed one does not have (it has "error"). rc is NULL for a transaction
+/* The receipt of t (codec: cvm_tx_receipt_to_json): "tx" names the
+ * transaction as signed (faults included) with the signing account's
+ * name and address (an unsigned query has neither), then "preorder" for a
+ * block's transaction, then the receipt. rc is NULL for a transaction
  * pre-order rejected. */
 static json_t *receipt_json(const play_tx *t, const cvm_receipt *rc, bool in_block)
 {
+    json_t *tx = cvm_tx_summary_to_json(&t->tx, NULL, t->signer, t->signer != NULL);
+    if (!tx) /* the scenario was checked: memory */
+        return NULL;
+    const char *preorder = in_block ? cvm_preorder_status_name(t->preorder) : NULL;
+    if (rc)
+        return cvm_tx_receipt_to_json(tx, preorder, rc);
     json_t *o = json_object();
-    if (!o || json_object_set_new(o, "tx", tx_json(t)) != 0 ||
-        (in_block && json_object_set_new(o, "preorder", json_string(cvm_preorder_status_name(t->preorder))) != 0)) {
+    if (!o || json_object_set_new(o, "tx", tx) != 0 ||
+        (preorder && json_object_set_new(o, "preorder", json_string(preorder)) != 0)) {
+        if (!o)
+            json_decref(tx);
         json_decref(o);
         return NULL;
     }
-    json_t *r = NULL;
-    if (!rc) {
-        r = json_pack("{s:s, s:s, s:I, s:[]}", "status", "REJECTED", "preorder_reason", t->preorder_reason,
-                      "gas_used", (json_int_t)0, "events");
-    } else if ((r = cvm_receipt_to_json(rc)) && rc->status != CVM_SUCCESS) {
-        json_object_del(r, "result");
-        json_object_del(r, "outputs");
-    }
+    json_t *r = json_pack("{s:s, s:s, s:I, s:[]}", "status", "REJECTED", "preorder_reason", t->preorder_reason,
+                          "gas_used", (json_int_t)0, "events");
     if (!r || json_object_update(o, r) != 0) {
         json_decref(o);
         o = NULL;
@@ -395,6 +370,8 @@ bool report_block(report *r, const cvm_block_result *b, const play_tx *txs, size
     }
     cvm_hex_write(hash, b->state_commitment, sizeof b->state_commitment);
     printf("  state commitment: %s\n", hash);
+    cvm_hex_write(hash, b->header.hash, sizeof b->header.hash);
+    printf("  block hash: %s\n", hash);
     return true;
 }
 

@@ -82,6 +82,12 @@ cvm_status cvm_event_record_encode(uint64_t height, uint64_t tx_index, const cvm
         return st;
     cvm_buf_uvarint(out, height);
     cvm_buf_uvarint(out, tx_index);
+    cvm_event_write(out, ev);
+    return cvm_buf_ok(out) ? CVM_OK : CVM_ENOMEM;
+}
+
+void cvm_event_write(cvm_buf *out, const cvm_event *ev)
+{
     put_name(out, ev->service);
     put_name(out, ev->name);
     cvm_buf_uvarint(out, ev->nfields);
@@ -89,7 +95,6 @@ cvm_status cvm_event_record_encode(uint64_t height, uint64_t tx_index, const cvm
         put_name(out, ev->fields[i].name);
         cvm_arg_write(out, &ev->fields[i].value);
     }
-    return cvm_buf_ok(out) ? CVM_OK : CVM_ENOMEM;
 }
 
 /* Reads a name: at most CVM_EVENT_NAME_MAX bytes without NUL. *p and *n are
@@ -126,18 +131,24 @@ static bool read_name(cvm_reader *r, const char *what, const uint8_t **p, size_t
 /* The body of decode; CVM_EINPUT leaves the message in r->err. */
 static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_event_record *out)
 {
+    if (!cvm_reader_uvarint(r, "height", &out->height) || !cvm_reader_uvarint(r, "transaction index", &out->tx_index))
+        return CVM_EINPUT;
+    return cvm_event_read(r, arena, &out->event);
+}
+
+cvm_status cvm_event_read(cvm_reader *r, cvm_arena *arena, cvm_event *out)
+{
     const uint8_t *p;
     size_t n;
     uint64_t count;
-    if (!cvm_reader_uvarint(r, "height", &out->height) || !cvm_reader_uvarint(r, "transaction index", &out->tx_index))
-        return CVM_EINPUT;
+    memset(out, 0, sizeof *out);
     if (!read_name(r, "service", &p, &n))
         return CVM_EINPUT;
-    if (!(out->event.service = cvm_arena_strndup(arena, (const char *)p, n)))
+    if (!(out->service = cvm_arena_strndup(arena, (const char *)p, n)))
         return CVM_ENOMEM;
     if (!read_name(r, "event name", &p, &n))
         return CVM_EINPUT;
-    if (!(out->event.name = cvm_arena_strndup(arena, (const char *)p, n)))
+    if (!(out->name = cvm_arena_strndup(arena, (const char *)p, n)))
         return CVM_ENOMEM;
     size_t at = r->pos;
     if (!cvm_reader_uvarint(r, "field count", &count))
@@ -174,8 +185,8 @@ static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_event_record *out)
             !(v->v.bytes.ptr = cvm_arena_memdup(arena, v->v.bytes.ptr, v->v.bytes.len)))
             return CVM_ENOMEM;
     }
-    out->event.fields = fields;
-    out->event.nfields = (size_t)count;
+    out->fields = fields;
+    out->nfields = (size_t)count;
     return CVM_OK;
 }
 

@@ -24,6 +24,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/reader.h"
 #include "coopvm.h"
 
 #define CVM_EVENT_NAME_MAX 1024 /* bytes of a service, event or field name */
@@ -45,6 +46,13 @@ cvm_status cvm_event_check(const cvm_event *ev, char *err, size_t errcap);
  * cvm_event_check. CVM_EINPUT (out unchanged) or CVM_ENOMEM. */
 cvm_status cvm_event_record_encode(uint64_t height, uint64_t tx_index, const cvm_event *ev, cvm_buf *out,
                                    char *err, size_t errcap);
+
+/* The event body of a record (service, name, fields), for other records
+ * that embed events (codec/receipt.h): appends it to out, ev already
+ * checked (cvm_event_check); reads one at r's position into arena (names,
+ * fields and values copied), CVM_EINPUT leaving the message in r->err. */
+void cvm_event_write(cvm_buf *out, const cvm_event *ev);
+cvm_status cvm_event_read(cvm_reader *r, cvm_arena *arena, cvm_event *out);
 
 /* Decodes exactly one record from p[0..n). Everything the record points to
  * (names as NUL-terminated strings, the fields array, string and bytes

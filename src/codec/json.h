@@ -23,6 +23,7 @@
 #ifndef CVM_CODEC_JSON_H
 #define CVM_CODEC_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,10 +88,40 @@ json_t *cvm_bytecode_receipt_to_json(const cvm_receipt *r);
  * ("" for a deleted key). */
 json_t *cvm_state_changes_to_json(const cvm_state_change *c, size_t n);
 
-/* {"height", "receipts", "state_diff", "state_diff_hash", "state_commitment"}. */
+/* {"height", "receipts", "state_diff", "state_diff_hash", "state_commitment",
+ * "block_hash"}. */
 json_t *cvm_block_result_to_json(const cvm_block_result *b);
 
 /* {"height", "tx_index", "service", "name", "fields"} for `coopvm events`. */
 json_t *cvm_event_record_to_json(const cvm_event_record *r);
+
+/* ------------------------------------------------------------- blocks */
+
+/* {"height", "timestamp", "prev_hash", "tx_root", "receipts_root",
+ * "state_diff_hash", "state_commitment", "hash"}: hashes in plain hex
+ * (docs/blocks.md, docs/node-api.md). */
+json_t *cvm_block_header_to_json(const cvm_block_header *h);
+
+/* The transaction a receipt names: {"hash", "signer" (signer_name, when
+ * not NULL: the CLI's account name), "address" (with_address: the
+ * signer's, "0x" + 40 hex), "contract", "method", "args"}. hash NULL:
+ * computed (cvm_tx_hash; NULL returned when tx has no encoding). */
+json_t *cvm_tx_summary_to_json(const cvm_transaction *tx, const uint8_t *hash, const char *signer_name,
+                               bool with_address);
+
+/* The receipt of a transaction, the one shape `coopvm process --json`
+ * and the node print: {"tx": tx (stolen, cvm_tx_summary_to_json),
+ * "preorder" (when not NULL), then cvm_receipt_to_json's members —
+ * "result" or "outputs" only when it succeeded ("error" says why it did
+ * not)}. */
+json_t *cvm_tx_receipt_to_json(json_t *tx, const char *preorder, const cvm_receipt *rc);
+
+/* The receipt of transaction t of a stored block, in that shape (with
+ * "address" when t is signed, no "signer" name, no "preorder"). */
+json_t *cvm_block_tx_receipt_to_json(const cvm_block_tx *t, const cvm_receipt *rc);
+
+/* {"header", "transactions": [hash, ...], "receipts": [RECEIPT, ...]}: a
+ * stored block as GET /v1/blocks/{height} shows it (docs/node-api.md). */
+json_t *cvm_block_to_json(const cvm_block *b);
 
 #endif

@@ -181,7 +181,8 @@ json_t *cvm_block_result_to_json(const cvm_block_result *b)
             receipts = NULL;
     if (!put(o, "receipts", receipts) || !put(o, "state_diff", cvm_state_changes_to_json(b->diff, b->ndiff)) ||
         !put(o, "state_diff_hash", plain_hex(b->diff_hash, sizeof b->diff_hash)) ||
-        !put(o, "state_commitment", plain_hex(b->state_commitment, sizeof b->state_commitment)))
+        !put(o, "state_commitment", plain_hex(b->state_commitment, sizeof b->state_commitment)) ||
+        !put(o, "block_hash", plain_hex(b->header.hash, sizeof b->header.hash)))
         return NULL;
     return o;
 }

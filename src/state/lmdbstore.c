@@ -20,15 +20,18 @@
 #include "state/diff.h"
 #include "state/lmdbcheck.h"
 
-/* 2: the chain's identity in meta and a record per height (heights); a
- * store of format 1 has neither and is refused with a message saying so */
-#define FORMAT "coopvm-state-2"
+/* 2: the chain's identity in meta and a record per height (heights); 3:
+ * blocks (the header in the height's record, the transactions and
+ * receipts); a store of format 1 or 2 lacks them and is refused with a
+ * message saying so */
+#define FORMAT "coopvm-state-3"
 #define FORMAT_1 "coopvm-state-1"
+#define FORMAT_2 "coopvm-state-2"
 
 typedef struct lmdbstore {
     cvm_store base;       /* first, so a cvm_store * is an lmdbstore * */
     MDB_env *env;         /* owned */
-    MDB_dbi state, meta, events, txs, heights;
+    MDB_dbi state, meta, events, txs, heights, btxs, receipts;
     bool has_txs;         /* false for a store opened read-only from before the transaction index */
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
@@ -294,14 +297,8 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     what = "write meta diff_hash";
     if ((rc = mdb_put(txn, l->meta, &k, &v, 0)))
         goto fail;
-    cvm_store_height_record hr = {.height = height, .timestamp = b->timestamp};
-    memcpy(hr.diff_hash, b->diff_hash, CVM_SHA256_BYTES);
-    memcpy(hr.commitment, b->commitment, CVM_SHA256_BYTES);
-    cvm_sha256_ctx eh;
-    cvm_store_events_hash_init(&eh, b->nevents);
-    for (size_t i = 0; i < b->nevents; i++)
-        cvm_store_events_hash_add(&eh, b->events[i].data, b->events[i].len);
-    cvm_sha256_final(&eh, hr.events_hash);
+    cvm_store_height_record hr;
+    cvm_store_height_record_of(b, &hr);
     memcpy(hr.txs_digest, l->txs_digest, CVM_SHA256_BYTES);
     for (size_t i = 0; i < b->ntxs; i++) {
         uint8_t tv[24], dg[CVM_SHA256_BYTES];
@@ -319,6 +316,20 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
     what = "write the height's record";
     if ((rc = mdb_put(txn, l->heights, &k, &v, 0)))
         goto fail;
+    for (size_t i = 0; b->header && i < b->header->ntxs; i++) {
+        uint8_t bk[16];
+        put_be64(bk, height);
+        put_be64(bk + 8, i);
+        k = val_of(bk, sizeof bk);
+        v = val_of(b->block_txs[i].len ? b->block_txs[i].data : bk, b->block_txs[i].len);
+        what = "write a transaction of the block";
+        if ((rc = mdb_put(txn, l->btxs, &k, &v, 0)))
+            goto fail;
+        v = val_of(b->receipts[i].len ? b->receipts[i].data : bk, b->receipts[i].len);
+        what = "write a receipt";
+        if ((rc = mdb_put(txn, l->receipts, &k, &v, 0)))
+            goto fail;
+    }
     if (b->identity) {
         uint8_t idb[CVM_STORE_IDENTITY_BYTES];
         cvm_store_identity_encode(b->identity, idb);
@@ -459,7 +470,8 @@ static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn f
 {
     lmdbstore *l = (lmdbstore *)s;
     MDB_dbi dbi = t == CVM_TABLE_STATE ? l->state : t == CVM_TABLE_EVENTS ? l->events
-                : t == CVM_TABLE_HEIGHTS ? l->heights : l->txs;
+                : t == CVM_TABLE_HEIGHTS ? l->heights : t == CVM_TABLE_BLOCK_TXS ? l->btxs
+                : t == CVM_TABLE_RECEIPTS ? l->receipts : l->txs;
     *kept = t != CVM_TABLE_TXS || l->has_txs;
     if (!*kept)
         return CVM_OK;
@@ -484,6 +496,63 @@ static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn f
     return st;
 }
 
+static cvm_status lmdb_height_get(cvm_store *s, uint64_t height, cvm_store_height_record *out)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    MDB_txn *txn;
+    int rc = begin_read(l, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "block %llu in %s: cannot begin a read transaction: %s",
+                              (unsigned long long)height, l->dir, mdb_strerror(rc));
+    uint8_t hb[8];
+    put_be64(hb, height);
+    MDB_val k = val_of(hb, 8), v;
+    cvm_status st = CVM_OK;
+    rc = mdb_get(txn, l->heights, &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        st = cvm_store_fail(s, CVM_EIO, "block %llu in %s: %s", (unsigned long long)height, l->dir, mdb_strerror(rc));
+    else if (rc || !cvm_store_height_record_decode(v.mv_data, v.mv_size, out))
+        st = cvm_store_fail(s, CVM_ESTATE, "block %llu in %s is damaged: its height record is %s",
+                            (unsigned long long)height, l->dir, rc ? "missing" : "not well formed");
+    else
+        out->height = height;
+    mdb_txn_abort(txn);
+    return st;
+}
+
+static cvm_status lmdb_block_items(cvm_store *s, cvm_store_table t, uint64_t height, uint64_t from,
+                                   cvm_store_scan_fn fn, void *ud)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = begin_read(l, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "block %llu in %s: cannot begin a read transaction: %s",
+                              (unsigned long long)height, l->dir, mdb_strerror(rc));
+    if ((rc = mdb_cursor_open(txn, t == CVM_TABLE_RECEIPTS ? l->receipts : l->btxs, &cur))) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_EIO, "block %llu in %s: cannot open a cursor: %s", (unsigned long long)height,
+                              l->dir, mdb_strerror(rc));
+    }
+    uint8_t start[16];
+    put_be64(start, height);
+    put_be64(start + 8, from);
+    MDB_val k = val_of(start, sizeof start), v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 8 || memcmp(k.mv_data, start, 8) != 0)
+            break;
+        if (fn(ud, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+            break;
+    }
+    cvm_status st = CVM_OK;
+    if (rc && rc != MDB_NOTFOUND)
+        st = cvm_store_fail(s, CVM_EIO, "block %llu in %s: %s", (unsigned long long)height, l->dir, mdb_strerror(rc));
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
 static void lmdb_close(cvm_store *s)
 {
     lmdbstore *l = (lmdbstore *)s;
@@ -496,7 +565,8 @@ static void lmdb_close(cvm_store *s)
     cvm_free(al, l);
 }
 
-static const cvm_store_ops lmdb_ops = {"lmdb", lmdb_read, lmdb_commit, lmdb_tx_find, lmdb_events, lmdb_scan, lmdb_close};
+static const cvm_store_ops lmdb_ops = {"lmdb",          lmdb_read,       lmdb_commit,      lmdb_tx_find, lmdb_events,
+                                       lmdb_scan,       lmdb_height_get, lmdb_block_items, lmdb_close};
 
 static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -533,13 +603,15 @@ static int read_identity(lmdbstore *l, MDB_txn *txn, const char **bad)
     rc = mdb_get(txn, l->heights, &k, &v);
     cvm_store_height_record r;
     if (rc == MDB_NOTFOUND || (rc == 0 && !cvm_store_height_record_decode(v.mv_data, v.mv_size, &r))) {
-        *bad = "the latest height's record (its state commitment) is missing or not 136 bytes";
+        *bad = "the latest height's record (its state commitment and block hash) is missing or not "
+               CVM_STORE_HEIGHT_RECORD_SIZE_TEXT " bytes";
         return 0;
     }
     if (rc)
         return rc;
     memcpy(l->base.last_commitment, r.commitment, CVM_SHA256_BYTES);
     memcpy(l->txs_digest, r.txs_digest, CVM_SHA256_BYTES);
+    memcpy(l->base.last_block_hash, r.block_hash, CVM_SHA256_BYTES);
     return 0;
 }
 
@@ -592,17 +664,30 @@ static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *
                          "state directory %s was written by an earlier coopvm (format \"%s\": no chain identity, no "
                          "state commitments); this one reads \"%s\": play its scenario again into a new directory",
                          dir, FORMAT_1, FORMAT);
+    } else if (v.mv_size == strlen(FORMAT_2) && memcmp(v.mv_data, FORMAT_2, v.mv_size) == 0) {
+        mdb_txn_abort(txn);
+        return open_fail(l, err, errcap, CVM_ESTATE,
+                         "state directory %s was written by an earlier coopvm (format \"%s\": no blocks, no block "
+                         "hashes); this one reads \"%s\": play its scenario again into a new directory",
+                         dir, FORMAT_2, FORMAT);
     } else if (v.mv_size != strlen(FORMAT) || memcmp(v.mv_data, FORMAT, v.mv_size) != 0) {
         mdb_txn_abort(txn);
         return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s: format \"%.*s\", expected \"%s\"", dir,
                          (int)(v.mv_size > 40 ? 40 : v.mv_size), (const char *)v.mv_data, FORMAT);
     }
-    what = "open the heights database";
-    if ((rc = mdb_dbi_open(txn, "heights", create, &l->heights))) {
-        if (rc != MDB_NOTFOUND)
-            goto fail;
-        mdb_txn_abort(txn);
-        return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: it has no heights database", dir);
+    const struct {
+        const char *name;
+        MDB_dbi *dbi;
+    } more[] = {{"heights", &l->heights}, {"blocktxs", &l->btxs}, {"receipts", &l->receipts}};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+        what = "open a database of the format";
+        if ((rc = mdb_dbi_open(txn, more[i].name, create, more[i].dbi))) {
+            if (rc != MDB_NOTFOUND)
+                goto fail;
+            mdb_txn_abort(txn);
+            return open_fail(l, err, errcap, CVM_ESTATE, "state directory %s is damaged: it has no %s database", dir,
+                             more[i].name);
+        }
     }
     const char *bad = NULL;
     what = read_only ? "read meta" : "read meta height";

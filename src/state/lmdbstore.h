@@ -31,7 +31,7 @@
 
 /* Named databases an environment may hold: the four above, and room for
  * more without a change here. */
-#define CVM_LMDB_MAX_DBS 8
+#define CVM_LMDB_MAX_DBS 16
 
 /* Opens (creating when missing: the directory itself, not its parents) the
  * store in directory dir (borrowed), continuing from its last committed

@@ -311,7 +311,11 @@ static void mem_close(cvm_store *s)
     cvm_free(al, m);
 }
 
-static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events, mem_scan, mem_close};
+/* no height records and no blocks (height_get, block_items NULL): only the
+ * last block hash, on the handle, so that memory stays flat however long
+ * the chain (docs/blocks.md) */
+static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events,
+                                      mem_scan, NULL,     NULL,       mem_close};
 
 cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
 {

@@ -113,6 +113,10 @@ cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b)
                                   "the previous entry's %llu",
                                   (unsigned long long)height, i, (unsigned long long)b->txs[i].index,
                                   (unsigned long long)b->txs[i - 1].index);
+    if (b->header && (b->header->height != height || (b->header->ntxs && (!b->block_txs || !b->receipts))))
+        return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: its header is of height %llu with %llu "
+                              "transactions%s", (unsigned long long)height, (unsigned long long)b->header->height,
+                              (unsigned long long)b->header->ntxs, b->header->ntxs ? ", records missing" : "");
     if (b->identity && height != 1)
         return cvm_store_fail(s, CVM_EINPUT, "commit of height %llu refused: an identity is recorded with height 1 only",
                               (unsigned long long)height);
@@ -122,6 +126,10 @@ cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b)
     s->height = height;
     memcpy(s->last_hash, b->diff_hash, CVM_SHA256_BYTES);
     memcpy(s->last_commitment, b->commitment, CVM_SHA256_BYTES);
+    if (b->header)
+        memcpy(s->last_block_hash, b->header->hash, CVM_SHA256_BYTES);
+    else
+        memset(s->last_block_hash, 0, CVM_SHA256_BYTES);
     if (b->identity) {
         s->identity = *b->identity;
         s->has_identity = true;
@@ -131,6 +139,8 @@ cvm_status cvm_store_commit(cvm_store *s, const cvm_store_block *b)
 }
 
 const uint8_t *cvm_store_last_commitment(const cvm_store *s) { return s->last_commitment; }
+
+const uint8_t *cvm_store_last_block_hash(const cvm_store *s) { return s->last_block_hash; }
 
 int cvm_store_identity(const cvm_store *s, cvm_chain_identity *out)
 {
@@ -208,8 +218,49 @@ void cvm_store_height_record_encode(const cvm_store_height_record *r, uint8_t ou
     memcpy(out, r->diff_hash, CVM_SHA256_BYTES);
     memcpy(out + CVM_SHA256_BYTES, r->commitment, CVM_SHA256_BYTES);
     put_be(out + 2 * CVM_SHA256_BYTES, r->timestamp, 8);
-    memcpy(out + 2 * CVM_SHA256_BYTES + 8, r->events_hash, CVM_SHA256_BYTES);
-    memcpy(out + 3 * CVM_SHA256_BYTES + 8, r->txs_digest, CVM_SHA256_BYTES);
+    uint8_t *p = out + 2 * CVM_SHA256_BYTES + 8;
+    memcpy(p, r->events_hash, CVM_SHA256_BYTES);
+    p += CVM_SHA256_BYTES;
+    memcpy(p, r->txs_digest, CVM_SHA256_BYTES);
+    memcpy(p + CVM_SHA256_BYTES, r->prev_hash, CVM_SHA256_BYTES);
+    memcpy(p + 2 * CVM_SHA256_BYTES, r->tx_root, CVM_SHA256_BYTES);
+    memcpy(p + 3 * CVM_SHA256_BYTES, r->receipts_root, CVM_SHA256_BYTES);
+    put_be(p + 4 * CVM_SHA256_BYTES, r->ntxs, 8);
+    memcpy(p + 4 * CVM_SHA256_BYTES + 8, r->block_hash, CVM_SHA256_BYTES);
+}
+
+void cvm_store_height_record_of(const cvm_store_block *b, cvm_store_height_record *out)
+{
+    memset(out, 0, sizeof *out);
+    out->height = b->height;
+    out->timestamp = b->timestamp;
+    memcpy(out->diff_hash, b->diff_hash, CVM_SHA256_BYTES);
+    memcpy(out->commitment, b->commitment, CVM_SHA256_BYTES);
+    cvm_sha256_ctx eh;
+    cvm_store_events_hash_init(&eh, b->nevents);
+    for (size_t i = 0; i < b->nevents; i++)
+        cvm_store_events_hash_add(&eh, b->events[i].data, b->events[i].len);
+    cvm_sha256_final(&eh, out->events_hash);
+    if (b->header) {
+        memcpy(out->prev_hash, b->header->prev_hash, CVM_SHA256_BYTES);
+        memcpy(out->tx_root, b->header->tx_root, CVM_SHA256_BYTES);
+        memcpy(out->receipts_root, b->header->receipts_root, CVM_SHA256_BYTES);
+        out->ntxs = b->header->ntxs;
+        memcpy(out->block_hash, b->header->hash, CVM_SHA256_BYTES);
+    }
+}
+
+void cvm_store_height_record_header(const cvm_store_height_record *r, cvm_block_header *out)
+{
+    out->height = r->height;
+    out->timestamp = r->timestamp;
+    memcpy(out->prev_hash, r->prev_hash, CVM_SHA256_BYTES);
+    memcpy(out->tx_root, r->tx_root, CVM_SHA256_BYTES);
+    memcpy(out->receipts_root, r->receipts_root, CVM_SHA256_BYTES);
+    memcpy(out->state_diff_hash, r->diff_hash, CVM_SHA256_BYTES);
+    memcpy(out->state_commitment, r->commitment, CVM_SHA256_BYTES);
+    out->ntxs = r->ntxs;
+    memcpy(out->hash, r->block_hash, CVM_SHA256_BYTES);
 }
 
 void cvm_store_tx_digest(const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len,
@@ -249,8 +300,15 @@ bool cvm_store_height_record_decode(const uint8_t *p, size_t len, cvm_store_heig
     memcpy(out->diff_hash, p, CVM_SHA256_BYTES);
     memcpy(out->commitment, p + CVM_SHA256_BYTES, CVM_SHA256_BYTES);
     out->timestamp = get_be(p + 2 * CVM_SHA256_BYTES, 8);
-    memcpy(out->events_hash, p + 2 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
-    memcpy(out->txs_digest, p + 3 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
+    p += 2 * CVM_SHA256_BYTES + 8;
+    memcpy(out->events_hash, p, CVM_SHA256_BYTES);
+    p += CVM_SHA256_BYTES;
+    memcpy(out->txs_digest, p, CVM_SHA256_BYTES);
+    memcpy(out->prev_hash, p + CVM_SHA256_BYTES, CVM_SHA256_BYTES);
+    memcpy(out->tx_root, p + 2 * CVM_SHA256_BYTES, CVM_SHA256_BYTES);
+    memcpy(out->receipts_root, p + 3 * CVM_SHA256_BYTES, CVM_SHA256_BYTES);
+    out->ntxs = get_be(p + 4 * CVM_SHA256_BYTES, 8);
+    memcpy(out->block_hash, p + 4 * CVM_SHA256_BYTES + 8, CVM_SHA256_BYTES);
     return true;
 }
 

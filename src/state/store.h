@@ -70,10 +70,17 @@ typedef struct cvm_store_block {
     uint8_t commitment[CVM_SHA256_BYTES];     /* the state commitment after the block (commitment.h;
                                                * stored, not recomputed: see cvm_store_commitment_after) */
     const cvm_chain_identity *identity;       /* borrowed; height 1 only (else NULL): recorded with it */
+    /* The block itself (docs/blocks.md): its header, and for each of the
+     * header->ntxs transactions of its set a tx record (codec/block.h) and
+     * a receipt (codec/receipt.h). NULL header: a bare commit (tests, the
+     * store's own users), recorded with a zero header and no bodies. */
+    const cvm_block_header *header;           /* borrowed, or NULL */
+    const cvm_store_record *block_txs;        /* borrowed; header->ntxs records */
+    const cvm_store_record *receipts;         /* borrowed; header->ntxs records */
 } cvm_store_block;
 
 /* What a store keeps of each committed height, beside the state: the
- * height's record (the node will add block hashes here). */
+ * height's record, with the block's header. */
 typedef struct cvm_store_height_record {
     uint64_t height;
     uint8_t diff_hash[CVM_SHA256_BYTES];
@@ -82,14 +89,29 @@ typedef struct cvm_store_height_record {
     uint8_t events_hash[CVM_SHA256_BYTES]; /* cvm_store_events_hash of the height's event records */
     uint8_t txs_digest[CVM_SHA256_BYTES];  /* cvm_store_tx_digest of every transaction index entry
                                             * after this height, XORed together */
+    /* the rest of the block's header (zeros for a bare commit) */
+    uint8_t prev_hash[CVM_SHA256_BYTES];
+    uint8_t tx_root[CVM_SHA256_BYTES];
+    uint8_t receipts_root[CVM_SHA256_BYTES];
+    uint64_t ntxs;
+    uint8_t block_hash[CVM_SHA256_BYTES];
 } cvm_store_height_record;
+
+/* The record a commit of b writes for its height (the events hash
+ * computed from b's records). */
+void cvm_store_height_record_of(const cvm_store_block *b, cvm_store_height_record *out);
+
+/* The header a height's record holds. */
+void cvm_store_height_record_header(const cvm_store_height_record *r, cvm_block_header *out);
 
 /* The tables a store keeps, for a scan of their raw records (verify.h). */
 typedef enum cvm_store_table {
     CVM_TABLE_STATE,   /* composite key -> value */
     CVM_TABLE_EVENTS,  /* height (8 bytes BE) || index (8 BE) -> event record */
     CVM_TABLE_HEIGHTS, /* height (8 BE) -> the height's record (cvm_store_height_record_encode) */
-    CVM_TABLE_TXS      /* transaction hash (32) -> height || index || timestamp (8 BE each) */
+    CVM_TABLE_TXS,     /* transaction hash (32) -> height || index || timestamp (8 BE each) */
+    CVM_TABLE_BLOCK_TXS, /* height (8 BE) || index (8 BE) -> the transaction's record (codec/block.h) */
+    CVM_TABLE_RECEIPTS   /* height (8 BE) || index (8 BE) -> its receipt (codec/receipt.h) */
 } cvm_store_table;
 
 /* Receives one raw record of a scan: key and value borrowed for the call.
@@ -98,8 +120,10 @@ typedef int (*cvm_store_scan_fn)(void *ud, const uint8_t *key, size_t key_len, c
                                  size_t value_len);
 
 /* The encoded size of a height's record: diff hash, commitment, timestamp
- * (8 BE), events hash, transaction index digest. */
-#define CVM_STORE_HEIGHT_RECORD_BYTES (4 * CVM_SHA256_BYTES + 8)
+ * (8 BE), events hash, transaction index digest, prev hash, tx root,
+ * receipts root, ntxs (8 BE), block hash. */
+#define CVM_STORE_HEIGHT_RECORD_BYTES (8 * CVM_SHA256_BYTES + 16)
+#define CVM_STORE_HEIGHT_RECORD_SIZE_TEXT "272"
 
 /* One transaction index entry's digest: SHA-256 of "coopvm-tx-entry-1" ‖
  * hash (32) ‖ height ‖ index ‖ timestamp (8 BE each): the entry's key and
@@ -156,6 +180,15 @@ typedef struct cvm_store_ops {
      * *kept false when the backend does not keep t (the memory store keeps
      * no height records). */
     cvm_status (*scan)(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept);
+    /* Reads the record of height (1..s->height, checked by the wrapper)
+     * into *out; CVM_ESTATE when it is missing or damaged. NULL when the
+     * backend keeps no height records and no blocks (memory). */
+    cvm_status (*height_get)(cvm_store *s, uint64_t height, cvm_store_height_record *out);
+    /* Calls fn for every record of table t (BLOCK_TXS or RECEIPTS) whose
+     * key begins with height (8 BE), from index `from` on, in order. NULL
+     * as height_get. */
+    cvm_status (*block_items)(cvm_store *s, cvm_store_table t, uint64_t height, uint64_t from, cvm_store_scan_fn fn,
+                              void *ud);
     /* Frees the backend and the handle. */
     void (*close)(cvm_store *s);
 } cvm_store_ops;
@@ -167,6 +200,7 @@ struct cvm_store {
     uint64_t height;           /* the latest committed height; 0 = empty state */
     uint8_t last_hash[CVM_SHA256_BYTES]; /* the state-diff hash of that height; zeros at 0 */
     uint8_t last_commitment[CVM_SHA256_BYTES]; /* the state commitment of that height; zeros at 0 */
+    uint8_t last_block_hash[CVM_SHA256_BYTES]; /* the block hash of that height; zeros at 0 */
     bool has_identity;         /* identity was recorded at height 1 */
     cvm_chain_identity identity;
     const char *where;         /* borrowed from the backend: its directory, for messages; NULL in memory */

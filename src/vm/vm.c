@@ -24,8 +24,11 @@
 #include "base/arena.h"
 #include "base/hex.h"
 #include "base/map.h"
+#include "codec/block.h"
 #include "codec/event.h"
+#include "codec/receipt.h"
 #include "codec/tx.h"
+#include "crypto/hash.h"
 #include "native/native.h"
 #include "state/diff.h"
 #include "vm/bytecode.h"
@@ -37,6 +40,10 @@ typedef struct block_internal {
     cvm_state_diff diff; /* owned: the entries the changes point into */
     cvm_store_tx *txs;   /* in the arena: the transaction index entries of what ran */
     size_t ntxs;
+    /* the block's records for the store (codec/block.h, codec/receipt.h):
+     * record i of each is bytes [off[i], off[i + 1]) of its buffer */
+    cvm_buf txrecs, receipts; /* owned */
+    size_t *txoff, *rcoff;    /* in the arena; nreceipts + 1 each */
 } block_internal;
 
 /* What lies behind a cvm_local_result's pointers. */
@@ -109,6 +116,8 @@ void cvm_block_result_free(cvm_block_result *b)
     block_internal *in = b->internal;
     const cvm_allocator *al = in ? in->arena.al : NULL;
     if (in) {
+        cvm_buf_free(&in->txrecs);
+        cvm_buf_free(&in->receipts);
         cvm_state_diff_free(&in->diff);
         cvm_arena_free(&in->arena);
         cvm_free(al, in);
@@ -262,6 +271,8 @@ static cvm_status block_new(cvm_vm *vm, uint64_t height, uint64_t timestamp, siz
     }
     cvm_arena_init(&in->arena, vm->al);
     cvm_state_diff_init(&in->diff, vm->al);
+    cvm_buf_init(&in->txrecs, vm->al);
+    cvm_buf_init(&in->receipts, vm->al);
     b->internal = in;
     b->height = height;
     b->timestamp = timestamp;
@@ -297,6 +308,45 @@ static cvm_status block_finish(cvm_context *ctx, cvm_block_result *b, block_inte
     }
     b->diff = ch;
     b->ndiff = n;
+    return CVM_OK;
+}
+
+/* The block's header (docs/blocks.md): txs[0..b->nreceipts) are its
+ * transactions (none for genesis). Encodes each transaction's record and
+ * each receipt for the commit on the way, hashing them into the roots. */
+static cvm_status block_header(cvm_vm *vm, cvm_block_result *b, block_internal *in, const cvm_transaction *txs)
+{
+    size_t n = b->nreceipts;
+    cvm_block_header *h = &b->header;
+    h->height = b->height;
+    h->timestamp = b->timestamp;
+    h->ntxs = n;
+    memcpy(h->prev_hash, cvm_store_last_block_hash(vm->store), CVM_HASH_BYTES);
+    memcpy(h->state_diff_hash, b->diff_hash, CVM_HASH_BYTES);
+    memcpy(h->state_commitment, b->state_commitment, CVM_HASH_BYTES);
+    in->txoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->txoff);
+    in->rcoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->rcoff);
+    if (!in->txoff || !in->rcoff)
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the block's records");
+    cvm_sha256_ctx tx_root, rc_root;
+    cvm_sha256_init(&tx_root);
+    cvm_sha256_init(&rc_root);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t hash[CVM_HASH_BYTES];
+        char why[200];
+        if (cvm_block_tx_record(&in->txrecs, &txs[i], hash) != CVM_OK)
+            return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding transaction %zu", i);
+        cvm_sha256_update(&tx_root, hash, sizeof hash);
+        in->txoff[i + 1] = in->txrecs.len;
+        cvm_status st = cvm_receipt_encode(&b->receipts[i], &in->receipts, why, sizeof why);
+        if (st != CVM_OK)
+            return cvm_vm_fail(vm, st, "the receipt of transaction %zu: %s", i, why);
+        cvm_sha256_update(&rc_root, in->receipts.data + in->rcoff[i], in->receipts.len - in->rcoff[i]);
+        in->rcoff[i + 1] = in->receipts.len;
+    }
+    cvm_sha256_final(&tx_root, h->tx_root);
+    cvm_sha256_final(&rc_root, h->receipts_root);
+    cvm_block_hash(h, h->hash);
     return CVM_OK;
 }
 
@@ -491,6 +541,8 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
         }
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
+    if (st == CVM_OK)
+        st = block_header(vm, b, in, txs);
     cvm_ctx_free(&ctx);
     cvm_buf_free(&g.enc);
     cvm_map_free(&g.seen);
@@ -545,6 +597,8 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
             st = ctx.fatal;
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
+    if (st == CVM_OK)
+        st = block_header(vm, b, in, NULL);
     cvm_ctx_free(&ctx);
     if (st != CVM_OK) {
         cvm_block_result_free(b);
@@ -651,8 +705,17 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
             recs[i] = (cvm_store_record){buf.data + from, offs[i] - from};
         }
     }
+    size_t nb = b->nreceipts;
+    cvm_store_record *brecs = nb ? cvm_malloc(vm->al, 2 * nb * sizeof *brecs) : NULL;
+    if (nb && (!brecs || !in->txoff || !cvm_buf_ok(&in->txrecs) || !cvm_buf_ok(&in->receipts)))
+        st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the block's records");
+    for (size_t i = 0; st == CVM_OK && i < nb; i++) {
+        brecs[i] = (cvm_store_record){in->txrecs.data + in->txoff[i], in->txoff[i + 1] - in->txoff[i]};
+        brecs[nb + i] = (cvm_store_record){in->receipts.data + in->rcoff[i], in->rcoff[i + 1] - in->rcoff[i]};
+    }
     cvm_store_block sb = {.height = b->height, .diff = &in->diff, .events = recs, .nevents = n,
-                          .txs = in->txs, .ntxs = in->ntxs, .timestamp = b->timestamp};
+                          .txs = in->txs, .ntxs = in->ntxs, .timestamp = b->timestamp, .header = &b->header,
+                          .block_txs = brecs, .receipts = nb ? brecs + nb : NULL};
     memcpy(sb.commitment, b->state_commitment, sizeof sb.commitment);
     /* height 1 is the genesis block, whatever made it: the chain's identity
      * goes into the store with it */
@@ -675,6 +738,7 @@ cvm_status cvm_vm_commit(cvm_vm *vm, const cvm_block_result *b)
             vm->err[0] = '\0';
     }
     cvm_free(vm->al, recs);
+    cvm_free(vm->al, brecs);
     cvm_free(vm->al, offs);
     cvm_buf_free(&buf);
     return st;

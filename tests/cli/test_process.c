@@ -163,11 +163,12 @@ static void test_json_shape(void **state)
     assert_int_equal(json_array_size(b), 4);
     for (size_t i = 0; i < 4; i++) {
         json_t *blk = json_array_get(b, i);
-        assert_int_equal(json_object_size(blk), 5);
+        assert_int_equal(json_object_size(blk), 6);
         assert_int_equal(json_integer_value(json_object_get(blk, "height")), (json_int_t)i + 1);
         assert_true(json_is_array(json_object_get(blk, "state_diff")));
         assert_int_equal(strlen(json_string_value(json_object_get(blk, "state_diff_hash"))), 64);
         assert_int_equal(strlen(json_string_value(json_object_get(blk, "state_commitment"))), 64);
+        assert_int_equal(strlen(json_string_value(json_object_get(blk, "block_hash"))), 64);
     }
     /* genesis: no receipts; deployments: one, signed by the deployer */
     assert_int_equal(json_array_size(json_object_get(json_array_get(b, 0), "receipts")), 0);
