@@ -993,6 +993,26 @@ void cvm_preorder_result_free(cvm_preorder_result *r);
 cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
                            cvm_preorder_result **out);
 
+/* What a host may tell pre-order beyond the transactions. A zeroed struct
+ * (or NULL) is cvm_vm_preorder. */
+typedef struct cvm_preorder_options {
+    /* n flags, or NULL for none. A nonzero verified[i] says the host has
+     * already checked transaction i's signature (cvm_tx_verify gave
+     * CVM_TX_VALID for exactly these fields, e.g. when it admitted it into
+     * a mempool), so pre-order skips its Ed25519 check — the costly part,
+     * about 50 µs — and keeps every other check in its order (a signature
+     * must still be present; the signer's address is still derived). A
+     * host that sets a flag for a signature it did not verify lets a forged
+     * transaction run: set it only for what you verified. Borrowed. */
+    const uint8_t *verified;
+} cvm_preorder_options;
+
+/* cvm_vm_preorder with options (opts borrowed, may be NULL): the same
+ * statuses and reasons as cvm_vm_preorder for transactions whose verified
+ * flags are true. */
+cvm_status cvm_vm_preorder_ex(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
+                              const cvm_preorder_options *opts, cvm_preorder_result **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,8 @@
  *  2. On the VM's pool (base/pool.h): the Ed25519 check of each hash, by
  *     the one rule of crypto/sign.h (cvm_tx_verify_hash, what
  *     cvm_tx_verify does), and the signer's address of each that verifies.
+ *     A transaction the host marked verified (cvm_preorder_options, e.g. a
+ *     node's mempool, which verified it at admission) skips the check.
  *     Each item writes only its own slots, and
  *     a status depends only on its transaction, so the statuses are the
  *     same whatever the number of threads.
@@ -80,6 +82,7 @@ void cvm_preorder_result_free(cvm_preorder_result *r)
 typedef struct preorder_run {
     cvm_vm *vm;                     /* borrowed */
     const cvm_transaction *txs;     /* borrowed */
+    const uint8_t *verified;        /* borrowed, may be NULL: the host's verified flags (cvm_preorder_options) */
     cvm_preorder_status *statuses;  /* in the result's arena */
     const char **reasons;           /* in the result's arena */
     cvm_arena *arena;               /* borrowed: the result's */
@@ -172,7 +175,8 @@ static void check_signatures(void *ud, size_t from, size_t to)
     preorder_run *r = ud;
     for (size_t k = from; k < to; k++) {
         const cvm_transaction *tx = &r->txs[r->idx[k]];
-        if (cvm_tx_verify_hash(tx, r->hashes[k]) != CVM_TX_VALID)
+        bool known = r->verified && r->verified[r->idx[k]]; /* the host checked it already */
+        if (!known && cvm_tx_verify_hash(tx, r->hashes[k]) != CVM_TX_VALID)
             r->statuses[r->idx[k]] = CVM_PREORDER_INVALID_SIGNATURE;
         else /* pass 3 calls approve as the signer: its address is a hash too */
             cvm_address_of_key(tx->signer_key, r->signers[k]);
@@ -258,6 +262,12 @@ static cvm_status approve_all(preorder_run *r, uint64_t height, uint64_t timesta
 cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
                            cvm_preorder_result **out)
 {
+    return cvm_vm_preorder_ex(vm, txs, n, height, timestamp, NULL, out);
+}
+
+cvm_status cvm_vm_preorder_ex(cvm_vm *vm, const cvm_transaction *txs, size_t n, uint64_t height, uint64_t timestamp,
+                              const cvm_preorder_options *opts, cvm_preorder_result **out)
+{
     if (out)
         *out = NULL;
     if (!vm || !out || (n && !txs))
@@ -275,6 +285,7 @@ cvm_status cvm_vm_preorder(cvm_vm *vm, const cvm_transaction *txs, size_t n, uin
     memset(&r, 0, sizeof r);
     r.vm = vm;
     r.txs = txs;
+    r.verified = opts ? opts->verified : NULL;
     r.arena = &in->arena;
     cvm_buf_init(&r.enc, vm->al);
     r.statuses = cvm_arena_calloc(&in->arena, n, sizeof *r.statuses);

@@ -528,6 +528,47 @@ static void test_local_method_signatures(void **state)
     chain_close(&c);
 }
 
+/* cvm_vm_preorder_ex: a transaction the host marked verified skips the
+ * Ed25519 check (a flipped signature byte passes: proof that it was not
+ * checked), an unmarked one is checked as ever, and every other check
+ * still runs, in its order, for marked ones. NULL options and NULL flags
+ * are cvm_vm_preorder. */
+static void test_verified_flags(void **state)
+{
+    (void)state;
+    chain c;
+    open_chain(&c, 2, 1);
+    uint8_t sig[5][CVM_SIGNATURE_BYTES];
+    cvm_transaction t[5];
+    t[0] = signed_tx(1, "Counter", "get", T0, sig[0]);
+    t[1] = signed_tx(2, "Counter", "get", T0, sig[1]);
+    sig[1][0] ^= 1; /* a forged signature the host claims it verified */
+    t[2] = signed_tx(2, "Counter", "get", T0 + 1, sig[2]);
+    sig[2][0] ^= 1; /* the same forgery, not marked */
+    t[3] = signed_tx(3, "Counter", "get", T0, sig[3]);
+    t[3].virtual_chain_id = CHAIN + 1; /* marked, but of another chain */
+    t[4] = signed_tx(3, "Counter", "get", T0 + 2, sig[4]);
+    t[4].signature = NULL; /* marked, but no signature at all */
+    const uint8_t verified[5] = {1, 1, 0, 1, 1};
+    cvm_preorder_options o = {.verified = verified};
+    cvm_preorder_result *r = NULL;
+    assert_int_equal(cvm_vm_preorder_ex(c.vm, t, 5, 2, T0, &o, &r), CVM_OK);
+    status_is(r, 0, CVM_PREORDER_VALID, NULL);
+    status_is(r, 1, CVM_PREORDER_VALID, NULL);
+    status_is(r, 2, CVM_PREORDER_INVALID_SIGNATURE, "signature");
+    status_is(r, 3, CVM_PREORDER_WRONG_VIRTUAL_CHAIN, "virtual chain");
+    status_is(r, 4, CVM_PREORDER_INVALID_SIGNATURE, "no signature");
+    cvm_preorder_result_free(r);
+    cvm_preorder_options none = {0};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(cvm_vm_preorder_ex(c.vm, t, 5, 2, T0, k ? &none : NULL, &r), CVM_OK);
+        status_is(r, 0, CVM_PREORDER_VALID, NULL);
+        status_is(r, 1, CVM_PREORDER_INVALID_SIGNATURE, "signature");
+        cvm_preorder_result_free(r);
+    }
+    chain_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_bad_calls),
         cmocka_unit_test(test_local_method_signatures),
+        cmocka_unit_test(test_verified_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
