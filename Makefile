@@ -55,6 +55,9 @@ $(BUILD)/deps.mk: scripts/deps.sh
 # --- sources ---------------------------------------------------------------
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/crypto/*.c src/codec/*.c src/bytecode/*.c \
                               src/interp/*.c src/state/*.c src/vm/*.c src/native/*.c))
+# the node layer (src/node/): its own archive, linked into build/coopvm and
+# the tests, so that libcoopvm itself stays free of the node's servers
+NODE_SRC := $(sort $(wildcard src/node/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
@@ -63,10 +66,12 @@ TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 FUZZ_ALL := asm load tx scenario event txjson diff vm store
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libcoopvm.a
+NODE_LIB := $(BUILD)/libcoopvm-node.a
 SO       := $(BUILD)/libcoopvm.so.$(VERSION)
 BIN      := $(BUILD)/coopvm
 
@@ -75,7 +80,7 @@ BIN      := $(BUILD)/coopvm
 # keep test objects: they are intermediate files of the pattern chain
 .SECONDARY:
 
-all: $(BIN) $(LIB) $(SO)
+all: $(BIN) $(LIB) $(SO) $(NODE_LIB)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/deps.mk
 	@mkdir -p $(dir $@)
@@ -102,17 +107,21 @@ $(SO): $(LIB_OBJ)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libcoopvm.so
 
-$(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS) -lpthread
+$(NODE_LIB): $(NODE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(LIB)
+$(BIN): $(CLI_OBJ) $(NODE_LIB) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) -lpthread
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(NODE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread
 
 $(BUILD)/vectors: $(BUILD)/obj/tests/cli/vectors.o $(SUPPORT_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/obj/%.d)
+-include $(LIB_OBJ:.o=.d) $(NODE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_SRC:%.c=$(BUILD)/obj/%.d)
 
 # the embedding example: only coopvm.h and the library
 $(BUILD)/embed: examples/embed.c $(LIB) include/coopvm.h

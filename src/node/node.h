@@ -22,6 +22,7 @@
  *     added; genesis contracts are (name, code bytes) pairs
  *     (cvm_node_contract) rather than modules, as the scenario format
  *     names them; threads kept.
+ *   - cvm_node_options: clock, clock_ud added (tests move time).
  *   - cvm_node_stopping() added (SSE loops end on it).
  *   - cvm_node_produce() added (tests and `manual` nodes cut a block now).
  *   - cvm_node_events_json: the cursor is "HEIGHT.TX.INDEX" as in
@@ -42,6 +43,9 @@ typedef struct cvm_producer cvm_producer; /* producer.h: the seam of issue 12 */
 /* Receives one line for the operator ("block 12: 3 txs, 1 rejected, 4.1 ms").
  * message is borrowed for the call. Called from the producer's thread. */
 typedef void (*cvm_node_log_fn)(void *ud, const char *message);
+
+/* The node's clock: ns since the Unix epoch. Tests move time with it. */
+typedef uint64_t (*cvm_node_clock_fn)(void *ud);
 
 /* The defaults of cvm_node_options' zero fields. */
 #define CVM_NODE_DEFAULT_CHAIN_ID 42u
@@ -79,6 +83,8 @@ typedef struct cvm_node_options {
     void *log_ud;                   /* borrowed */
     unsigned threads;               /* pre-order signature threads; 0 = the machine's cores */
     const cvm_producer *producer;   /* borrowed, outlives the node; NULL = the solo producer */
+    cvm_node_clock_fn clock;        /* NULL = CLOCK_REALTIME; block times and admission's pre-order use it */
+    void *clock_ud;                 /* borrowed */
 } cvm_node_options;
 
 /* Opens (or creates, writing genesis) the chain in opts->data_dir, drops
