@@ -42,7 +42,7 @@ typedef struct mp_req {
 
 struct mempool {
     MDB_env *env;                /* owned */
-    MDB_dbi pending, rejected;
+    MDB_dbi pending, rejected, by_height;
     pthread_mutex_t mu;
     pthread_cond_t cv_writer;    /* the writer waits here for admissions */
     pthread_cond_t cv_done;      /* admissions wait here for their write; mempool_wait for entries */
@@ -289,7 +289,7 @@ cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err,
     if (rc)
         m->env = NULL;
     if (!rc)
-        rc = mdb_env_set_maxdbs(m->env, 2);
+        rc = mdb_env_set_maxdbs(m->env, 3);
     if (!rc)
         rc = mdb_env_set_mapsize(m->env, file.map_size > MEMPOOL_MAP_SIZE ? (size_t)file.map_size : MEMPOOL_MAP_SIZE);
     if (!rc)
@@ -298,6 +298,8 @@ cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err,
         rc = mdb_txn_begin(m->env, NULL, 0, &txn);
     if (!rc && !(rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &m->pending)))
         rc = mdb_dbi_open(txn, "rejected", MDB_CREATE, &m->rejected);
+    if (!rc)
+        rc = mdb_dbi_open(txn, "rejected_by_height", MDB_CREATE, &m->by_height);
     if (txn)
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
     if (rc) {
@@ -498,6 +500,21 @@ cvm_status mempool_remove(mempool *m, const uint8_t (*hashes)[CVM_HASH_BYTES], s
             memcpy(buf + 9, rej[i].reason, rl);
         MDB_val key = val_of(rej[i].hash, CVM_HASH_BYTES), v = val_of(buf, 9 + rl);
         rc = mdb_put(txn, m->rejected, &key, &v, 0);
+        /* and under the block: height || i -> hash || status || reason */
+        uint8_t hk[16], *hv = rc ? NULL : malloc(CVM_HASH_BYTES + 1 + rl);
+        if (!rc && !hv)
+            rc = ENOMEM;
+        if (!rc) {
+            put_be64(hk, height);
+            put_be64(hk + 8, i);
+            memcpy(hv, rej[i].hash, CVM_HASH_BYTES);
+            hv[CVM_HASH_BYTES] = (uint8_t)rej[i].status;
+            if (rl)
+                memcpy(hv + CVM_HASH_BYTES + 1, rej[i].reason, rl);
+            MDB_val k2 = val_of(hk, 16), v2 = val_of(hv, CVM_HASH_BYTES + 1 + rl);
+            rc = mdb_put(txn, m->by_height, &k2, &v2, 0);
+        }
+        free(hv);
         free(buf);
     }
     if (rc == 0)
@@ -561,6 +578,45 @@ cvm_status mempool_rejected(mempool *m, const uint8_t hash[CVM_HASH_BYTES], bool
         snprintf(err, errcap, "reading the mempool: %s", mdb_strerror(rc));
         st = CVM_EIO;
     }
+    mdb_txn_abort(txn);
+    return st;
+}
+
+cvm_status mempool_rejected_at(mempool *m, uint64_t height, mp_rejected_fn fn, void *ud, char *err, size_t errcap)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(m->env, NULL, MDB_RDONLY, &txn);
+    if (rc == 0 && (rc = mdb_cursor_open(txn, m->by_height, &cur)) != 0)
+        mdb_txn_abort(txn);
+    if (rc) {
+        snprintf(err, errcap, "reading the mempool: %s", mdb_strerror(rc));
+        return CVM_EIO;
+    }
+    uint8_t first[16];
+    put_be64(first, height);
+    memset(first + 8, 0, 8);
+    MDB_val k = val_of(first, 16), v;
+    cvm_status st = CVM_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 16 || get_be64(k.mv_data) != height)
+            break;
+        if (v.mv_size < CVM_HASH_BYTES + 1) {
+            snprintf(err, errcap, "the mempool's rejection record at height %llu is damaged",
+                     (unsigned long long)height);
+            st = CVM_ESTATE;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        if (fn(ud, p, (cvm_preorder_status)p[CVM_HASH_BYTES], (const char *)p + CVM_HASH_BYTES + 1,
+               v.mv_size - CVM_HASH_BYTES - 1))
+            break;
+    }
+    if (st == CVM_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        snprintf(err, errcap, "reading the mempool: %s", mdb_strerror(rc));
+        st = CVM_EIO;
+    }
+    mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     return st;
 }

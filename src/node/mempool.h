@@ -15,6 +15,8 @@
  * Layout (all keys big-endian, so LMDB's order is the admission order):
  *   pending:  seq (8) -> the signed canonical encoding (cvm_tx_to_bytes)
  *   rejected: tx hash (32) -> height (8) || preorder status (1) || reason (UTF-8)
+ *   rejected_by_height: height (8) || i (8) -> tx hash (32) || status (1) || reason
+ *             (the same records by block, for GET /v1/blocks/{height})
  *
  * Group commit: mempool_add enqueues the admission and waits; one writer
  * thread takes every admission waiting, writes them in one LMDB write
@@ -114,6 +116,13 @@ cvm_status mempool_remove(mempool *m, const uint8_t (*hashes)[CVM_HASH_BYTES], s
  * (reason cap bytes, NUL-terminated). */
 cvm_status mempool_rejected(mempool *m, const uint8_t hash[CVM_HASH_BYTES], bool *found, uint64_t *height,
                             cvm_preorder_status *status, char *reason, size_t cap, char *err, size_t errcap);
+
+/* Receives one rejection of a block: hash, status and reason (reason_len
+ * bytes, not NUL-terminated) borrowed for the call. Nonzero stops. */
+typedef int (*mp_rejected_fn)(void *ud, const uint8_t *hash, cvm_preorder_status status, const char *reason,
+                              size_t reason_len);
+/* Calls fn for each rejection recorded at height, in the block's order. */
+cvm_status mempool_rejected_at(mempool *m, uint64_t height, mp_rejected_fn fn, void *ud, char *err, size_t errcap);
 
 void mempool_stats(mempool *m, mp_stats *out);
 

@@ -454,21 +454,6 @@ cvm_status cvm_node_submit(cvm_node *n, const uint8_t *body, size_t len, bool bi
 
 /* ------------------------------------------------------------- opening */
 
-/* The store's last block time: the record of its latest height. */
-typedef struct last_record {
-    uint64_t ts;
-} last_record;
-
-static int last_record_fn(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
-{
-    (void)key;
-    (void)key_len;
-    cvm_store_height_record r;
-    if (cvm_store_height_record_decode(value, value_len, &r))
-        ((last_record *)ud)->ts = r.timestamp;
-    return 0;
-}
-
 /* The development key's signed deployment of c at ts. */
 typedef struct deploy_tx {
     cvm_transaction tx;
@@ -740,11 +725,11 @@ cvm_status cvm_node_open(const cvm_node_options *opts, cvm_node **out, char *err
     }
     if (st == CVM_OK) {
         n->height = cvm_store_height(n->store);
-        last_record lr = {0};
-        bool kept = false;
-        if (n->height && (st = cvm_store_scan(n->store, CVM_TABLE_HEIGHTS, last_record_fn, &lr, &kept)) != CVM_OK)
+        cvm_block_header hd;
+        int found = 0;
+        if (n->height && (st = cvm_store_block_header(n->store, n->height, &hd, &found)) != CVM_OK)
             snprintf(err, errcap, "reading the last block's time: %s", cvm_store_errmsg(n->store));
-        n->last_ts = lr.ts;
+        n->last_ts = found ? hd.timestamp : 0;
     }
     if (st == CVM_OK)
         st = genesis(n, opts, err, errcap);

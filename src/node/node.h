@@ -157,8 +157,9 @@ cvm_status cvm_node_tx_json(cvm_node *n, const uint8_t hash[CVM_HASH_BYTES], uin
 cvm_status cvm_node_query_json(cvm_node *n, const uint8_t *body, size_t len, char **json, char *err,
                                size_t errcap);
 
-/* GET /v1/blocks/{height} (height 0 = latest); *found false for a height
- * not committed (404). */
+/* GET /v1/blocks/{height} (height 0 = latest): {"header", "transactions",
+ * "receipts", "rejected": [{"tx_hash", "preorder", "reason"}]}; *found
+ * false for a height not committed (404). */
 cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err, size_t errcap);
 /* GET /v1/blocks?from&limit: {"blocks": [HEADER, ...]} from `from` down
  * (0 = the latest), at most limit (clamped to 1..100). */

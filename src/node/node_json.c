@@ -22,45 +22,15 @@ json_t *node_hex(const uint8_t *p, size_t n)
     return j;
 }
 
-static json_t *tx_json(const cvm_transaction *tx, const uint8_t *hash)
-{
-    json_t *o = json_object();
-    bool ok = o != NULL;
-    if (ok && hash)
-        ok = json_object_set_new(o, "hash", node_hex(hash, CVM_HASH_BYTES)) == 0;
-    if (ok && tx->signer_scheme == CVM_SCHEME_ED25519) {
-        uint8_t addr[CVM_ADDRESS_BYTES];
-        cvm_address_of_key(tx->signer_key, addr);
-        ok = json_object_set_new(o, "address", cvm_json_hex0x(addr, sizeof addr)) == 0;
-    }
-    ok = ok && json_object_set_new(o, "contract", json_string(tx->service)) == 0 &&
-         json_object_set_new(o, "method", json_string(tx->method)) == 0 &&
-         json_object_set_new(o, "args", cvm_args_to_json(tx->args, tx->nargs)) == 0;
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 json_t *node_receipt_json(const cvm_transaction *tx, const uint8_t *hash, const cvm_receipt *r)
 {
-    json_t *o = json_object();
-    if (!o || (tx && json_object_set_new(o, "tx", tx_json(tx, hash)) != 0)) {
-        json_decref(o);
+    /* the shape of `coopvm process --json` and of stored blocks (codec/json.h) */
+    json_t *t = NULL;
+    if (tx && !(t = cvm_tx_summary_to_json(tx, hash, NULL, tx->signer_scheme == CVM_SCHEME_ED25519)))
         return NULL;
-    }
-    json_t *rj = cvm_receipt_to_json(r);
-    if (rj && r->status != CVM_SUCCESS) { /* a failed call has no result: its error says why */
-        json_object_del(rj, "result");
-        json_object_del(rj, "outputs");
-    }
-    if (!rj || json_object_update(o, rj) != 0) {
-        json_decref(o);
-        o = NULL;
-    }
-    json_decref(rj);
-    return o;
+    if (!tx) /* no transaction to name: the codec's receipt alone */
+        return cvm_receipt_to_json(r);
+    return cvm_tx_receipt_to_json(t, NULL, r);
 }
 
 cvm_status node_dump(json_t *j, char **out)

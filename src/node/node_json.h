@@ -11,11 +11,11 @@
 
 #include "coopvm.h"
 
-/* {"tx": {"hash", "address", "contract", "method", "args"}, "status",
- * "result" | "outputs" (successful ones), "error" (failed ones),
- * "events", "logs", "gas_used"}. tx NULL: no "tx" (a local call given
- * only by contract and method has one: pass it). hash may be NULL (an
- * unsigned call without one). A new reference, or NULL (memory). */
+/* {"tx": {"hash", "address" (signed ones), "contract", "method", "args"},
+ * "status", "result" | "outputs" (successful ones), "error" (failed
+ * ones), "events", "logs", "gas_used"}: cvm_tx_receipt_to_json's shape.
+ * hash NULL: computed. A new reference, or NULL (memory, or a call with no
+ * canonical encoding). */
 json_t *node_receipt_json(const cvm_transaction *tx, const uint8_t *hash, const cvm_receipt *r);
 
 /* Lowercase hex without a prefix (hashes). */

@@ -76,11 +76,21 @@ static cvm_status tx_status(cvm_node *n, const uint8_t hash[CVM_HASH_BYTES], jso
         if ((st = cvm_store_tx_find(n->store, hash, &at, &found)) != CVM_OK)
             set_err(err, errcap, "reading the transaction index: %s", cvm_store_errmsg(n->store));
         pthread_mutex_unlock(&n->chain_mu);
+        cvm_tx_receipt *rc = NULL;
+        if (st == CVM_OK && found) {
+            pthread_mutex_lock(&n->chain_mu);
+            if ((st = cvm_store_receipt_get(n->store, at.height, at.index, &rc)) != CVM_OK)
+                set_err(err, errcap, "reading the receipt at height %" PRIu64 ", index %" PRIu64 ": %s", at.height,
+                        at.index, cvm_store_errmsg(n->store));
+            pthread_mutex_unlock(&n->chain_mu);
+        }
         if (st == CVM_OK && found) {
             *state = TX_COMMITTED;
             ok = json_object_set_new(o, "status", json_string("COMMITTED")) == 0 &&
                  json_object_set_new(o, "height", cvm_json_uint64(at.height)) == 0 &&
-                 json_object_set_new(o, "index", cvm_json_uint64(at.index)) == 0;
+                 json_object_set_new(o, "index", cvm_json_uint64(at.index)) == 0 &&
+                 (!rc || json_object_set_new(o, "receipt", cvm_block_tx_receipt_to_json(&rc->tx, &rc->receipt)) == 0);
+            cvm_tx_receipt_free(rc);
         } else if (st == CVM_OK) {
             uint64_t h = 0;
             cvm_preorder_status ps = CVM_PREORDER_VALID;
@@ -262,24 +272,89 @@ cvm_status cvm_node_query_json(cvm_node *n, const uint8_t *body, size_t len, cha
 
 /* ---------------------------------------------------------------- blocks */
 
+/* Appends a block's rejections to arr. */
+typedef struct rej_list {
+    json_t *arr; /* borrowed */
+    bool oom;
+} rej_list;
+
+static int add_rejected(void *ud, const uint8_t *hash, cvm_preorder_status status, const char *reason, size_t len)
+{
+    rej_list *l = ud;
+    const char *name = cvm_preorder_status_name(status);
+    json_t *o = json_object();
+    if (!o || json_object_set_new(o, "tx_hash", node_hex(hash, CVM_HASH_BYTES)) != 0 ||
+        json_object_set_new(o, "preorder", json_string(name ? name : "UNKNOWN")) != 0 ||
+        json_object_set_new(o, "reason", json_stringn(reason, len)) != 0 || json_array_append_new(l->arr, o) != 0) {
+        json_decref(o);
+        l->oom = true;
+        return 1;
+    }
+    return 0;
+}
+
 cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err, size_t errcap)
 {
-    (void)n;
-    (void)height;
     *json = NULL;
     *found = false;
-    set_err(err, errcap, "blocks are not stored by this build yet");
-    return CVM_ESTATE;
+    cvm_block *b = NULL;
+    pthread_mutex_lock(&n->chain_mu);
+    if (!height)
+        height = cvm_store_height(n->store);
+    cvm_status st = cvm_store_block_get(n->store, height, &b);
+    if (st != CVM_OK)
+        set_err(err, errcap, "reading block %" PRIu64 ": %s", height, cvm_store_errmsg(n->store));
+    pthread_mutex_unlock(&n->chain_mu);
+    if (st != CVM_OK || !b)
+        return st;
+    *found = true;
+    json_t *o = cvm_block_to_json(b);
+    cvm_block_free(b);
+    rej_list l = {json_array(), false};
+    if (o && l.arr)
+        st = mempool_rejected_at(n->mp, height, add_rejected, &l, err, errcap);
+    if (st == CVM_OK && (!o || !l.arr || l.oom || json_object_set(o, "rejected", l.arr) != 0)) {
+        set_err(err, errcap, "out of memory");
+        st = CVM_ENOMEM;
+    }
+    json_decref(l.arr);
+    if (st != CVM_OK) {
+        json_decref(o);
+        return st;
+    }
+    if ((st = node_dump(o, json)) != CVM_OK)
+        set_err(err, errcap, "out of memory");
+    return st;
 }
 
 cvm_status cvm_node_blocks_json(cvm_node *n, uint64_t from, size_t limit, char **json, char *err, size_t errcap)
 {
-    (void)n;
-    (void)from;
-    (void)limit;
     *json = NULL;
-    set_err(err, errcap, "blocks are not stored by this build yet");
-    return CVM_ESTATE;
+    limit = limit < 1 ? 1 : limit > 100 ? 100 : limit;
+    json_t *o = json_object(), *arr = json_array();
+    cvm_status st = o && arr && json_object_set(o, "blocks", arr) == 0 ? CVM_OK : CVM_ENOMEM;
+    pthread_mutex_lock(&n->chain_mu);
+    uint64_t top = cvm_store_height(n->store);
+    uint64_t h = !from || from > top ? top : from;
+    for (size_t k = 0; st == CVM_OK && k < limit && h >= 1; k++, h--) {
+        cvm_block_header hd;
+        int found = 0;
+        if ((st = cvm_store_block_header(n->store, h, &hd, &found)) != CVM_OK)
+            set_err(err, errcap, "reading block %" PRIu64 ": %s", h, cvm_store_errmsg(n->store));
+        else if (found && json_array_append_new(arr, cvm_block_header_to_json(&hd)) != 0)
+            st = CVM_ENOMEM;
+    }
+    pthread_mutex_unlock(&n->chain_mu);
+    json_decref(arr);
+    if (st == CVM_ENOMEM)
+        set_err(err, errcap, "out of memory");
+    if (st != CVM_OK) {
+        json_decref(o);
+        return st;
+    }
+    if ((st = node_dump(o, json)) != CVM_OK)
+        set_err(err, errcap, "out of memory");
+    return st;
 }
 
 /* ---------------------------------------------------------------- events */

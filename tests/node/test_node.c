@@ -489,7 +489,34 @@ static void test_rejected_at_block_time(void **state)
     free(s);
     s = status_of(f->n, fresh, 0);
     expect_contains(s, "\"index\":0");
+    expect_contains(s, "\"receipt\":{\"tx\":{\"hash\":\"");
+    expect_contains(s, "\"status\":\"SUCCESS\"");
+    expect_contains(s, "\"result\":2");
     free(s);
+    /* the block shows the rejection beside its receipts */
+    char *b = NULL, err[256];
+    bool found = false;
+    assert_int_equal(cvm_node_block_json(f->n, 3, &b, &found, err, sizeof err), CVM_OK);
+    assert_true(found);
+    expect_contains(b, "\"header\":{\"height\":3");
+    expect_contains(b, "\"rejected\":[{\"tx_hash\":\"");
+    expect_contains(b, "\"preorder\":\"TIMESTAMP_OUT_OF_WINDOW\"");
+    char hex[2 * CVM_HASH_BYTES + 1];
+    for (int i = 0; i < CVM_HASH_BYTES; i++)
+        snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    expect_contains(b, hex);
+    free(b);
+    assert_int_equal(cvm_node_block_json(f->n, 0, &b, &found, err, sizeof err), CVM_OK); /* 0: the latest */
+    expect_contains(b, "\"height\":3");
+    free(b);
+    assert_int_equal(cvm_node_block_json(f->n, 99, &b, &found, err, sizeof err), CVM_OK);
+    assert_false(found);
+    assert_null(b);
+    assert_int_equal(cvm_node_blocks_json(f->n, 0, 2, &b, err, sizeof err), CVM_OK);
+    expect_contains(b, "{\"blocks\":[{\"height\":3");
+    expect_contains(b, "},{\"height\":2");
+    assert_null(strstr(b, "\"height\":1"));
+    free(b);
     char *m = NULL;
     assert_int_equal(cvm_node_metrics_text(f->n, &m), CVM_OK);
     expect_contains(m, "coopvm_transactions_rejected_total{reason=\"TIMESTAMP_OUT_OF_WINDOW\"} 1");
