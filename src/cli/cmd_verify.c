@@ -36,12 +36,18 @@ static const char help[] =
     "    height and index of its key, and each height's records hash to the\n"
     "    events hash its record keeps;\n"
     "  - the transaction index entries are well formed, at committed heights, and\n"
-    "    digest to what the latest height's record keeps.\n\n"
-    "Prints `ok: height H, N keys, M events, commitment C` when everything matches,\n"
-    "else one line per mismatch (at most 100) and a summary.\n\n"
+    "    digest to what the latest height's record keeps;\n"
+    "  - the blocks and their hash chain (docs/blocks.md): each block hash\n"
+    "    recomputed from its header, each prev hash the block hash before it, the\n"
+    "    tx root and receipts root recomputed from the stored transactions and\n"
+    "    receipts.\n\n"
+    "Prints `ok: height H, N keys, M events, commitment C, B blocks chained` when\n"
+    "everything matches, else one line per mismatch (at most 100) and a summary\n"
+    "naming the first height whose block does not match.\n\n"
     "  --data DIR  the state directory (must exist; nothing is created or written)\n"
     "  --json      {\"ok\", \"height\", \"keys\", \"events\", \"heights\", \"transactions\",\n"
-    "              \"commitment\", \"problems\": [...]} instead of text\n\n"
+    "              \"commitment\", \"blocks\", \"first_bad_block\" (a height or null),\n"
+    "              \"problems\": [...]} instead of text\n\n"
     "Exit status: 0 everything matches, 1 something does not (or the directory\n"
     "cannot be opened), 2 usage error.\n";
 
@@ -74,6 +80,9 @@ static int print_json(const cvm_verify_report *r, json_t *list, const char *open
         json_object_set_new(o, "heights", json_integer((json_int_t)r->heights));
         json_object_set_new(o, "transactions", json_integer((json_int_t)r->txs));
         json_object_set_new(o, "commitment", json_string(hex));
+        json_object_set_new(o, "blocks", json_integer((json_int_t)r->blocks));
+        json_object_set_new(o, "first_bad_block",
+                            r->first_bad_block ? json_integer((json_int_t)r->first_bad_block) : json_null());
         json_object_set_new(o, "problem_count", json_integer((json_int_t)r->problems));
     }
     json_object_set(o, "problems", list);
@@ -186,13 +195,16 @@ static int verify(const char *data, bool json)
         if (r.problems > CVM_VERIFY_MAX_REPORTED)
             printf("... and %" PRIu64 " more\n", r.problems - CVM_VERIFY_MAX_REPORTED);
         fprintf(stderr, "coopvm verify: %s: %" PRIu64 " problem%s at height %" PRIu64 " (%" PRIu64 " keys, %" PRIu64
-                " events)\n", data, r.problems, r.problems == 1 ? "" : "s", r.height, r.keys, r.events);
+                " events)", data, r.problems, r.problems == 1 ? "" : "s", r.height, r.keys, r.events);
+        if (r.first_bad_block)
+            fprintf(stderr, "; the first block that does not match is height %" PRIu64, r.first_bad_block);
+        fputc('\n', stderr);
         rc = CLI_FAIL;
     } else {
         char hex[2 * CVM_SHA256_BYTES + 1];
         cvm_hex_write(hex, r.commitment, sizeof r.commitment);
-        printf("ok: height %" PRIu64 ", %" PRIu64 " keys, %" PRIu64 " events, commitment %s\n", r.height, r.keys,
-               r.events, hex);
+        printf("ok: height %" PRIu64 ", %" PRIu64 " keys, %" PRIu64 " events, commitment %s, %" PRIu64
+               " blocks chained\n", r.height, r.keys, r.events, hex, r.blocks);
         rc = CLI_OK;
     }
     json_decref(p.list);

@@ -12,7 +12,9 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/hex.h"
+#include "codec/block.h"
 #include "codec/event.h"
+#include "codec/receipt.h"
 #include "crypto/sethash.h"
 #include "state/commitment.h"
 
@@ -28,6 +30,7 @@ typedef struct walk {
     cvm_store_height_record first, last; /* heights 1 and H, when seen */
     bool have_first, have_last;
     cvm_buf enc;              /* events: a record encoded back */
+    uint8_t prev_block[CVM_SHA256_BYTES]; /* heights: the block hash of the height before */
     uint8_t txs_digest[CVM_SHA256_BYTES]; /* the transaction index entries' digests, XORed */
 } walk;
 
@@ -128,6 +131,152 @@ static void check_events_hash(walk *w, const cvm_store_height_record *rec)
                 hex16(rec->events_hash, b));
 }
 
+/* A block's transactions or receipts hashed into their root, counted and
+ * decoded (a record that does not decode is named). */
+typedef struct rooting {
+    walk *w;
+    uint64_t height, n;
+    bool receipts;          /* the receipts table, else the transactions */
+    cvm_sha256_ctx c;
+    bool bad;               /* a record did not decode */
+} rooting;
+
+static int on_block_item(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    rooting *x = ud;
+    walk *w = x->w;
+    uint64_t index = key_len == 16 ? be64(key + 8) : UINT64_MAX;
+    char why[200];
+    if (index != x->n) {
+        problem(w, "blocks: height %llu has %s %llu where %llu was expected", (unsigned long long)x->height,
+                x->receipts ? "receipt" : "transaction", (unsigned long long)index, (unsigned long long)x->n);
+        x->bad = true;
+    }
+    x->n++;
+    if (x->receipts) {
+        cvm_arena arena;
+        cvm_arena_init(&arena, w->s->al);
+        cvm_receipt rc;
+        cvm_status st = cvm_receipt_decode(value, value_len, &arena, &rc, why, sizeof why);
+        cvm_arena_free(&arena);
+        if (st == CVM_ENOMEM) {
+            w->st = st;
+            return 1;
+        }
+        if (st != CVM_OK) {
+            problem(w, "blocks: receipt %llu of height %llu does not decode: %s", (unsigned long long)index,
+                    (unsigned long long)x->height, why);
+            x->bad = true;
+        }
+        cvm_sha256_update(&x->c, value, value_len);
+        return 0;
+    }
+    cvm_block_tx t;
+    cvm_tx_decoded dec;
+    cvm_status st = cvm_block_tx_record_decode(w->s->al, value, value_len, &t, &dec, why, sizeof why);
+    if (st == CVM_ENOMEM) {
+        w->st = st;
+        return 1;
+    }
+    if (st != CVM_OK) {
+        problem(w, "blocks: transaction %llu of height %llu does not decode: %s", (unsigned long long)index,
+                (unsigned long long)x->height, why);
+        x->bad = true;
+        memset(t.hash, 0xff, sizeof t.hash); /* the root cannot match */
+    }
+    cvm_tx_decoded_free(&dec);
+    cvm_sha256_update(&x->c, t.hash, sizeof t.hash);
+    return 0;
+}
+
+/* One root of the block at rec's height recomputed from its stored records
+ * against the header's; false when it does not match. */
+static bool check_root(walk *w, const cvm_store_height_record *rec, bool receipts)
+{
+    rooting x;
+    memset(&x, 0, sizeof x);
+    x.w = w;
+    x.height = rec->height;
+    x.receipts = receipts;
+    cvm_sha256_init(&x.c);
+    cvm_status st = w->s->ops->block_items(w->s, receipts ? CVM_TABLE_RECEIPTS : CVM_TABLE_BLOCK_TXS, rec->height, 0,
+                                           on_block_item, &x);
+    if (st != CVM_OK) {
+        if (w->st == CVM_OK)
+            w->st = st;
+        return false;
+    }
+    if (w->st != CVM_OK)
+        return false;
+    const char *what = receipts ? "receipts" : "transactions";
+    if (x.n != rec->ntxs) {
+        problem(w, "blocks: height %llu stores %llu %s, its header says %llu", (unsigned long long)rec->height,
+                (unsigned long long)x.n, what, (unsigned long long)rec->ntxs);
+        return false;
+    }
+    uint8_t root[CVM_SHA256_BYTES];
+    cvm_sha256_final(&x.c, root);
+    const uint8_t *want = receipts ? rec->receipts_root : rec->tx_root;
+    char a[17], b[17];
+    if (memcmp(root, want, sizeof root) != 0) {
+        problem(w, "blocks: the %s of height %llu give %s root %s…, but its header says %s…: a stored %s was "
+                "changed, added or removed outside a commit", what, (unsigned long long)rec->height,
+                receipts ? "receipts" : "tx", hex16(root, a), hex16(want, b), receipts ? "receipt" : "transaction");
+        return false;
+    }
+    return !x.bad;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* The block of rec's height (docs/blocks.md): its hash recomputed from the
+ * header, the header's prev hash against the block before, its roots
+ * against the stored transactions and receipts. The first height that does
+ * not match is the report's first_bad_block. A record with a zero header
+ * was committed without a block (a bare store commit): counted, not
+ * checked, and the next block's prev hash is zeros. */
+static void check_block(walk *w, const cvm_store_height_record *rec)
+{
+    if (!w->s->ops->block_items)
+        return;
+    if (all_zero(rec->block_hash, CVM_SHA256_BYTES) && all_zero(rec->prev_hash, CVM_SHA256_BYTES) &&
+        all_zero(rec->tx_root, CVM_SHA256_BYTES) && all_zero(rec->receipts_root, CVM_SHA256_BYTES) && !rec->ntxs) {
+        w->r->bare_heights++;
+        memset(w->prev_block, 0, sizeof w->prev_block);
+        return;
+    }
+    w->r->blocks++;
+    cvm_block_header h;
+    cvm_store_height_record_header(rec, &h);
+    uint8_t hash[CVM_SHA256_BYTES];
+    cvm_block_hash(&h, hash);
+    char a[17], b[17];
+    bool ok = true;
+    if (memcmp(hash, rec->block_hash, sizeof hash) != 0) {
+        problem(w, "blocks: the header of height %llu hashes to %s…, but its block hash is %s…: the header was "
+                "changed outside a commit", (unsigned long long)rec->height, hex16(hash, a),
+                hex16(rec->block_hash, b));
+        ok = false;
+    }
+    if (memcmp(rec->prev_hash, w->prev_block, sizeof hash) != 0) {
+        problem(w, "blocks: height %llu's prev hash %s… is not the block hash of height %llu, %s…: the chain is "
+                "broken", (unsigned long long)rec->height, hex16(rec->prev_hash, a), (unsigned long long)rec->height - 1,
+                hex16(w->prev_block, b));
+        ok = false;
+    }
+    ok &= check_root(w, rec, false);
+    ok &= check_root(w, rec, true);
+    if (!ok && !w->r->first_bad_block)
+        w->r->first_bad_block = rec->height;
+    memcpy(w->prev_block, rec->block_hash, sizeof w->prev_block);
+}
+
 static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
 {
     walk *w = ud;
@@ -155,8 +304,10 @@ static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t
     if (!cvm_sethash_valid(rec.commitment))
         problem(w, "height records: the state commitment of height %llu is not a group element (damaged)",
                 (unsigned long long)h);
-    if (h <= w->r->height)
+    if (h <= w->r->height) {
         check_events_hash(w, &rec);
+        check_block(w, &rec);
+    }
     if (h == 1) {
         w->first = rec;
         w->have_first = true;
@@ -291,6 +442,9 @@ cvm_status cvm_store_verify(cvm_store *s, cvm_verify_fn fn, void *ud, cvm_verify
             problem(&w, "height records: height %llu's diff hash %s… differs from meta's %s…",
                     (unsigned long long)r->height, hex16(w.last.diff_hash, a), hex16(s->last_hash, b));
     }
+    if (st == CVM_OK && w.st != CVM_OK)
+        st = cvm_store_fail(s, w.st, "verify: %s checking the blocks",
+                            w.st == CVM_ENOMEM ? "out of memory" : cvm_store_errmsg(s));
     if (st == CVM_OK)
         check_identity(&w);
     w.expect = 0;

@@ -24,6 +24,9 @@ typedef struct cvm_verify_report {
     uint64_t events;       /* event records */
     uint64_t heights;      /* height records (0 when the backend keeps none) */
     uint64_t txs;          /* transaction index entries */
+    uint64_t blocks;       /* heights whose block (header, transactions, receipts) was checked */
+    uint64_t bare_heights; /* heights committed without a block (a zero header): not checked */
+    uint64_t first_bad_block; /* the first height whose block does not match; 0 when all do */
     bool heights_kept;     /* the backend keeps height records (LMDB does, memory does not) */
     bool has_identity;     /* the store recorded an identity at genesis */
     uint8_t commitment[CVM_SHA256_BYTES]; /* recomputed from the state */
@@ -50,7 +53,13 @@ typedef void (*cvm_verify_fn)(void *ud, const char *problem);
  *     back to the same bytes, at the height of its key, and each height's
  *     records hashing to the events hash of its record;
  *   - the transaction index: each entry well formed, at a height in 1..H,
- *     the entries' digests XORed equal to the latest height record's.
+ *     the entries' digests XORed equal to the latest height record's;
+ *   - the blocks (docs/blocks.md), where the backend keeps them: each
+ *     height's block hash recomputed from its header, its prev hash equal
+ *     to the block hash of the height before (zeros at height 1), its
+ *     tx_root and receipts_root recomputed from the stored transactions and
+ *     receipts (as many as the header says, each decoding); the first
+ *     height that does not match is r->first_bad_block.
  * Each problem goes to fn (may be NULL; at most CVM_VERIFY_MAX_REPORTED of
  * them) and is counted in r->problems. CVM_OK when the walk completed,
  * problems or not; CVM_EIO / CVM_ENOMEM when the store or memory failed

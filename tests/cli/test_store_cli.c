@@ -5,7 +5,8 @@
  * new chain in its place; a store continued with another scenario's
  * genesis is refused, naming both; `coopvm verify` passes a good store and
  * names a flipped bit in a state value, a damaged event record, a missing
- * height record and a changed identity.
+ * height record, a changed identity, and a changed transaction, receipt
+ * or header of a block at its height.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,7 +168,8 @@ static void tamper(const char *db, const void *key, size_t keylen, size_t at, si
 static void verify_ok(void)
 {
     proc_result r = coopvm("verify", "--data", data, NULL);
-    if (r.status != 0 || strncmp(r.out, "ok: height 4, ", 14) != 0 || !strstr(r.out, " events, commitment "))
+    if (r.status != 0 || strncmp(r.out, "ok: height 4, ", 14) != 0 || !strstr(r.out, " events, commitment ") ||
+        !strstr(r.out, ", 4 blocks chained\n"))
         fail_msg("exit %d: %s%s", r.status, r.out, r.err);
     proc_result_free(&r);
 }
@@ -200,6 +202,8 @@ static void test_verify_good(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "height")), 4);
     assert_int_equal(json_integer_value(json_object_get(j, "heights")), 4);
     assert_int_equal(json_array_size(json_object_get(j, "problems")), 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "blocks")), 4);
+    assert_true(json_is_null(json_object_get(j, "first_bad_block")));
     /* the commitment verify recomputes is the one process printed for the last block */
     const char *c = json_string_value(json_object_get(j, "commitment"));
     assert_non_null(c);
@@ -285,6 +289,51 @@ static void test_verify_records(void **state)
     verify_finds("transaction index: its 3 entries digest to ");
 }
 
+/* Asserts that verify names height as the first block that does not
+ * match, in text and JSON, and prints a problem holding want. */
+static void verify_first_bad(uint64_t height, const char *want)
+{
+    verify_finds(want);
+    char line[96];
+    snprintf(line, sizeof line, "the first block that does not match is height %llu\n", (unsigned long long)height);
+    proc_result r = coopvm("verify", "--data", data, NULL);
+    if (!strstr(r.err, line))
+        fail_msg("stderr: %s (want \"%s\")", r.err, line);
+    proc_result_free(&r);
+    r = coopvm("verify", "--data", data, "--json", NULL);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_integer_value(json_object_get(j, "first_bad_block")), height);
+    json_decref(j);
+    proc_result_free(&r);
+}
+
+/* The hash chain (docs/blocks.md): a stored transaction, a receipt and a
+ * header changed, each found at its height. */
+static void test_verify_blocks(void **state)
+{
+    (void)state;
+    uint8_t k3[16] = {0, 0, 0, 0, 0, 0, 0, 3}, k4[16] = {0, 0, 0, 0, 0, 0, 0, 4};
+    fresh_chain();
+    tamper("blocktxs", k4, 16, 20, (size_t)-1, false); /* a byte of bob's key: still a transaction */
+    verify_first_bad(4, "blocks: the transactions of height 4 give tx root ");
+    fresh_chain();
+    tamper("blocktxs", k3, 16, 0, (size_t)-1, false); /* form 2 (signed) becomes 3 */
+    verify_first_bad(3, "blocks: transaction 0 of height 3 does not decode: transaction record form 3");
+    fresh_chain();
+    tamper("receipts", k3, 16, 0, (size_t)-1, false); /* SUCCESS becomes ERROR_SMART_CONTRACT */
+    verify_first_bad(3, "blocks: the receipts of height 3 give receipts root ");
+    fresh_chain();
+    tamper("receipts", k4, 16, 0, 0, true); /* a receipt removed */
+    verify_first_bad(4, "blocks: height 4 stores 0 receipts, its header says 1");
+    fresh_chain();
+    uint8_t h2[8] = {0, 0, 0, 0, 0, 0, 0, 2};
+    tamper("heights", h2, 8, 140, (size_t)-1, false); /* a byte of height 2's tx root */
+    verify_first_bad(2, "blocks: the header of height 2 hashes to ");
+    fresh_chain();
+    tamper("heights", h2, 8, 250, (size_t)-1, false); /* a byte of height 2's block hash */
+    verify_first_bad(2, "blocks: height 3's prev hash ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_verify_state_bit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_event_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_blocks, setup, teardown),
     };
     return cmocka_run_group_tests_name("cli store", tests, NULL, NULL);
 }
