@@ -29,6 +29,7 @@ int cmd_tx(int argc, char **argv);
 int cmd_process(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 
 /* Prints "coopvm CMD: MESSAGE" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -26,6 +26,7 @@ static const struct {
     {"tx", cmd_tx, "build, sign, verify and hash transactions (JSON files)"},
     {"process", cmd_process, "play a scenario: accounts, contracts, blocks and queries on a chain"},
     {"events", cmd_events, "print the event history of a data directory (filters; --json)"},
+    {"node", cmd_node, "run a chain: durable mempool, blocks, the HTTP API (docs/node.md)"},
     {"verify", cmd_verify, "check a data directory against itself: state commitment, records, identity"},
 };
 
@@ -33,7 +34,7 @@ static const struct {
  * each command that has it). A new flag without a value belongs here, or
  * `--flag=x` would pass x on as an argument. */
 static const char *const flags_without_value[] = {"--help", "--json", "--trace", "--markdown", "--quiet", "--version",
-                                                  NULL};
+                                                  "--empty-blocks", NULL};
 
 static const char *find_command(const char *name, cli_cmd_fn *fn)
 {
