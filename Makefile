@@ -27,7 +27,7 @@ WARN    += -Werror
 endif
 
 CPPFLAGS_ALL = -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CFLAGS_ALL   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(DEP_CFLAGS) $(CFLAGS)
+CFLAGS_ALL   = -std=c11 $(OPT) -g $(WARN) $(SAN) $(DEP_CFLAGS) $(NODE_DEP_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL  = $(SAN) $(LDFLAGS)
 # Library objects serve both the archive and the shared library: position
 # independent, and hidden but for what coopvm.h declares (its visibility
@@ -50,7 +50,11 @@ $(BUILD)/deps.mk: scripts/deps.sh
 	@{ echo "DEP_CFLAGS := $$(pkg-config --cflags libsodium lmdb jansson)"; \
 	   echo "DEP_LIBS := $$(pkg-config --libs libsodium lmdb jansson)"; \
 	   echo "CMOCKA_CFLAGS := $$(pkg-config --cflags cmocka)"; \
-	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; } > $@
+	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; \
+	   echo "NODE_DEP_CFLAGS := $$(pkg-config --cflags libmicrohttpd)"; \
+	   echo "NODE_DEP_LIBS := $$(pkg-config --libs libmicrohttpd)"; \
+	   echo "CURL_CFLAGS := $$(pkg-config --cflags libcurl)"; \
+	   echo "CURL_LIBS := $$(pkg-config --libs libcurl)"; } > $@
 
 # --- sources ---------------------------------------------------------------
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/crypto/*.c src/codec/*.c src/bytecode/*.c \
@@ -63,10 +67,12 @@ TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 # every fuzz harness fuzz/fuzz_<h>.c; each also builds as $(BUILD)/replay_<h>,
 # which make test runs over fuzz/corpus/<h>/
-FUZZ_ALL := asm load tx scenario event txjson diff vm store
+FUZZ_ALL := asm load tx scenario event txjson diff vm store http
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
-NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/obj/%.o)
+NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/explorer_files.o
+# the explorer page's files, embedded into the node (src/node/explorer_files.h)
+EXPLORER_FILES := $(sort $(wildcard src/node/explorer/*))
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
@@ -111,12 +117,30 @@ $(NODE_LIB): $(NODE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# (the directory too: a file removed from it changes the table)
+$(BUILD)/gen/explorer_files.c: scripts/embed-files.sh $(EXPLORER_FILES) src/node/explorer
+	@mkdir -p $(dir $@)
+	scripts/embed-files.sh $(EXPLORER_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/explorer_files.o: $(BUILD)/gen/explorer_files.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
 $(BIN): $(CLI_OBJ) $(NODE_LIB) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) -lpthread
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(NODE_DEP_LIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(NODE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lpthread
+
+# the node's tests talk to a real server with libcurl
+$(BUILD)/obj/tests/node/%.o: tests/node/%.c $(BUILD)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) $(CMOCKA_CFLAGS) $(CURL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/tests/node/%: $(BUILD)/obj/tests/node/%.o $(SUPPORT_OBJ) $(NODE_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(SUPPORT_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(NODE_DEP_LIBS) $(CURL_LIBS) \
+	    $(CMOCKA_LIBS) -lpthread
 
 $(BUILD)/vectors: $(BUILD)/obj/tests/cli/vectors.o $(SUPPORT_OBJ)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DEP_LIBS)
@@ -160,12 +184,16 @@ FUZZ_HARNESSES ?= $(FUZZ_ALL)
 # the CLI; the contract generator the VM tests share
 FUZZ_CLI_scenario := src/cli/scenario.c src/cli/util.c
 FUZZ_CLI_vm := tests/support/progen.c
+FUZZ_CLI_http := src/node/request.c src/node/router.c
 $(BUILD)/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(LIB) $(DEP_LIBS) -lpthread
 
 # the same with the CLI objects build/coopvm is made of, or the test support
 $(BUILD)/replay_scenario: fuzz/fuzz_scenario.c fuzz/replay.c $(FUZZ_CLI_scenario:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(LIB) $(DEP_LIBS) -lpthread
+$(BUILD)/replay_http: fuzz/fuzz_http.c fuzz/replay.c $(NODE_LIB) $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ fuzz/fuzz_http.c fuzz/replay.c $(NODE_LIB) $(LIB) \
+	    $(DEP_LIBS) $(NODE_DEP_LIBS) -lpthread
 $(BUILD)/replay_vm: fuzz/fuzz_vm.c fuzz/replay.c $(FUZZ_CLI_vm:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $(filter %.c %.o,$^) $(LIB) $(DEP_LIBS) -lpthread
 
@@ -174,7 +202,7 @@ fuzz:
 	@mkdir -p build-fuzz
 	@$(foreach h,$(FUZZ_HARNESSES), \
 	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_$h fuzz/fuzz_$h.c $(FUZZ_CLI_$h) $(LIB_SRC) \
-	        $$(pkg-config --cflags --libs libsodium lmdb jansson) -lpthread || exit 1; \
+	        $$(pkg-config --cflags --libs libsodium lmdb jansson libmicrohttpd) -lpthread || exit 1; \
 	    mkdir -p build-fuzz/corpus_$h; \
 	    build-fuzz/fuzz_$h -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(if $(wildcard fuzz/$h.dict),-dict=fuzz/$h.dict) \
 	        build-fuzz/corpus_$h fuzz/corpus/$h || exit 1;)

@@ -3,7 +3,8 @@
 # missing ones with apt-get (as root), so that a fresh Debian 12 machine needs
 # nothing but `make run` or `make test`.
 #
-#   scripts/deps.sh core    C libraries: libsodium, LMDB, jansson, cmocka, pkg-config
+#   scripts/deps.sh core    C libraries: libsodium, LMDB, jansson, cmocka, pkg-config;
+#                           libmicrohttpd (the node's HTTP server), libcurl (its tests)
 #   scripts/deps.sh bench   Lua 5.4, the peer the benchmarks compare against
 #   scripts/deps.sh fuzz    clang with libFuzzer
 #   scripts/deps.sh cross   for `make cross`: the arm64 and s390x architectures
@@ -23,7 +24,8 @@ for group in "$@"; do
     core)
         command -v pkg-config >/dev/null 2>&1 || need_pkg pkg-config
         command -v cc >/dev/null 2>&1 || need_pkg gcc
-        for pair in libsodium:libsodium-dev lmdb:liblmdb-dev jansson:libjansson-dev cmocka:libcmocka-dev; do
+        for pair in libsodium:libsodium-dev lmdb:liblmdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
+                    libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev; do
             pc=${pair%%:*} deb=${pair#*:}
             if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$pc"; then
                 need_pkg "$deb"
@@ -42,7 +44,7 @@ for group in "$@"; do
     cross)
         # the -dev:ARCH packages must be co-installable with the native ones
         # (Multi-Arch: same), so the native C libraries come along too
-        for deb in gcc pkg-config libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev; do
+        for deb in gcc pkg-config libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev libmicrohttpd-dev; do
             have_deb "$deb" || need_pkg "$deb"
         done
         command -v jq >/dev/null 2>&1 || need_pkg jq     # cross.sh reads the vectors with it
@@ -59,7 +61,7 @@ for group in "$@"; do
             # libraries below, as any program of that architecture does.
             have_deb "libc6-dev-$arch-cross" || need_pkg "libc6-dev-$arch-cross"
             # cmocka too: the Makefile's deps.mk asks pkg-config for it
-            for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev; do
+            for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev libmicrohttpd-dev; do
                 have_deb "$deb:$arch" || need_pkg "$deb:$arch"
             done
         done
