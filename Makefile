@@ -53,8 +53,8 @@ $(BUILD)/deps.mk: scripts/deps.sh
 	   echo "CMOCKA_LIBS := $$(pkg-config --libs cmocka)"; \
 	   echo "NODE_DEP_CFLAGS := $$(pkg-config --cflags libmicrohttpd)"; \
 	   echo "NODE_DEP_LIBS := $$(pkg-config --libs libmicrohttpd)"; \
-	   echo "CURL_CFLAGS := $$(pkg-config --cflags libcurl)"; \
-	   echo "CURL_LIBS := $$(pkg-config --libs libcurl)"; } > $@
+	   echo "CURL_CFLAGS := $$(pkg-config --exists libcurl 2>/dev/null && echo -DCOOPVM_HAVE_CURL $$(pkg-config --cflags libcurl))"; \
+	   echo "CURL_LIBS := $$(pkg-config --libs libcurl 2>/dev/null)"; } > $@
 
 # --- sources ---------------------------------------------------------------
 LIB_SRC  := $(sort $(wildcard src/base/*.c src/crypto/*.c src/codec/*.c src/bytecode/*.c \
@@ -126,8 +126,13 @@ $(BUILD)/obj/gen/explorer_files.o: $(BUILD)/gen/explorer_files.c $(BUILD)/deps.m
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
+# the command's client side (send, call, ...) speaks HTTP with libcurl; the
+# library never does. Without libcurl (make cross's foreign builds) the client
+# commands say so and exit 1.
+$(CLI_OBJ): CFLAGS_ALL += $(CURL_CFLAGS)
+
 $(BIN): $(CLI_OBJ) $(NODE_LIB) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(NODE_DEP_LIBS) -lpthread
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(NODE_DEP_LIBS) $(CURL_LIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(NODE_LIB) $(LIB)
 	@mkdir -p $(dir $@)

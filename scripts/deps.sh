@@ -4,7 +4,8 @@
 # nothing but `make run` or `make test`.
 #
 #   scripts/deps.sh core    C libraries: libsodium, LMDB, jansson, cmocka, pkg-config;
-#                           libmicrohttpd (the node's HTTP server), libcurl (its tests)
+#                           libmicrohttpd (the node's HTTP server), libcurl (the
+#                           client commands and the tests)
 #   scripts/deps.sh bench   Lua 5.4, the peer the benchmarks compare against
 #   scripts/deps.sh fuzz    clang with libFuzzer
 #   scripts/deps.sh cross   for `make cross`: the arm64 and s390x architectures
@@ -60,7 +61,10 @@ for group in "$@"; do
             # headers. The binary runs with libc6:ARCH, a dependency of the
             # libraries below, as any program of that architecture does.
             have_deb "libc6-dev-$arch-cross" || need_pkg "libc6-dev-$arch-cross"
-            # cmocka too: the Makefile's deps.mk asks pkg-config for it
+            # cmocka too: the Makefile's deps.mk asks pkg-config for it. Not
+            # libcurl: its :s390x dependencies cannot be installed beside
+            # bookworm-security's amd64 ones, so the foreign builds have no
+            # client commands (they say so; their tests skip)
             for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev libmicrohttpd-dev; do
                 have_deb "$deb:$arch" || need_pkg "$deb:$arch"
             done

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "coopvm.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -30,6 +32,11 @@ int cmd_process(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_receipt(int argc, char **argv);
+int cmd_call(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 
 /* Prints "coopvm CMD: MESSAGE" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -74,6 +81,18 @@ bool cli_write_file(const char *path, const void *data, size_t len);
  * deployment; else writes why in the user's terms ("the module is 463,528
  * bytes; a deployment carries at most 65,536") and returns false. */
 bool cli_module_fits_deployment(size_t len, char *why, size_t cap);
+
+/* Reads (at most kind's cap) and parses a JSON file; prints "coopvm CMD:
+ * PATH: reason" (with line and column for malformed JSON) and returns NULL
+ * on failure. The caller owns the value. */
+json_t *cli_load_json(const char *cmd, const char *path, cli_file kind);
+
+/* Reads a key file as `coopvm keygen --json` writes it into (pk, sk);
+ * prints "coopvm CMD: PATH: why" and returns false when it cannot. */
+bool cli_load_key(const char *cmd, const char *path, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
+
+/* The wall clock in ns since the Unix epoch (a transaction's timestamp). */
+uint64_t cli_now_ns(void);
 
 /* Loads a module from path: binary if it starts with the module magic or
  * its name ends in .cvm, else assembly (diagnostics printed as

@@ -1,7 +1,9 @@
 /*
  * cmd_events.c — `coopvm events`: the event history of a data directory,
  * filtered by service, event name and heights (cvm_store_events_query), as
- * one line per event or as a JSON array.
+ * one line per event or as a JSON array; or, with --node URL, the same from
+ * a running node's API (GET /v1/events, paged through its cursor, each page
+ * printed as it comes, so memory holds one page however long the history).
  *
  * The directory is opened read-only (cvm_lmdbstore_open_readonly): a query
  * never creates a store, and a typo in --data is an error naming it.
@@ -20,16 +22,20 @@
 
 #include "base/hex.h"
 #include "cli.h"
+#include "client.h"
 #include "codec/json.h"
 #include "play.h"
 
 static const char help[] =
-    "usage: coopvm events --data DIR [--service S] [--name N] [--from H] [--to H]\n"
-    "                     [--scenario FILE] [--json]\n\n"
+    "usage: coopvm events (--data DIR | --node URL) [--service S] [--name N]\n"
+    "                     [--from H] [--to H] [--scenario FILE] [--json]\n\n"
     "Prints the events of the transactions committed in the data directory DIR\n"
-    "(what `coopvm process --data DIR` wrote), in commit order. Events of failed\n"
-    "transactions are not in the history.\n\n"
+    "(what `coopvm process --data DIR` wrote), or on the node at URL, in commit\n"
+    "order. Events of failed transactions are not in the history.\n\n"
     "  --data DIR     the state directory (must exist; nothing is created or written)\n"
+    "  --node URL     a running node instead (`coopvm node`): http://127.0.0.1:7070;\n"
+    "                 its GET /v1/events is read page after page (1000 events a\n"
+    "                 page, through the cursor) and each page printed as it comes\n"
     "  --service S    only events of service S (exact name, e.g. _Cooperatives)\n"
     "  --name N       only events named N (e.g. ProposalPassed)\n"
     "  --from H       only from height H (inclusive; default: the first)\n"
@@ -43,11 +49,16 @@ static const char help[] =
     "  height 3 tx 0 _Cooperatives.CooperativeJoined cooperative_id=\"housing\" member=0x1a2b...\n"
     "Integers and booleans print as such, strings as JSON strings, bytes as 0x + hex;\n"
     "a name that is not [A-Za-z0-9_]+ prints as a JSON string.\n\n"
+    "With --node the text is the same, but for a string value that looks like\n"
+    "bytes (\"0x\" and hex): the API's JSON cannot tell them apart, so it prints\n"
+    "bare; --json prints one event per line in the array.\n\n"
     "Exit status: 0 success (also when no event matches), 1 the directory cannot be\n"
-    "read or its history is damaged, 2 usage error.\n";
+    "read or its history is damaged, or the node refused or could not be reached\n"
+    "(the URL and the reason are printed), 2 usage error.\n";
 
 typedef struct opts {
     const char *data;
+    const char *node; /* borrowed from argv; --node: the API instead of --data */
     const char *scenario; /* borrowed from argv; NULL: addresses print as hex */
     cvm_event_query q;
     bool json;
@@ -85,6 +96,8 @@ static int parse(int argc, char **argv, opts *o)
         bool *seen = NULL;
         if (strcmp(a, "--data") == 0)
             slot = &o->data;
+        else if (strcmp(a, "--node") == 0)
+            slot = &o->node;
         else if (strcmp(a, "--scenario") == 0)
             slot = &o->scenario;
         else if (strcmp(a, "--service") == 0)
@@ -112,8 +125,10 @@ static int parse(int argc, char **argv, opts *o)
         if (!parse_height(v, seen == &have_from ? &o->q.from : &o->q.to))
             return cli_usage_error("events", "%s: '%s' is not a height (a whole number, 0 or more)", a, v);
     }
-    if (!o->data)
-        return cli_usage_error("events", "--data DIR is required");
+    if (!o->data && !o->node)
+        return cli_usage_error("events", "--data DIR or --node URL is required");
+    if (o->data && o->node)
+        return cli_usage_error("events", "--data and --node exclude each other");
     if (have_from && have_to && o->q.from > o->q.to)
         return cli_usage_error("events", "--from %" PRIu64 " is after --to %" PRIu64, o->q.from, o->q.to);
     o->none = have_to && o->q.to == 0;
@@ -274,6 +289,121 @@ static int add_record(void *ud, uint64_t height, uint64_t tx_index, const cvm_ev
     return 0;
 }
 
+/* ------------------------------------------------------------ --node */
+
+/* An event of the API's JSON as print_line prints one from the store. */
+static void print_json_line(const account_names *names, const json_t *ev)
+{
+    printf("height %" JSON_INTEGER_FORMAT " tx %" JSON_INTEGER_FORMAT " ",
+           json_integer_value(json_object_get(ev, "height")), json_integer_value(json_object_get(ev, "tx_index")));
+    const char *service = json_string_value(json_object_get(ev, "service"));
+    const char *name = json_string_value(json_object_get(ev, "name"));
+    print_name(service ? service : "?");
+    putchar('.');
+    print_name(name ? name : "?");
+    const char *k;
+    const json_t *v;
+    json_object_foreach(json_object_get(ev, "fields"), k, v)
+    {
+        putchar(' ');
+        print_name(k);
+        putchar('=');
+        /* an address of a named account prints as its name */
+        const char *hex = json_string_value(v);
+        uint8_t addr[CVM_ADDRESS_BYTES];
+        cvm_arg a = cvm_arg_bytes(addr, sizeof addr);
+        const char *who = hex && strlen(hex) == 2 + 2 * CVM_ADDRESS_BYTES && hex[0] == '0' && hex[1] == 'x' &&
+                                  cvm_hex_decode(hex + 2, 2 * CVM_ADDRESS_BYTES, addr, sizeof addr)
+                              ? name_of(names, &a)
+                              : NULL;
+        if (who)
+            fputs(who, stdout);
+        else
+            client_print_value(v, false);
+    }
+    putchar('\n');
+}
+
+/* The events of the node at o->node, page after page. */
+static int events_from_node(const opts *o, const account_names *names)
+{
+    client c;
+    int rc = client_open(&c, "events", o->node);
+    if (rc != CLI_OK)
+        return rc;
+    c.raw = o->json;
+    if (o->none) { /* nothing can match; the node must still answer */
+        json_t *st;
+        rc = client_call(&c, "GET", "/v1/status", NULL, NULL, 0, CLIENT_TIMEOUT_S, &st, NULL, NULL);
+        json_decref(st);
+        if (rc == CLI_OK && o->json)
+            printf("[]\n");
+        client_close(&c);
+        return rc;
+    }
+    char *cursor = NULL; /* owned: the next page's, NULL for the first */
+    size_t printed = 0;
+    for (;;) {
+        char *path = strdup("/v1/events?limit=1000"), num[32];
+        bool ok = path != NULL;
+        if (ok && o->q.service)
+            ok = client_add_param(&c, &path, "service", o->q.service);
+        if (ok && o->q.name)
+            ok = client_add_param(&c, &path, "name", o->q.name);
+        if (ok && o->q.from) {
+            snprintf(num, sizeof num, "%" PRIu64, o->q.from);
+            ok = client_add_param(&c, &path, "from", num);
+        }
+        if (ok && o->q.to) {
+            snprintf(num, sizeof num, "%" PRIu64, o->q.to);
+            ok = client_add_param(&c, &path, "to", num);
+        }
+        if (ok && cursor)
+            ok = client_add_param(&c, &path, "cursor", cursor);
+        json_t *page = NULL;
+        if (!ok) {
+            fprintf(stderr, "coopvm events: out of memory\n");
+            rc = CLI_FAIL;
+        } else {
+            rc = client_call(&c, "GET", path, NULL, NULL, 0, CLIENT_TIMEOUT_S, &page, NULL, NULL);
+        }
+        free(path);
+        if (rc != CLI_OK)
+            break;
+        const json_t *evs = json_object_get(page, "events"), *next = json_object_get(page, "next_cursor");
+        if (!json_is_array(evs) || (next && !json_is_string(next))) {
+            fprintf(stderr, "coopvm events: %s/v1/events: the answer has no \"events\" array\n", c.base);
+            json_decref(page);
+            rc = CLI_FAIL;
+            break;
+        }
+        size_t i;
+        const json_t *ev;
+        json_array_foreach(evs, i, ev)
+        {
+            if (o->json) {
+                fputs(printed ? ",\n" : "[\n", stdout);
+                json_dumpf(ev, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            } else {
+                print_json_line(names, ev);
+            }
+            printed++;
+        }
+        fflush(stdout);
+        free(cursor);
+        cursor = next && json_array_size(evs) ? strdup(json_string_value(next)) : NULL;
+        json_decref(page);
+        if (!cursor)
+            break;
+    }
+    free(cursor);
+    /* the array is closed even after a failure, so what was printed parses */
+    if (o->json && (printed || rc == CLI_OK))
+        fputs(printed ? "\n]\n" : "[]\n", stdout);
+    client_close(&c);
+    return rc;
+}
+
 int cmd_events(int argc, char **argv)
 {
     opts o;
@@ -283,6 +413,11 @@ int cmd_events(int argc, char **argv)
     account_names names = {0};
     if (o.scenario && !names_load(o.scenario, &names))
         return CLI_FAIL;
+    if (o.node) {
+        rc = events_from_node(&o, o.scenario ? &names : NULL);
+        names_free(&names);
+        return rc;
+    }
     char err[512];
     cvm_store *s = NULL;
     if (cvm_lmdbstore_open_readonly(NULL, o.data, &s, err, sizeof err) != CVM_OK) {

@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "base/hex.h"
 #include "cli.h"
+#include "client.h"
 #include "codec/json.h"
 #include "codec/tx_json.h"
 #include "crypto/sign.h"
@@ -24,7 +24,7 @@
 static const char help[] =
     "usage: coopvm tx build [--from TX.json] --service S --method M [--arg JSON]...\n"
     "                       [--signer-key HEX | --key FILE] [--scheme N] [--chain N]\n"
-    "                       [--timestamp NS] [--protocol N] [-o FILE]\n"
+    "                       [--timestamp NS] [--protocol N] [--node URL] [-o FILE]\n"
     "       coopvm tx sign TX.json --key KEY.json [-o FILE]\n"
     "       coopvm tx verify TX.json\n"
     "       coopvm tx hash TX.json\n\n"
@@ -39,8 +39,9 @@ static const char help[] =
     "        transaction unsigned; --key FILE sets it from a key file and signs.\n"
     "        Without either the signer is scheme 0 (an unsigned local call).\n"
     "        --scheme overrides the scheme (to exercise INVALID_ADDRESS_SCHEME);\n"
-    "        --chain defaults to 42 (the chain of `coopvm process` and of a node\n"
-    "        started without --chain), --timestamp to now (ns), --protocol to 1.\n"
+    "        --chain defaults to the chain id of the node at --node URL (GET\n"
+    "        /v1/status), else to 42 (the chain of `coopvm process` and of a node\n"
+    "        started without --chain); --timestamp to now (ns), --protocol to 1.\n"
     "        --from starts from a transaction JSON (any of its fields; service and\n"
     "        method then need no flags): flags replace its fields (--arg replaces\n"
     "        all its args), defaults fill what it lacks, its signature is dropped.\n"
@@ -75,24 +76,7 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
-/* Reads (at most kind's cap, cli.h) and parses a JSON file; prints why and
- * returns NULL on failure. */
-static json_t *load_json(const char *path, cli_file kind)
-{
-    char err[1280];
-    size_t len;
-    char *text = (char *)cli_read_file_err(path, kind, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "coopvm tx: %s\n", err);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
-    free(text);
-    if (!j)
-        fprintf(stderr, "coopvm tx: %s:%d:%d: %s\n", path, je.line, je.column, je.text);
-    return j;
-}
+static json_t *load_json(const char *path, cli_file kind) { return cli_load_json("tx", path, kind); }
 
 /* Reads a transaction file into d; prints why and returns false on failure. */
 static bool load_tx(const char *path, cvm_tx_decoded *d)
@@ -110,37 +94,9 @@ static bool load_tx(const char *path, cvm_tx_decoded *d)
     return true;
 }
 
-/* Reads a key file: "secret_key" (the seed) is required; "public_key" and
- * "address", when present, must match it, so a damaged file is caught. */
 static bool load_key(const char *path, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
 {
-    json_t *j = load_json(path, CLI_FILE_KEY);
-    if (!j)
-        return false;
-    const char *why = NULL;
-    uint8_t seed[CVM_SEED_BYTES], want[CVM_PUBKEY_BYTES], addr[CVM_ADDRESS_BYTES], want_addr[CVM_ADDRESS_BYTES];
-    const json_t *s = json_object_get(j, "secret_key"), *p = json_object_get(j, "public_key"),
-                 *a = json_object_get(j, "address");
-    if (!json_is_object(j))
-        why = "a key file must be a JSON object";
-    else if (!json_is_string(s) || !cvm_hex_decode(json_string_value(s), json_string_length(s), seed, sizeof seed))
-        why = "\"secret_key\" must be 64 hex digits (the seed)";
-    if (!why) {
-        cvm_keypair_from_seed(seed, pk, sk);
-        cvm_address_of_key(pk, addr);
-        if (p && (!json_is_string(p) ||
-                  !cvm_hex_decode(json_string_value(p), json_string_length(p), want, sizeof want) ||
-                  memcmp(want, pk, sizeof want) != 0))
-            why = "\"public_key\" does not belong to \"secret_key\"";
-        else if (a && (!json_is_string(a) ||
-                       !cvm_hex_decode(json_string_value(a), json_string_length(a), want_addr, sizeof want_addr) ||
-                       memcmp(want_addr, addr, sizeof addr) != 0))
-            why = "\"address\" is not the address of \"secret_key\"";
-    }
-    json_decref(j);
-    if (why)
-        fprintf(stderr, "coopvm tx: %s: %s\n", path, why);
-    return !why;
+    return cli_load_key("tx", path, pk, sk);
 }
 
 /* Writes tx as indented JSON to out_path, or standard output when NULL. */
@@ -219,7 +175,8 @@ static json_t *build_signer(const json_t *tmpl, bool have_scheme, uint64_t schem
 
 static int tx_build(int argc, char **argv)
 {
-    const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL, *from = NULL;
+    const char *service = NULL, *method = NULL, *signer_hex = NULL, *key_path = NULL, *out = NULL, *from = NULL,
+               *node = NULL;
     const char *arg_text[MAX_ARGS];
     size_t nargs = 0;
     uint64_t chain = PLAY_CHAIN_ID, protocol = CVM_PROTOCOL_VERSION, scheme = 0, ts = 0;
@@ -249,6 +206,8 @@ static int tx_build(int argc, char **argv)
             from = v;
         } else if (strcmp(a, "-o") == 0) {
             out = v;
+        } else if (strcmp(a, "--node") == 0) {
+            node = v;
         } else if (strcmp(a, "--chain") == 0) {
             if (!parse_uint(v, UINT32_MAX, &chain))
                 return cli_usage_error("tx", "--chain: '%s' is not a number from 0 to 4294967295", v);
@@ -276,10 +235,19 @@ static int tx_build(int argc, char **argv)
     uint8_t pk[CVM_PUBKEY_BYTES] = {0}, sk[CVM_SECRETKEY_BYTES];
     if (signer_hex && !cvm_hex_decode(signer_hex, strlen(signer_hex), pk, sizeof pk))
         return cli_usage_error("tx", "--signer-key must be 64 hex digits");
-    if (!have_ts) {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        ts = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    if (!have_ts)
+        ts = cli_now_ns();
+    if (node && !have_chain) { /* the node's chain, unless told otherwise */
+        client c;
+        uint32_t id = 0;
+        int rc = client_open(&c, "tx", node);
+        if (rc == CLI_OK)
+            rc = client_chain_id(&c, &id);
+        client_close(&c);
+        if (rc != CLI_OK)
+            return rc;
+        chain = id;
+        have_chain = true;
     }
 
     json_t *args = NULL;

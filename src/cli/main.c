@@ -28,6 +28,11 @@ static const struct {
     {"events", cmd_events, "print the event history of a data directory (filters; --json)"},
     {"node", cmd_node, "run a chain: durable mempool, blocks, the HTTP API (docs/node.md)"},
     {"verify", cmd_verify, "check a data directory against itself: state commitment, records, identity"},
+    {"send", cmd_send, "submit a signed transaction to a node (--wait: until committed)"},
+    {"receipt", cmd_receipt, "a transaction's status and receipt on a node, by hash"},
+    {"call", cmd_call, "run a read-only method on a node's latest state"},
+    {"block", cmd_block, "a committed block of a node: header, receipts, rejections"},
+    {"deploy", cmd_deploy, "deploy a contract (.asm or .cvm) on a node, signed with a key file"},
 };
 
 /* The flags that take no value, in every command (a flag means the same in
@@ -114,7 +119,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].synopsis);
     fprintf(out, "\n'coopvm help COMMAND' (or 'coopvm COMMAND --help') describes a command's flags;\n"
                  "a flag's value may follow it or be joined to it: --method get, --method=get.\n"
-                 "Exit status: 0 success, 1 the contract failed or the input is bad, 2 usage error.\n");
+                 "Exit status: 0 success, 1 the contract failed or the input is bad (or a node\n"
+                 "refused a request or could not be reached), 2 usage error.\n");
 }
 
 int main(int argc, char **argv)

@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/count.h"
+#include "base/hex.h"
 #include "bytecode/module.h"
 #include "codec/args.h"
 #include "cli.h"
+#include "crypto/sign.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -227,4 +230,61 @@ cvm_module *cli_load_module(const char *path)
     }
     free(data);
     return st == CVM_OK ? m : NULL;
+}
+
+json_t *cli_load_json(const char *cmd, const char *path, cli_file kind)
+{
+    char err[1280];
+    size_t len;
+    char *text = (char *)cli_read_file_err(path, kind, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "coopvm %s: %s\n", cmd, err);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    free(text);
+    if (!j)
+        fprintf(stderr, "coopvm %s: %s:%d:%d: %s\n", cmd, path, je.line, je.column, je.text);
+    return j;
+}
+
+/* "secret_key" (the seed) is required; "public_key" and "address", when
+ * present, must match it, so a damaged file is caught. */
+bool cli_load_key(const char *cmd, const char *path, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
+{
+    json_t *j = cli_load_json(cmd, path, CLI_FILE_KEY);
+    if (!j)
+        return false;
+    const char *why = NULL;
+    uint8_t seed[CVM_SEED_BYTES], want[CVM_PUBKEY_BYTES], addr[CVM_ADDRESS_BYTES], want_addr[CVM_ADDRESS_BYTES];
+    const json_t *s = json_object_get(j, "secret_key"), *p = json_object_get(j, "public_key"),
+                 *a = json_object_get(j, "address");
+    if (!json_is_object(j))
+        why = "a key file must be a JSON object";
+    else if (!json_is_string(s) || !cvm_hex_decode(json_string_value(s), json_string_length(s), seed, sizeof seed))
+        why = "\"secret_key\" must be 64 hex digits (the seed)";
+    if (!why) {
+        cvm_keypair_from_seed(seed, pk, sk);
+        cvm_address_of_key(pk, addr);
+        if (p && (!json_is_string(p) ||
+                  !cvm_hex_decode(json_string_value(p), json_string_length(p), want, sizeof want) ||
+                  memcmp(want, pk, sizeof want) != 0))
+            why = "\"public_key\" does not belong to \"secret_key\"";
+        else if (a && (!json_is_string(a) ||
+                       !cvm_hex_decode(json_string_value(a), json_string_length(a), want_addr, sizeof want_addr) ||
+                       memcmp(want_addr, addr, sizeof addr) != 0))
+            why = "\"address\" is not the address of \"secret_key\"";
+    }
+    json_decref(j);
+    if (why)
+        fprintf(stderr, "coopvm %s: %s: %s\n", cmd, path, why);
+    return !why;
+}
+
+uint64_t cli_now_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }

@@ -275,8 +275,8 @@ static void test_json(void **state)
 static void test_usage_errors(void **state)
 {
     (void)state;
-    err_is(events(NULL), 2, "--data DIR is required");
-    err_is(events("--service", "Emitter", NULL), 2, "--data DIR is required");
+    err_is(events(NULL), 2, "--data DIR or --node URL is required");
+    err_is(events("--service", "Emitter", NULL), 2, "--data DIR or --node URL is required");
     err_is(events("--data", NULL), 2, "--data needs a value");
     err_is(events("--data", data, "--from", NULL), 2, "--from needs a value");
     err_is(events("--data", data, "--from", "4", "--to", "3", NULL), 2, "--from 4 is after --to 3");
@@ -293,7 +293,7 @@ static void test_usage_errors(void **state)
 
     proc_result r = events("--help", NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "usage: coopvm events --data DIR"));
+    assert_non_null(strstr(r.out, "usage: coopvm events (--data DIR | --node URL)"));
     proc_result_free(&r);
 }
 
