@@ -307,6 +307,13 @@ cvm_status cvm_node_produce(cvm_node *n, bool allow_empty, uint64_t *height, cha
 {
     if (height)
         *height = 0;
+    if (!n->o.manual) {
+        /* the producer thread removes what it commits: a second producer
+         * would build from entries it frees */
+        snprintf(err, errcap,
+                 "cvm_node_produce: the node runs a producer thread (only manual nodes cut blocks on request)");
+        return CVM_EINPUT;
+    }
     cvm_block_proposal p;
     if (!cvm_node_pending_proposal(n, n->o.max_block_txs, &p)) {
         snprintf(err, errcap, "out of memory");

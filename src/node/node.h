@@ -106,9 +106,10 @@ void cvm_node_stop(cvm_node *n);
 /* Whether cvm_node_stop was called (SSE and long-poll loops end on it). */
 bool cvm_node_stopping(cvm_node *n);
 
-/* Cuts one block now from what is pending (manual nodes, tests), even an
- * empty one when allow_empty. *height (may be NULL) gets the height
- * committed, or 0 when nothing was pending and no block was cut. */
+/* Cuts one block now from what is pending, even an empty one when
+ * allow_empty: manual nodes only (tests); CVM_EINPUT on a node with a
+ * producer thread. *height (may be NULL) gets the height committed, or 0
+ * when nothing was pending and no block was cut. */
 cvm_status cvm_node_produce(cvm_node *n, bool allow_empty, uint64_t *height, char *err, size_t errcap);
 
 /* ------------------------------------------------------------ admission */

@@ -613,6 +613,9 @@ static void test_solo_producer(void **state)
     open_node(f);
     usleep(200 * 1000);
     assert_int_equal(cvm_node_height(f->n), 2); /* five intervals, nothing pending: no block */
+    char err[200];
+    assert_int_equal(cvm_node_produce(f->n, true, NULL, err, sizeof err), CVM_EINPUT); /* not a manual node */
+    expect_contains(err, "producer thread");
     cvm_node_close(f->n);
     f->n = NULL;
     f->o.block_interval_ms = 60000;
