@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "node/http.h"
 #include "node/node.h"
 #include "play.h"
 #include "scenario.h"
@@ -221,13 +222,24 @@ int cmd_node(int argc, char **argv)
     printf("coopvm node: chain %" PRIu32 " at height %" PRIu64 " in %s; blocks every %" PRIu64
            " ms or %zu transactions\n",
            eff->chain_id, cvm_node_height(n), o.data, eff->block_interval_ms, eff->max_block_txs);
-    /* the HTTP server (src/node/http.h) starts here once it is built in */
-    printf("coopvm node: no HTTP API in this build yet (--listen %s not opened)\n", o.listen);
+    cvm_http_options ho = {.listen = o.listen};
+    cvm_http *http = NULL;
+    if (cvm_http_start(n, &ho, &http, err, sizeof err) != CVM_OK) {
+        fprintf(stderr, "coopvm node: %s\n", err);
+        cvm_node_close(n);
+        return CLI_FAIL;
+    }
+    printf("coopvm node: serving the API on %s/v1 and the explorer on %s/\n", cvm_http_url(http),
+           cvm_http_url(http));
     fflush(stdout);
     int sig = 0;
     sigwait(&sigs, &sig);
-    printf("coopvm node: %s: finishing the block in progress\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    printf("coopvm node: %s: answering the requests in flight, finishing the block in progress\n",
+           sig == SIGINT ? "SIGINT" : "SIGTERM");
     fflush(stdout);
+    /* the server first: it stops accepting and answers what is in flight
+     * (long-polls and streams end), then the node finishes its block */
+    cvm_http_stop(http);
     cvm_node_close(n);
     printf("coopvm node: stopped\n");
     return CLI_OK;

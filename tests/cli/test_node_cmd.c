@@ -118,6 +118,7 @@ static void test_start_stop_restart(void **state)
     assert_int_equal(run_until(first, "coopvm node: chain 42 at height 2", SIGTERM, &out), 0);
     assert_non_null(strstr(out, "block 1: genesis, 4 accounts"));
     assert_non_null(strstr(out, "block 2: 2 genesis contracts deployed"));
+    assert_non_null(strstr(out, "coopvm node: serving the API on http://127.0.0.1:"));
     assert_non_null(strstr(out, "SIGTERM"));
     assert_non_null(strstr(out, "coopvm node: stopped"));
     free(out);
