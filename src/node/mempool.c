@@ -50,7 +50,8 @@ struct mempool {
     mp_entry *head, *tail;       /* owned: pending entries in admission order */
     size_t count;                /* pending entries */
     size_t reserved;             /* admissions under way */
-    size_t limit;
+    size_t bytes, reserved_bytes; /* the pending entries' encodings, and those under way */
+    size_t limit, bytes_limit;
     uint64_t next_seq;
     mp_req *queue, *queue_tail;  /* borrowed: admissions waiting for the writer */
     bool stopping;
@@ -111,6 +112,7 @@ static bool append(mempool *m, mp_entry *e)
         m->head = e;
     m->tail = e;
     m->count++;
+    m->bytes += e->len;
     return true;
 }
 
@@ -170,9 +172,11 @@ static void *writer_main(void *arg)
         uint64_t seq = first;
         for (mp_req *r = q; r; r = r->next, seq++) {
             m->reserved--;
+            m->reserved_bytes -= r->len;
             mp_entry *e = r->result == MP_ADDED ? calloc(1, sizeof *e) : NULL;
             if (e) {
                 e->seq = seq;
+                e->len = r->len;
                 memcpy(e->hash, r->hash, CVM_HASH_BYTES);
                 e->tx = r->tx;
                 e->verified = true;
@@ -227,6 +231,7 @@ static cvm_status load(mempool *m, char *err, size_t errcap)
             break;
         }
         e->seq = seq;
+        e->len = v.mv_size;
         e->verified = true; /* verified before it was written: the mempool is the node's own file */
         st = cvm_tx_from_bytes(NULL, v.mv_data, v.mv_size, 1, &e->tx, why, sizeof why);
         if (st == CVM_OK)
@@ -253,7 +258,7 @@ static cvm_status load(mempool *m, char *err, size_t errcap)
     return st;
 }
 
-cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err, size_t errcap)
+cvm_status mempool_open(const char *dir, size_t limit, size_t bytes_limit, mempool **out, char *err, size_t errcap)
 {
     *out = NULL;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
@@ -283,6 +288,7 @@ cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err,
     pthread_cond_init(&m->cv_done, NULL);
     cvm_map_init(&m->byhash, NULL);
     m->limit = limit;
+    m->bytes_limit = bytes_limit;
     m->next_seq = 1;
     MDB_txn *txn = NULL;
     int rc = mdb_env_create(&m->env);
@@ -294,6 +300,9 @@ cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err,
         rc = mdb_env_set_mapsize(m->env, file.map_size > MEMPOOL_MAP_SIZE ? (size_t)file.map_size : MEMPOOL_MAP_SIZE);
     if (!rc)
         rc = mdb_env_open(m->env, dir, MDB_NOTLS, 0644);
+    int dead = 0;
+    if (!rc) /* reader slots of a process that died (SIGKILL) are freed, not kept */
+        rc = mdb_reader_check(m->env, &dead);
     if (!rc)
         rc = mdb_txn_begin(m->env, NULL, 0, &txn);
     if (!rc && !(rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &m->pending)))
@@ -351,7 +360,7 @@ void mempool_close(mempool *m)
     free(m);
 }
 
-mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
+mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES], size_t len)
 {
     pthread_mutex_lock(&m->mu);
     mp_result r = MP_ADDED;
@@ -361,7 +370,7 @@ mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
         r = MP_STOPPING;
     else if (cvm_map_get(&m->byhash, hash, CVM_HASH_BYTES))
         r = MP_DUPLICATE;
-    else if (m->count + m->reserved >= m->limit)
+    else if (m->count + m->reserved >= m->limit || m->bytes + m->reserved_bytes + len > m->bytes_limit)
         r = MP_FULL;
     else if (!(e = cvm_map_put(&m->byhash, hash, CVM_HASH_BYTES, &created)))
         r = MP_FAILED;
@@ -369,18 +378,20 @@ mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
         e->ival = 1;
         e->pval = NULL;
         m->reserved++;
+        m->reserved_bytes += len;
     }
     pthread_mutex_unlock(&m->mu);
     return r;
 }
 
-void mempool_unreserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
+void mempool_unreserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES], size_t len)
 {
     pthread_mutex_lock(&m->mu);
     cvm_map_entry *e = cvm_map_get(&m->byhash, hash, CVM_HASH_BYTES);
     if (e && e->ival == 1) {
         cvm_map_del(&m->byhash, hash, CVM_HASH_BYTES);
         m->reserved--;
+        m->reserved_bytes -= len;
     }
     pthread_mutex_unlock(&m->mu);
 }
@@ -399,7 +410,7 @@ mp_result mempool_commit_reserved(mempool *m, const uint8_t hash[CVM_HASH_BYTES]
     pthread_mutex_lock(&m->mu);
     if (m->stopping) {
         pthread_mutex_unlock(&m->mu);
-        mempool_unreserve(m, hash);
+        mempool_unreserve(m, hash, len);
         return MP_STOPPING;
     }
     if (m->queue_tail)
@@ -422,6 +433,14 @@ bool mempool_has(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
     bool has = cvm_map_get(&m->byhash, hash, CVM_HASH_BYTES) != NULL;
     pthread_mutex_unlock(&m->mu);
     return has;
+}
+
+void mempool_usage(mempool *m, size_t *count, size_t *bytes)
+{
+    pthread_mutex_lock(&m->mu);
+    *count = m->count + m->reserved;
+    *bytes = m->bytes + m->reserved_bytes;
+    pthread_mutex_unlock(&m->mu);
 }
 
 size_t mempool_count(mempool *m)
@@ -541,6 +560,7 @@ cvm_status mempool_remove(mempool *m, const uint8_t (*hashes)[CVM_HASH_BYTES], s
             if (m->tail == e)
                 m->tail = prev;
             m->count--;
+            m->bytes -= e->len;
         }
         entry_free(e);
     }

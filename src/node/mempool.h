@@ -43,6 +43,7 @@ typedef struct mp_entry {
     uint64_t seq;                     /* admission order: the LMDB key */
     uint8_t hash[CVM_HASH_BYTES];     /* cvm_tx_hash */
     cvm_tx_owned *tx;                 /* owned: the decoded signed transaction */
+    size_t len;                       /* the bytes of its signed encoding, as written */
     bool verified;                    /* its signature was verified at admission (always, once admitted) */
     struct mp_entry *next;            /* the next in admission order; borrowed */
 } mp_entry;
@@ -72,20 +73,25 @@ typedef struct mp_stats {
 
 /* Opens (creating) the mempool in dir (the directory is created), loads
  * its pending entries in admission order and starts the writer thread.
- * limit: most pending entries. The caller owns *out. */
-cvm_status mempool_open(const char *dir, size_t limit, mempool **out, char *err, size_t errcap);
+ * limit: most pending entries; bytes_limit: most bytes of their signed
+ * encodings (memory stays bounded whatever their size). The caller owns
+ * *out. */
+cvm_status mempool_open(const char *dir, size_t limit, size_t bytes_limit, mempool **out, char *err, size_t errcap);
 /* Stops the writer (admissions waiting are answered MP_STOPPING unless
  * already written), closes LMDB, frees every entry. NULL allowed. */
 void mempool_close(mempool *m);
 /* Makes every later mempool_add answer MP_STOPPING and wakes waiters. */
 void mempool_stop(mempool *m);
 
-/* Reserves hash (refusing a pending one: MP_DUPLICATE, or MP_FULL), so that
- * no second admission of it can start; cheap, never waits for the disk.
- * On MP_ADDED the caller must follow with mempool_commit_reserved or
+/* Reserves hash for an encoding of len bytes (refusing a pending one:
+ * MP_DUPLICATE; MP_FULL at either limit), so that no second admission of
+ * it can start; cheap, never waits for the disk. On MP_ADDED the caller
+ * must follow with mempool_commit_reserved (the same len) or
  * mempool_unreserve. */
-mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES]);
-void mempool_unreserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES]);
+mp_result mempool_reserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES], size_t len);
+void mempool_unreserve(mempool *m, const uint8_t hash[CVM_HASH_BYTES], size_t len);
+/* Transactions and bytes held: pending and under way. */
+void mempool_usage(mempool *m, size_t *count, size_t *bytes);
 /* Writes a reserved transaction (bytes: its signed canonical encoding,
  * borrowed) and waits until it is durable, then appends it to the pending
  * entries; tx ownership passes to the mempool on MP_ADDED (else the caller

@@ -357,7 +357,7 @@ static void refuse(cvm_admission *out, cvm_admit_result r, const char *fmt, ...)
 /* Pre-order of one transaction against the latest committed state, then
  * the reservation of its hash in the mempool; under chain_mu, so that no
  * block commits it between the two. true when reserved. */
-static bool check_and_reserve(cvm_node *n, const cvm_transaction *tx, bool verified, cvm_admission *out)
+static bool check_and_reserve(cvm_node *n, const cvm_transaction *tx, bool verified, size_t len, cvm_admission *out)
 {
     pthread_mutex_lock(&n->chain_mu);
     uint64_t h = cvm_store_height(n->store) + 1, ts = node_next_time(n, node_clock(n));
@@ -375,16 +375,22 @@ static bool check_and_reserve(cvm_node *n, const cvm_transaction *tx, bool verif
         refuse(out, CVM_ADMIT_PREORDER, "%s: %s", cvm_preorder_status_name(po->statuses[0]),
                po->reasons[0] ? po->reasons[0] : "");
     } else {
-        switch (mempool_reserve(n->mp, out->tx_hash)) {
+        switch (mempool_reserve(n->mp, out->tx_hash, len)) {
         case MP_ADDED:
             ok = true;
             break;
         case MP_DUPLICATE:
             refuse(out, CVM_ADMIT_DUPLICATE, "pending: the transaction is already in the mempool");
             break;
-        case MP_FULL:
-            refuse(out, CVM_ADMIT_FULL, "the mempool holds its limit of %zu transactions", n->o.mempool_limit);
+        case MP_FULL: {
+            size_t count = 0, bytes = 0;
+            mempool_usage(n->mp, &count, &bytes);
+            refuse(out, CVM_ADMIT_FULL,
+                   "the mempool is full: %zu transactions of %zu bytes held, this one %zu bytes; the limits are %zu "
+                   "transactions and %zu bytes",
+                   count, bytes, len, n->o.mempool_limit, n->o.mempool_bytes);
             break;
+        }
         case MP_STOPPING:
             refuse(out, CVM_ADMIT_UNAVAILABLE, "the node is stopping");
             break;
@@ -426,15 +432,18 @@ cvm_status cvm_node_submit(cvm_node *n, const uint8_t *body, size_t len, bool bi
         cvm_tx_verdict v = CVM_TX_INVALID_SIGNATURE;
         if (tx->tx.signature && cvm_tx_verify(NULL, &tx->tx, &v, why, sizeof why) != CVM_OK)
             v = CVM_TX_INVALID_SIGNATURE;
-        if (check_and_reserve(n, &tx->tx, v == CVM_TX_VALID, out)) {
-            if (binary) {
-                bytes = (uint8_t *)body;
-                nbytes = len;
-            } else if (cvm_tx_to_bytes(NULL, &tx->tx, 1, &bytes, &nbytes, why, sizeof why) != CVM_OK) {
-                bytes = NULL;
-            }
+        /* the signed encoding the mempool writes: the body itself when it
+         * came as bytes (the decoder took only the canonical form) */
+        if (binary) {
+            bytes = (uint8_t *)body;
+            nbytes = len;
+        } else if ((st = cvm_tx_to_bytes(NULL, &tx->tx, 1, &bytes, &nbytes, why, sizeof why)) != CVM_OK) {
+            bytes = NULL;
+            /* an unsigned or unencodable transaction: pre-order below says why */
+        }
+        if (check_and_reserve(n, &tx->tx, v == CVM_TX_VALID, nbytes, out)) {
             if (!bytes) {
-                mempool_unreserve(n->mp, out->tx_hash);
+                mempool_unreserve(n->mp, out->tx_hash, nbytes);
                 refuse(out, CVM_ADMIT_FAILED, "encoding the transaction: %s", why);
             } else {
                 char reason[300] = "";
@@ -449,10 +458,10 @@ cvm_status cvm_node_submit(cvm_node *n, const uint8_t *body, size_t len, bool bi
                 default:
                     refuse(out, CVM_ADMIT_FAILED, "%s", reason);
                 }
-                if (!binary)
-                    cvm_free(NULL, bytes);
             }
         }
+        if (!binary)
+            cvm_free(NULL, bytes);
     }
     cvm_tx_owned_free(tx);
     admitted(n, out);
@@ -705,6 +714,8 @@ cvm_status cvm_node_open(const cvm_node_options *opts, cvm_node **out, char *err
         n->o.max_block_txs = CVM_NODE_DEFAULT_MAX_BLOCK_TXS;
     if (!n->o.mempool_limit)
         n->o.mempool_limit = CVM_NODE_DEFAULT_MEMPOOL_LIMIT;
+    if (!n->o.mempool_bytes)
+        n->o.mempool_bytes = CVM_NODE_DEFAULT_MEMPOOL_BYTES;
     if (!n->o.deployer)
         n->o.deployer = "deployer";
     /* borrowed for the call only */
@@ -743,7 +754,7 @@ cvm_status cvm_node_open(const cvm_node_options *opts, cvm_node **out, char *err
     if (st == CVM_OK) {
         char mpdir[4200];
         snprintf(mpdir, sizeof mpdir, "%s/mempool", n->dir);
-        st = mempool_open(mpdir, n->o.mempool_limit, &n->mp, err, errcap);
+        st = mempool_open(mpdir, n->o.mempool_limit, n->o.mempool_bytes, &n->mp, err, errcap);
     }
     if (st == CVM_OK)
         st = drop_committed(n, err, errcap);

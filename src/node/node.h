@@ -22,7 +22,8 @@
  *     added; genesis contracts are (name, code bytes) pairs
  *     (cvm_node_contract) rather than modules, as the scenario format
  *     names them; threads kept.
- *   - cvm_node_options: clock, clock_ud added (tests move time).
+ *   - cvm_node_options: clock, clock_ud added (tests move time);
+ *     mempool_bytes added (FULL also at a byte limit).
  *   - cvm_node_stopping() added (SSE loops end on it).
  *   - cvm_node_produce() added (tests and `manual` nodes cut a block now).
  *   - cvm_node_events_json: the cursor is "HEIGHT.TX.INDEX" as in
@@ -52,6 +53,7 @@ typedef uint64_t (*cvm_node_clock_fn)(void *ud);
 #define CVM_NODE_DEFAULT_BLOCK_INTERVAL_MS 500u
 #define CVM_NODE_DEFAULT_MAX_BLOCK_TXS 1000u
 #define CVM_NODE_DEFAULT_MEMPOOL_LIMIT 100000u
+#define CVM_NODE_DEFAULT_MEMPOOL_BYTES ((size_t)128 << 20) /* 128 MiB of signed encodings */
 
 /* A contract deployed at height 2 on first start: the scenario format's
  * "contracts" entry, its service name and binary module. */
@@ -67,6 +69,8 @@ typedef struct cvm_node_options {
     uint64_t block_interval_ms;     /* 0 = CVM_NODE_DEFAULT_BLOCK_INTERVAL_MS */
     size_t max_block_txs;           /* a block is cut as soon as this many are pending; 0 = default */
     size_t mempool_limit;           /* admissions beyond it are refused (CVM_ADMIT_FULL); 0 = default */
+    size_t mempool_bytes;           /* and beyond these bytes of signed encodings (memory stays bounded
+                                     * however large the transactions); 0 = CVM_NODE_DEFAULT_MEMPOOL_BYTES */
     bool empty_blocks;              /* cut a block every interval even when nothing is pending */
     bool manual;                    /* no producer thread: blocks are cut only by cvm_node_produce (tests) */
     uint64_t genesis_timestamp;     /* ns; 0 = the node's clock on first start, and on later starts the

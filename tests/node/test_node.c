@@ -369,7 +369,7 @@ static void test_admission_refusals(void **state)
     /* full at 2 */
     char *t3 = add_tx(3, NULL);
     a = submit_text(f->n, t3);
-    expect_admit(&a, CVM_ADMIT_FULL, "limit of 2");
+    expect_admit(&a, CVM_ADMIT_FULL, "limits are 2 transactions");
     /* committed: a duplicate of a committed one */
     assert_int_equal(produce(f->n), 3);
     a = submit_text(f->n, t);
@@ -389,6 +389,22 @@ static void test_admission_refusals(void **state)
     expect_contains(metrics, "coopvm_admissions_total{result=\"MALFORMED\"} 4");
     expect_contains(metrics, "coopvm_admissions_total{result=\"DUPLICATE\"} 2");
     free(metrics);
+}
+
+/* The byte limit: memory stays bounded however large the transactions. */
+static void test_mempool_bytes_limit(void **state)
+{
+    fixture *f = *state;
+    f->o.mempool_bytes = 200; /* one small transaction (123 bytes), not two */
+    open_node(f);
+    char *t1 = add_tx(1, NULL), *t2 = add_tx(2, NULL);
+    accept_text(f->n, t1);
+    cvm_admission a = submit_text(f->n, t2);
+    expect_admit(&a, CVM_ADMIT_FULL, "bytes");
+    assert_int_equal(produce(f->n), 3);
+    accept_text(f->n, t2); /* room again once the block took the first */
+    free(t1);
+    free(t2);
 }
 
 /* A child submits and is killed with SIGKILL as soon as it is told
@@ -820,6 +836,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_genesis_restart_and_refusal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admission_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admission_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mempool_bytes_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_after_accept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_between_commit_and_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_at_block_time, setup, teardown),
