@@ -5,8 +5,10 @@
  * admission and at block time, durability after an accepted submit (a
  * child killed with SIGKILL), a crash between a block's commit and the
  * mempool's removal, REJECTED at block time, no empty blocks, a block cut
- * at max_block_txs, long-poll, events in pages, queries, status, metrics
- * and group commit under concurrent admissions.
+ * at max_block_txs, long-poll, events in pages, queries, status, metrics,
+ * group commit under concurrent admissions, block time that never goes
+ * backwards, the byte limit, and contracts deployed by the start after an
+ * interrupted first one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -275,6 +277,24 @@ static void test_genesis_restart_and_refusal(void **state)
     assert_int_equal(cvm_node_height(f->n), 3);
 }
 
+/* A first start that stopped after genesis, before its contracts: the
+ * next start deploys them at height 2. */
+static void test_contracts_after_interrupted_start(void **state)
+{
+    fixture *f = *state;
+    f->o.ngenesis_contracts = 0;
+    open_node(f);
+    assert_int_equal(cvm_node_height(f->n), 1);
+    cvm_node_close(f->n);
+    f->n = NULL;
+    f->o.ngenesis_contracts = 1;
+    open_node(f);
+    assert_int_equal(cvm_node_height(f->n), 2);
+    char *q = query(f->n, "{\"contract\": \"Counter\", \"method\": \"get\"}", CVM_OK);
+    expect_contains(q, "\"result\":0");
+    free(q);
+}
+
 /* Transactions run in the order they were admitted. */
 static void test_admission_order(void **state)
 {
@@ -389,6 +409,46 @@ static void test_admission_refusals(void **state)
     expect_contains(metrics, "coopvm_admissions_total{result=\"MALFORMED\"} 4");
     expect_contains(metrics, "coopvm_admissions_total{result=\"DUPLICATE\"} 2");
     free(metrics);
+}
+
+/* Block time is the node's clock, but never at or before the previous
+ * block's, however the clock is stepped back. */
+static uint64_t block_time(cvm_node *n, uint64_t height)
+{
+    char *b = NULL, err[200];
+    bool found = false;
+    assert_int_equal(cvm_node_block_json(n, height, &b, &found, err, sizeof err), CVM_OK);
+    assert_true(found);
+    const char *p = strstr(b, "\"timestamp\":");
+    assert_non_null(p);
+    uint64_t ts = strtoull(p + strlen("\"timestamp\":"), NULL, 10);
+    free(b);
+    return ts;
+}
+
+static void test_block_time_never_backwards(void **state)
+{
+    fixture *f = *state;
+    open_node(f);
+    char *t = add_tx(1, NULL);
+    accept_text(f->n, t);
+    free(t);
+    __atomic_store_n(&clock_now, T0 + 10 * SEC, __ATOMIC_SEQ_CST);
+    assert_int_equal(produce(f->n), 3);
+    assert_int_equal(block_time(f->n, 3), T0 + 10 * SEC); /* the clock */
+    __atomic_store_n(&clock_now, T0 + 5 * SEC, __ATOMIC_SEQ_CST); /* stepped back */
+    t = add_tx(2, NULL);
+    accept_text(f->n, t);
+    free(t);
+    assert_int_equal(produce(f->n), 4);
+    assert_int_equal(block_time(f->n, 4), T0 + 10 * SEC + 1); /* the previous + 1 ns */
+    reopen(f); /* and after a restart, from the stored header */
+    t = add_tx(3, NULL);
+    accept_text(f->n, t);
+    free(t);
+    assert_int_equal(produce(f->n), 5);
+    assert_int_equal(block_time(f->n, 5), T0 + 10 * SEC + 2);
+    assert_int_equal(block_time(f->n, 1), T0 - SEC); /* genesis at the time the options gave */
 }
 
 /* The byte limit: memory stays bounded however large the transactions. */
@@ -834,8 +894,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_genesis_restart_and_refusal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_contracts_after_interrupted_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admission_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admission_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_block_time_never_backwards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mempool_bytes_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durable_after_accept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_between_commit_and_removal, setup, teardown),
