@@ -5,7 +5,7 @@
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
-#   make bench           coopvm beside Lua 5.4, as ratios
+#   make bench           coopvm beside Lua 5.4, as ratios; the event history's filtered queries
 #   make cross           build for aarch64 and s390x, play under qemu, compare with native
 #   make install PREFIX=/usr/local   binary, both libraries, header, coopvm.pc
 #
@@ -216,9 +216,13 @@ fuzz:
 $(BUILD)/bench: bench/bench.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench.c $(LIB) $(DEP_LIBS) -lpthread
 
-bench: $(BUILD)/bench
+$(BUILD)/bench_events: bench/bench_events.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench_events.c $(LIB) $(DEP_LIBS) -lpthread
+
+bench: $(BUILD)/bench $(BUILD)/bench_events
 	@scripts/deps.sh bench
 	@$(BUILD)/bench
+	@$(BUILD)/bench_events
 
 # --- determinism across architectures (docs/cross.md) -------------------------
 # native, aarch64 and s390x builds play the same commands (the foreign ones under

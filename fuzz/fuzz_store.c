@@ -209,7 +209,7 @@ static void read_all(cvm_store *s, bool show)
 {
     char err[256] = "";
     static const cvm_event_query queries[] = {
-        {NULL, NULL, 0, 0}, {"Tally", "Added", 0, 0}, {"_Deployments", NULL, 2, 3}, {NULL, NULL, 4, 4}};
+        {.from = 0}, {.service = "Tally", .name = "Added"}, {.service = "_Deployments", .from = 2, .to = 3}, {.from = 4, .to = 4}};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         seen sn = {0, 0};
         err[0] = '\0';

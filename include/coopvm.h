@@ -732,13 +732,33 @@ void cvm_store_close(cvm_store *s);
 /* ----------------------------------------------------------- event history */
 
 /* Which events of the history to visit. Every pointer is borrowed for the
- * call. A zeroed query (or a NULL one) visits every event. */
+ * call. A zeroed query (or a NULL one) visits every event. A query with a
+ * service or a name reads the history's index by service or by event name
+ * (docs/events.md): its cost follows the events that match, not the
+ * history. */
 typedef struct cvm_event_query {
     const char *service; /* exact service name, or NULL for any */
     const char *name;    /* exact event name, or NULL for any */
     uint64_t from;       /* first height, inclusive (0 and 1 both mean from the start) */
     uint64_t to;         /* last height, inclusive; 0 = the latest committed height */
+    size_t limit;        /* at most this many events; 0 = no limit */
+    /* A cursor: when after_height is not 0, only the events after the one at
+     * (after_height, after_tx, after_index) — a cvm_event_pos a page
+     * delivered — are visited, so that a page resumes exactly after the
+     * last event of the one before, without gaps or repeats. */
+    uint64_t after_height;
+    uint64_t after_tx;
+    uint64_t after_index;
 } cvm_event_query;
+
+/* Where an event of the history is: its block, its transaction's index in
+ * that block's set (0-based), its index among that transaction's events
+ * (0-based, in emission order). Positions sort in commit order. */
+typedef struct cvm_event_pos {
+    uint64_t height;
+    uint64_t tx_index;
+    uint64_t index;
+} cvm_event_pos;
 
 /* Receives one event of the history: the height of its block, the index of
  * its transaction in that block's set (0-based) and the event, borrowed for
@@ -746,14 +766,26 @@ typedef struct cvm_event_query {
 typedef int (*cvm_history_fn)(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev);
 
 /* Calls fn for every committed event matching q, in commit order (height,
- * then transaction, then emission). Only successful transactions' events
- * are in the history. CVM_EINPUT when q->to is not 0 and q->from > q->to;
- * CVM_ESTATE when a stored record is damaged (err names its height and
- * index and what is wrong; the events before it were delivered);
- * CVM_EIO / CVM_ENOMEM when the store or memory fails. Stopping early is
- * CVM_OK. err (errcap bytes, may be NULL) is "" on success. ud is borrowed. */
+ * then transaction, then emission), at most q->limit of them and after
+ * q's cursor. Only successful transactions' events are in the history.
+ * CVM_EINPUT when q->to is not 0 and q->from > q->to; CVM_ESTATE when a
+ * stored record is damaged (err names its height and index and what is
+ * wrong; the events before it were delivered); CVM_EIO / CVM_ENOMEM when
+ * the store or memory fails. Stopping early is CVM_OK. err (errcap bytes,
+ * may be NULL) is "" on success. ud is borrowed. */
 cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud, char *err,
                                   size_t errcap);
+
+/* Receives one event with its position (borrowed for the call). */
+typedef int (*cvm_event_fn)(void *ud, const cvm_event_pos *pos, const cvm_event *ev);
+
+/* cvm_store_events_query with each event's position, for paging: deliver
+ * q->limit events, then pass the last one's position back as the next
+ * query's cursor (after_height, after_tx, after_index). *more (may be
+ * NULL) is 1 when the limit stopped the page and another event matches
+ * after it, else 0. Errors as cvm_store_events_query. */
+cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_event_fn fn, void *ud, int *more,
+                                 char *err, size_t errcap);
 
 /* ---------------------------------------------------------------- the VM */
 

@@ -1,9 +1,11 @@
 /*
  * cmd_events.c — `coopvm events`: the event history of a data directory,
- * filtered by service, event name and heights (cvm_store_events_query), as
- * one line per event or as a JSON array; or, with --node URL, the same from
- * a running node's API (GET /v1/events, paged through its cursor, each page
- * printed as it comes, so memory holds one page however long the history).
+ * filtered by service, event name and heights (cvm_store_events_query: a
+ * filter reads the history's index), as one line per event or as a JSON
+ * array written one event at a time (constant memory); or, with --node URL,
+ * the same from a running node's API (GET /v1/events, paged through its
+ * cursor, each page printed as it comes, so memory holds one page however
+ * long the history).
  *
  * The directory is opened read-only (cvm_lmdbstore_open_readonly): a query
  * never creates a store, and a typo in --data is an error naming it.
@@ -273,19 +275,42 @@ static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_ev
 
 /* ------------------------------------------------------------------ JSON */
 
+/* The array is written one event at a time, with the bytes jansson would
+ * write for the whole array with JSON_INDENT(1) — "[", then each element
+ * indented by one space after ",\n" — so that memory stays constant
+ * however long the history (an array of 10^6 events took 1.2 GB). */
 typedef struct json_walk {
-    json_t *arr; /* borrowed from the caller */
-    bool nomem;
+    size_t n;   /* elements written */
+    bool nomem; /* an element could not be built or written */
 } json_walk;
+
+/* jansson's text of an element, each line break followed by one space (a
+ * line break inside a JSON string is escaped, so every one is jansson's). */
+static int indented(const char *buf, size_t size, void *ud)
+{
+    (void)ud;
+    for (const char *p = buf, *end = buf + size; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+        if (fwrite(p, 1, n, stdout) != n || (nl && putchar(' ') == EOF))
+            return -1;
+        p += n;
+    }
+    return 0;
+}
 
 static int add_record(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
 {
     json_walk *w = ud;
     cvm_event_record r = {height, tx_index, *ev};
-    if (json_array_append_new(w->arr, cvm_event_record_to_json(&r)) != 0) {
+    json_t *j = cvm_event_record_to_json(&r);
+    fputs(w->n++ ? ",\n " : "[\n ", stdout);
+    if (!j || json_dump_callback(j, indented, NULL, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0) {
+        json_decref(j);
         w->nomem = true;
         return 1;
     }
+    json_decref(j);
     return 0;
 }
 
@@ -425,13 +450,7 @@ int cmd_events(int argc, char **argv)
         names_free(&names);
         return CLI_FAIL;
     }
-    json_walk w = {o.json ? json_array() : NULL, false};
-    if (o.json && !w.arr) {
-        cvm_store_close(s);
-        names_free(&names);
-        fprintf(stderr, "coopvm events: out of memory\n");
-        return CLI_FAIL;
-    }
+    json_walk w = {0, false};
     /* with --to 0 the directory must still be a store; then nothing matches */
     cvm_status st = o.none ? CVM_OK
                          : cvm_store_events_query(s, &o.q, o.json ? add_record : print_line,
@@ -441,17 +460,17 @@ int cmd_events(int argc, char **argv)
     names_free(&names);
     if (st == CVM_OK && w.nomem) {
         st = CVM_ENOMEM;
-        snprintf(err, sizeof err, "out of memory building the JSON output");
+        snprintf(err, sizeof err, "out of memory writing the JSON output");
     }
     if (st != CVM_OK) {
+        /* the JSON written so far is cut short: the exit status says so */
+        if (o.json && w.n)
+            putchar('\n');
+        fflush(stdout);
         fprintf(stderr, "coopvm events: %s\n", err);
-        json_decref(w.arr);
         return CLI_FAIL;
     }
-    if (o.json) {
-        json_dumpf(w.arr, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(w.arr);
-    }
+    if (o.json)
+        fputs(w.n ? "\n]\n" : "[]\n", stdout);
     return CLI_OK;
 }

@@ -210,6 +210,15 @@ cvm_status cvm_event_record_decode(const uint8_t *p, size_t n, cvm_arena *arena,
     return st;
 }
 
+bool cvm_event_record_peek(const uint8_t *p, size_t n, uint64_t *height, uint64_t *tx_index, const uint8_t **service,
+                           size_t *service_len, const uint8_t **name, size_t *name_len)
+{
+    cvm_reader r;
+    cvm_reader_init(&r, p, n);
+    return cvm_reader_uvarint(&r, "height", height) && cvm_reader_uvarint(&r, "transaction index", tx_index) &&
+           read_name(&r, "service", service, service_len) && read_name(&r, "event name", name, name_len);
+}
+
 cvm_status cvm_event_copy(cvm_arena *arena, const cvm_event *src, cvm_event *dst)
 {
     memset(dst, 0, sizeof *dst);

@@ -19,6 +19,7 @@
 #ifndef CVM_CODEC_EVENT_H
 #define CVM_CODEC_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,13 @@ cvm_status cvm_event_read(cvm_reader *r, cvm_arena *arena, cvm_event *out);
  * *out is zeroed and err says what and where. */
 cvm_status cvm_event_record_decode(const uint8_t *p, size_t n, cvm_arena *arena, cvm_event_record *out, char *err,
                                    size_t errcap);
+
+/* Reads a record's position and names without decoding the rest (what the
+ * store's event indexes need at commit): height, transaction index, and
+ * the service and event name as bytes pointing into p. false when p does
+ * not begin like a record. */
+bool cvm_event_record_peek(const uint8_t *p, size_t n, uint64_t *height, uint64_t *tx_index, const uint8_t **service,
+                           size_t *service_len, const uint8_t **name, size_t *name_len);
 
 /* Deep copy of src into arena (the VM keeps its receipts' events this way). */
 cvm_status cvm_event_copy(cvm_arena *arena, const cvm_event *src, cvm_event *dst);

@@ -31,7 +31,7 @@
 typedef struct lmdbstore {
     cvm_store base;       /* first, so a cvm_store * is an lmdbstore * */
     MDB_env *env;         /* owned */
-    MDB_dbi state, meta, events, txs, heights, btxs, receipts;
+    MDB_dbi state, meta, events, txs, heights, btxs, receipts, ev_service, ev_name;
     bool has_txs;         /* false for a store opened read-only from before the transaction index */
     MDB_txn *rtxn;        /* owned; a reset read-only transaction that reads renew, or NULL */
     char *dir;            /* owned; for messages */
@@ -177,6 +177,37 @@ static int put_txs(lmdbstore *l, MDB_txn *txn, const cvm_store_block *b, size_t 
     return 0;
 }
 
+/* The event indexes' entries of b's records (store.h: by service, by
+ * name): index key -> the record's index in its block (8 BE). */
+static int put_event_index(lmdbstore *l, MDB_txn *txn, const cvm_store_block *b)
+{
+    if (!b->nevents)
+        return 0;
+    cvm_store_event_key *keys = cvm_malloc(l->base.al, b->nevents * sizeof *keys);
+    if (!keys)
+        return ENOMEM;
+    cvm_store_event_keys(b, keys);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < b->nevents; i++) {
+        const cvm_store_event_key *e = &keys[i];
+        if (!e->ok)
+            continue; /* not a record: verify names it; nothing can find it by name */
+        uint8_t ik[CVM_STORE_INDEX_KEY_MAX], iv[8];
+        put_be64(iv, i);
+        MDB_val v = val_of(iv, sizeof iv);
+        size_t n = cvm_store_index_key(ik, e->service, e->service_len, b->height, e->tx_index, e->tx_event);
+        MDB_val k = val_of(ik, n);
+        if (n && (rc = mdb_put(txn, l->ev_service, &k, &v, 0)))
+            break;
+        n = cvm_store_index_key(ik, e->name, e->name_len, b->height, e->tx_index, e->tx_event);
+        k = val_of(ik, n);
+        if (n)
+            rc = mdb_put(txn, l->ev_name, &k, &v, 0);
+    }
+    cvm_free(l->base.al, keys);
+    return rc;
+}
+
 /* The transaction index entry v of hash: false when it is not 24 bytes. */
 static bool tx_of(const MDB_val *v, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out)
 {
@@ -286,6 +317,9 @@ static cvm_status commit_once(cvm_store *s, const cvm_store_block *b, bool *full
         if ((rc = mdb_put(txn, l->events, &k, &v, 0)))
             goto fail;
     }
+    what = "write the event indexes";
+    if ((rc = put_event_index(l, txn, b)))
+        goto fail;
     uint8_t hb[8];
     put_be64(hb, height);
     MDB_val k = val_of("height", 6), v = val_of(hb, 8);
@@ -471,7 +505,8 @@ static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn f
     lmdbstore *l = (lmdbstore *)s;
     MDB_dbi dbi = t == CVM_TABLE_STATE ? l->state : t == CVM_TABLE_EVENTS ? l->events
                 : t == CVM_TABLE_HEIGHTS ? l->heights : t == CVM_TABLE_BLOCK_TXS ? l->btxs
-                : t == CVM_TABLE_RECEIPTS ? l->receipts : l->txs;
+                : t == CVM_TABLE_RECEIPTS ? l->receipts : t == CVM_TABLE_EV_SERVICE ? l->ev_service
+                : t == CVM_TABLE_EV_NAME ? l->ev_name : l->txs;
     *kept = t != CVM_TABLE_TXS || l->has_txs;
     if (!*kept)
         return CVM_OK;
@@ -553,6 +588,68 @@ static cvm_status lmdb_block_items(cvm_store *s, cvm_store_table t, uint64_t hei
     return st;
 }
 
+static cvm_status lmdb_events_by(cvm_store *s, cvm_store_index idx, const uint8_t *name, size_t len, uint64_t from,
+                                 const uint64_t *after, uint64_t to, cvm_store_indexed_fn fn, void *ud)
+{
+    lmdbstore *l = (lmdbstore *)s;
+    uint8_t start[CVM_STORE_INDEX_KEY_MAX];
+    size_t n = after ? cvm_store_index_key(start, name, len, after[0], after[1], after[2])
+                     : cvm_store_index_key(start, name, len, from, 0, 0);
+    if (!n)
+        return CVM_OK; /* a name no event can have */
+    size_t prefix = 2 + len;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = begin_read(l, &txn);
+    if (rc)
+        return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot begin a read transaction: %s", l->dir,
+                              mdb_strerror(rc));
+    if ((rc = mdb_cursor_open(txn, idx == CVM_INDEX_SERVICE ? l->ev_service : l->ev_name, &cur))) {
+        mdb_txn_abort(txn);
+        return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
+    }
+    cvm_status st = CVM_OK;
+    MDB_val k = val_of(start, n), v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *kp = k.mv_data;
+        if (k.mv_size < prefix || memcmp(kp, start, prefix) != 0)
+            break; /* past the name */
+        if (after && k.mv_size == n && memcmp(kp, start, n) == 0)
+            continue; /* the cursor's own event */
+        if (k.mv_size != prefix + 24 || v.mv_size != 8) {
+            st = cvm_store_fail(s, CVM_ESTATE, "event history in %s: the %s index holds an entry of %zu + %zu bytes "
+                                "(%zu + 8 expected)", l->dir, idx == CVM_INDEX_SERVICE ? "service" : "name",
+                                k.mv_size, v.mv_size, prefix + 24);
+            break;
+        }
+        uint64_t h = get_be64(kp + prefix), tx = get_be64(kp + prefix + 8), te = get_be64(kp + prefix + 16);
+        if (h > to)
+            break;
+        uint64_t index = get_be64(v.mv_data);
+        uint8_t ek[16];
+        put_be64(ek, h);
+        put_be64(ek + 8, index);
+        MDB_val rk = val_of(ek, sizeof ek), rv;
+        if ((rc = mdb_get(txn, l->events, &rk, &rv))) {
+            if (rc == MDB_NOTFOUND) {
+                st = cvm_store_fail(s, CVM_ESTATE, "event history in %s is damaged: the %s index names record %llu "
+                                    "of height %llu, which is missing", l->dir,
+                                    idx == CVM_INDEX_SERVICE ? "service" : "name", (unsigned long long)index,
+                                    (unsigned long long)h);
+                rc = 0;
+            }
+            break;
+        }
+        if (fn(ud, h, tx, te, index, rv.mv_data, rv.mv_size))
+            break;
+    }
+    if (st == CVM_OK && rc && rc != MDB_NOTFOUND)
+        st = cvm_store_fail(s, CVM_EIO, "event history in %s: %s", l->dir, mdb_strerror(rc));
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return st;
+}
+
 static void lmdb_close(cvm_store *s)
 {
     lmdbstore *l = (lmdbstore *)s;
@@ -565,8 +662,9 @@ static void lmdb_close(cvm_store *s)
     cvm_free(al, l);
 }
 
-static const cvm_store_ops lmdb_ops = {"lmdb",          lmdb_read,       lmdb_commit,      lmdb_tx_find, lmdb_events,
-                                       lmdb_scan,       lmdb_height_get, lmdb_block_items, lmdb_close};
+static const cvm_store_ops lmdb_ops = {"lmdb",          lmdb_read,       lmdb_commit,      lmdb_tx_find,
+                                       lmdb_events,     lmdb_scan,       lmdb_height_get,  lmdb_block_items,
+                                       lmdb_events_by,  lmdb_close};
 
 static cvm_status open_fail(lmdbstore *l, char *err, size_t errcap, cvm_status st, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -678,7 +776,11 @@ static cvm_status open_dbs(lmdbstore *l, const char *dir, bool read_only, char *
     const struct {
         const char *name;
         MDB_dbi *dbi;
-    } more[] = {{"heights", &l->heights}, {"blocktxs", &l->btxs}, {"receipts", &l->receipts}};
+    } more[] = {{"heights", &l->heights},
+                {"blocktxs", &l->btxs},
+                {"receipts", &l->receipts},
+                {"ev_service", &l->ev_service},
+                {"ev_name", &l->ev_name}};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
         what = "open a database of the format";
         if ((rc = mdb_dbi_open(txn, more[i].name, create, more[i].dbi))) {

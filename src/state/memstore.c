@@ -20,6 +20,7 @@
 
 typedef struct mem_event {
     uint64_t height, index;
+    uint64_t tx, tx_event;  /* its transaction and index among its events (the indexes' order) */
     uint8_t *data; /* owned; NULL when len is 0 */
     size_t len;
 } mem_event;
@@ -32,7 +33,15 @@ typedef struct memstore {
     cvm_map txmap;      /* transaction hash -> ival: its position in txs */
     cvm_store_tx *txs;  /* owned; ntxs used, captxs allocated: the index entries in commit order */
     size_t ntxs, captxs;
+    cvm_map by[2];      /* the event indexes (CVM_INDEX_SERVICE, CVM_INDEX_NAME): name -> pval mem_list */
 } memstore;
+
+/* The events one name is found by: positions in events, increasing. */
+typedef struct mem_list {
+    size_t *pos;        /* owned; n used, cap allocated */
+    size_t n, cap;
+    size_t pend;        /* during a commit: positions this block adds */
+} mem_list;
 
 static cvm_status mem_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
                            bool *found)
@@ -136,6 +145,55 @@ static cvm_status put_txs(memstore *m, const cvm_store_block *b)
     return CVM_OK;
 }
 
+/* The list index x files key's event under (it exists after index_reserve). */
+static mem_list *index_list(memstore *m, int x, const cvm_store_event_key *k)
+{
+    const uint8_t *p = x == CVM_INDEX_SERVICE ? k->service : k->name;
+    size_t n = x == CVM_INDEX_SERVICE ? k->service_len : k->name_len;
+    cvm_map_entry *e = cvm_map_get(&m->by[x], p, n);
+    return e ? e->pval : NULL;
+}
+
+/* Makes room in the indexes for a block's events (keys[0..n)): creates the
+ * lists of new names, grows each to hold what the block adds (pend). false
+ * when memory ran out (then index_unreserve). Nothing visible changes: an
+ * empty list finds nothing. */
+static bool index_reserve(memstore *m, const cvm_store_event_key *keys, size_t n)
+{
+    const cvm_allocator *al = m->base.al;
+    for (size_t i = 0; i < n; i++) {
+        for (int x = 0; keys[i].ok && x < 2; x++) {
+            const uint8_t *p = x == CVM_INDEX_SERVICE ? keys[i].service : keys[i].name;
+            size_t len = x == CVM_INDEX_SERVICE ? keys[i].service_len : keys[i].name_len;
+            bool created = false;
+            cvm_map_entry *e = cvm_map_put(&m->by[x], p, len, &created);
+            if (!e)
+                return false;
+            if (created && !(e->pval = cvm_calloc(al, 1, sizeof(mem_list)))) {
+                cvm_map_del(&m->by[x], p, len);
+                return false;
+            }
+            mem_list *li = e->pval;
+            size_t *pos = reserve(al, li->pos, sizeof *li->pos, li->n, &li->cap, li->pend + 1);
+            if (!pos)
+                return false;
+            li->pos = pos;
+            li->pend++;
+        }
+    }
+    return true;
+}
+
+static void index_unreserve(memstore *m, const cvm_store_event_key *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (int x = 0; keys[i].ok && x < 2; x++) {
+            mem_list *li = index_list(m, x, &keys[i]);
+            if (li)
+                li->pend = 0;
+        }
+}
+
 static cvm_status mem_commit(cvm_store *s, const cvm_store_block *b)
 {
     memstore *m = (memstore *)s;
@@ -147,6 +205,7 @@ static cvm_status mem_commit(cvm_store *s, const cvm_store_block *b)
     size_t n = d->count ? d->count : 1;
     cvm_status st = CVM_ENOMEM;
     size_t nev = 0; /* event copies made so far */
+    cvm_store_event_key *keys = NULL; /* owned: the index keys of the events */
     /* phase 1: allocate everything; nothing visible changes */
     uint8_t **vals = cvm_calloc(al, n, sizeof *vals);  /* owned: copies of the new values */
     void **old = cvm_calloc(al, n, sizeof *old);        /* the values replaced, freed on success */
@@ -172,6 +231,13 @@ static cvm_status mem_commit(cvm_store *s, const cvm_store_block *b)
         ev->len = events[nev].len;
         ev->data = NULL;
         if (ev->len && !(ev->data = copy_bytes(al, events[nev].data, ev->len)))
+            goto out;
+    }
+    if (nevents && !(keys = cvm_malloc(al, nevents * sizeof *keys)))
+        goto out;
+    if (nevents) {
+        cvm_store_event_keys(b, keys);
+        if (!index_reserve(m, keys, nevents))
             goto out;
     }
     /* phase 2: the writes; a put that fails undoes the others */
@@ -211,10 +277,23 @@ static cvm_status mem_commit(cvm_store *s, const cvm_store_block *b)
             cvm_map_del(&m->state, ck, cklen);
         }
     }
+    for (size_t i = 0; i < nevents; i++) {
+        mem_event *ev = &m->events[m->nevents + i];
+        ev->tx = keys[i].tx_index;
+        ev->tx_event = keys[i].tx_event;
+        for (int x = 0; keys[i].ok && x < 2; x++) {
+            mem_list *li = index_list(m, x, &keys[i]);
+            li->pos[li->n++] = m->nevents + i;
+            li->pend = 0;
+        }
+    }
     m->nevents += nevents;
     m->ntxs += b->ntxs;
     st = CVM_OK;
 out:
+    if (st != CVM_OK && keys)
+        index_unreserve(m, keys, nevents);
+    cvm_free(al, keys);
     if (st != CVM_OK) {
         for (size_t i = 0; i < nev; i++)
             cvm_free(al, m->events[m->nevents + i].data);
@@ -268,7 +347,9 @@ static void be64(uint8_t *p, uint64_t v)
 static cvm_status mem_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn, void *ud, bool *kept)
 {
     memstore *m = (memstore *)s;
-    *kept = t != CVM_TABLE_HEIGHTS; /* heights' records are not kept in memory: a chain of many blocks would grow */
+    /* heights' records and blocks are not kept in memory: a chain of many
+     * blocks would grow; the event indexes are lists, not records */
+    *kept = t == CVM_TABLE_STATE || t == CVM_TABLE_EVENTS || t == CVM_TABLE_TXS;
     if (t == CVM_TABLE_STATE) {
         for (size_t i = 0; i < m->state.count; i++) {
             const cvm_map_entry *e = &m->state.entries[i];
@@ -296,10 +377,54 @@ static cvm_status mem_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn fn
     return CVM_OK;
 }
 
+/* Whether event e comes after position (h, tx, te). */
+static bool after_pos(const mem_event *e, uint64_t h, uint64_t tx, uint64_t te)
+{
+    return e->height != h ? e->height > h : e->tx != tx ? e->tx > tx : e->tx_event > te;
+}
+
+static cvm_status mem_events_by(cvm_store *s, cvm_store_index idx, const uint8_t *name, size_t len, uint64_t from,
+                                const uint64_t *after, uint64_t to, cvm_store_indexed_fn fn, void *ud)
+{
+    memstore *m = (memstore *)s;
+    const cvm_map_entry *e = cvm_map_get(&m->by[idx], name, len);
+    if (!e)
+        return CVM_OK;
+    const mem_list *li = e->pval;
+    /* the first position after the start: the list is in commit order */
+    size_t lo = 0, hi = li->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const mem_event *ev = &m->events[li->pos[mid]];
+        bool past = after ? after_pos(ev, after[0], after[1], after[2]) : ev->height >= from;
+        if (past)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    for (size_t i = lo; i < li->n; i++) {
+        const mem_event *ev = &m->events[li->pos[i]];
+        if (ev->height > to)
+            break;
+        if (fn(ud, ev->height, ev->tx, ev->tx_event, ev->index, ev->data, ev->len))
+            break;
+    }
+    return CVM_OK;
+}
+
 static void mem_close(cvm_store *s)
 {
     memstore *m = (memstore *)s;
     const cvm_allocator *al = s->al;
+    for (int x = 0; x < 2; x++) {
+        for (size_t i = 0; i < m->by[x].count; i++) {
+            mem_list *li = m->by[x].entries[i].pval;
+            if (li)
+                cvm_free(al, li->pos);
+            cvm_free(al, li);
+        }
+        cvm_map_free(&m->by[x]);
+    }
     for (size_t i = 0; i < m->state.count; i++)
         cvm_free(al, m->state.entries[i].pval);
     cvm_map_free(&m->state);
@@ -314,8 +439,8 @@ static void mem_close(cvm_store *s)
 /* no height records and no blocks (height_get, block_items NULL): only the
  * last block hash, on the handle, so that memory stays flat however long
  * the chain (docs/blocks.md) */
-static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit, mem_tx_find, mem_events,
-                                      mem_scan, NULL,     NULL,       mem_close};
+static const cvm_store_ops mem_ops = {"memory", mem_read, mem_commit,    mem_tx_find, mem_events,
+                                      mem_scan, NULL,     NULL,          mem_events_by, mem_close};
 
 cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
 {
@@ -327,6 +452,8 @@ cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out)
     m->base.al = al;
     cvm_map_init(&m->state, al);
     cvm_map_init(&m->txmap, al);
+    cvm_map_init(&m->by[CVM_INDEX_SERVICE], al);
+    cvm_map_init(&m->by[CVM_INDEX_NAME], al);
     *out = &m->base;
     return CVM_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/event.h"
 #include "state/commitment.h"
 #include "state/diff.h"
 
@@ -345,6 +346,40 @@ void cvm_genesis_hash(uint32_t virtual_chain_id, uint32_t protocol_version, uint
     cvm_sha256_update(&c, fixed, sizeof fixed);
     cvm_sha256_update(&c, diff_hash, CVM_HASH_BYTES);
     cvm_sha256_final(&c, out);
+}
+
+size_t cvm_store_index_key(uint8_t out[CVM_STORE_INDEX_KEY_MAX], const uint8_t *name, size_t len, uint64_t height,
+                           uint64_t tx, uint64_t tx_event)
+{
+    if (len > 1024)
+        return 0;
+    put_be(out, len, 2);
+    if (len)
+        memcpy(out + 2, name, len);
+    put_be(out + 2 + len, height, 8);
+    put_be(out + 10 + len, tx, 8);
+    put_be(out + 18 + len, tx_event, 8);
+    return 26 + len;
+}
+
+void cvm_store_event_keys(const cvm_store_block *b, cvm_store_event_key *keys)
+{
+    bool prev = false;
+    uint64_t prev_tx = 0, n = 0;
+    for (size_t i = 0; i < b->nevents; i++) {
+        cvm_store_event_key *k = &keys[i];
+        uint64_t h;
+        memset(k, 0, sizeof *k);
+        k->ok = cvm_event_record_peek(b->events[i].data, b->events[i].len, &h, &k->tx_index, &k->service,
+                                      &k->service_len, &k->name, &k->name_len) &&
+                h == b->height;
+        if (!k->ok)
+            continue;
+        n = prev && k->tx_index == prev_tx ? n + 1 : 0;
+        k->tx_event = n;
+        prev = true;
+        prev_tx = k->tx_index;
+    }
 }
 
 cvm_status cvm_store_tx_find(cvm_store *s, const uint8_t hash[CVM_SHA256_BYTES], cvm_store_tx *out, bool *found)

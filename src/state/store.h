@@ -111,8 +111,50 @@ typedef enum cvm_store_table {
     CVM_TABLE_HEIGHTS, /* height (8 BE) -> the height's record (cvm_store_height_record_encode) */
     CVM_TABLE_TXS,     /* transaction hash (32) -> height || index || timestamp (8 BE each) */
     CVM_TABLE_BLOCK_TXS, /* height (8 BE) || index (8 BE) -> the transaction's record (codec/block.h) */
-    CVM_TABLE_RECEIPTS   /* height (8 BE) || index (8 BE) -> its receipt (codec/receipt.h) */
+    CVM_TABLE_RECEIPTS,  /* height (8 BE) || index (8 BE) -> its receipt (codec/receipt.h) */
+    CVM_TABLE_EV_SERVICE, /* the history by service: index key (cvm_store_index_key) -> record index (8 BE) */
+    CVM_TABLE_EV_NAME     /* the history by event name: the same */
 } cvm_store_table;
+
+/* The event history's indexes (docs/events.md): by service and by event
+ * name, each entry keyed (name, height, transaction, index among the
+ * transaction's events), written in the same commit as the records. */
+typedef enum cvm_store_index {
+    CVM_INDEX_SERVICE,
+    CVM_INDEX_NAME
+} cvm_store_index;
+
+/* The bytes of an index key: the name's length (2 BE), the name, then
+ * height, transaction index and the event's index in its transaction (8 BE
+ * each). */
+#define CVM_STORE_INDEX_KEY_MAX (2 + 1024 + 24)
+
+/* Writes the index key of (name, height, tx, tx_event) into out; returns
+ * its length (0 when the name is longer than 1024 bytes). */
+size_t cvm_store_index_key(uint8_t out[CVM_STORE_INDEX_KEY_MAX], const uint8_t *name, size_t len, uint64_t height,
+                           uint64_t tx, uint64_t tx_event);
+
+/* What the indexes need of one event record of a block. */
+typedef struct cvm_store_event_key {
+    bool ok;                 /* the record begins like one (codec/event.h); else it is not indexed */
+    uint64_t tx_index;       /* its transaction's index in the set */
+    uint64_t tx_event;       /* its index among its transaction's events (0, 1, ...) */
+    const uint8_t *service;  /* borrowed from the record */
+    size_t service_len;
+    const uint8_t *name;     /* borrowed from the record */
+    size_t name_len;
+} cvm_store_event_key;
+
+/* keys[i] for each of b's nevents event records (the records are in order:
+ * a transaction's events are consecutive). */
+void cvm_store_event_keys(const cvm_store_block *b, cvm_store_event_key *keys);
+
+/* Receives one event record found through an index: its height, its
+ * transaction, its index among the transaction's events, its index among
+ * the block's records, and its bytes (borrowed for the call). Return 0 to
+ * go on, nonzero to stop. */
+typedef int (*cvm_store_indexed_fn)(void *ud, uint64_t height, uint64_t tx_index, uint64_t tx_event, uint64_t index,
+                                    const uint8_t *data, size_t len);
 
 /* Receives one raw record of a scan: key and value borrowed for the call.
  * Return 0 to go on, nonzero to stop early. */
@@ -189,6 +231,13 @@ typedef struct cvm_store_ops {
      * as height_get. */
     cvm_status (*block_items)(cvm_store *s, cvm_store_table t, uint64_t height, uint64_t from, cvm_store_scan_fn fn,
                               void *ud);
+    /* Calls fn, in order, for every event record that index idx files
+     * under key[0..len) at a position after `after` (height, transaction,
+     * event in it) when after is not NULL, else from height `from` on, and
+     * at heights <= to. Work proportional to the records delivered, not to
+     * the history. */
+    cvm_status (*events_by)(cvm_store *s, cvm_store_index idx, const uint8_t *key, size_t len, uint64_t from,
+                            const uint64_t *after, uint64_t to, cvm_store_indexed_fn fn, void *ud);
     /* Frees the backend and the handle. */
     void (*close)(cvm_store *s);
 } cvm_store_ops;

@@ -376,7 +376,7 @@ static int count(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *
 static void check_history(chain *c)
 {
     tally t = {0};
-    cvm_event_query q = {"_Governance", NULL, 0, 0};
+    cvm_event_query q = {.service = "_Governance"};
     assert_int_equal(cvm_store_events_query(c->store, &q, count, &t, NULL, 0), CVM_OK);
     assert_int_equal(t.passed, 1);
     assert_int_equal(t.rejected, 1);

@@ -182,7 +182,7 @@ static void test_issue_report(void **state)
     assert_string_equal(indexed(c, &u), "5.1"); /* its index in the set, duplicates counted */
 
     /* the events are the two runs' only */
-    cvm_event_query q = {"Counter", "Counted", 0, 0};
+    cvm_event_query q = {.service = "Counter", .name = "Counted"};
     int n = 0;
     char err[256];
     assert_int_equal(cvm_store_events_query(c->store, &q, count_event, &n, err, sizeof err), CVM_OK);
