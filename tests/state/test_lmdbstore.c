@@ -439,7 +439,7 @@ static void test_map_grows(void **state)
     size_t first = cvm_lmdbstore_map_size(s);
     assert_true(first < (256 << 10));
     for (int i = 0; i < 5; i++) {
-        char prefix[8];
+        char prefix[16];
         snprintf(prefix, sizeof prefix, "a%d-", i);
         if (commit_values(s, prefix, 50, 1000) != CVM_OK)
             fail_msg("commit %d: %s", i, cvm_store_errmsg(s));
