@@ -1,7 +1,8 @@
 # coopvm — a plain Makefile.
 #
 #   make                 build/coopvm, build/libcoopvm.a and build/libcoopvm.so.*
-#   make run             the main job: build, then play a cooperative's life
+#   make run             the main job: a node with a cooperative, its life sent over
+#                        HTTP, the API and explorer served until Ctrl-C (RUN_EXIT=1: stop)
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
@@ -157,12 +158,15 @@ $(BUILD)/embed: examples/embed.c $(LIB) include/coopvm.h
 	$(CC) -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ examples/embed.c $(LIB) $(DEP_LIBS) -lpthread
 
 # --- the main job ----------------------------------------------------------
-# a cooperative's life (examples/cooperative/), played afresh into ./coopvm-data,
-# then its governance read back from the durable event history
+# a node on a fresh ./coopvm-data with the example cooperative's genesis, its
+# life (examples/cooperative/scenario.json's blocks) submitted through the
+# HTTP API with the client commands, each block printed as it commits, then
+# the API and the explorer served on http://127.0.0.1:7070/ until Ctrl-C;
+# RUN_EXIT=1 stops the node once the life is committed
+# (examples/cooperative/live.sh; tests/cli/test_run_node.c runs it)
 run: $(BIN)
-	@rm -rf ./coopvm-data
-	$(BIN) process examples/cooperative/scenario.json --data ./coopvm-data
-	$(BIN) events --data ./coopvm-data --service _Governance
+	@rm -rf ./coopvm-data ./coopvm-data.log
+	@examples/cooperative/live.sh --bin $(BIN) --data ./coopvm-data $(if $(RUN_EXIT),--exit)
 
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "coopvm.h"
+#include "names.h"
 
 /* The most bytes of one answer the client keeps: a block of 10,000
  * receipts is well under it; anything larger is refused, not buffered. */
@@ -34,6 +35,7 @@ typedef struct client {
     char *base;      /* owned: the node's URL, no trailing '/' */
     void *curl;      /* owned: a CURL easy handle, reused (one connection) */
     bool raw;        /* --json: API errors also go to stdout, as answered */
+    const cli_names *names; /* borrowed, may be NULL: --scenario's accounts, for the text */
 } client;
 
 /* One answer: its HTTP status and its body. */
@@ -103,25 +105,28 @@ json_t *client_signed_tx(const char *cmd, const char *key_path, uint32_t chain, 
 
 /* ----------------------------------------------------------- text views */
 
+/* The text views take names (may be NULL): an address of one of its
+ * accounts prints as the account's name (names.h, --scenario FILE). */
+
 /* A value of the JSON views (codec/json.h) as the text shows it: bytes
  * ("0x" + hex) bare, cut to 16 digits and their length when shorten and
  * long; anything else as compact JSON (strings quoted). */
-void client_print_value(const json_t *v, bool shorten);
+void client_print_value(const cli_names *names, const json_t *v, bool shorten);
 
 /* An event's fields object as " name=value" for each. */
-void client_print_event_fields(const json_t *fields);
+void client_print_event_fields(const cli_names *names, const json_t *fields);
 
 /* A receipt (the RECEIPT of docs/node-api.md) as `coopvm process` prints
  * one: "SIGNER -> Contract.method(args): STATUS result|outputs, gas N",
  * then an indented line per event. indent: the receipt line's prefix. */
-void client_print_receipt(const json_t *receipt, const char *indent);
+void client_print_receipt(const cli_names *names, const json_t *receipt, const char *indent);
 
 /* The answer of GET /v1/transactions/{hash}: "tx HASH: STATUS ..." and,
  * when committed, its receipt. */
-void client_print_tx_status(const json_t *answer);
+void client_print_tx_status(const cli_names *names, const json_t *answer);
 
 /* A block (GET /v1/blocks/...): its header, receipts and rejections. */
-void client_print_block(const json_t *block);
+void client_print_block(const cli_names *names, const json_t *block);
 
 /* True when a transaction answer's receipt succeeded (status COMMITTED
  * and receipt status SUCCESS). */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client.h"
+#include "names.h"
 
 /* A name as is when it is [A-Za-z0-9_.]+, else as a JSON string, so that a
  * line stays one line (as `coopvm events` prints names). */
@@ -43,8 +44,13 @@ static bool is_hex0x(const char *s, size_t n)
     return true;
 }
 
-void client_print_value(const json_t *v, bool shorten)
+void client_print_value(const cli_names *names, const json_t *v, bool shorten)
 {
+    const char *who = cli_names_of_hex(names, json_string_value(v));
+    if (who) { /* bare, as process prints it */
+        fputs(who, stdout);
+        return;
+    }
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
         size_t n = json_string_length(v);
@@ -59,7 +65,7 @@ void client_print_value(const json_t *v, bool shorten)
     json_dumpf(v, stdout, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
-static void print_list(const json_t *arr)
+static void print_list(const cli_names *names, const json_t *arr)
 {
     size_t i;
     const json_t *v;
@@ -67,7 +73,7 @@ static void print_list(const json_t *arr)
     {
         if (i)
             fputs(", ", stdout);
-        client_print_value(v, true);
+        client_print_value(names, v, true);
     }
 }
 
@@ -77,7 +83,7 @@ static const char *str(const json_t *o, const char *key)
     return s ? s : "?";
 }
 
-void client_print_event_fields(const json_t *fields)
+void client_print_event_fields(const cli_names *names, const json_t *fields)
 {
     const char *k;
     const json_t *v;
@@ -86,29 +92,30 @@ void client_print_event_fields(const json_t *fields)
         putchar(' ');
         print_name(k);
         putchar('=');
-        client_print_value(v, false);
+        client_print_value(names, v, false);
     }
 }
 
-void client_print_receipt(const json_t *receipt, const char *indent)
+void client_print_receipt(const cli_names *names, const json_t *receipt, const char *indent)
 {
     const json_t *tx = json_object_get(receipt, "tx");
     const json_t *addr = json_object_get(tx, "address");
-    printf("%s%s -> ", indent, addr ? str(tx, "address") : "(unsigned)");
+    const char *who = cli_names_of_hex(names, json_string_value(addr));
+    printf("%s%s -> ", indent, who ? who : addr ? str(tx, "address") : "(unsigned)");
     print_name(str(tx, "contract"));
     putchar('.');
     print_name(str(tx, "method"));
     putchar('(');
-    print_list(json_object_get(tx, "args"));
+    print_list(names, json_object_get(tx, "args"));
     printf("): %s", str(receipt, "status"));
     const json_t *result = json_object_get(receipt, "result"), *outputs = json_object_get(receipt, "outputs");
     const json_t *err = json_object_get(receipt, "error");
     if (result) {
         fputs(" result ", stdout);
-        client_print_value(result, true);
+        client_print_value(names, result, true);
     } else if (json_array_size(outputs)) {
         fputs(" outputs (", stdout);
-        print_list(outputs);
+        print_list(names, outputs);
         putchar(')');
     }
     if (json_is_object(err)) {
@@ -138,21 +145,21 @@ void client_print_receipt(const json_t *receipt, const char *indent)
         print_name(str(ev, "service"));
         putchar('.');
         print_name(str(ev, "name"));
-        client_print_event_fields(json_object_get(ev, "fields"));
+        client_print_event_fields(names, json_object_get(ev, "fields"));
         putchar('\n');
     }
 }
 
 static json_int_t num(const json_t *o, const char *key) { return json_integer_value(json_object_get(o, key)); }
 
-void client_print_tx_status(const json_t *answer)
+void client_print_tx_status(const cli_names *names, const json_t *answer)
 {
     const char *status = str(answer, "status");
     printf("tx %s: %s", str(answer, "tx_hash"), status);
     if (strcmp(status, "COMMITTED") == 0) {
         printf(" at height %" JSON_INTEGER_FORMAT ", index %" JSON_INTEGER_FORMAT "\n", num(answer, "height"),
                num(answer, "index"));
-        client_print_receipt(json_object_get(answer, "receipt"), "  ");
+        client_print_receipt(names, json_object_get(answer, "receipt"), "  ");
     } else if (strcmp(status, "REJECTED") == 0) {
         printf(" at height %" JSON_INTEGER_FORMAT ": %s\n", num(answer, "height"), str(answer, "reason"));
     } else {
@@ -179,7 +186,7 @@ static void print_time(json_int_t ns)
         printf("%" JSON_INTEGER_FORMAT " ns", ns);
 }
 
-void client_print_block(const json_t *block)
+void client_print_block(const cli_names *names, const json_t *block)
 {
     const json_t *h = json_object_get(block, "header"), *receipts = json_object_get(block, "receipts"),
                  *rejected = json_object_get(block, "rejected");
@@ -192,6 +199,6 @@ void client_print_block(const json_t *block)
            str(h, "state_commitment"));
     size_t i;
     const json_t *r;
-    json_array_foreach(receipts, i, r) client_print_receipt(r, "  ");
+    json_array_foreach(receipts, i, r) client_print_receipt(names, r, "  ");
     json_array_foreach(rejected, i, r) printf("  REJECTED %s: %s\n", str(r, "tx_hash"), str(r, "reason"));
 }

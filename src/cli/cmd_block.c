@@ -12,12 +12,14 @@
 #include "client.h"
 
 static const char help[] =
-    "usage: coopvm block --node URL [HEIGHT] [--json]\n\n"
+    "usage: coopvm block --node URL [HEIGHT] [--scenario FILE] [--json]\n\n"
     "Prints block HEIGHT of the node at URL (the latest without HEIGHT): its\n"
     "header (height, time, hash, the previous block's hash, the state\n"
     "commitment), the receipt of each transaction and the transactions that\n"
     "pre-order rejected when the block was built.\n\n"
     "  --node URL  the node: http://127.0.0.1:7070\n"
+    "  --scenario FILE  in the text, name the accounts of FILE (a scenario or a\n"
+    "              genesis file) instead of their addresses, as `coopvm process` does\n"
     "  --json      print the API's answer as it is: {\"header\", \"transactions\",\n"
     "              \"receipts\", \"rejected\"} (docs/node-api.md)\n\n"
     "Text:\n"
@@ -32,7 +34,7 @@ static const char help[] =
 
 int cmd_block(int argc, char **argv)
 {
-    const char *node = NULL, *height = NULL;
+    const char *node = NULL, *height = NULL, *scenario = NULL;
     bool json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -43,6 +45,10 @@ int cmd_block(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_usage_error("block", "--node needs the node's URL");
             node = argv[++i];
+        } else if (strcmp(a, "--scenario") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("block", "--scenario needs a file");
+            scenario = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = true;
         } else if (a[0] == '-' && a[1]) {
@@ -58,11 +64,17 @@ int cmd_block(int argc, char **argv)
     int64_t h = 0;
     if (height && (!cli_parse_i64(height, &h) || h < 1 || height[0] == '-' || height[0] == '+'))
         return cli_usage_error("block", "'%s' is not a height (a whole number, 1 or more)", height);
+    cli_names names = {0};
+    if (scenario && !cli_names_load("block", scenario, &names))
+        return CLI_FAIL;
     client c;
     int rc = client_open(&c, "block", node);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        cli_names_free(&names);
         return rc;
+    }
     c.raw = json;
+    c.names = scenario ? &names : NULL;
     char path[64];
     if (height)
         snprintf(path, sizeof path, "/v1/blocks/%" PRId64, h);
@@ -75,10 +87,11 @@ int cmd_block(int argc, char **argv)
         if (json)
             printf("%s\n", raw);
         else
-            client_print_block(ans);
+            client_print_block(c.names, ans);
         json_decref(ans);
         free(raw);
     }
     client_close(&c);
+    cli_names_free(&names);
     return rc;
 }

@@ -14,7 +14,8 @@
 #include "codec/json.h"
 
 static const char help[] =
-    "usage: coopvm call --node URL CONTRACT METHOD [ARG]... [--key KEY.json] [--json]\n\n"
+    "usage: coopvm call --node URL CONTRACT METHOD [ARG]... [--key KEY.json]\n"
+    "                   [--scenario FILE] [--json]\n\n"
     "Runs CONTRACT.METHOD(ARG...) read-only on the latest committed state of the\n"
     "node at URL (POST /v1/query: RunLocalMethod) and prints its receipt and the\n"
     "height it read. Nothing is committed.\n\n"
@@ -27,6 +28,8 @@ static const char help[] =
     "                  a contract's .reputation gates read-only methods too, so\n"
     "                  most contract getters need a signer; the call is signed at\n"
     "                  the node's chain id. Without it the call is unsigned.\n"
+    "  --scenario FILE in the text, name the accounts of FILE (a scenario or a\n"
+    "                  genesis file) instead of their addresses\n"
     "  --json          print the API's answer as it is: {\"height\", \"receipt\"}\n\n"
     "Text:\n"
     "  (unsigned) -> _Cooperatives.allocation(\"housing\", 1): SUCCESS result 5, gas 100\n"
@@ -36,7 +39,7 @@ static const char help[] =
 
 int cmd_call(int argc, char **argv)
 {
-    const char *node = NULL, *key = NULL, *contract = NULL, *method = NULL;
+    const char *node = NULL, *key = NULL, *contract = NULL, *method = NULL, *scenario = NULL;
     bool json = false, rest = false;
     json_t *args = json_array();
     if (!args) {
@@ -53,11 +56,11 @@ int cmd_call(int argc, char **argv)
         } else if (flag && cli_is_help(a)) {
             fputs(help, stdout);
             rc = CLI_OK;
-        } else if (flag && (strcmp(a, "--node") == 0 || strcmp(a, "--key") == 0)) {
+        } else if (flag && (strcmp(a, "--node") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--scenario") == 0)) {
             if (i + 1 >= argc)
                 rc = cli_usage_error("call", "%s needs a value", a);
             else
-                *(strcmp(a, "--node") == 0 ? &node : &key) = argv[++i];
+                *(strcmp(a, "--node") == 0 ? &node : strcmp(a, "--key") == 0 ? &key : &scenario) = argv[++i];
         } else if (flag && strcmp(a, "--json") == 0) {
             json = true;
         } else if (flag) {
@@ -90,10 +93,14 @@ int cmd_call(int argc, char **argv)
         fprintf(stderr, "coopvm call: %s\n", err);
         rc = CLI_FAIL;
     }
+    cli_names names = {0};
+    if (rc < 0 && scenario && !cli_names_load("call", scenario, &names))
+        rc = CLI_FAIL;
     client c = {0};
     if (rc < 0 && (rc = client_open(&c, "call", node)) == CLI_OK)
         rc = -1;
     c.raw = json;
+    c.names = scenario ? &names : NULL;
     json_t *body = NULL;
     if (rc < 0 && !(body = json_pack("{s:s, s:s, s:O}", "contract", contract, "method", method, "args", args)))
         rc = CLI_FAIL;
@@ -102,7 +109,10 @@ int cmd_call(int argc, char **argv)
         json_t *tx = client_chain_id(&c, &chain) == CLI_OK
                          ? client_signed_tx("call", key, chain, contract, method, decoded, n)
                          : NULL;
-        if (!tx || json_object_set_new(body, "signer", tx) != 0)
+        /* a signed call is the whole call: {"signer": TX} (docs/node-api.md) */
+        json_decref(body);
+        body = tx ? json_pack("{s:o}", "signer", tx) : NULL;
+        if (!body)
             rc = CLI_FAIL;
     }
     char *text = rc < 0 ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -118,7 +128,7 @@ int cmd_call(int argc, char **argv)
             if (json)
                 printf("%s\n", raw);
             else {
-                client_print_receipt(receipt, "");
+                client_print_receipt(c.names, receipt, "");
                 printf("at height %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(ans, "height")));
             }
             const char *st = json_string_value(json_object_get(receipt, "status"));
@@ -132,5 +142,6 @@ int cmd_call(int argc, char **argv)
     json_decref(args);
     cvm_arena_free(&arena);
     client_close(&c);
+    cli_names_free(&names);
     return rc;
 }

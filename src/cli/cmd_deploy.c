@@ -15,7 +15,7 @@
 
 static const char help[] =
     "usage: coopvm deploy --node URL --key KEY.json FILE.asm|FILE.cvm [--name NAME]\n"
-    "                     [--wait] [--json]\n\n"
+    "                     [--wait] [--scenario FILE] [--json]\n\n"
     "Deploys a contract on the node at URL: FILE is assembled (or read as a binary\n"
     "module), and the transaction _Deployments.deployService(NAME, 2, CODE) is\n"
     "built, signed with KEY.json's key at the node's chain id (GET /v1/status) and\n"
@@ -24,26 +24,32 @@ static const char help[] =
     "  --key KEY.json  the deployer's key file (`coopvm keygen --json`)\n"
     "  --name NAME     the service's name (default: the module's .contract name)\n"
     "  --wait          then wait (up to 120 s) for the commit and print the receipt\n"
+    "  --scenario FILE in the text, name the accounts of FILE (with --wait)\n"
     "  --json          print the API's answer as it is\n\n"
     "A deployed name cannot be deployed again (the receipt says\n"
-    "CONTRACT_ALREADY_DEPLOYED); a module carries at most 65,536 bytes.\n\n"
+    "DEPLOYMENT_FAILED: service NAME is already deployed); a module carries at\n"
+    "most 65,536 bytes.\n\n"
     "Exit status: 0 accepted (with --wait: deployed), 1 the file or the key is bad,\n"
     "the node refused the transaction, the deployment failed, or the node could not\n"
     "be reached, 2 usage error.\n";
 
 int cmd_deploy(int argc, char **argv)
 {
-    const char *node = NULL, *key = NULL, *file = NULL, *name = NULL;
+    const char *node = NULL, *key = NULL, *file = NULL, *name = NULL, *scenario = NULL;
     bool wait = false, json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
             fputs(help, stdout);
             return CLI_OK;
-        } else if (strcmp(a, "--node") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--name") == 0) {
+        } else if (strcmp(a, "--node") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--name") == 0 ||
+                   strcmp(a, "--scenario") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error("deploy", "%s needs a value", a);
-            const char **slot = strcmp(a, "--node") == 0 ? &node : strcmp(a, "--key") == 0 ? &key : &name;
+            const char **slot = strcmp(a, "--node") == 0  ? &node
+                                : strcmp(a, "--key") == 0 ? &key
+                                : strcmp(a, "--name") == 0 ? &name
+                                                           : &scenario;
             *slot = argv[++i];
         } else if (strcmp(a, "--wait") == 0) {
             wait = true;
@@ -82,10 +88,14 @@ int cmd_deploy(int argc, char **argv)
     }
     if (!name)
         name = cvm_module_name(m);
+    cli_names names = {0};
+    if (rc == CLI_OK && scenario && !cli_names_load("deploy", scenario, &names))
+        rc = CLI_FAIL;
     client c = {0};
     if (rc == CLI_OK)
         rc = client_open(&c, "deploy", node);
     c.raw = json;
+    c.names = scenario ? &names : NULL;
     uint32_t chain = 0;
     if (rc == CLI_OK)
         rc = client_chain_id(&c, &chain);
@@ -104,6 +114,7 @@ int cmd_deploy(int argc, char **argv)
     free(text);
     json_decref(tx);
     client_close(&c);
+    cli_names_free(&names);
     cvm_free(NULL, code);
     cvm_module_free(m);
     return rc;

@@ -25,12 +25,13 @@
 #include "base/hex.h"
 #include "cli.h"
 #include "client.h"
+#include "names.h"
 #include "codec/json.h"
 #include "play.h"
 
 static const char help[] =
     "usage: coopvm events (--data DIR | --node URL) [--service S] [--name N]\n"
-    "                     [--from H] [--to H] [--scenario FILE] [--json]\n\n"
+    "                     [--from H] [--to H] [--scenario FILE] [--page-size N] [--json]\n\n"
     "Prints the events of the transactions committed in the data directory DIR\n"
     "(what `coopvm process --data DIR` wrote), or on the node at URL, in commit\n"
     "order. Events of failed transactions are not in the history.\n\n"
@@ -38,6 +39,7 @@ static const char help[] =
     "  --node URL     a running node instead (`coopvm node`): http://127.0.0.1:7070;\n"
     "                 its GET /v1/events is read page after page (1000 events a\n"
     "                 page, through the cursor) and each page printed as it comes\n"
+    "  --page-size N  with --node: N events a request (1 to 1000; default 1000)\n"
     "  --service S    only events of service S (exact name, e.g. _Cooperatives)\n"
     "  --name N       only events named N (e.g. ProposalPassed)\n"
     "  --from H       only from height H (inclusive; default: the first)\n"
@@ -53,7 +55,7 @@ static const char help[] =
     "a name that is not [A-Za-z0-9_]+ prints as a JSON string.\n\n"
     "With --node the text is the same, but for a string value that looks like\n"
     "bytes (\"0x\" and hex): the API's JSON cannot tell them apart, so it prints\n"
-    "bare; --json prints one event per line in the array.\n\n"
+    "bare.\n\n"
     "Exit status: 0 success (also when no event matches), 1 the directory cannot be\n"
     "read or its history is damaged, or the node refused or could not be reached\n"
     "(the URL and the reason are printed), 2 usage error.\n";
@@ -64,6 +66,7 @@ typedef struct opts {
     const char *scenario; /* borrowed from argv; NULL: addresses print as hex */
     cvm_event_query q;
     bool json;
+    uint64_t page; /* --page-size: events a request with --node */
     bool none; /* --to 0: no height is 0, so nothing can match (the query's to 0 means "latest") */
 } opts;
 
@@ -80,7 +83,7 @@ static bool parse_height(const char *s, uint64_t *out)
 /* Returns -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, opts *o)
 {
-    bool have_from = false, have_to = false;
+    bool have_from = false, have_to = false, have_page = false;
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -110,6 +113,8 @@ static int parse(int argc, char **argv, opts *o)
             seen = &have_from;
         else if (strcmp(a, "--to") == 0)
             seen = &have_to;
+        else if (strcmp(a, "--page-size") == 0)
+            seen = &have_page;
         else
             return cli_usage_error("events", a[0] == '-' ? "unknown flag '%s'" : "unexpected argument '%s'", a);
         if (i + 1 >= argc)
@@ -124,6 +129,11 @@ static int parse(int argc, char **argv, opts *o)
         if (*seen)
             return cli_usage_error("events", "%s given twice", a);
         *seen = true;
+        if (seen == &have_page) {
+            if (!parse_height(v, &o->page) || o->page < 1 || o->page > 1000)
+                return cli_usage_error("events", "--page-size: '%s' is not a number from 1 to 1000", v);
+            continue;
+        }
         if (!parse_height(v, seen == &have_from ? &o->q.from : &o->q.to))
             return cli_usage_error("events", "%s: '%s' is not a height (a whole number, 0 or more)", a, v);
     }
@@ -131,82 +141,14 @@ static int parse(int argc, char **argv, opts *o)
         return cli_usage_error("events", "--data DIR or --node URL is required");
     if (o->data && o->node)
         return cli_usage_error("events", "--data and --node exclude each other");
+    if (have_page && !o->node)
+        return cli_usage_error("events", "--page-size goes with --node");
+    if (!have_page)
+        o->page = 1000;
     if (have_from && have_to && o->q.from > o->q.to)
         return cli_usage_error("events", "--from %" PRIu64 " is after --to %" PRIu64, o->q.from, o->q.to);
     o->none = have_to && o->q.to == 0;
     return -1;
-}
-
-/* ---------------------------------------------------------------- names */
-
-/* The accounts the text names: each name's development-key address. */
-typedef struct account_names {
-    json_t *root;   /* owned: the scenario's JSON, which holds the names */
-    const char **name; /* owned array; the names are borrowed from root (or static) */
-    uint8_t (*address)[CVM_ADDRESS_BYTES]; /* owned, n */
-    size_t n;
-} account_names;
-
-static void names_free(account_names *a)
-{
-    json_decref(a->root);
-    free(a->name);
-    free(a->address);
-    memset(a, 0, sizeof *a);
-}
-
-/* Reads the names of path's "accounts" (capped as a scenario), with
- * process's deployer; prints why and returns false when it cannot. */
-static bool names_load(const char *path, account_names *a)
-{
-    memset(a, 0, sizeof *a);
-    char err[1280];
-    size_t len;
-    char *text = (char *)cli_read_file_err(path, CLI_FILE_SCENARIO, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "coopvm events: %s\n", err);
-        return false;
-    }
-    json_error_t je;
-    a->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    free(text);
-    if (!a->root) {
-        fprintf(stderr, "coopvm events: %s:%d:%d: malformed JSON: %s\n", path, je.line, je.column, je.text);
-        return false;
-    }
-    const json_t *acc = json_is_object(a->root) ? json_object_get(a->root, "accounts") : NULL;
-    const char *why = !json_is_object(a->root) ? "expected a scenario (an object with accounts)"
-                      : acc && !json_is_object(acc) ? "accounts: expected an object of accounts"
-                                                    : NULL;
-    if (why) {
-        fprintf(stderr, "coopvm events: %s: %s\n", path, why);
-        names_free(a);
-        return false;
-    }
-    size_t n = json_object_size(acc) + 1;
-    a->name = calloc(n, sizeof *a->name);
-    a->address = calloc(n, sizeof *a->address);
-    if (!a->name || !a->address) {
-        fprintf(stderr, "coopvm events: out of memory\n");
-        names_free(a);
-        return false;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)acc, key, v) a->name[a->n++] = key;
-    a->name[a->n++] = PLAY_DEPLOYER;
-    for (size_t i = 0; i < a->n; i++)
-        play_address(a->name[i], a->address[i]);
-    return true;
-}
-
-/* The name of the account whose address is v, or NULL. */
-static const char *name_of(const account_names *a, const cvm_arg *v)
-{
-    for (size_t i = 0; a && v->type == CVM_ARG_BYTES && v->v.bytes.len == CVM_ADDRESS_BYTES && i < a->n; i++)
-        if (memcmp(v->v.bytes.ptr, a->address[i], CVM_ADDRESS_BYTES) == 0)
-            return a->name[i];
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ text */
@@ -229,9 +171,9 @@ static void print_name(const char *s)
     json_decref(j);
 }
 
-static void print_value(const account_names *names, const cvm_arg *v)
+static void print_value(const cli_names *names, const cvm_arg *v)
 {
-    const char *name = name_of(names, v);
+    const char *name = cli_names_of_arg(names, v);
     if (name) { /* bare, as process prints it (a string value prints quoted) */
         fputs(name, stdout);
         return;
@@ -258,7 +200,7 @@ static void print_value(const account_names *names, const cvm_arg *v)
 
 static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
 {
-    const account_names *names = ud; /* NULL without --scenario */
+    const cli_names *names = ud; /* NULL without --scenario */
     printf("height %" PRIu64 " tx %" PRIu64 " ", height, tx_index);
     print_name(ev->service);
     putchar('.');
@@ -317,7 +259,7 @@ static int add_record(void *ud, uint64_t height, uint64_t tx_index, const cvm_ev
 /* ------------------------------------------------------------ --node */
 
 /* An event of the API's JSON as print_line prints one from the store. */
-static void print_json_line(const account_names *names, const json_t *ev)
+static void print_json_line(const cli_names *names, const json_t *ev)
 {
     printf("height %" JSON_INTEGER_FORMAT " tx %" JSON_INTEGER_FORMAT " ",
            json_integer_value(json_object_get(ev, "height")), json_integer_value(json_object_get(ev, "tx_index")));
@@ -333,24 +275,13 @@ static void print_json_line(const account_names *names, const json_t *ev)
         putchar(' ');
         print_name(k);
         putchar('=');
-        /* an address of a named account prints as its name */
-        const char *hex = json_string_value(v);
-        uint8_t addr[CVM_ADDRESS_BYTES];
-        cvm_arg a = cvm_arg_bytes(addr, sizeof addr);
-        const char *who = hex && strlen(hex) == 2 + 2 * CVM_ADDRESS_BYTES && hex[0] == '0' && hex[1] == 'x' &&
-                                  cvm_hex_decode(hex + 2, 2 * CVM_ADDRESS_BYTES, addr, sizeof addr)
-                              ? name_of(names, &a)
-                              : NULL;
-        if (who)
-            fputs(who, stdout);
-        else
-            client_print_value(v, false);
+        client_print_value(names, v, false); /* a named account prints as its name */
     }
     putchar('\n');
 }
 
 /* The events of the node at o->node, page after page. */
-static int events_from_node(const opts *o, const account_names *names)
+static int events_from_node(const opts *o, const cli_names *names)
 {
     client c;
     int rc = client_open(&c, "events", o->node);
@@ -369,7 +300,9 @@ static int events_from_node(const opts *o, const account_names *names)
     char *cursor = NULL; /* owned: the next page's, NULL for the first */
     size_t printed = 0;
     for (;;) {
-        char *path = strdup("/v1/events?limit=1000"), num[32];
+        char path0[48], num[32];
+        snprintf(path0, sizeof path0, "/v1/events?limit=%" PRIu64, o->page);
+        char *path = strdup(path0);
         bool ok = path != NULL;
         if (ok && o->q.service)
             ok = client_add_param(&c, &path, "service", o->q.service);
@@ -406,9 +339,9 @@ static int events_from_node(const opts *o, const account_names *names)
         const json_t *ev;
         json_array_foreach(evs, i, ev)
         {
-            if (o->json) {
-                fputs(printed ? ",\n" : "[\n", stdout);
-                json_dumpf(ev, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            if (o->json) { /* as --data writes it, byte for byte */
+                fputs(printed ? ",\n " : "[\n ", stdout);
+                json_dump_callback(ev, indented, NULL, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
             } else {
                 print_json_line(names, ev);
             }
@@ -435,19 +368,19 @@ int cmd_events(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
-    account_names names = {0};
-    if (o.scenario && !names_load(o.scenario, &names))
+    cli_names names = {0};
+    if (o.scenario && !cli_names_load("events", o.scenario, &names))
         return CLI_FAIL;
     if (o.node) {
         rc = events_from_node(&o, o.scenario ? &names : NULL);
-        names_free(&names);
+        cli_names_free(&names);
         return rc;
     }
     char err[512];
     cvm_store *s = NULL;
     if (cvm_lmdbstore_open_readonly(NULL, o.data, &s, err, sizeof err) != CVM_OK) {
         fprintf(stderr, "coopvm events: %s\n", err);
-        names_free(&names);
+        cli_names_free(&names);
         return CLI_FAIL;
     }
     json_walk w = {0, false};
@@ -457,7 +390,7 @@ int cmd_events(int argc, char **argv)
                                                   o.json ? (void *)&w : o.scenario ? (void *)&names : NULL, err,
                                                   sizeof err);
     cvm_store_close(s);
-    names_free(&names);
+    cli_names_free(&names);
     if (st == CVM_OK && w.nomem) {
         st = CVM_ENOMEM;
         snprintf(err, sizeof err, "out of memory writing the JSON output");

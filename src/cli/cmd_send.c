@@ -18,13 +18,15 @@
 #define SEND_WAIT_S 120
 
 static const char send_help[] =
-    "usage: coopvm send --node URL TX.json [--wait] [--json]\n\n"
+    "usage: coopvm send --node URL TX.json [--wait] [--scenario FILE] [--json]\n\n"
     "Submits a signed transaction (the JSON that `coopvm tx sign` writes) to the\n"
     "node at URL (POST /v1/transactions). The node answers once the transaction is\n"
     "durably in its mempool; send then prints its hash and PENDING.\n\n"
     "  --node URL  the node, as `coopvm node` prints it: http://127.0.0.1:7070\n"
     "  --wait      then wait (up to 120 s) until it is committed or rejected and\n"
     "              print its receipt, as `coopvm receipt` does\n"
+    "  --scenario FILE  in the text, name the accounts of FILE (a scenario or a\n"
+    "              genesis file) instead of their addresses, as `coopvm process` does\n"
     "  --json      print the API's answer as it is: {\"tx_hash\", \"status\"}, or with\n"
     "              --wait that of GET /v1/transactions/HASH\n\n"
     "The node refuses a transaction that does not decode (400, naming the JSON\n"
@@ -38,13 +40,15 @@ static const char send_help[] =
     "and the reason are printed), 2 usage error.\n";
 
 static const char receipt_help[] =
-    "usage: coopvm receipt --node URL HASH [--wait S] [--json]\n\n"
+    "usage: coopvm receipt --node URL HASH [--wait S] [--scenario FILE] [--json]\n\n"
     "Prints what the node at URL knows of transaction HASH (64 hex digits, as\n"
     "`coopvm send` and `coopvm tx hash` print it): PENDING, COMMITTED with its\n"
     "height, index and receipt, or REJECTED with the pre-order reason.\n\n"
     "  --node URL  the node: http://127.0.0.1:7070\n"
     "  --wait S    wait up to S seconds for a pending transaction to be committed\n"
     "              or rejected (the node is long-polled, at most 60 s a request)\n"
+    "  --scenario FILE  in the text, name the accounts of FILE (a scenario or a\n"
+    "              genesis file) instead of their addresses, as `coopvm process` does\n"
     "  --json      print the API's answer as it is ({\"tx_hash\", \"status\",\n"
     "              \"height\", \"index\", \"receipt\"}, docs/node-api.md)\n\n"
     "Text:\n"
@@ -79,7 +83,7 @@ int client_wait_and_print(client *c, const char *hash, uint64_t wait_s, bool jso
     if (json)
         printf("%s\n", raw);
     else
-        client_print_tx_status(ans);
+        client_print_tx_status(c->names, ans);
     int rc = CLI_OK;
     if (strict && !client_tx_succeeded(ans)) {
         const char *st = json_string_value(json_object_get(ans, "status"));
@@ -121,7 +125,7 @@ int client_submit(client *c, const void *body, size_t len, bool wait, bool json)
 
 int cmd_send(int argc, char **argv)
 {
-    const char *node = NULL, *file = NULL;
+    const char *node = NULL, *file = NULL, *scenario = NULL;
     bool wait = false, json = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -132,6 +136,10 @@ int cmd_send(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_usage_error("send", "--node needs the node's URL");
             node = argv[++i];
+        } else if (strcmp(a, "--scenario") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("send", "--scenario needs a file");
+            scenario = argv[++i];
         } else if (strcmp(a, "--wait") == 0) {
             wait = true;
         } else if (strcmp(a, "--json") == 0) {
@@ -155,20 +163,27 @@ int cmd_send(int argc, char **argv)
         fprintf(stderr, "coopvm send: %s\n", err);
         return CLI_FAIL;
     }
+    cli_names names = {0};
+    if (scenario && !cli_names_load("send", scenario, &names)) {
+        free(body);
+        return CLI_FAIL;
+    }
     client c;
     int rc = client_open(&c, "send", node);
     if (rc == CLI_OK) {
         c.raw = json;
+        c.names = scenario ? &names : NULL;
         rc = client_submit(&c, body, len, wait, json);
         client_close(&c);
     }
+    cli_names_free(&names);
     free(body);
     return rc;
 }
 
 int cmd_receipt(int argc, char **argv)
 {
-    const char *node = NULL, *hash = NULL;
+    const char *node = NULL, *hash = NULL, *scenario = NULL;
     int64_t wait = 0;
     bool json = false;
     for (int i = 1; i < argc; i++) {
@@ -180,6 +195,10 @@ int cmd_receipt(int argc, char **argv)
             if (i + 1 >= argc)
                 return cli_usage_error("receipt", "--node needs the node's URL");
             node = argv[++i];
+        } else if (strcmp(a, "--scenario") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("receipt", "--scenario needs a file");
+            scenario = argv[++i];
         } else if (strcmp(a, "--wait") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error("receipt", "--wait needs a number of seconds");
@@ -203,12 +222,17 @@ int cmd_receipt(int argc, char **argv)
         return cli_usage_error("receipt", "needs a transaction hash");
     if (!parse_hash(hash, h))
         return cli_usage_error("receipt", "'%s' is not a transaction hash (64 hex digits)", hash);
+    cli_names names = {0};
+    if (scenario && !cli_names_load("receipt", scenario, &names))
+        return CLI_FAIL;
     client c;
     int rc = client_open(&c, "receipt", node);
-    if (rc != CLI_OK)
-        return rc;
-    c.raw = json;
-    rc = client_wait_and_print(&c, h, (uint64_t)wait, json, false);
-    client_close(&c);
+    if (rc == CLI_OK) {
+        c.raw = json;
+        c.names = scenario ? &names : NULL;
+        rc = client_wait_and_print(&c, h, (uint64_t)wait, json, false);
+        client_close(&c);
+    }
+    cli_names_free(&names);
     return rc;
 }

@@ -1,7 +1,9 @@
 /*
- * test_example.c — the main job (`make run`) as a user gets it: `coopvm
- * process examples/cooperative/scenario.json --data DIR`, then `coopvm
- * events --data DIR` in another process. Checks the outcome of every
+ * test_example.c — the example cooperative's life as `coopvm process`
+ * plays it (what `make run` did before it started a node; its script is
+ * tested by test_run_node.c): `coopvm process
+ * examples/cooperative/scenario.json --data DIR`, then `coopvm events
+ * --data DIR` in another process. Checks the outcome of every
  * transaction of every block, the final state through the scenario's
  * queries, the event history read back from disk, and that the same
  * scenario in memory gives the same state-diff hash at every height.
@@ -147,7 +149,7 @@ static void test_the_life_on_disk(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/* `make run`'s text: readable, with the refusals spelled out. */
+/* process' text: readable, with the refusals spelled out. */
 static void test_the_life_as_text(void **state)
 {
     (void)state;
