@@ -12,9 +12,10 @@
  *
  * The property is that nothing crashes, hangs or leaks: a refused open, a
  * refused read and a damaged event record are clean errors with a message;
- * whatever is read is used as any reader would (the event history decoded
- * and filtered, state values read, transaction hashes looked up, a local
- * call run). With COOPVM_FUZZ_SHOW set in the environment, what happened is
+ * whatever is read is used as any reader would (the store verified as
+ * `coopvm verify` does, the event history decoded and filtered, state
+ * values read, transaction hashes looked up, a local call run); the
+ * undamaged file verifies without a problem. With COOPVM_FUZZ_SHOW set in the environment, what happened is
  * printed.
  */
 #include <stdint.h>
@@ -29,6 +30,7 @@
 #include "crypto/sign.h"
 #include "state/lmdbstore.h"
 #include "state/store.h"
+#include "state/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -203,10 +205,29 @@ static int on_record(void *ud, uint64_t height, uint64_t index, const uint8_t *p
     return 0;
 }
 
-/* Everything a reader does with an opened store; nothing may crash. With
- * show, what happened is printed. */
-static void read_all(cvm_store *s, bool show)
+static void on_problem(void *ud, const char *problem)
 {
+    if (!problem || !problem[0])
+        fail("a verification problem has a message", NULL);
+    if (*(bool *)ud)
+        fprintf(stderr, "verify: %s\n", problem);
+}
+
+/* Everything a reader does with an opened store; nothing may crash. With
+ * show, what happened is printed. undamaged: the file is the pristine one,
+ * which verifies. */
+static void read_all(cvm_store *s, bool show, bool undamaged)
+{
+    cvm_verify_report rep;
+    memset(&rep, 0, sizeof rep);
+    cvm_status vst = cvm_store_verify(s, on_problem, &show, &rep);
+    if (vst != CVM_OK && vst != CVM_ENOMEM && !cvm_store_errmsg(s)[0])
+        fail("a failed verification gets a message", cvm_status_name(vst));
+    if (undamaged && (vst != CVM_OK || rep.problems))
+        fail("the undamaged store verifies", cvm_store_errmsg(s));
+    if (show)
+        fprintf(stderr, "verify: %s, %llu problems\n", cvm_status_name(vst), (unsigned long long)rep.problems);
+
     char err[256] = "";
     static const cvm_event_query queries[] = {
         {.from = 0}, {.service = "Tally", .name = "Added"}, {.service = "_Deployments", .from = 2, .to = 3}, {.from = 4, .to = 4}};
@@ -276,7 +297,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!file)
         return 0;
     memcpy(file, pristine, pristine_len);
+    bool undamaged = true;
     for (size_t i = 0; i + 5 <= size && pristine_len; i += 5) {
+        undamaged = false;
         uint32_t off = (uint32_t)data[i] | (uint32_t)data[i + 1] << 8 | (uint32_t)data[i + 2] << 16 |
                        (uint32_t)data[i + 3] << 24;
         file[off % pristine_len] ^= data[i + 4] ? data[i + 4] : 0xff;
@@ -298,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a refused open gets a message and no handle", err);
         return 0;
     }
-    read_all(s, show);
+    read_all(s, show, undamaged);
     cvm_store_close(s);
     return 0;
 }
