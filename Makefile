@@ -223,7 +223,10 @@ $(BUILD)/bench: bench/bench.c $(LIB)
 $(BUILD)/bench_events: bench/bench_events.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench_events.c $(LIB) $(DEP_LIBS) -lpthread
 
-bench: $(BUILD)/bench $(BUILD)/bench_events
+$(BUILD)/bench_tx: bench/bench_tx.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench_tx.c $(LIB) $(DEP_LIBS) -lpthread
+
+bench: $(BUILD)/bench $(BUILD)/bench_events $(BUILD)/bench_tx
 	@scripts/deps.sh bench
 	@$(BUILD)/bench
 	@$(BUILD)/bench_events

@@ -72,12 +72,32 @@ void cvm_ctx_signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[
         memset(out, 0, CVM_ADDRESS_BYTES);
         return;
     }
-    if (!ctx->has_last_key || memcmp(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES) != 0) {
-        cvm_address_of_key(tx->signer_key, ctx->last_address);
-        memcpy(ctx->last_key, tx->signer_key, CVM_PUBKEY_BYTES);
-        ctx->has_last_key = true;
+    cvm_vm_signer_address(ctx->vm, tx->signer_key, out);
+}
+
+static cvm_signer_entry *signer_slot(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES])
+{
+    size_t i = ((size_t)key[0] | (size_t)key[1] << 8) % CVM_SIGNER_CACHE;
+    return &vm->signers[i];
+}
+
+void cvm_vm_signer_address(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], uint8_t out[CVM_ADDRESS_BYTES])
+{
+    cvm_signer_entry *e = signer_slot(vm, key);
+    if (!e->used || memcmp(e->key, key, CVM_PUBKEY_BYTES) != 0) {
+        cvm_address_of_key(key, e->address);
+        memcpy(e->key, key, CVM_PUBKEY_BYTES);
+        e->used = true;
     }
-    memcpy(out, ctx->last_address, CVM_ADDRESS_BYTES);
+    memcpy(out, e->address, CVM_ADDRESS_BYTES);
+}
+
+void cvm_vm_signer_remember(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], const uint8_t address[CVM_ADDRESS_BYTES])
+{
+    cvm_signer_entry *e = signer_slot(vm, key);
+    memcpy(e->key, key, CVM_PUBKEY_BYTES);
+    memcpy(e->address, address, CVM_ADDRESS_BYTES);
+    e->used = true;
 }
 
 void cvm_ctx_begin(cvm_context *ctx, const uint8_t signer[CVM_ADDRESS_BYTES])

@@ -302,6 +302,11 @@ cvm_status cvm_vm_preorder_ex(cvm_vm *vm, const cvm_transaction *txs, size_t n, 
         st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding the transactions");
     if (st == CVM_OK)
         cvm_pool_run(vm->pool, r.nsig, SIG_CHUNK, check_signatures, &r);
+    /* the addresses the threads computed, for ProcessTransactionSet to find
+     * in the VM's signer cache rather than hash them again */
+    for (size_t k = 0; st == CVM_OK && k < r.nsig; k++)
+        if (r.statuses[r.idx[k]] == CVM_PREORDER_VALID)
+            cvm_vm_signer_remember(vm, r.txs[r.idx[k]].signer_key, r.signers[k]);
     for (size_t k = 0; st == CVM_OK && k < r.nsig; k++)
         if (r.statuses[r.idx[k]] == CVM_PREORDER_INVALID_SIGNATURE)
             st = refuse(&r, r.idx[k], CVM_PREORDER_INVALID_SIGNATURE, CVM_MSG_SIGNATURE_MISMATCH);

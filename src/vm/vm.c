@@ -311,10 +311,35 @@ static cvm_status block_finish(cvm_context *ctx, cvm_block_result *b, block_inte
     return CVM_OK;
 }
 
-/* The block's header (docs/blocks.md): txs[0..b->nreceipts) are its
- * transactions (none for genesis). Encodes each transaction's record and
- * each receipt for the commit on the way, hashing them into the roots. */
-static cvm_status block_header(cvm_vm *vm, cvm_block_result *b, block_internal *in, const cvm_transaction *txs)
+/* Room for the block's record offsets (n transactions). */
+static cvm_status records_init(cvm_vm *vm, block_internal *in, size_t n)
+{
+    in->txoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->txoff);
+    in->rcoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->rcoff);
+    if (!in->txoff || !in->rcoff)
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the block's records");
+    return CVM_OK;
+}
+
+/* Appends transaction i's record (codec/block.h) to the block's and
+ * writes its hash (zeros, !*encodable, when it has no canonical encoding):
+ * one encoding and one SHA-256 per transaction, for the block, the tx root
+ * and the replay check. */
+static cvm_status tx_record(cvm_vm *vm, block_internal *in, const cvm_transaction *tx, size_t i,
+                            uint8_t hash[CVM_HASH_BYTES], bool *encodable)
+{
+    size_t at = in->txrecs.len;
+    if (cvm_block_tx_record(&in->txrecs, tx, hash) != CVM_OK || !cvm_buf_ok(&in->txrecs))
+        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding transaction %zu", i);
+    *encodable = in->txrecs.data[at] != CVM_TX_FORM_NONE;
+    in->txoff[i + 1] = in->txrecs.len;
+    return CVM_OK;
+}
+
+/* The block's header (docs/blocks.md), its transactions' records made
+ * (tx_record) and their hashes fed to tx_root: encodes each receipt for
+ * the commit, hashing them into receipts_root, and hashes the header. */
+static cvm_status block_header(cvm_vm *vm, cvm_block_result *b, block_internal *in, cvm_sha256_ctx *tx_root)
 {
     size_t n = b->nreceipts;
     cvm_block_header *h = &b->header;
@@ -324,27 +349,17 @@ static cvm_status block_header(cvm_vm *vm, cvm_block_result *b, block_internal *
     memcpy(h->prev_hash, cvm_store_last_block_hash(vm->store), CVM_HASH_BYTES);
     memcpy(h->state_diff_hash, b->diff_hash, CVM_HASH_BYTES);
     memcpy(h->state_commitment, b->state_commitment, CVM_HASH_BYTES);
-    in->txoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->txoff);
-    in->rcoff = cvm_arena_calloc(&in->arena, n + 1, sizeof *in->rcoff);
-    if (!in->txoff || !in->rcoff)
-        return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for the block's records");
-    cvm_sha256_ctx tx_root, rc_root;
-    cvm_sha256_init(&tx_root);
+    cvm_sha256_ctx rc_root;
     cvm_sha256_init(&rc_root);
     for (size_t i = 0; i < n; i++) {
-        uint8_t hash[CVM_HASH_BYTES];
         char why[200];
-        if (cvm_block_tx_record(&in->txrecs, &txs[i], hash) != CVM_OK)
-            return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding transaction %zu", i);
-        cvm_sha256_update(&tx_root, hash, sizeof hash);
-        in->txoff[i + 1] = in->txrecs.len;
         cvm_status st = cvm_receipt_encode(&b->receipts[i], &in->receipts, why, sizeof why);
         if (st != CVM_OK)
             return cvm_vm_fail(vm, st, "the receipt of transaction %zu: %s", i, why);
         cvm_sha256_update(&rc_root, in->receipts.data + in->rcoff[i], in->receipts.len - in->rcoff[i]);
         in->rcoff[i + 1] = in->receipts.len;
     }
-    cvm_sha256_final(&tx_root, h->tx_root);
+    cvm_sha256_final(tx_root, h->tx_root);
     cvm_sha256_final(&rc_root, h->receipts_root);
     cvm_block_hash(h, h->hash);
     return CVM_OK;
@@ -361,7 +376,6 @@ static cvm_status check_height(cvm_vm *vm, uint64_t height)
 
 /* What process_set remembers to refuse replays within a set. */
 typedef struct replay_guard {
-    cvm_buf enc;  /* owned: the encoding being hashed, reused */
     cvm_map seen; /* hash -> ival: the index in the set of the transaction that ran with it */
 } replay_guard;
 
@@ -436,19 +450,16 @@ static void fill_count(const cvm_vm *vm, block_fill *f, size_t i, int64_t gas, c
 /* Decides whether transaction i of a set is a replay: *dup true (r filled)
  * when its hash is in the store's transaction index or was run earlier in
  * the set; otherwise *hashed says whether hash holds its hash, for its
- * index entry once it has run. A transaction with no canonical encoding
- * has no hash: it runs (and fails, as run_tx says why) and has no entry. */
-static cvm_status replay_check(cvm_vm *vm, replay_guard *g, const cvm_transaction *tx, size_t i, cvm_receipt *r,
-                               uint8_t hash[CVM_HASH_BYTES], bool *hashed, bool *dup)
+ * index entry once it has run. hash is the one its block record computed
+ * (tx_record). A transaction with no canonical encoding (!encodable) has
+ * no hash: it runs (and fails, as run_tx says why) and has no entry. */
+static cvm_status replay_check(cvm_vm *vm, replay_guard *g, const uint8_t hash[CVM_HASH_BYTES], bool encodable,
+                               size_t i, cvm_receipt *r, bool *hashed, bool *dup)
 {
     *dup = *hashed = false;
-    g->enc.len = 0;
-    cvm_status st = cvm_tx_encode(&g->enc, tx, NULL, 0);
-    if (st == CVM_ENOMEM)
-        return cvm_vm_fail(vm, st, "out of memory encoding transaction %zu", i);
-    if (st != CVM_OK)
+    if (!encodable)
         return CVM_OK;
-    cvm_sha256(g->enc.data, g->enc.len, hash);
+    cvm_status st;
     char hex[2 * CVM_HASH_BYTES + 1];
     cvm_store_tx at;
     bool found = false;
@@ -497,8 +508,9 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
      * indexed */
     bool guard = mode == TX_PLAIN;
     replay_guard g;
-    cvm_buf_init(&g.enc, vm->al);
     cvm_map_init(&g.seen, vm->al);
+    cvm_sha256_ctx tx_root;
+    cvm_sha256_init(&tx_root);
     cvm_context ctx;
     st = cvm_ctx_init(&ctx, vm, &in->arena, false);
     if (st == CVM_OK && guard && n && !(in->txs = cvm_arena_calloc(&in->arena, n, sizeof *in->txs)))
@@ -510,16 +522,24 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
      * a system set is the host's own and is not limited */
     bool limited = mode == TX_PLAIN;
     block_fill fill = {0, 0, false, 0, CVM_CODE_NONE};
+    if (st == CVM_OK)
+        st = records_init(vm, in, n);
     for (size_t i = 0; i < n && st == CVM_OK; i++) {
         cvm_receipt *r = (cvm_receipt *)&b->receipts[i];
+        /* every transaction of the set is in the block, run or not: its
+         * record and hash first (the hash serves the replay check too) */
+        uint8_t hash[CVM_HASH_BYTES];
+        bool encodable = false;
+        if ((st = tx_record(vm, in, &txs[i], i, hash, &encodable)) != CVM_OK)
+            continue;
+        cvm_sha256_update(&tx_root, hash, sizeof hash);
         int64_t gas = vm->gas_limit;
         if (limited && !fill_admit(vm, &fill, i, r, &gas))
             continue;
         /* after the limits: a block that is full is full for replays too */
-        uint8_t hash[CVM_HASH_BYTES];
         bool hashed = false, dup = false;
         if (guard && txs[i].signer_scheme == CVM_SCHEME_ED25519 &&
-            ((st = replay_check(vm, &g, &txs[i], i, r, hash, &hashed, &dup)) != CVM_OK || dup))
+            ((st = replay_check(vm, &g, hash, encodable, i, r, &hashed, &dup)) != CVM_OK || dup))
             continue;
         ctx.tx_index = i;
         st = run_tx(&ctx, &txs[i], mode, gas, r);
@@ -542,9 +562,8 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
     if (st == CVM_OK)
-        st = block_header(vm, b, in, txs);
+        st = block_header(vm, b, in, &tx_root);
     cvm_ctx_free(&ctx);
-    cvm_buf_free(&g.enc);
     cvm_map_free(&g.seen);
     if (st != CVM_OK) {
         cvm_block_result_free(b);
@@ -597,8 +616,12 @@ cvm_status cvm_vm_genesis(cvm_vm *vm, uint64_t timestamp, const cvm_genesis_acco
             st = ctx.fatal;
     if (st == CVM_OK)
         st = block_finish(&ctx, b, in);
+    cvm_sha256_ctx no_txs;
+    cvm_sha256_init(&no_txs);
     if (st == CVM_OK)
-        st = block_header(vm, b, in, NULL);
+        st = records_init(vm, in, 0);
+    if (st == CVM_OK)
+        st = block_header(vm, b, in, &no_txs);
     cvm_ctx_free(&ctx);
     if (st != CVM_OK) {
         cvm_block_result_free(b);
