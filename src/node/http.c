@@ -162,11 +162,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (r->done || !r->route.has_body)
             return MHD_YES;
         if (r->body.len + n > r->limit) {
+            /* only a chunked body (no Content-Length) gets here: a declared
+             * length over the limit was answered 413 before the body was
+             * read. libmicrohttpd cannot answer in the middle of a body, so
+             * the connection is closed, and memory stays bounded */
             r->done = true;
-            /* a chunked body (no Content-Length) over the limit: answered
-             * now; if libmicrohttpd cannot answer mid-body, it closes */
-            return cvm_http_reply_error(h, c, 413, "TOO_LARGE", "%s: the body is over the limit of %zu bytes",
-                                        cvm_route_name(r->route.route), r->limit);
+            return MHD_NO;
         }
         cvm_buf_put(&r->body, upload, n);
         if (!cvm_buf_ok(&r->body)) {
