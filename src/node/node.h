@@ -27,7 +27,9 @@
  *   - cvm_node_stopping() added (SSE loops end on it).
  *   - cvm_node_produce() added (tests and `manual` nodes cut a block now).
  *   - cvm_node_events_json: the cursor is "HEIGHT.TX.INDEX" as in
- *     docs/node-api.md; a malformed cursor is CVM_EINPUT (400).
+ *     docs/node-api.md; a malformed cursor is CVM_EINPUT (400). INDEX is the
+ *     event's position among all its transaction's events (whatever the
+ *     filter). Reads the store's indexed history (cvm_store_events_page).
  */
 #ifndef CVM_NODE_NODE_H
 #define CVM_NODE_NODE_H
@@ -170,7 +172,9 @@ cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *
  * (0 = the latest), at most limit (clamped to 1..100). */
 cvm_status cvm_node_blocks_json(cvm_node *n, uint64_t from, size_t limit, char **json, char *err, size_t errcap);
 
-/* GET /v1/events: {"events": [...], "next_cursor"?}. q borrowed (NULL =
+/* GET /v1/events: {"events": [{"height", "tx_index", "service", "name",
+ * "fields"}, ...], "next_cursor"?} (next_cursor only when more events
+ * match after the page). q borrowed (NULL =
  * every event); cursor "HEIGHT.TX.INDEX" continues right after that event
  * (NULL or "" = from the start of q's range); limit clamped to 1..1000. A
  * bad range or cursor is CVM_EINPUT naming it. */

@@ -360,43 +360,24 @@ cvm_status cvm_node_blocks_json(cvm_node *n, uint64_t from, size_t limit, char *
 /* ---------------------------------------------------------------- events */
 
 typedef struct event_page {
-    bool has_cursor;
-    uint64_t ch, ct, ci;      /* the cursor: continue after this event */
-    uint64_t h, t, i;         /* the event being visited: its height, transaction and index in it */
-    bool first;
     json_t *arr;              /* borrowed */
-    size_t limit, count;
-    bool more, oom;
-    uint64_t lh, lt, li;      /* the last event returned */
+    bool oom;
+    cvm_event_pos last;       /* the last event delivered */
 } event_page;
 
-static int page_event(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
+/* One event of the page: the codec's record view, the shape of
+ * `coopvm events --json` (the client compares them byte for byte); the
+ * position of the last one makes next_cursor. */
+static int page_event(void *ud, const cvm_event_pos *pos, const cvm_event *ev)
 {
     event_page *p = ud;
-    if (p->first || height != p->h || tx_index != p->t) {
-        p->h = height;
-        p->t = tx_index;
-        p->i = 0;
-        p->first = false;
-    } else {
-        p->i++;
-    }
-    if (p->has_cursor && (p->h < p->ch || (p->h == p->ch && (p->t < p->ct || (p->t == p->ct && p->i <= p->ci)))))
-        return 0; /* at or before the cursor */
-    if (p->count == p->limit) {
-        p->more = true;
-        return 1;
-    }
-    cvm_event_record r = {height, tx_index, *ev};
+    cvm_event_record r = {pos->height, pos->tx_index, *ev};
     json_t *j = cvm_event_record_to_json(&r);
     if (!j || json_array_append_new(p->arr, j) != 0) {
         p->oom = true;
         return 1;
     }
-    p->count++;
-    p->lh = p->h;
-    p->lt = p->t;
-    p->li = p->i;
+    p->last = *pos;
     return 0;
 }
 
@@ -433,19 +414,15 @@ cvm_status cvm_node_events_json(cvm_node *n, const cvm_event_query *q, const cha
     cvm_event_query query = {0};
     if (q)
         query = *q;
+    query.limit = limit < 1 ? 1 : limit > 1000 ? 1000 : limit;
+    query.after_height = query.after_tx = query.after_index = 0;
+    if (cursor && *cursor &&
+        (!parse_cursor(cursor, &query.after_height, &query.after_tx, &query.after_index) || !query.after_height)) {
+        set_err(err, errcap, "cursor: expected HEIGHT.TX.INDEX (as next_cursor gives it), got \"%.64s\"", cursor);
+        return CVM_EINPUT;
+    }
     event_page p;
     memset(&p, 0, sizeof p);
-    p.first = true;
-    p.limit = limit < 1 ? 1 : limit > 1000 ? 1000 : limit;
-    if (cursor && *cursor) {
-        if (!parse_cursor(cursor, &p.ch, &p.ct, &p.ci)) {
-            set_err(err, errcap, "cursor: expected HEIGHT.TX.INDEX (as next_cursor gives it), got \"%.64s\"", cursor);
-            return CVM_EINPUT;
-        }
-        p.has_cursor = true;
-        if (query.from < p.ch)
-            query.from = p.ch; /* nothing before the cursor's height is visited */
-    }
     json_t *o = json_object();
     p.arr = json_array();
     if (!o || !p.arr || json_object_set(o, "events", p.arr) != 0) {
@@ -455,17 +432,18 @@ cvm_status cvm_node_events_json(cvm_node *n, const cvm_event_query *q, const cha
         return CVM_ENOMEM;
     }
     cvm_status st = CVM_OK;
+    int more = 0;
     pthread_mutex_lock(&n->chain_mu);
     uint64_t top = cvm_store_height(n->store);
     /* a range beyond the chain is empty, not an error (a subscriber asks for what comes next) */
-    if (!(query.to == 0 && query.from > top) && !(query.to && query.from > query.to && p.has_cursor))
-        st = cvm_store_events_query(n->store, &query, page_event, &p, err, errcap);
+    if (!(query.to == 0 && query.from > top))
+        st = cvm_store_events_page(n->store, &query, page_event, &p, &more, err, errcap);
     pthread_mutex_unlock(&n->chain_mu);
     if (st == CVM_OK && p.oom)
         st = CVM_ENOMEM;
-    if (st == CVM_OK && p.more) {
+    if (st == CVM_OK && more) {
         char c[80];
-        snprintf(c, sizeof c, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, p.lh, p.lt, p.li);
+        snprintf(c, sizeof c, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, p.last.height, p.last.tx_index, p.last.index);
         if (json_object_set_new(o, "next_cursor", json_string(c)) != 0)
             st = CVM_ENOMEM;
     }
