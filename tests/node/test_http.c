@@ -250,7 +250,7 @@ static void test_blocks_query_events(void **state)
     submit(f, 2, hex);
     submit(f, 3, hex);
     uint64_t height = produce(f);
-    char path[64], want[64];
+    char path[128], want[64];
     snprintf(want, sizeof want, "\"height\":%llu", (unsigned long long)height);
     reply r = get(f, "/v1/blocks/latest");
     expect_in(r.body, "\"prev_hash\"");
