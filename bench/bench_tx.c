@@ -3,8 +3,11 @@
  * counted in machine instructions with callgrind (docs/bench.md, "One
  * transaction"): a chain in memory with a counter contract, then BLOCKS
  * blocks of 640 transactions `Counter.increment()` signed by 64 accounts in
- * turn (the signatures are placeholders: ProcessTransactionSet checks none,
- * pre-order's business). Each set is processed and committed.
+ * turn, each set pre-ordered, processed and committed as a node does. The
+ * signatures are placeholders, flagged as verified (cvm_vm_preorder_ex:
+ * the node's mempool checked them at admission), so pre-order does every
+ * check but Ed25519's — and hands ProcessTransactionSet the signers'
+ * addresses and the transactions' hashes it computed.
  *
  *   valgrind --tool=callgrind --toggle-collect=cvm_vm_process_transaction_set \
  *            build/bench_tx 5
@@ -44,7 +47,9 @@ int main(int argc, char **argv)
     cvm_vm *vm;
     if (cvm_memstore_open(NULL, &s) != CVM_OK || cvm_vm_new(NULL, s, &vm) != CVM_OK)
         die("open", "out of memory");
-    uint8_t pk[SIGNERS][CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES];
+    uint8_t pk[SIGNERS][CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES], verified[PER_BLOCK];
+    memset(verified, 1, sizeof verified);
+    cvm_preorder_options po_opts = {verified};
     cvm_genesis_account acc[SIGNERS];
     for (int i = 0; i < SIGNERS; i++) {
         char name[16];
@@ -103,7 +108,14 @@ int main(int argc, char **argv)
             x->timestamp = ts++;
         }
         uint64_t h = cvm_store_height(s) + 1;
-        if (cvm_vm_process_transaction_set(vm, h, h * 1000000000ull, txs, PER_BLOCK, &b) != CVM_OK ||
+        cvm_preorder_result *po = NULL;
+        if (cvm_vm_preorder_ex(vm, txs, PER_BLOCK, h, 1500, &po_opts, &po) != CVM_OK)
+            die("pre-order", cvm_vm_errmsg(vm));
+        for (int i = 0; i < PER_BLOCK; i++)
+            if (po->statuses[i] != CVM_PREORDER_VALID)
+                die("pre-order", po->reasons[i]);
+        cvm_preorder_result_free(po);
+        if (cvm_vm_process_transaction_set(vm, h, 1500, txs, PER_BLOCK, &b) != CVM_OK ||
             cvm_vm_commit(vm, b) != CVM_OK)
             die("block", cvm_vm_errmsg(vm));
         if (b->receipts[PER_BLOCK - 1].status != CVM_SUCCESS)

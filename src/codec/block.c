@@ -34,7 +34,8 @@ void cvm_block_hash(const cvm_block_header *h, uint8_t out[CVM_HASH_BYTES])
     cvm_sha256(enc, sizeof enc, out);
 }
 
-cvm_status cvm_block_tx_record(cvm_buf *out, const cvm_transaction *tx, uint8_t hash[CVM_HASH_BYTES])
+cvm_status cvm_block_tx_record(cvm_buf *out, const cvm_transaction *tx, uint8_t hash[CVM_HASH_BYTES],
+                               cvm_hash_lookup_fn lookup, void *ud)
 {
     size_t mark = out->len;
     cvm_buf_byte(out, CVM_TX_FORM_UNSIGNED);
@@ -50,7 +51,8 @@ cvm_status cvm_block_tx_record(cvm_buf *out, const cvm_transaction *tx, uint8_t 
     }
     if (!cvm_buf_ok(out))
         return CVM_ENOMEM;
-    cvm_sha256(out->data + start, out->len - start, hash);
+    if (!lookup || !lookup(ud, out->data + start, out->len - start, hash))
+        cvm_sha256(out->data + start, out->len - start, hash);
     if (tx->signature) {
         out->data[mark] = CVM_TX_FORM_SIGNED;
         cvm_buf_put(out, tx->signature, CVM_SIGNATURE_BYTES);

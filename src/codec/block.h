@@ -29,9 +29,15 @@
 
 enum { CVM_TX_FORM_NONE = 0, CVM_TX_FORM_UNSIGNED = 1, CVM_TX_FORM_SIGNED = 2 };
 
+/* Finds the hash of an unsigned encoding p[0..n) computed before (true,
+ * *hash filled), so that it is not computed again. */
+typedef bool (*cvm_hash_lookup_fn)(void *ud, const uint8_t *p, size_t n, uint8_t hash[CVM_HASH_BYTES]);
+
 /* Appends tx's record to out and writes its hash (zeros when it has no
- * canonical encoding). CVM_ENOMEM only. */
-cvm_status cvm_block_tx_record(cvm_buf *out, const cvm_transaction *tx, uint8_t hash[CVM_HASH_BYTES]);
+ * canonical encoding): lookup's (may be NULL) when it knows the encoding,
+ * else SHA-256 of it. CVM_ENOMEM only. */
+cvm_status cvm_block_tx_record(cvm_buf *out, const cvm_transaction *tx, uint8_t hash[CVM_HASH_BYTES],
+                               cvm_hash_lookup_fn lookup, void *ud);
 
 /* Decodes a tx record p[0..n) into out: bytes point into p (borrowed),
  * the hash is recomputed, and the transaction is decoded into *dec (the

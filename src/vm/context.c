@@ -92,6 +92,32 @@ void cvm_vm_signer_address(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], uint
     memcpy(out, e->address, CVM_ADDRESS_BYTES);
 }
 
+void cvm_vm_prehash_clear(cvm_vm *vm)
+{
+    cvm_map_free(&vm->prehash);
+    cvm_map_init(&vm->prehash, vm->al);
+    cvm_arena_free(&vm->prehash_arena);
+    cvm_arena_init(&vm->prehash_arena, vm->al);
+}
+
+void cvm_vm_prehash_put(cvm_vm *vm, const uint8_t *p, size_t n, const uint8_t hash[CVM_HASH_BYTES])
+{
+    bool created = false;
+    cvm_map_entry *e = cvm_map_put(&vm->prehash, p, n, &created);
+    if (e && created && !(e->pval = cvm_arena_memdup(&vm->prehash_arena, hash, CVM_HASH_BYTES)))
+        cvm_map_del(&vm->prehash, p, n);
+}
+
+bool cvm_vm_prehash_find(void *ud, const uint8_t *p, size_t n, uint8_t hash[CVM_HASH_BYTES])
+{
+    cvm_vm *vm = ud;
+    const cvm_map_entry *e = vm->prehash.count ? cvm_map_get(&vm->prehash, p, n) : NULL;
+    if (!e || !e->pval)
+        return false;
+    memcpy(hash, e->pval, CVM_HASH_BYTES);
+    return true;
+}
+
 void cvm_vm_signer_remember(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], const uint8_t address[CVM_ADDRESS_BYTES])
 {
     cvm_signer_entry *e = signer_slot(vm, key);

@@ -100,6 +100,12 @@ struct cvm_vm {
      * calls look them up, so a set's signers are not hashed again (the
      * hash was 45 % of a counter transaction's instructions) */
     cvm_signer_entry signers[CVM_SIGNER_CACHE];
+    /* transaction encoding -> its hash (pval: 32 bytes in prehash_arena), as
+     * pre-order computed them: a set's block records look them up rather
+     * than hash each transaction again. Emptied by each pre-order and after
+     * each set, so it holds at most one pre-order's transactions. */
+    cvm_map prehash;
+    cvm_arena prehash_arena;
     char err[256];           /* the last failure's message */
 };
 
@@ -156,6 +162,14 @@ void cvm_ctx_signer_of(cvm_context *ctx, const cvm_transaction *tx, uint8_t out[
 
 /* out = the address of key, from vm's signer cache or hashed (and cached). */
 void cvm_vm_signer_address(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], uint8_t out[CVM_ADDRESS_BYTES]);
+/* Empties the pre-order hashes (cvm_vm.prehash). */
+void cvm_vm_prehash_clear(cvm_vm *vm);
+/* Remembers hash as the hash of encoding p[0..n); best effort (nothing
+ * when memory runs out). */
+void cvm_vm_prehash_put(cvm_vm *vm, const uint8_t *p, size_t n, const uint8_t hash[CVM_HASH_BYTES]);
+/* A cvm_hash_lookup_fn (codec/block.h) over vm (ud). */
+bool cvm_vm_prehash_find(void *ud, const uint8_t *p, size_t n, uint8_t hash[CVM_HASH_BYTES]);
+
 /* Puts an address computed elsewhere (pre-order's threads) in the cache. */
 void cvm_vm_signer_remember(cvm_vm *vm, const uint8_t key[CVM_PUBKEY_BYTES], const uint8_t address[CVM_ADDRESS_BYTES]);
 /* Starts a transaction: empty stack, events and logs; full gas; the signer. */

@@ -148,6 +148,8 @@ static cvm_status first_pass(preorder_run *r, size_t n, uint64_t timestamp)
                 st = refuse(r, i, CVM_PREORDER_INVALID_SIGNATURE, "no canonical encoding to verify: %s", msg);
             } else {
                 cvm_sha256(r->enc.data, r->enc.len, r->hashes[r->nsig]);
+                /* for the block's record, if the set is processed next */
+                cvm_vm_prehash_put(r->vm, r->enc.data, r->enc.len, r->hashes[r->nsig]);
                 cvm_store_tx at;
                 bool found = false;
                 cvm_status fs = cvm_store_tx_find(vm->store, r->hashes[r->nsig], &at, &found);
@@ -296,6 +298,7 @@ cvm_status cvm_vm_preorder_ex(cvm_vm *vm, const cvm_transaction *txs, size_t n, 
     cvm_status st = CVM_OK;
     if (!r.statuses || !r.reasons || (n && (!r.idx || !r.hashes || !r.signers)))
         st = cvm_vm_fail(vm, CVM_ENOMEM, "out of memory for %zu pre-order statuses", n);
+    cvm_vm_prehash_clear(vm); /* an earlier pre-order's, whose set was not processed */
     if (st == CVM_OK)
         st = first_pass(&r, n, timestamp);
     if (st == CVM_OK && !cvm_buf_ok(&r.enc))
@@ -319,6 +322,7 @@ cvm_status cvm_vm_preorder_ex(cvm_vm *vm, const cvm_transaction *txs, size_t n, 
     cvm_free(vm->al, r.hashes);
     cvm_free(vm->al, r.signers);
     if (st != CVM_OK) {
+        cvm_vm_prehash_clear(vm);
         cvm_preorder_result_free(res);
         return st;
     }

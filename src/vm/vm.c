@@ -89,6 +89,8 @@ cvm_status cvm_vm_new(const cvm_vm_options *opts, cvm_store *store, cvm_vm **out
         return CVM_ESTATE;
     }
     cvm_map_init(&vm->modules, al);
+    cvm_map_init(&vm->prehash, al);
+    cvm_arena_init(&vm->prehash_arena, al);
     cvm_status st = cvm_pool_new(al, opts ? opts->threads : 0, &vm->pool);
     if (st != CVM_OK) {
         cvm_free(al, vm);
@@ -103,6 +105,8 @@ void cvm_vm_free(cvm_vm *vm)
     if (!vm)
         return;
     cvm_vm_modules_free(vm);
+    cvm_map_free(&vm->prehash);
+    cvm_arena_free(&vm->prehash_arena);
     cvm_pool_free(vm->pool);
     cvm_free(vm->al, vm);
 }
@@ -329,7 +333,7 @@ static cvm_status tx_record(cvm_vm *vm, block_internal *in, const cvm_transactio
                             uint8_t hash[CVM_HASH_BYTES], bool *encodable)
 {
     size_t at = in->txrecs.len;
-    if (cvm_block_tx_record(&in->txrecs, tx, hash) != CVM_OK || !cvm_buf_ok(&in->txrecs))
+    if (cvm_block_tx_record(&in->txrecs, tx, hash, cvm_vm_prehash_find, vm) != CVM_OK || !cvm_buf_ok(&in->txrecs))
         return cvm_vm_fail(vm, CVM_ENOMEM, "out of memory encoding transaction %zu", i);
     *encodable = in->txrecs.data[at] != CVM_TX_FORM_NONE;
     in->txoff[i + 1] = in->txrecs.len;
@@ -563,6 +567,7 @@ static cvm_status process_set(cvm_vm *vm, uint64_t height, uint64_t timestamp, c
         st = block_finish(&ctx, b, in);
     if (st == CVM_OK)
         st = block_header(vm, b, in, &tx_root);
+    cvm_vm_prehash_clear(vm); /* this set's: the next pre-order fills it again */
     cvm_ctx_free(&ctx);
     cvm_map_free(&g.seen);
     if (st != CVM_OK) {
