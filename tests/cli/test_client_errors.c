@@ -204,6 +204,13 @@ static void test_node_down_exit_1(void **state)
                      cases[i].r.status, cases[i].r.out, cases[i].r.err, want);
         proc_result_free(&cases[i].r);
     }
+    /* --flag=value, as every command takes it */
+    char joined[96];
+    snprintf(joined, sizeof joined, "--node=%s", u);
+    char want_joined[96];
+    snprintf(want_joined, sizeof want_joined, "%s/v1/blocks/7: ", u);
+    expect(coopvm("block", joined, "7", NULL), 1, want_joined);
+    expect(coopvm("receipt", joined, "--wait=1", hash, NULL), 1, "/v1/transactions/9c1e");
     /* a URL without a scheme is http; a trailing '/' is dropped */
     char bare[64];
     snprintf(bare, sizeof bare, "%s/", u + strlen("http://"));
