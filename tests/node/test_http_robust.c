@@ -64,6 +64,10 @@ static void test_slow_client(void **state)
     assert_int_equal(send(fd, half, sizeof half - 1, 0), (ssize_t)(sizeof half - 1));
     int fd2 = connect_raw(f);
     assert_int_equal(send(fd2, "GET /v1/sta", 11, 0), 11);
+    /* a request line, and headers that never end */
+    int fd3 = connect_raw(f);
+    const char line[] = "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    assert_int_equal(send(fd3, line, sizeof line - 1, 0), (ssize_t)(sizeof line - 1));
     /* the others are served meanwhile, at once */
     uint64_t t0 = mono_ms();
     for (int i = 0; i < 5; i++)
@@ -72,8 +76,10 @@ static void test_slow_client(void **state)
     /* and the stalled ones are closed after the timeout (2 s here) */
     assert_true(closed_within(fd, 6000));
     assert_true(closed_within(fd2, 3000));
+    assert_true(closed_within(fd3, 3000));
     close(fd);
     close(fd2);
+    close(fd3);
     expect_reply(get(f, "/v1/status"), 200, NULL);
 }
 
