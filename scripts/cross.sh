@@ -266,7 +266,7 @@ run_build() { # label, binary, qemu-or-empty
 # the test runners of one foreign build under qemu, from the repository's root
 # as make test runs them; the CLI tests run the foreign coopvm through a
 # wrapper (COOPVM); a replay reads its corpus. One line per runner in
-# OUT/ARCH.unit: ok|FAILED NAME.
+# OUT/ARCH.unit: ok|FAILED NAME SECONDS.
 run_units() { # arch, qemu
     wrapper="$ROOT/$OUT/coopvm-$1"
     printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$2" "$ROOT/build-$1/coopvm" > "$wrapper"
@@ -275,10 +275,11 @@ run_units() { # arch, qemu
     for t in $runners; do
         set -- "$1" "$2" "$(runner_target "$1" "$t")"
         case "$t" in corpus/*) set -- "$@" "fuzz/$t" ;; esac
+        start=$(date +%s)
         if COOPVM="$wrapper" "$2" "$3" ${4:+"$4"} > "$OUT/$1.unit-log" 2>&1; then
-            echo "ok $t" >> "$OUT/$1.unit"
+            echo "ok $t $(($(date +%s) - start))" >> "$OUT/$1.unit"
         else
-            echo "FAILED $t" >> "$OUT/$1.unit"
+            echo "FAILED $t $(($(date +%s) - start))" >> "$OUT/$1.unit"
             {
                 echo "FAILED $1 $t under qemu:"
                 if grep -qE 'ERROR|FAIL|LINE' "$OUT/$1.unit-log"; then
@@ -342,8 +343,9 @@ for arch in $ARCHES; do
     if [ -n "$runners" ]; then
         up=$(grep -c '^ok ' "$OUT/$arch.unit" || true)
         uf=$(grep -c '^FAILED ' "$OUT/$arch.unit" || true)
-        grep '^FAILED ' "$OUT/$arch.unit" | sed "s/^FAILED /MISMATCH $arch: test runner failed under qemu: /" || true
-        echo "$arch: $up of $((up + uf)) test runners passed under qemu"
+        grep '^FAILED ' "$OUT/$arch.unit" | sed "s/^FAILED \([^ ]*\) .*/MISMATCH $arch: test runner failed under qemu: \1/" || true
+        echo "$arch: $up of $((up + uf)) test runners passed under qemu (slowest: $(sort -k3 -n -r "$OUT/$arch.unit" |
+            head -3 | awk '{printf "%s%s %d s", (NR > 1 ? ", " : ""), $2, $3}'))"
         passed=$((passed + up))
         failed=$((failed + uf))
     fi
