@@ -247,12 +247,13 @@ play() {
     out verify/generated.json verify --data data/gen --json
 }
 
-# cvm ARGS...: the build being played (QEMU empty for the native one)
+# cvm ARGS...: the build being played (QEMU empty for the native one); a
+# command that hangs under qemu ends after 5 minutes (exit 124, a mismatch)
 cvm() {
     if [ -n "$QEMU" ]; then
-        "$QEMU" "$BIN" "$@"
+        timeout 300 "$QEMU" "$BIN" "$@"
     else
-        "$BIN" "$@"
+        timeout 300 "$BIN" "$@"
     fi
 }
 
@@ -276,7 +277,8 @@ run_units() { # arch, qemu
         set -- "$1" "$2" "$(runner_target "$1" "$t")"
         case "$t" in corpus/*) set -- "$@" "fuzz/$t" ;; esac
         start=$(date +%s)
-        if COOPVM="$wrapper" "$2" "$3" ${4:+"$4"} > "$OUT/$1.unit-log" 2>&1; then
+        # at most 15 minutes a runner, so that a hang under qemu fails CI rather than stalls it
+        if COOPVM="$wrapper" timeout 900 "$2" "$3" ${4:+"$4"} > "$OUT/$1.unit-log" 2>&1; then
             echo "ok $t $(($(date +%s) - start))" >> "$OUT/$1.unit"
         else
             echo "FAILED $t $(($(date +%s) - start))" >> "$OUT/$1.unit"
@@ -294,7 +296,9 @@ run_units() { # arch, qemu
 }
 
 run_build native "$ROOT/$BUILD/coopvm" ""
-# the foreign builds side by side: each is one qemu process at a time
+# the foreign builds side by side: each is one qemu process at a time (test
+# runners of two architectures run at once, so they must not share a fixed
+# port or path — as for any two runs of make test)
 pids=""
 for arch in $ARCHES; do
     QEMU_BIN=$(command -v "qemu-$arch" || command -v "qemu-$arch-static" || true)
