@@ -28,7 +28,10 @@ for group in "$@"; do
         for pair in libsodium:libsodium-dev lmdb:liblmdb-dev jansson:libjansson-dev cmocka:libcmocka-dev \
                     libmicrohttpd:libmicrohttpd-dev libcurl:libcurl4-openssl-dev; do
             pc=${pair%%:*} deb=${pair#*:}
-            if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$pc"; then
+            # the native packages: a cross build's PKG_CONFIG_LIBDIR (make
+            # cross) names the foreign .pc files, the cross group's business
+            if ! command -v pkg-config >/dev/null 2>&1 ||
+                ! env -u PKG_CONFIG_LIBDIR -u PKG_CONFIG_PATH pkg-config --exists "$pc"; then
                 need_pkg "$deb"
             fi
         done
@@ -64,8 +67,11 @@ for group in "$@"; do
             # cmocka too: the Makefile's deps.mk asks pkg-config for it. Not
             # libcurl: its :s390x dependencies cannot be installed beside
             # bookworm-security's amd64 ones, so the foreign builds have no
-            # client commands (they say so; their tests skip)
-            for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev libmicrohttpd-dev; do
+            # client commands (they say so; their tests skip). For the same
+            # reason (libmicrohttpd-dev needs libgnutls28-dev, which needs
+            # libc6-dev) only libmicrohttpd's shared library: cross.sh links
+            # it through a pkg-config file of its own, with the native header
+            for deb in libsodium-dev liblmdb-dev libjansson-dev libcmocka-dev libmicrohttpd12; do
                 have_deb "$deb:$arch" || need_pkg "$deb:$arch"
             done
         done
