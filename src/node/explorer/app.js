@@ -256,7 +256,7 @@
       const hd = it.header || it;
       let count = it.tx_count ?? hd.tx_count ?? it.transaction_count ?? hd.transaction_count;
       if (count === undefined && Array.isArray(it.transactions)) count = it.transactions.length;
-      return {header: hd, count, rejected: it.rejected_count ?? hd.rejected_count};
+      return {header: hd, count, rejected: it.rejected_count ?? hd.rejected_count, calls: null};
     });
     await Promise.all(rows.map(async (r) => {
       if (r.count !== undefined) return;
@@ -264,6 +264,7 @@
         const b = await getBlock(r.header.height);
         r.count = (b.transactions || []).length;
         r.rejected = (b.rejected || []).length;
+        r.calls = (b.receipts || []).map((rc) => rc.tx ? (rc.tx.contract || '?') + '.' + (rc.tx.method || '?') : '?');
       } catch (e) { r.count = '?'; }
     }));
     return rows;
@@ -335,6 +336,7 @@
       h('caption', {class: 'visually-hidden'}, 'Latest blocks'),
       h('thead', null, h('tr', null,
         h('th', {scope: 'col'}, 'Height'), h('th', {scope: 'col'}, 'Hash'),
+        h('th', {scope: 'col', class: 'hide-md'}, 'Calls'),
         h('th', {scope: 'col', class: 'num'}, 'Txs'), h('th', {scope: 'col', class: 'hide-sm'}, 'Time'))),
       h('tbody'));
     const feed = h('ul', {class: 'feed', id: 'home-feed'});
@@ -365,16 +367,17 @@
       const tr = h('tr', {class: 'clickable' + (!first && !before.has(String(hd.height)) ? ' fresh' : ''),
                           'data-height': hd.height},
         h('td', null, h('a', {href: '#/block/' + hd.height}, fmtInt(hd.height))),
-        h('td', null, hd.hash ? hashEl(hd.hash, {href: '#/block/' + hd.height}) : '—'),
+        h('td', {class: 'nowrap'}, hd.hash ? hashEl(hd.hash, {href: '#/block/' + hd.height, keep: 6}) : '—'),
+        h('td', {class: 'hide-md calls'}, callsText(r.calls)),
         h('td', {class: 'num'}, String(r.count), r.rejected ? h('span', {class: 'muted small'}, ' +' + r.rejected + ' rej.') : null),
-        h('td', {class: 'hide-sm muted', title: fmtTime(hd.timestamp)}, ago(hd.timestamp)));
+        h('td', {class: 'hide-sm muted nowrap', title: fmtTime(hd.timestamp)}, ago(hd.timestamp)));
       tr.addEventListener('click', (e) => {
         if (e.target.closest('a, button, code')) return;
         location.hash = '#/block/' + hd.height;
       });
       return tr;
     }));
-    if (rows.length === 0) tbody.appendChild(h('tr', null, h('td', {colspan: 4, class: 'empty'}, 'No blocks yet.')));
+    if (rows.length === 0) tbody.appendChild(h('tr', null, h('td', {colspan: 5, class: 'empty'}, 'No blocks yet.')));
 
     const s = state.status || {};
     const txs = rows.reduce((a, r) => a + (typeof r.count === 'number' ? r.count : 0), 0);
@@ -398,6 +401,14 @@
     feed.replaceChildren(...evs.map((ev) => h('li', null, eventEl(ev, true))));
     if (evs.length === 0) feed.appendChild(h('li', {class: 'empty'}, 'No events yet.'));
   };
+  /* "Housing.vote ×2, Housing.join" — what a block's transactions called. */
+  function callsText(calls) {
+    if (!calls || !calls.length) return '';
+    const n = new Map();
+    for (const c of calls) n.set(c, (n.get(c) || 0) + 1);
+    const parts = [...n.entries()].map(([c, k]) => c + (k > 1 ? ' ×' + k : ''));
+    return parts.slice(0, 2).join(', ') + (parts.length > 2 ? ' +' + (parts.length - 2) : '');
+  }
   function stat(k, v) { return h('div', {class: 'stat'}, h('div', {class: 'k'}, k), h('div', {class: 'v'}, v)); }
 
   /* #/block/H — the header and every transaction with its receipt. */
