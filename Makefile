@@ -82,7 +82,7 @@ NODE_LIB := $(BUILD)/libcoopvm-node.a
 SO       := $(BUILD)/libcoopvm.so.$(VERSION)
 BIN      := $(BUILD)/coopvm
 
-.PHONY: all run test unit-tests sanitize fuzz bench cross install clean docs check-docs
+.PHONY: all run test unit-tests sanitize fuzz bench cross install clean docs check-docs browser-test
 .DEFAULT_GOAL := all
 # keep test objects: they are intermediate files of the pattern chain
 .SECONDARY:
@@ -174,6 +174,10 @@ run: $(BIN)
 test: $(BIN) $(LIB) $(TEST_BIN) $(BUILD)/vectors $(FUZZ_ALL:%=$(BUILD)/replay_%) $(BUILD)/embed \
       $(BUILD)/stage/.installed
 	@BUILD=$(BUILD) CC="$(CC)" SAN="$(SAN)" FUZZ_ALL="$(FUZZ_ALL)" scripts/run-tests.sh
+
+# the explorer page in headless chromium against a test node (scripts/browser-test.sh)
+browser-test: $(BIN)
+	@BUILD=$(BUILD) scripts/browser-test.sh
 
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \

@@ -11,6 +11,8 @@
 #   scripts/deps.sh cross   for `make cross`: the arm64 and s390x architectures
 #                           (dpkg --add-architecture), their cross compilers,
 #                           the C libraries for each (-dev:ARCH), qemu-user, jq
+#   scripts/deps.sh browser the explorer's browser test: chromium, a font,
+#                           Node.js and npm (npm then installs playwright-core)
 set -eu
 
 missing=""
@@ -76,8 +78,16 @@ for group in "$@"; do
             done
         done
         ;;
+    browser)
+        command -v chromium >/dev/null 2>&1 || need_pkg chromium
+        # headless chromium draws text with fontconfig's fonts: without one
+        # the screenshots show empty boxes (chromium only recommends fonts)
+        [ -n "$(fc-list 2>/dev/null | head -n 1)" ] || have_deb fonts-dejavu-core || need_pkg fonts-dejavu-core
+        command -v node >/dev/null 2>&1 || need_pkg nodejs
+        command -v npm >/dev/null 2>&1 || need_pkg npm
+        ;;
     *)
-        echo "deps.sh: unknown group '$group' (core, bench, fuzz, cross)" >&2
+        echo "deps.sh: unknown group '$group' (core, bench, fuzz, cross, browser)" >&2
         exit 2
         ;;
     esac
