@@ -31,6 +31,13 @@ typedef struct walk {
     bool have_first, have_last;
     cvm_buf enc;              /* events: a record encoded back */
     uint8_t prev_block[CVM_SHA256_BYTES]; /* heights: the block hash of the height before */
+    /* the event indexes: the digests of the entries the records call for,
+     * and of the entries stored (index_digest), per index */
+    uint8_t ix_want[2][CVM_SHA256_BYTES], ix_have[2][CVM_SHA256_BYTES];
+    uint64_t ix_entries[2];
+    bool ix_prev;             /* events: the record before (same height) was filed */
+    uint64_t ix_prev_tx, ix_n;/* its transaction and index among its events */
+    int ix_which;             /* the index being scanned */
     uint8_t txs_digest[CVM_SHA256_BYTES]; /* the transaction index entries' digests, XORed */
 } walk;
 
@@ -319,6 +326,57 @@ static int on_height(void *ud, const uint8_t *key, size_t key_len, const uint8_t
     return 0;
 }
 
+/* XORs the digest of one index entry (key, value) of index x into d. */
+static void index_digest(uint8_t d[CVM_SHA256_BYTES], int x, const uint8_t *key, size_t key_len, const uint8_t *value,
+                         size_t value_len)
+{
+    static const char tag[] = "coopvm-event-index-1";
+    uint8_t which = (uint8_t)x, h[CVM_SHA256_BYTES];
+    cvm_sha256_ctx c;
+    cvm_sha256_init(&c);
+    cvm_sha256_update(&c, tag, sizeof tag - 1);
+    cvm_sha256_update(&c, &which, 1);
+    cvm_sha256_update(&c, key, key_len);
+    cvm_sha256_update(&c, value, value_len);
+    cvm_sha256_final(&c, h);
+    for (size_t i = 0; i < sizeof h; i++)
+        d[i] ^= h[i];
+}
+
+/* The index entries record (h, i) calls for, by the rule of the store's
+ * commit (cvm_store_event_keys): filed when it begins like a record of its
+ * height; its index among its transaction's events counted per height. */
+static void expect_index(walk *w, uint64_t h, uint64_t i, const uint8_t *data, size_t len, bool new_height)
+{
+    uint64_t rh, tx;
+    const uint8_t *svc, *name;
+    size_t svc_len, name_len;
+    if (new_height)
+        w->ix_prev = false;
+    if (!cvm_event_record_peek(data, len, &rh, &tx, &svc, &svc_len, &name, &name_len) || rh != h)
+        return;
+    w->ix_n = w->ix_prev && w->ix_prev_tx == tx ? w->ix_n + 1 : 0;
+    w->ix_prev = true;
+    w->ix_prev_tx = tx;
+    uint8_t k[CVM_STORE_INDEX_KEY_MAX], v[8];
+    for (int b = 0; b < 8; b++)
+        v[b] = (uint8_t)(i >> (56 - 8 * b));
+    size_t n = cvm_store_index_key(k, svc, svc_len, h, tx, w->ix_n);
+    if (n)
+        index_digest(w->ix_want[CVM_INDEX_SERVICE], CVM_INDEX_SERVICE, k, n, v, sizeof v);
+    n = cvm_store_index_key(k, name, name_len, h, tx, w->ix_n);
+    if (n)
+        index_digest(w->ix_want[CVM_INDEX_NAME], CVM_INDEX_NAME, k, n, v, sizeof v);
+}
+
+static int on_index(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    walk *w = ud;
+    w->ix_entries[w->ix_which]++;
+    index_digest(w->ix_have[w->ix_which], w->ix_which, key, key_len, value, value_len);
+    return 0;
+}
+
 static int on_event(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
 {
     walk *w = ud;
@@ -328,6 +386,7 @@ static int on_event(void *ud, const uint8_t *key, size_t key_len, const uint8_t 
         return 0;
     }
     uint64_t h = be64(key), i = be64(key + 8);
+    expect_index(w, h, i, value, value_len, h != w->at);
     if (h != w->at) {
         w->at = h;
         w->expect = 0;
@@ -452,6 +511,14 @@ cvm_status cvm_store_verify(cvm_store *s, cvm_verify_fn fn, void *ud, cvm_verify
         st = cvm_store_scan(s, CVM_TABLE_EVENTS, on_event, &w, &kept);
     if (st == CVM_OK && w.st != CVM_OK)
         st = cvm_store_fail(s, w.st, "verify: out of memory checking the event history");
+    for (int x = 0; st == CVM_OK && x < 2; x++) {
+        w.ix_which = x;
+        st = cvm_store_scan(s, x == CVM_INDEX_SERVICE ? CVM_TABLE_EV_SERVICE : CVM_TABLE_EV_NAME, on_index, &w, &kept);
+        if (st == CVM_OK && kept && memcmp(w.ix_want[x], w.ix_have[x], CVM_SHA256_BYTES) != 0)
+            problem(&w, "event history: the index by %s (%llu entries) does not match the records: an entry was "
+                    "changed, added or removed outside a commit, and filtered queries would not find what the records "
+                    "hold", x == CVM_INDEX_SERVICE ? "service" : "name", (unsigned long long)w.ix_entries[x]);
+    }
     if (st == CVM_OK)
         st = cvm_store_scan(s, CVM_TABLE_TXS, on_tx, &w, &kept);
     if (st == CVM_OK && r->heights_kept && w.have_last && memcmp(w.txs_digest, w.last.txs_digest, sizeof w.txs_digest))

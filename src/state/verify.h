@@ -51,7 +51,9 @@ typedef void (*cvm_verify_fn)(void *ud, const char *problem);
  *   - the event history: each key (height, index) with index 0, 1, ... in
  *     each height and no height beyond H, each record decoding and encoding
  *     back to the same bytes, at the height of its key, and each height's
- *     records hashing to the events hash of its record;
+ *     records hashing to the events hash of its record; and the indexes by
+ *     service and by name (where kept) holding exactly the entries the
+ *     records call for (a digest of each side, in constant memory);
  *   - the transaction index: each entry well formed, at a height in 1..H,
  *     the entries' digests XORed equal to the latest height record's;
  *   - the blocks (docs/blocks.md), where the backend keeps them: each

@@ -273,7 +273,7 @@ static void test_verify_event_record(void **state)
 }
 
 /* A height's record removed, the identity changed, a transaction index
- * entry changed. */
+ * entry changed, an event index entry removed or changed. */
 static void test_verify_records(void **state)
 {
     (void)state;
@@ -287,6 +287,12 @@ static void test_verify_records(void **state)
     fresh_chain();
     tamper("txs", NULL, 0, 23, (size_t)-1, false); /* a timestamp: still a well-formed entry */
     verify_finds("transaction index: its 3 entries digest to ");
+    fresh_chain();
+    tamper("ev_service", NULL, 0, 0, 0, true); /* the event index loses its entry */
+    verify_finds("event history: the index by service (0 entries) does not match the records");
+    fresh_chain();
+    tamper("ev_name", NULL, 0, 7, (size_t)-1, false); /* the entry names another record */
+    verify_finds("event history: the index by name (1 entries) does not match the records");
 }
 
 /* Asserts that verify names height as the first block that does not
