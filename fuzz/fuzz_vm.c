@@ -132,7 +132,7 @@ static void make_keys(void)
     if (pks[1][0] | pks[1][1] | pks[1][2])
         return;
     for (int k = 1; k <= ACCOUNTS; k++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof name, "account%d", k);
         cvm_dev_keypair(name, pks[k], sks[k]);
     }
