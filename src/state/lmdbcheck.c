@@ -24,6 +24,8 @@
  * inside the page, child and overflow page numbers within the last page,
  * overflow runs within the file, no page reached twice (no cycles, no
  * sharing), and the free database's page lists as long as their counts say.
+ * No coopvm database is MDB_DUPSORT, so a node with duplicates (F_DUPDATA)
+ * is refused: a database that becomes one needs its sub-pages walked here.
  * A node (MDB_node) is two 16-bit halves of the value size, or of a child
  * page number with the flags as its third part, in the machine's order,
  * then the flags and the key size.
