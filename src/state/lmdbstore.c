@@ -610,6 +610,8 @@ static cvm_status lmdb_events_by(cvm_store *s, cvm_store_index idx, const uint8_
     }
     cvm_status st = CVM_OK;
     MDB_val k = val_of(start, n), v;
+    uint64_t last[3] = {0, 0, 0}; /* the previous entry's position, when have_last */
+    bool have_last = false;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         const uint8_t *kp = k.mv_data;
         if (k.mv_size < prefix || memcmp(kp, start, prefix) != 0)
@@ -623,6 +625,17 @@ static cvm_status lmdb_events_by(cvm_store *s, cvm_store_index idx, const uint8_
             break;
         }
         uint64_t h = get_be64(kp + prefix), tx = get_be64(kp + prefix + 8), te = get_be64(kp + prefix + 16);
+        /* LMDB keeps a page's keys in order; a damaged key breaks it, and would
+         * deliver history out of commit order (found by fuzz/fuzz_store.c) */
+        if (have_last && (h < last[0] || (h == last[0] && (tx < last[1] || (tx == last[1] && te <= last[2]))))) {
+            st = cvm_store_fail(s, CVM_ESTATE, "event history in %s is damaged: the %s index is out of order at "
+                                "height %llu, transaction %llu, event %llu (after height %llu)", l->dir,
+                                idx == CVM_INDEX_SERVICE ? "service" : "name", (unsigned long long)h,
+                                (unsigned long long)tx, (unsigned long long)te, (unsigned long long)last[0]);
+            break;
+        }
+        have_last = true;
+        last[0] = h, last[1] = tx, last[2] = te;
         if (h > to)
             break;
         uint64_t index = get_be64(v.mv_data);

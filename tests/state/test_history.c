@@ -438,6 +438,61 @@ static void check_damaged(cvm_store *(*open)(int), int which)
     }
 }
 
+/* What fuzz/fuzz_store.c found: a damaged key of the service index (a height
+ * rewritten to an earlier one whose record exists, with the same service
+ * and transaction) delivered the history out of height order, and
+ * `coopvm verify` does not read the index. The index walk now refuses an
+ * entry that does not follow the one before it. */
+static void test_damaged_index_out_of_order_refused(void **state)
+{
+    (void)state;
+    cvm_store *s = open_lmdb("order");
+    for (uint64_t h = 1; h <= 3; h++) {
+        cvm_buf b;
+        cvm_buf_init(&b, NULL);
+        cvm_event ev = {"Svc", "Evt", NULL, 0};
+        assert_int_equal(cvm_event_record_encode(h, 0, &ev, &b, NULL, 0), CVM_OK);
+        cvm_store_record rec = {b.data, b.len};
+        cvm_state_diff d;
+        cvm_state_diff_init(&d, NULL);
+        assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = h, .diff = &d, .events = &rec, .nevents = 1}),
+                         CVM_OK);
+        cvm_buf_free(&b);
+    }
+    cvm_store_close(s);
+
+    /* the service index's key of height 3: len "Svc" height tx event */
+    uint8_t key[2 + 3 + 24] = {0, 3, 'S', 'v', 'c'};
+    key[5 + 7] = 3;
+    char path[160];
+    snprintf(path, sizeof path, "%s/data.mdb", path_of("order"));
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    static uint8_t file[1 << 20];
+    size_t n = fread(file, 1, sizeof file, f);
+    size_t at = 0, found = 0;
+    for (size_t i = 0; i + sizeof key <= n; i++)
+        if (memcmp(file + i, key, sizeof key) == 0)
+            at = i, found++;
+    assert_int_equal(found, 1);
+    file[at + 5 + 7] = 1; /* height 3 -> 1: record (1, 0) exists, is Svc's, of transaction 0 */
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    assert_int_equal(fwrite(file, 1, n, f), n);
+    fclose(f);
+
+    char err[256] = "";
+    s = NULL;
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("order"), &s, err, sizeof err), CVM_OK);
+    cvm_event_query q = {.service = "Svc"};
+    got g = {"", 0, 0};
+    assert_int_equal(cvm_store_events_query(s, &q, collect, &g, err, sizeof err), CVM_ESTATE);
+    assert_string_equal(g.text, "1.0 Svc.Evt -\n2.0 Svc.Evt -\n");
+    if (!strstr(err, "the service index is out of order at height 1, transaction 0, event 0 (after height 2)"))
+        fail_msg("message: %s", err);
+    cvm_store_close(s);
+    remove_store("order");
+}
+
 static cvm_store *open_fresh(int lmdb)
 {
     if (lmdb)
@@ -467,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_readonly_refuses),
         cmocka_unit_test(test_damaged_memstore),
         cmocka_unit_test(test_damaged_lmdb),
+        cmocka_unit_test(test_damaged_index_out_of_order_refused),
     };
     return cmocka_run_group_tests_name("state history", tests, setup, teardown);
 }
