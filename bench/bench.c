@@ -385,7 +385,7 @@ static cvm_module *load_module(const char *name)
         return NULL;
     }
     cvm_module *m = NULL;
-    cvm_status st = cvm_assemble(NULL, src, len, path, print_diag, NULL, &m);
+    cvm_status st = cvm_assemble(NULL, src, len, path, print_diag, NULL, &m, NULL);
     free(src);
     if (st != CVM_OK) {
         fprintf(stderr, "bench: %s: %s\n", path, cvm_status_name(st));
@@ -532,8 +532,8 @@ static int bench_preorder(int rounds)
         set->args[i][1] = cvm_arg_stringn("bench", 5);
         tx->args = set->args[i];
         tx->nargs = 2;
-        if (cvm_tx_sign(NULL, tx, sk[i % PREORDER_KEYS], set->sig[i], NULL, 0) != CVM_OK ||
-            cvm_tx_hash(NULL, tx, set->hash[i], NULL, 0) != CVM_OK)
+        if (cvm_tx_sign(NULL, tx, sk[i % PREORDER_KEYS], set->sig[i], NULL) != CVM_OK ||
+            cvm_tx_hash(NULL, tx, set->hash[i], NULL) != CVM_OK)
             goto out;
         tx->signature = set->sig[i];
     }

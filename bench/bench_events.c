@@ -107,10 +107,9 @@ static double best_of(cvm_store *s, const cvm_event_query *q, const char *keep, 
     double best = 1e9;
     for (int r = 0; r < 5; r++) {
         counted c = {0, {0, 0, 0}, keep};
-        char err[256];
         double t0 = now();
-        if (cvm_store_events_page(s, q, count, &c, NULL, err, sizeof err) != CVM_OK) {
-            fprintf(stderr, "bench_events: query: %s\n", err);
+        if (cvm_store_events_page(s, q, count, &c, NULL) != CVM_OK) {
+            fprintf(stderr, "bench_events: query: %s\n", cvm_store_errmsg(s));
             exit(1);
         }
         double t = now() - t0;
@@ -145,17 +144,17 @@ int main(int argc, char **argv)
         char dir[128];
         snprintf(dir, sizeof dir, "%s/h%" PRIu64, tmp, n);
         cvm_store *s = NULL;
-        char err[512];
+        cvm_errmsg err;
         double t0 = now();
-        if (cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err) != CVM_OK || !build(s, n)) {
-            fprintf(stderr, "bench_events: %s\n", s ? cvm_store_errmsg(s) : err);
+        if (cvm_lmdbstore_open(NULL, dir, &s, &err) != CVM_OK || !build(s, n)) {
+            fprintf(stderr, "bench_events: %s\n", s ? cvm_store_errmsg(s) : err.text);
             rc = 1;
         }
         double built = now() - t0;
         cvm_store_close(s);
         s = NULL;
-        if (!rc && cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err) != CVM_OK) {
-            fprintf(stderr, "bench_events: %s\n", err);
+        if (!rc && cvm_lmdbstore_open_readonly(NULL, dir, &s, &err) != CVM_OK) {
+            fprintf(stderr, "bench_events: %s\n", err.text);
             rc = 1;
         }
         if (!rc) {
@@ -165,7 +164,7 @@ int main(int argc, char **argv)
             /* the 50th hit's position, then a page of 10 after it */
             cvm_event_query first = {.name = "Hit", .limit = 50};
             counted f = {0, {0, 0, 0}, NULL};
-            cvm_store_events_page(s, &first, count, &f, NULL, NULL, 0);
+            cvm_store_events_page(s, &first, count, &f, NULL);
             cvm_event_query page = {.name = "Hit", .limit = 10, .after_height = f.last.height,
                                     .after_tx = f.last.tx_index, .after_index = f.last.index};
             double tp = best_of(s, &page, NULL, &c);

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     cvm_module *m = NULL;
     uint8_t *code = NULL;
     size_t len = 0;
-    if (cvm_assemble(NULL, COUNTER, sizeof COUNTER - 1, "counter.asm", NULL, NULL, &m) != CVM_OK ||
+    if (cvm_assemble(NULL, COUNTER, sizeof COUNTER - 1, "counter.asm", NULL, NULL, &m, NULL) != CVM_OK ||
         cvm_module_encode(m, &code, &len) != CVM_OK)
         die("assemble", "the counter");
     cvm_module_free(m);

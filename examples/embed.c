@@ -55,10 +55,10 @@ static cvm_transaction tx(const uint8_t key[CVM_PUBKEY_BYTES], const char *servi
 /* Signs t with sk: sig receives the signature and t points at it. */
 static int sign(cvm_transaction *t, const uint8_t sk[CVM_SECRETKEY_BYTES], uint8_t sig[CVM_SIGNATURE_BYTES])
 {
-    char err[256];
+    cvm_errmsg err;
     t->signature = NULL;
-    if (cvm_tx_sign(NULL, t, sk, sig, err, sizeof err) != CVM_OK)
-        return fail("sign", err);
+    if (cvm_tx_sign(NULL, t, sk, sig, &err) != CVM_OK)
+        return fail("sign", err.text);
     t->signature = sig;
     return 0;
 }
@@ -67,26 +67,26 @@ static int sign(cvm_transaction *t, const uint8_t sk[CVM_SECRETKEY_BYTES], uint8
  * same hash, and a signature that still verifies. */
 static int round_trip(const cvm_transaction *t)
 {
-    char err[256];
+    cvm_errmsg err;
     uint8_t h0[CVM_HASH_BYTES], h1[CVM_HASH_BYTES], h2[CVM_HASH_BYTES];
     uint8_t *bytes = NULL;
     size_t len = 0;
     char *json = NULL;
     cvm_tx_owned *from_bytes = NULL, *from_json = NULL;
     cvm_tx_verdict v1 = CVM_TX_INVALID_SIGNATURE, v2 = CVM_TX_INVALID_SIGNATURE;
-    int bad = cvm_tx_hash(NULL, t, h0, err, sizeof err) != CVM_OK ||
-              cvm_tx_to_bytes(NULL, t, 1, &bytes, &len, err, sizeof err) != CVM_OK ||
-              cvm_tx_from_bytes(NULL, bytes, len, 1, &from_bytes, err, sizeof err) != CVM_OK ||
-              cvm_tx_to_json_text(NULL, t, &json, err, sizeof err) != CVM_OK ||
-              cvm_tx_from_json_text(NULL, json, strlen(json), &from_json, err, sizeof err) != CVM_OK ||
-              cvm_tx_hash(NULL, &from_bytes->tx, h1, err, sizeof err) != CVM_OK ||
-              cvm_tx_hash(NULL, &from_json->tx, h2, err, sizeof err) != CVM_OK ||
-              cvm_tx_verify(NULL, &from_bytes->tx, &v1, err, sizeof err) != CVM_OK ||
-              cvm_tx_verify(NULL, &from_json->tx, &v2, err, sizeof err) != CVM_OK;
+    int bad = cvm_tx_hash(NULL, t, h0, &err) != CVM_OK ||
+              cvm_tx_to_bytes(NULL, t, 1, &bytes, &len, &err) != CVM_OK ||
+              cvm_tx_from_bytes(NULL, bytes, len, 1, &from_bytes, &err) != CVM_OK ||
+              cvm_tx_to_json_text(NULL, t, &json, &err) != CVM_OK ||
+              cvm_tx_from_json_text(NULL, json, strlen(json), &from_json, &err) != CVM_OK ||
+              cvm_tx_hash(NULL, &from_bytes->tx, h1, &err) != CVM_OK ||
+              cvm_tx_hash(NULL, &from_json->tx, h2, &err) != CVM_OK ||
+              cvm_tx_verify(NULL, &from_bytes->tx, &v1, &err) != CVM_OK ||
+              cvm_tx_verify(NULL, &from_json->tx, &v2, &err) != CVM_OK;
     if (!bad && (memcmp(h0, h1, sizeof h0) != 0 || memcmp(h0, h2, sizeof h0) != 0 || v1 != CVM_TX_VALID ||
                  v2 != CVM_TX_VALID)) {
-        snprintf(err, sizeof err, "a round trip changed the hash or the verdict (%s, %s)", cvm_tx_verdict_name(v1),
-                 cvm_tx_verdict_name(v2));
+        snprintf(err.text, sizeof err.text, "a round trip changed the hash or the verdict (%s, %s)",
+                 cvm_tx_verdict_name(v1), cvm_tx_verdict_name(v2));
         bad = 1;
     }
     if (!bad)
@@ -96,15 +96,15 @@ static int round_trip(const cvm_transaction *t)
     cvm_tx_owned_free(from_bytes);
     cvm_free(NULL, json);
     cvm_free(NULL, bytes);
-    return bad ? fail("round trip", err) : 0;
+    return bad ? fail("round trip", err.text) : 0;
 }
 
 static int run(const char *dir)
 {
-    char err[256];
+    cvm_errmsg err;
     cvm_store *store = NULL;
-    if (cvm_lmdbstore_open(NULL, dir, &store, err, sizeof err) != CVM_OK)
-        return fail("open store", err);
+    if (cvm_lmdbstore_open(NULL, dir, &store, &err) != CVM_OK)
+        return fail("open store", err.text);
     cvm_vm *vm = NULL;
     if (cvm_vm_new(NULL, store, &vm) != CVM_OK) {
         cvm_store_close(store);
@@ -134,7 +134,7 @@ static int run(const char *dir)
     b = NULL;
 
     /* the contract's code bytes */
-    if (cvm_assemble(NULL, TALLY, strlen(TALLY), "tally.asm", NULL, NULL, &m) != CVM_OK ||
+    if (cvm_assemble(NULL, TALLY, strlen(TALLY), "tally.asm", NULL, NULL, &m, NULL) != CVM_OK ||
         cvm_module_encode(m, &code, &len) != CVM_OK) {
         fail("assemble", "the contract does not assemble");
         goto out;

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int ndiag = 0;
     cvm_module *m = NULL;
-    cvm_status st = cvm_assemble(NULL, (const char *)data, size, "fuzz.asm", prop_no_diag, &ndiag, &m);
+    cvm_status st = cvm_assemble(NULL, (const char *)data, size, "fuzz.asm", prop_no_diag, &ndiag, &m, NULL);
     if (st == CVM_EINPUT && ndiag == 0)
         prop_fail("a refused source gets a diagnostic", NULL);
     if (st != CVM_OK)

@@ -130,13 +130,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvm_http_media media = cvm_http_media_type(ct[0] ? ct : NULL);
     if (m.status == 0 && m.route == CVM_ROUTE_TX_SUBMIT) {
         cvm_tx_owned *tx = NULL;
+        cvm_errmsg why;
         err[0] = '\0';
         if (media == CVM_MEDIA_BINARY) {
-            st = cvm_tx_from_bytes(NULL, body, body_len, 1, &tx, err, sizeof err);
-            check_refusal(st, err, "binary transaction");
+            st = cvm_tx_from_bytes(NULL, body, body_len, 1, &tx, &why);
+            check_refusal(st, why.text, "binary transaction");
         } else if (cvm_http_text_body(body, body_len, "transactions", err, sizeof err) == CVM_OK) {
-            st = cvm_tx_from_json_text(NULL, (const char *)body, body_len, &tx, err, sizeof err);
-            check_refusal(st, err, "JSON transaction");
+            st = cvm_tx_from_json_text(NULL, (const char *)body, body_len, &tx, &why);
+            check_refusal(st, why.text, "JSON transaction");
         }
         cvm_tx_owned_free(tx);
     } else if (m.status == 0 && m.route == CVM_ROUTE_QUERY) {

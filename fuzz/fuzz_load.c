@@ -34,10 +34,10 @@ static void run(const cvm_module *m, const char *method, const int64_t *args, si
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[256] = "";
+    cvm_errmsg err;
     cvm_module *m = NULL;
-    cvm_status st = cvm_module_load(NULL, data, size, &m, err, sizeof err);
-    if (st == CVM_EINPUT && err[0] == '\0')
+    cvm_status st = cvm_module_load(NULL, data, size, &m, &err);
+    if (st == CVM_EINPUT && err.text[0] == '\0')
         prop_fail("a refused module gets a message", NULL);
     if (st != CVM_OK)
         return 0;

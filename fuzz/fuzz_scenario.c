@@ -95,16 +95,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!paths_stay_inside(data, size))
         return 0;
     scenario s;
-    char err[768] = "";
-    cvm_status st = scenario_parse(label, (const char *)data, size, &s, err, sizeof err);
-    if (st == CVM_EINPUT && strncmp(err, label, strlen(label)) != 0)
-        fail("a refused scenario gets a message naming the file", err);
+    cvm_errmsg err;
+    cvm_status st = scenario_parse(label, (const char *)data, size, &s, err.text, sizeof err.text);
+    if (st == CVM_EINPUT && strncmp(err.text, label, strlen(label)) != 0)
+        fail("a refused scenario gets a message naming the file", err.text);
     if (st != CVM_OK)
         return 0;
     for (size_t i = 0; i < s.ncontracts; i++) {
         const scn_contract *c = &s.contracts[i];
         cvm_module *m = NULL;
-        if (c->len > CVM_ARG_BYTES_MAX || cvm_module_load(NULL, c->code, c->len, &m, err, sizeof err) == CVM_EINPUT)
+        if (c->len > CVM_ARG_BYTES_MAX || cvm_module_load(NULL, c->code, c->len, &m, &err) == CVM_EINPUT)
             fail("a scenario's contract is a deployable module", c->name);
         cvm_module_free(m);
     }
@@ -112,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cvm_arena arena;
         cvm_arena_init(&arena, NULL);
         scn_block blk;
-        if (scenario_block(&s, b, &arena, &blk, err, sizeof err) != CVM_OK)
-            fail("a block of an accepted scenario reads again", err);
+        if (scenario_block(&s, b, &arena, &blk, err.text, sizeof err.text) != CVM_OK)
+            fail("a block of an accepted scenario reads again", err.text);
         for (size_t i = 0; i < blk.n; i++)
             check_tx(&s, &blk.txs[i], false);
         cvm_arena_free(&arena);

@@ -90,7 +90,8 @@ static void make_chain(cvm_store *s)
     cvm_module *m = NULL;
     uint8_t *code = NULL;
     size_t len = 0;
-    must(cvm_assemble(NULL, CONTRACT, strlen(CONTRACT), "tally.asm", NULL, NULL, &m), "the contract assembles", NULL);
+    must(cvm_assemble(NULL, CONTRACT, strlen(CONTRACT), "tally.asm", NULL, NULL, &m, NULL), "the contract assembles",
+         NULL);
     must(cvm_module_encode(m, &code, &len), "the contract encodes", NULL);
     cvm_module_free(m);
     for (int h = 2; h <= 6; h++) {
@@ -118,7 +119,7 @@ static void make_chain(cvm_store *s)
                 t[i].nargs = 1;
             }
             t[i].args = args[i];
-            must(cvm_tx_sign(NULL, &t[i], sk, sig[i], NULL, 0), "a transaction signs", NULL);
+            must(cvm_tx_sign(NULL, &t[i], sk, sig[i], NULL), "a transaction signs", NULL);
             t[i].signature = sig[i];
         }
         must(cvm_vm_process_transaction_set(vm, (uint64_t)h, (uint64_t)h * 1000, t, n, &b), "a block runs",
@@ -148,8 +149,8 @@ static void make_store(void)
         fail("a temporary directory", made);
     atexit(remove_dirs);
     cvm_store *s = NULL;
-    char err[256] = "";
-    must(cvm_lmdbstore_open(NULL, made, &s, err, sizeof err), "the store opens", err);
+    cvm_errmsg err;
+    must(cvm_lmdbstore_open(NULL, made, &s, &err), "the store opens", err.text);
     make_chain(s);
     cvm_store_close(s);
     char p[96];
@@ -228,17 +229,15 @@ static void read_all(cvm_store *s, bool show, bool undamaged)
     if (show)
         fprintf(stderr, "verify: %s, %llu problems\n", cvm_status_name(vst), (unsigned long long)rep.problems);
 
-    char err[256] = "";
     static const cvm_event_query queries[] = {
         {.from = 0}, {.service = "Tally", .name = "Added"}, {.service = "_Deployments", .from = 2, .to = 3}, {.from = 4, .to = 4}};
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         seen sn = {0, 0};
-        err[0] = '\0';
-        cvm_status st = cvm_store_events_query(s, &queries[i], on_event, &sn, err, sizeof err);
-        if (st != CVM_OK && st != CVM_ENOMEM && !err[0])
+        cvm_status st = cvm_store_events_query(s, &queries[i], on_event, &sn);
+        if (st != CVM_OK && st != CVM_ENOMEM && !cvm_store_errmsg(s)[0])
             fail("a refused history query gets a message", cvm_status_name(st));
         if (show)
-            fprintf(stderr, "query %zu: %s, %zu events %s\n", i, cvm_status_name(st), sn.events, err);
+            fprintf(stderr, "query %zu: %s, %zu events %s\n", i, cvm_status_name(st), sn.events, cvm_store_errmsg(s));
     }
     size_t records = 0;
     cvm_status st = cvm_store_events(s, 0, cvm_store_height(s), on_record, &records);
@@ -310,15 +309,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(file);
 
     cvm_store *s = NULL;
-    char err[512] = "";
-    cvm_status st = cvm_lmdbstore_open_readonly(NULL, damaged, &s, err, sizeof err);
+    cvm_errmsg err;
+    cvm_status st = cvm_lmdbstore_open_readonly(NULL, damaged, &s, &err);
     bool show = getenv("COOPVM_FUZZ_SHOW") != NULL;
     if (show)
-        fprintf(stderr, "open of a %zu-byte file: %s %s (height %llu)\n", pristine_len, cvm_status_name(st), err,
+        fprintf(stderr, "open of a %zu-byte file: %s %s (height %llu)\n", pristine_len, cvm_status_name(st), err.text,
                 s ? (unsigned long long)cvm_store_height(s) : 0ull);
     if (st != CVM_OK) {
-        if (s || !err[0])
-            fail("a refused open gets a message and no handle", err);
+        if (s || !err.text[0])
+            fail("a refused open gets a message and no handle", err.text);
         return 0;
     }
     read_all(s, show, undamaged);

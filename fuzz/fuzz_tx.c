@@ -26,11 +26,12 @@ static void fail(const char *what, const char *detail)
 static void expect_bytes(const cvm_transaction *tx, bool sig, const uint8_t *data, size_t size, const char *what)
 {
     cvm_buf b;
-    char err[256] = "";
+    cvm_errmsg err;
     cvm_buf_init(&b, NULL);
-    cvm_status st = sig ? cvm_tx_encode_signed(&b, tx, err, sizeof err) : cvm_tx_encode(&b, tx, err, sizeof err);
+    cvm_status st = sig ? cvm_tx_encode_signed(&b, tx, err.text, sizeof err.text)
+                        : cvm_tx_encode(&b, tx, err.text, sizeof err.text);
     if (st == CVM_EINPUT)
-        fail(what, err);
+        fail(what, err.text);
     if (st == CVM_OK && (b.len != size || memcmp(b.data, data, size) != 0))
         fail(what, "different bytes");
     cvm_buf_free(&b);
@@ -38,8 +39,8 @@ static void expect_bytes(const cvm_transaction *tx, bool sig, const uint8_t *dat
 
 static void check_json(const cvm_transaction *tx, bool sig, const uint8_t *data, size_t size)
 {
-    char err[256] = "";
-    json_t *j = cvm_tx_to_json(tx, err, sizeof err);
+    cvm_errmsg err;
+    json_t *j = cvm_tx_to_json(tx, err.text, sizeof err.text);
     char *text = j ? json_dumps(j, 0) : NULL;
     json_decref(j);
     if (!text)
@@ -49,11 +50,11 @@ static void check_json(const cvm_transaction *tx, bool sig, const uint8_t *data,
     if (!back)
         fail("the JSON view is valid JSON", je.text);
     cvm_tx_decoded d;
-    cvm_status st = cvm_tx_from_json(NULL, back, &d, err, sizeof err);
+    cvm_status st = cvm_tx_from_json(NULL, back, &d, err.text, sizeof err.text);
     json_decref(back);
     free(text);
     if (st == CVM_EINPUT)
-        fail("the JSON view reads back", err);
+        fail("the JSON view reads back", err.text);
     if (st == CVM_OK) {
         expect_bytes(&d.tx, sig, data, size, "the JSON view reads back to the same bytes");
         cvm_tx_decoded_free(&d);
@@ -64,16 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     for (int sig = 0; sig < 2; sig++) {
         cvm_tx_decoded d;
-        char err[256] = "";
-        cvm_status st = cvm_tx_decode(NULL, data, size, sig, &d, err, sizeof err);
-        if (st == CVM_EINPUT && err[0] == '\0')
+        cvm_errmsg err;
+        cvm_status st = cvm_tx_decode(NULL, data, size, sig, &d, err.text, sizeof err.text);
+        if (st == CVM_EINPUT && err.text[0] == '\0')
             fail("a refused transaction gets a message", NULL);
         if (st != CVM_OK)
             continue;
         expect_bytes(&d.tx, sig, data, size, "a decoded transaction encodes to its bytes");
         check_json(&d.tx, sig, data, size);
         cvm_tx_verdict v;
-        if (cvm_tx_verify(NULL, &d.tx, &v, err, sizeof err) == CVM_OK && (unsigned)v > CVM_TX_INVALID_ADDRESS_SCHEME)
+        if (cvm_tx_verify(NULL, &d.tx, &v, &err) == CVM_OK && (unsigned)v > CVM_TX_INVALID_ADDRESS_SCHEME)
             fail("the verdict is one of three", NULL);
         cvm_tx_decoded_free(&d);
     }

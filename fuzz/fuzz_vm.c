@@ -262,7 +262,7 @@ static bool make_modules(progen *g, bool popped, const char *const names[4], uin
         if (g->full)
             return false;
         cvm_module *m = NULL;
-        if (cvm_assemble(NULL, text, strlen(text), "gen.asm", NULL, NULL, &m) != CVM_OK) {
+        if (cvm_assemble(NULL, text, strlen(text), "gen.asm", NULL, NULL, &m, NULL) != CVM_OK) {
             fprintf(stderr, "%s", text);
             fail("a generated contract assembles", NULL, NULL);
         }
@@ -320,7 +320,7 @@ static void draw_block(progen *g, uint64_t h, drawn *d)
         uint64_t ts = BLOCK_TIME(h) + (uint64_t)skew[progen_next(g, 8)] + i;
         d->txs[i] = tx_of(k, ts, services[what < 5 ? progen_next(g, 2) : progen_next(g, 4)], d->methods[i],
                           &d->args[i], nargs);
-        if (k && cvm_tx_sign(NULL, &d->txs[i], sks[k], d->sigs[i], NULL, 0) == CVM_OK) {
+        if (k && cvm_tx_sign(NULL, &d->txs[i], sks[k], d->sigs[i], NULL) == CVM_OK) {
             if (progen_next(g, 10) == 0)
                 d->sigs[i][progen_next(g, CVM_SIGNATURE_BYTES)] ^= 1;
             d->txs[i].signature = d->sigs[i];
@@ -434,11 +434,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         same(&a, &b, "local calls");
     }
     if (ok) {
-        char ea[256] = "", eb[256] = "";
-        cvm_status sa = cvm_store_events_query(a.store, NULL, put_history, &a.log, ea, sizeof ea);
-        cvm_status sb = cvm_store_events_query(b.store, NULL, put_history, &b.log, eb, sizeof eb);
-        cvm_buf_printf(&a.log, "%s %s\n", cvm_status_name(sa), ea);
-        cvm_buf_printf(&b.log, "%s %s\n", cvm_status_name(sb), eb);
+        cvm_status sa = cvm_store_events_query(a.store, NULL, put_history, &a.log);
+        cvm_status sb = cvm_store_events_query(b.store, NULL, put_history, &b.log);
+        cvm_buf_printf(&a.log, "%s %s\n", cvm_status_name(sa), sa == CVM_OK ? "" : cvm_store_errmsg(a.store));
+        cvm_buf_printf(&b.log, "%s %s\n", cvm_status_name(sb), sb == CVM_OK ? "" : cvm_store_errmsg(b.store));
         same(&a, &b, "the event history");
     }
     side_close(&a);

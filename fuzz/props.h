@@ -66,7 +66,7 @@ static void prop_round_trips(const cvm_module *m, const uint8_t *bytes, size_t l
         return;
     int ndiag = 0;
     cvm_module *a = NULL;
-    st = cvm_assemble(NULL, text, tlen, "disasm.asm", prop_no_diag, &ndiag, &a);
+    st = cvm_assemble(NULL, text, tlen, "disasm.asm", prop_no_diag, &ndiag, &a, NULL);
     if (st == CVM_EINPUT) {
         fprintf(stderr, "%s", text);
         prop_fail("the disassembly assembles", NULL);

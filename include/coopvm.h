@@ -5,7 +5,8 @@
  * One header, one prefix (cvm_). Handles are opaque; every constructor has a
  * matching _free; every pointer parameter says who owns it. The library never
  * prints and keeps no globals: failures come back as status values with a
- * message, and the host supplies callbacks for everything the contract sees.
+ * message (see "Errors" below), and the host supplies callbacks for
+ * everything the contract sees.
  *
  * Threads. The library starts no thread of its own except a VM's pre-order
  * workers, and shares nothing between handles, so different handles may be
@@ -55,6 +56,37 @@ typedef enum cvm_status {
 
 /* The name of a library status ("OK", "ENOMEM", ...); static storage. */
 const char *cvm_status_name(cvm_status s);
+
+/* ------------------------------------------------------------------ errors
+ *
+ * One convention, in the manner of sqlite3_errmsg. Every call that can fail
+ * returns a cvm_status: CVM_OK, or the kind of failure. Why, in words, is
+ * then read from the object the call worked with:
+ *
+ *  - A call on a handle (a cvm_vm, a cvm_store) leaves its message on that
+ *    handle: cvm_vm_errmsg(vm), cvm_store_errmsg(s). "" after a success;
+ *    borrowed from the handle until its next call. cvm_vm_new is a call on
+ *    its store: a store it refuses says why in cvm_store_errmsg.
+ *  - A call that has no handle to hold the message — it creates one
+ *    (opening a store, assembling or loading a module) or works on plain
+ *    values (transactions) — takes as its last parameter a cvm_errmsg, a
+ *    small error object of the caller's, and leaves its message there: ""
+ *    after a success. It may be NULL when the reason does not matter.
+ *  - A call whose status says everything has no message: those that can
+ *    fail only with CVM_ENOMEM (cvm_memstore_open, cvm_exec,
+ *    cvm_module_encode, cvm_module_disasm; and CVM_EINPUT for a NULL
+ *    where a pointer is required) and cvm_keypair_random (CVM_EIO).
+ *
+ * A contract that fails is not a failing call: its outcome comes back in a
+ * cvm_exec_result or a cvm_receipt, with a cvm_error saying why. The
+ * assembler reports every diagnostic through its callback as well; its
+ * cvm_errmsg holds the first.
+ */
+#define CVM_ERRMSG_BYTES 512
+
+typedef struct cvm_errmsg {
+    char text[CVM_ERRMSG_BYTES]; /* NUL-terminated; "" after a success */
+} cvm_errmsg;
 
 /* Execution statuses of a call or transaction (the spec's receipt statuses).
  * NOT_EXECUTED: a transaction of a set that was not run at all (gas 0,
@@ -169,17 +201,18 @@ typedef void (*cvm_diag_fn)(void *ud, const char *file, int line, int col, const
 
 /* Assembles source text (src[0..len), borrowed) into a verified module.
  * Every error in the text is reported through diag (may be NULL); if there is
- * any, returns CVM_EINPUT and *out is NULL. filename (borrowed) names the
- * source in diagnostics and gives the default contract name (its stem). On
- * success the caller owns *out and frees it with cvm_module_free. */
+ * any, returns CVM_EINPUT, *out is NULL and err holds the first diagnostic
+ * ("file:line:col: message", and how many more). filename (borrowed) names
+ * the source in diagnostics and gives the default contract name (its stem).
+ * On success the caller owns *out and frees it with cvm_module_free. */
 cvm_status cvm_assemble(const cvm_allocator *al, const char *src, size_t len, const char *filename,
-                        cvm_diag_fn diag, void *diag_ud, cvm_module **out);
+                        cvm_diag_fn diag, void *diag_ud, cvm_module **out, cvm_errmsg *err);
 
 /* Decodes and verifies a binary module (bytes borrowed for the call). On
- * failure returns CVM_EINPUT (or CVM_ENOMEM), *out is NULL and err (cap bytes,
- * may be NULL) says what is wrong and where. The caller owns *out. */
+ * failure returns CVM_EINPUT (or CVM_ENOMEM), *out is NULL and err says what
+ * is wrong and where. The caller owns *out. */
 cvm_status cvm_module_load(const cvm_allocator *al, const uint8_t *bytes, size_t len, cvm_module **out,
-                           char *err, size_t errcap);
+                           cvm_errmsg *err);
 
 /* Encodes m in the binary module format. On success *out is owned by the
  * caller (free it with cvm_free using the same allocator) and *len is its size. */
@@ -483,9 +516,10 @@ void cvm_address_of_service(const char *name, uint8_t out[CVM_ADDRESS_BYTES]);
 /* Derives the key pair of a 32-byte seed (deterministic). */
 void cvm_keypair_from_seed(const uint8_t seed[CVM_SEED_BYTES], uint8_t pk[CVM_PUBKEY_BYTES],
                            uint8_t sk[CVM_SECRETKEY_BYTES]);
-/* A fresh random key pair (the operating system's randomness); 0 only if
- * libsodium cannot initialise, else 1. */
-int cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
+/* A fresh random key pair (the operating system's randomness). CVM_EIO
+ * only when libsodium cannot initialise (the system has no randomness to
+ * give). */
+cvm_status cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES]);
 /* The deterministic development key of an account name (NUL-terminated,
  * borrowed): seed = SHA-256("coopvm-dev-key:" + name), as `coopvm process`
  * and `coopvm keygen --name` use. For tests, examples and local chains only:
@@ -504,7 +538,7 @@ void cvm_secretkey_seed(const uint8_t sk[CVM_SECRETKEY_BYTES], uint8_t seed[CVM_
  * These functions fail (CVM_EINPUT, with err saying why) only for a
  * transaction that has no canonical encoding: a NULL service or method, a
  * name that is not UTF-8 or longer than 1024 bytes, or arguments the codec
- * refuses. err (errcap bytes, may be NULL) is "" on success. */
+ * refuses; or with CVM_ENOMEM. */
 
 /* What a signature check says of one transaction (the pre-order statuses of
  * the same names). */
@@ -519,19 +553,19 @@ const char *cvm_tx_verdict_name(cvm_tx_verdict v);
 
 /* out = the transaction hash: SHA-256 of the unsigned encoding of tx. */
 cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8_t out[CVM_HASH_BYTES],
-                       char *err, size_t errcap);
+                       cvm_errmsg *err);
 
 /* sig = the Ed25519 signature of tx's hash under sk (CVM_SECRETKEY_BYTES).
  * tx->signature is ignored (the hash never covers it); point it at sig to
  * make the signed transaction. tx's scheme and key are not checked here. */
 cvm_status cvm_tx_sign(const cvm_allocator *al, const cvm_transaction *tx, const uint8_t sk[64],
-                       uint8_t sig[CVM_SIGNATURE_BYTES], char *err, size_t errcap);
+                       uint8_t sig[CVM_SIGNATURE_BYTES], cvm_errmsg *err);
 
 /* Hashes tx and checks its signature: *out is VALID only for scheme 1 with a
  * signature that verifies under the signer key by pre-order's rule (strict
  * Ed25519: no malleable or small-order signatures). */
 cvm_status cvm_tx_verify(const cvm_allocator *al, const cvm_transaction *tx, cvm_tx_verdict *out,
-                         char *err, size_t errcap);
+                         cvm_errmsg *err);
 
 /* A transaction that owns its memory, as read from bytes or JSON. tx's
  * pointers point into internal. Owned by the caller; free it with
@@ -548,26 +582,25 @@ void cvm_tx_owned_free(cvm_tx_owned *t);
  * bytes when with_signature is nonzero (then tx->signature must be set).
  * *out (owned by the caller, free with cvm_free(al, ...)) holds *len bytes. */
 cvm_status cvm_tx_to_bytes(const cvm_allocator *al, const cvm_transaction *tx, int with_signature, uint8_t **out,
-                           size_t *len, char *err, size_t errcap);
+                           size_t *len, cvm_errmsg *err);
 
 /* Decodes p[0..n) (borrowed), the form cvm_tx_to_bytes writes with the same
  * with_signature. Strict: anything but the one canonical encoding is
  * CVM_EINPUT, with err naming the field and offset. The caller owns *out;
  * on failure it is NULL. */
 cvm_status cvm_tx_from_bytes(const cvm_allocator *al, const uint8_t *p, size_t n, int with_signature,
-                             cvm_tx_owned **out, char *err, size_t errcap);
+                             cvm_tx_owned **out, cvm_errmsg *err);
 
 /* The JSON view of tx that `coopvm tx` reads and writes (docs/transactions.md),
  * indented, NUL-terminated, without a final newline. *out is owned by the
  * caller (cvm_free(al, ...)). */
-cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *tx, char **out, char *err,
-                               size_t errcap);
+cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *tx, char **out, cvm_errmsg *err);
 
 /* Reads the JSON view text[0..len) (borrowed) as `coopvm tx` does: strict,
  * CVM_EINPUT with err naming the field (or line and column). The caller
  * owns *out; on failure it is NULL. */
 cvm_status cvm_tx_from_json_text(const cvm_allocator *al, const char *text, size_t len, cvm_tx_owned **out,
-                                 char *err, size_t errcap);
+                                 cvm_errmsg *err);
 
 /* ------------------------------------------------------------- state store */
 
@@ -583,7 +616,7 @@ cvm_status cvm_memstore_open(const cvm_allocator *al, cvm_store **out);
  * height. The caller owns *out; on failure err says why: CVM_ESTATE for a
  * damaged data.mdb (empty, truncated, not LMDB's), never a new chain in
  * its place. */
-cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, cvm_errmsg *err);
 /* The LMDB store in dir for reading only: never creates the directory or
  * a store in it, never writes. CVM_EIO when dir is missing, is not a
  * directory or LMDB refuses it; CVM_ESTATE when it holds no coopvm store
@@ -591,8 +624,7 @@ cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_stor
  * truncated or not LMDB's: both opens check it before mapping it); err
  * names dir. A commit on the handle is refused
  * with CVM_ESTATE. The caller owns *out. */
-cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
-                                       size_t errcap);
+cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, cvm_errmsg *err);
 /* The latest committed height (0 for an empty store). */
 uint64_t cvm_store_height(const cvm_store *s);
 /* Why the last failed call on s failed ("" after a success), in the manner
@@ -769,12 +801,11 @@ typedef int (*cvm_history_fn)(void *ud, uint64_t height, uint64_t tx_index, cons
  * then transaction, then emission), at most q->limit of them and after
  * q's cursor. Only successful transactions' events are in the history.
  * CVM_EINPUT when q->to is not 0 and q->from > q->to; CVM_ESTATE when a
- * stored record is damaged (err names its height and index and what is
- * wrong; the events before it were delivered); CVM_EIO / CVM_ENOMEM when
- * the store or memory fails. Stopping early is CVM_OK. err (errcap bytes,
- * may be NULL) is "" on success. ud is borrowed. */
-cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud, char *err,
-                                  size_t errcap);
+ * stored record is damaged (the message names its height and index and
+ * what is wrong; the events before it were delivered); CVM_EIO /
+ * CVM_ENOMEM when the store or memory fails; the message in
+ * cvm_store_errmsg(s). Stopping early is CVM_OK. ud is borrowed. */
+cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud);
 
 /* Receives one event with its position (borrowed for the call). */
 typedef int (*cvm_event_fn)(void *ud, const cvm_event_pos *pos, const cvm_event *ev);
@@ -784,8 +815,7 @@ typedef int (*cvm_event_fn)(void *ud, const cvm_event_pos *pos, const cvm_event 
  * query's cursor (after_height, after_tx, after_index). *more (may be
  * NULL) is 1 when the limit stopped the page and another event matches
  * after it, else 0. Errors as cvm_store_events_query. */
-cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_event_fn fn, void *ud, int *more,
-                                 char *err, size_t errcap);
+cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_event_fn fn, void *ud, int *more);
 
 /* ---------------------------------------------------------------- the VM */
 

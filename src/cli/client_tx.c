@@ -27,9 +27,12 @@ json_t *client_signed_tx(const char *cmd, const char *key_path, uint32_t chain, 
     tx.method = method;
     tx.args = args;
     tx.nargs = nargs;
-    char err[256] = "";
+    cvm_errmsg why;
+    char err[CVM_ERRMSG_BYTES] = "";
     json_t *j = NULL;
-    if (cvm_tx_sign(NULL, &tx, sk, sig, err, sizeof err) == CVM_OK) {
+    if (cvm_tx_sign(NULL, &tx, sk, sig, &why) != CVM_OK) {
+        snprintf(err, sizeof err, "%s", why.text);
+    } else {
         tx.signature = sig;
         j = cvm_tx_to_json(&tx, err, sizeof err);
     }

@@ -376,10 +376,10 @@ int cmd_events(int argc, char **argv)
         cli_names_free(&names);
         return rc;
     }
-    char err[512];
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    if (cvm_lmdbstore_open_readonly(NULL, o.data, &s, err, sizeof err) != CVM_OK) {
-        fprintf(stderr, "coopvm events: %s\n", err);
+    if (cvm_lmdbstore_open_readonly(NULL, o.data, &s, &err) != CVM_OK) {
+        fprintf(stderr, "coopvm events: %s\n", err.text);
         cli_names_free(&names);
         return CLI_FAIL;
     }
@@ -387,20 +387,21 @@ int cmd_events(int argc, char **argv)
     /* with --to 0 the directory must still be a store; then nothing matches */
     cvm_status st = o.none ? CVM_OK
                          : cvm_store_events_query(s, &o.q, o.json ? add_record : print_line,
-                                                  o.json ? (void *)&w : o.scenario ? (void *)&names : NULL, err,
-                                                  sizeof err);
+                                                  o.json ? (void *)&w : o.scenario ? (void *)&names : NULL);
+    if (st != CVM_OK)
+        snprintf(err.text, sizeof err.text, "%s", cvm_store_errmsg(s));
     cvm_store_close(s);
     cli_names_free(&names);
     if (st == CVM_OK && w.nomem) {
         st = CVM_ENOMEM;
-        snprintf(err, sizeof err, "out of memory writing the JSON output");
+        snprintf(err.text, sizeof err.text, "out of memory writing the JSON output");
     }
     if (st != CVM_OK) {
         /* the JSON written so far is cut short: the exit status says so */
         if (o.json && w.n)
             putchar('\n');
         fflush(stdout);
-        fprintf(stderr, "coopvm events: %s\n", err);
+        fprintf(stderr, "coopvm events: %s\n", err.text);
         return CLI_FAIL;
     }
     if (o.json)

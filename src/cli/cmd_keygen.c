@@ -57,7 +57,7 @@ int cmd_keygen(int argc, char **argv)
         cvm_keypair_from_seed(seed, pk, sk);
     } else if (name) {
         cvm_dev_keypair(name, pk, sk);
-    } else if (!cvm_keypair_random(pk, sk)) {
+    } else if (cvm_keypair_random(pk, sk) != CVM_OK) {
         fprintf(stderr, "coopvm keygen: libsodium could not initialise\n");
         return CLI_FAIL;
     }

@@ -135,10 +135,10 @@ static bool sign_tx(cvm_transaction *tx, const uint8_t pk[CVM_PUBKEY_BYTES], con
         fprintf(stderr, "coopvm tx: the key is not the transaction's signer key\n");
         return false;
     }
-    char err[256];
+    cvm_errmsg err;
     tx->signature = NULL; /* the hash never covers a signature */
-    if (cvm_tx_sign(NULL, tx, sk, sig, err, sizeof err) != CVM_OK) {
-        fprintf(stderr, "coopvm tx: %s\n", err);
+    if (cvm_tx_sign(NULL, tx, sk, sig, &err) != CVM_OK) {
+        fprintf(stderr, "coopvm tx: %s\n", err.text);
         return false;
     }
     tx->signature = sig;
@@ -379,11 +379,11 @@ static int tx_verify(int argc, char **argv)
     if (!load_tx(file, &d))
         return CLI_FAIL;
     cvm_tx_verdict v;
-    char err[256];
-    cvm_status s = cvm_tx_verify(NULL, &d.tx, &v, err, sizeof err);
+    cvm_errmsg err;
+    cvm_status s = cvm_tx_verify(NULL, &d.tx, &v, &err);
     cvm_tx_decoded_free(&d);
     if (s != CVM_OK) {
-        fprintf(stderr, "coopvm tx: %s: %s\n", file, err);
+        fprintf(stderr, "coopvm tx: %s: %s\n", file, err.text);
         return CLI_FAIL;
     }
     printf("%s\n", cvm_tx_verdict_name(v));
@@ -400,11 +400,12 @@ static int tx_hash(int argc, char **argv)
     if (!load_tx(file, &d))
         return CLI_FAIL;
     uint8_t h[CVM_HASH_BYTES];
-    char err[256], hex[2 * CVM_HASH_BYTES + 1];
-    cvm_status s = cvm_tx_hash(NULL, &d.tx, h, err, sizeof err);
+    char hex[2 * CVM_HASH_BYTES + 1];
+    cvm_errmsg err;
+    cvm_status s = cvm_tx_hash(NULL, &d.tx, h, &err);
     cvm_tx_decoded_free(&d);
     if (s != CVM_OK) {
-        fprintf(stderr, "coopvm tx: %s: %s\n", file, err);
+        fprintf(stderr, "coopvm tx: %s: %s\n", file, err.text);
         return CLI_FAIL;
     }
     cvm_hex_write(hex, h, sizeof h);

@@ -174,14 +174,14 @@ static int verify(const char *data, bool json)
     }
     cvm_verify_report r;
     memset(&r, 0, sizeof r);
-    char err[512] = "";
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    if (cvm_lmdbstore_open_readonly(NULL, data, &s, err, sizeof err) != CVM_OK) {
+    if (cvm_lmdbstore_open_readonly(NULL, data, &s, &err) != CVM_OK) {
         int rc = CLI_FAIL;
         if (json)
-            print_json(&r, p.list, err);
+            print_json(&r, p.list, err.text);
         else
-            fprintf(stderr, "coopvm verify: %s\n", err);
+            fprintf(stderr, "coopvm verify: %s\n", err.text);
         json_decref(p.list);
         return rc;
     }

@@ -28,10 +28,10 @@ cvm_status play_open(play_chain *c, const play_options *o, char *err, size_t err
     memset(c, 0, sizeof *c);
     cvm_status st;
     if (o->data_dir) {
-        char why[256] = "";
-        st = cvm_lmdbstore_open(NULL, o->data_dir, &c->store, why, sizeof why);
+        cvm_errmsg why;
+        st = cvm_lmdbstore_open(NULL, o->data_dir, &c->store, &why);
         if (st != CVM_OK) {
-            snprintf(err, errcap, "%s", why);
+            snprintf(err, errcap, "%s", why.text);
             return st;
         }
     } else if ((st = cvm_memstore_open(NULL, &c->store)) != CVM_OK) {
@@ -105,13 +105,13 @@ cvm_status play_tx_make(play_tx *t, const char *signer, const char *service, con
     uint8_t sk[CVM_SECRETKEY_BYTES];
     t->tx.signer_scheme = CVM_SCHEME_ED25519;
     cvm_dev_keypair(signer, t->tx.signer_key, sk);
-    char why[200] = "";
-    cvm_status st = cvm_tx_sign(NULL, &t->tx, sk, t->signature, why, sizeof why);
+    cvm_errmsg why;
+    cvm_status st = cvm_tx_sign(NULL, &t->tx, sk, t->signature, &why);
     memset(sk, 0, sizeof sk);
     if (st != CVM_OK) {
         /* the names shortened, so that a long one leaves room for the reason */
         snprintf(err, errcap, "signing %.64s.%.64s for %.64s: %s", service, method, signer,
-                 st == CVM_ENOMEM ? "out of memory" : why);
+                 st == CVM_ENOMEM ? "out of memory" : why.text);
         return st;
     }
     t->tx.signature = t->signature;

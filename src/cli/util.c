@@ -219,14 +219,16 @@ cvm_module *cli_load_module(const char *path)
     bool binary = (len >= 4 && memcmp(data, CVM_MODULE_MAGIC, 4) == 0) ||
                   (plen >= 4 && strcmp(path + plen - 4, ".cvm") == 0);
     if (binary) {
-        char err[256] = "";
-        st = cvm_module_load(NULL, data, len, &m, err, sizeof err);
+        cvm_errmsg err;
+        st = cvm_module_load(NULL, data, len, &m, &err);
         if (st != CVM_OK)
-            fprintf(stderr, "%s: error: %s\n", path, st == CVM_ENOMEM ? "out of memory" : err);
+            fprintf(stderr, "%s: error: %s\n", path, err.text);
     } else {
-        st = cvm_assemble(NULL, (const char *)data, len, path, print_diag, NULL, &m);
+        /* every diagnostic is printed by print_diag; err holds only the first */
+        cvm_errmsg err;
+        st = cvm_assemble(NULL, (const char *)data, len, path, print_diag, NULL, &m, &err);
         if (st == CVM_ENOMEM)
-            fprintf(stderr, "%s: error: out of memory\n", path);
+            fprintf(stderr, "%s: error: %s\n", path, err.text);
     }
     free(data);
     return st == CVM_OK ? m : NULL;

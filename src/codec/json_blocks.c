@@ -43,7 +43,7 @@ json_t *cvm_tx_summary_to_json(const cvm_transaction *tx, const uint8_t *hash, c
 {
     uint8_t h[CVM_HASH_BYTES], addr[CVM_ADDRESS_BYTES];
     if (!hash) {
-        if (cvm_tx_hash(NULL, tx, h, NULL, 0) != CVM_OK)
+        if (cvm_tx_hash(NULL, tx, h, NULL) != CVM_OK)
             return NULL;
         hash = h;
     }

@@ -1,4 +1,5 @@
 /* tx.c — the transaction codec, hash, signing and signature check (see tx.h). */
+#include "base/errmsg.h"
 #include "tx.h"
 
 #include <stdio.h>
@@ -218,11 +219,11 @@ void cvm_tx_decoded_free(cvm_tx_decoded *d)
 /* ------------------------------------------------------- hash and sign */
 
 cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8_t out[CVM_HASH_BYTES],
-                       char *err, size_t errcap)
+                       cvm_errmsg *err)
 {
     cvm_buf b;
     cvm_buf_init(&b, al);
-    cvm_status s = cvm_tx_encode(&b, tx, err, errcap);
+    cvm_status s = cvm_tx_encode(&b, tx, CVM_ERRMSG_BUF(err));
     if (s == CVM_OK)
         cvm_sha256(b.data, b.len, out);
     cvm_buf_free(&b);
@@ -230,10 +231,10 @@ cvm_status cvm_tx_hash(const cvm_allocator *al, const cvm_transaction *tx, uint8
 }
 
 cvm_status cvm_tx_sign(const cvm_allocator *al, const cvm_transaction *tx, const uint8_t sk[64],
-                       uint8_t sig[CVM_SIGNATURE_BYTES], char *err, size_t errcap)
+                       uint8_t sig[CVM_SIGNATURE_BYTES], cvm_errmsg *err)
 {
     uint8_t h[CVM_HASH_BYTES];
-    cvm_status s = cvm_tx_hash(al, tx, h, err, errcap);
+    cvm_status s = cvm_tx_hash(al, tx, h, err);
     if (s == CVM_OK)
         cvm_sign_detached(h, sizeof h, sk, sig);
     return s;
@@ -249,10 +250,10 @@ cvm_tx_verdict cvm_tx_verify_hash(const cvm_transaction *tx, const uint8_t hash[
 }
 
 cvm_status cvm_tx_verify(const cvm_allocator *al, const cvm_transaction *tx, cvm_tx_verdict *out,
-                         char *err, size_t errcap)
+                         cvm_errmsg *err)
 {
     uint8_t h[CVM_HASH_BYTES];
-    cvm_status s = cvm_tx_hash(al, tx, h, err, errcap);
+    cvm_status s = cvm_tx_hash(al, tx, h, err);
     if (s == CVM_OK)
         *out = cvm_tx_verify_hash(tx, h);
     return s;

@@ -104,8 +104,11 @@ json_t *cvm_tx_to_json(const cvm_transaction *tx, char *err, size_t errcap)
 {
     /* Encode first: the JSON view exists only for encodable transactions. */
     uint8_t h[CVM_HASH_BYTES];
-    if (cvm_tx_hash(NULL, tx, h, err, errcap) != CVM_OK)
+    cvm_errmsg why;
+    if (cvm_tx_hash(NULL, tx, h, &why) != CVM_OK) {
+        set_err(err, errcap, "%s", why.text);
         return NULL;
+    }
     set_err(err, errcap, "out of memory");
     json_t *o = json_object(), *signer = json_object();
     bool ok = o && signer;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "base/alloc.h"
+#include "base/errmsg.h"
 #include "base/buf.h"
 #include "codec/tx.h"
 #include "codec/tx_json.h"
@@ -24,19 +25,13 @@ typedef struct owned_tx {
     const cvm_allocator *al; /* borrowed: frees this block */
 } owned_tx;
 
-static void set_err(char *err, size_t errcap, const char *msg)
-{
-    if (err && errcap)
-        snprintf(err, errcap, "%s", msg);
-}
-
 /* Moves d into a new owned transaction (*out); on failure frees d. */
-static cvm_status adopt(const cvm_allocator *al, cvm_tx_decoded *d, cvm_tx_owned **out, char *err, size_t errcap)
+static cvm_status adopt(const cvm_allocator *al, cvm_tx_decoded *d, cvm_tx_owned **out, cvm_errmsg *err)
 {
     owned_tx *o = cvm_calloc(al, 1, sizeof *o);
     if (!o) {
         cvm_tx_decoded_free(d);
-        set_err(err, errcap, "out of memory");
+        cvm_errmsg_set(err, "out of memory");
         return CVM_ENOMEM;
     }
     o->d = *d; /* a decoded transaction may be moved as a whole value */
@@ -57,17 +52,18 @@ void cvm_tx_owned_free(cvm_tx_owned *t)
 }
 
 cvm_status cvm_tx_to_bytes(const cvm_allocator *al, const cvm_transaction *tx, int with_signature, uint8_t **out,
-                           size_t *len, char *err, size_t errcap)
+                           size_t *len, cvm_errmsg *err)
 {
     *out = NULL;
     *len = 0;
     cvm_buf b;
     cvm_buf_init(&b, al);
-    cvm_status st = with_signature ? cvm_tx_encode_signed(&b, tx, err, errcap) : cvm_tx_encode(&b, tx, err, errcap);
+    cvm_status st = with_signature ? cvm_tx_encode_signed(&b, tx, CVM_ERRMSG_BUF(err))
+                                   : cvm_tx_encode(&b, tx, CVM_ERRMSG_BUF(err));
     if (st == CVM_OK) {
         *out = cvm_buf_take(&b, len);
         if (!*out) {
-            set_err(err, errcap, "out of memory");
+            cvm_errmsg_set(err, "out of memory");
             st = CVM_ENOMEM;
         }
     }
@@ -76,22 +72,21 @@ cvm_status cvm_tx_to_bytes(const cvm_allocator *al, const cvm_transaction *tx, i
 }
 
 cvm_status cvm_tx_from_bytes(const cvm_allocator *al, const uint8_t *p, size_t n, int with_signature,
-                             cvm_tx_owned **out, char *err, size_t errcap)
+                             cvm_tx_owned **out, cvm_errmsg *err)
 {
     *out = NULL;
     cvm_tx_decoded d;
-    cvm_status st = cvm_tx_decode(al, p, n, with_signature != 0, &d, err, errcap);
-    return st == CVM_OK ? adopt(al, &d, out, err, errcap) : st;
+    cvm_status st = cvm_tx_decode(al, p, n, with_signature != 0, &d, CVM_ERRMSG_BUF(err));
+    return st == CVM_OK ? adopt(al, &d, out, err) : st;
 }
 
-cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *tx, char **out, char *err,
-                               size_t errcap)
+cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *tx, char **out, cvm_errmsg *err)
 {
     *out = NULL;
     /* The hash tells a transaction with no encoding (CVM_EINPUT) from
      * memory running out; after it only memory can fail. */
     uint8_t h[CVM_HASH_BYTES];
-    cvm_status st = cvm_tx_hash(al, tx, h, err, errcap);
+    cvm_status st = cvm_tx_hash(al, tx, h, err);
     if (st != CVM_OK)
         return st;
     json_t *j = cvm_tx_to_json(tx, NULL, 0);
@@ -101,25 +96,24 @@ cvm_status cvm_tx_to_json_text(const cvm_allocator *al, const cvm_transaction *t
         *out = cvm_strndup(al, text, strlen(text));
     free(text);
     if (!*out) {
-        set_err(err, errcap, "out of memory");
+        cvm_errmsg_set(err, "out of memory");
         return CVM_ENOMEM;
     }
     return CVM_OK;
 }
 
 cvm_status cvm_tx_from_json_text(const cvm_allocator *al, const char *text, size_t len, cvm_tx_owned **out,
-                                 char *err, size_t errcap)
+                                 cvm_errmsg *err)
 {
     *out = NULL;
     json_error_t je;
     json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!j) {
-        if (err && errcap)
-            snprintf(err, errcap, "line %d, column %d: %s", je.line, je.column, je.text);
+        cvm_errmsg_set(err, "line %d, column %d: %s", je.line, je.column, je.text);
         return CVM_EINPUT;
     }
     cvm_tx_decoded d;
-    cvm_status st = cvm_tx_from_json(al, j, &d, err, errcap);
+    cvm_status st = cvm_tx_from_json(al, j, &d, CVM_ERRMSG_BUF(err));
     json_decref(j);
-    return st == CVM_OK ? adopt(al, &d, out, err, errcap) : st;
+    return st == CVM_OK ? adopt(al, &d, out, err) : st;
 }

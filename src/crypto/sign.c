@@ -28,15 +28,15 @@ void cvm_keypair_from_seed(const uint8_t seed[CVM_SEED_BYTES], uint8_t pk[CVM_PU
     crypto_sign_ed25519_seed_keypair(pk, sk, seed);
 }
 
-int cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
+cvm_status cvm_keypair_random(uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])
 {
     if (!sodium_ready())
-        return 0;
+        return CVM_EIO;
     uint8_t seed[CVM_SEED_BYTES];
     randombytes_buf(seed, sizeof seed);
     crypto_sign_ed25519_seed_keypair(pk, sk, seed);
     sodium_memzero(seed, sizeof seed);
-    return 1;
+    return CVM_OK;
 }
 
 void cvm_dev_keypair(const char *name, uint8_t pk[CVM_PUBKEY_BYTES], uint8_t sk[CVM_SECRETKEY_BYTES])

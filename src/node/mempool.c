@@ -223,7 +223,7 @@ static cvm_status load(mempool *m, char *err, size_t errcap)
             break;
         }
         uint64_t seq = get_be64(k.mv_data);
-        char why[200] = "";
+        cvm_errmsg why;
         mp_entry *e = calloc(1, sizeof *e);
         if (!e) {
             st = CVM_ENOMEM;
@@ -233,9 +233,9 @@ static cvm_status load(mempool *m, char *err, size_t errcap)
         e->seq = seq;
         e->len = v.mv_size;
         e->verified = true; /* verified before it was written: the mempool is the node's own file */
-        st = cvm_tx_from_bytes(NULL, v.mv_data, v.mv_size, 1, &e->tx, why, sizeof why);
+        st = cvm_tx_from_bytes(NULL, v.mv_data, v.mv_size, 1, &e->tx, &why);
         if (st == CVM_OK)
-            st = cvm_tx_hash(NULL, &e->tx->tx, e->hash, why, sizeof why);
+            st = cvm_tx_hash(NULL, &e->tx->tx, e->hash, &why);
         if (st == CVM_OK && cvm_map_get(&m->byhash, e->hash, CVM_HASH_BYTES)) {
             entry_free(e); /* cannot happen unless the file was edited: keep the first */
             continue;
@@ -243,7 +243,7 @@ static cvm_status load(mempool *m, char *err, size_t errcap)
         if (st == CVM_OK && !append(m, e))
             st = CVM_ENOMEM;
         if (st != CVM_OK) {
-            snprintf(err, errcap, "the mempool's entry %llu is damaged: %s", (unsigned long long)seq, why);
+            snprintf(err, errcap, "the mempool's entry %llu is damaged: %s", (unsigned long long)seq, why.text);
             entry_free(e);
             break;
         }

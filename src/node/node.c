@@ -411,40 +411,40 @@ cvm_status cvm_node_submit(cvm_node *n, const uint8_t *body, size_t len, bool bi
         admitted(n, out);
         return CVM_OK;
     }
-    char why[400] = "";
+    cvm_errmsg why;
     cvm_tx_owned *tx = NULL;
-    cvm_status st = binary ? cvm_tx_from_bytes(NULL, body, len, 1, &tx, why, sizeof why)
-                           : cvm_tx_from_json_text(NULL, (const char *)body, len, &tx, why, sizeof why);
+    cvm_status st = binary ? cvm_tx_from_bytes(NULL, body, len, 1, &tx, &why)
+                           : cvm_tx_from_json_text(NULL, (const char *)body, len, &tx, &why);
     if (st == CVM_ENOMEM) {
         refuse(out, CVM_ADMIT_FAILED, "out of memory decoding the transaction");
     } else if (st != CVM_OK) {
-        refuse(out, CVM_ADMIT_MALFORMED, "%s", why);
+        refuse(out, CVM_ADMIT_MALFORMED, "%s", why.text);
     }
     uint8_t *bytes = NULL;
     size_t nbytes = 0;
-    if (st == CVM_OK && (st = cvm_tx_hash(NULL, &tx->tx, out->tx_hash, why, sizeof why)) != CVM_OK)
-        refuse(out, st == CVM_ENOMEM ? CVM_ADMIT_FAILED : CVM_ADMIT_MALFORMED, "%s", why);
+    if (st == CVM_OK && (st = cvm_tx_hash(NULL, &tx->tx, out->tx_hash, &why)) != CVM_OK)
+        refuse(out, st == CVM_ENOMEM ? CVM_ADMIT_FAILED : CVM_ADMIT_MALFORMED, "%s", why.text);
     if (st == CVM_OK) {
         out->has_hash = true;
         /* the signature checked here, outside every lock and on the
          * caller's thread (HTTP handlers run on several), once: pre-order,
          * now and at block time, takes it as verified */
         cvm_tx_verdict v = CVM_TX_INVALID_SIGNATURE;
-        if (tx->tx.signature && cvm_tx_verify(NULL, &tx->tx, &v, why, sizeof why) != CVM_OK)
+        if (tx->tx.signature && cvm_tx_verify(NULL, &tx->tx, &v, &why) != CVM_OK)
             v = CVM_TX_INVALID_SIGNATURE;
         /* the signed encoding the mempool writes: the body itself when it
          * came as bytes (the decoder took only the canonical form) */
         if (binary) {
             bytes = (uint8_t *)body;
             nbytes = len;
-        } else if ((st = cvm_tx_to_bytes(NULL, &tx->tx, 1, &bytes, &nbytes, why, sizeof why)) != CVM_OK) {
+        } else if ((st = cvm_tx_to_bytes(NULL, &tx->tx, 1, &bytes, &nbytes, &why)) != CVM_OK) {
             bytes = NULL;
             /* an unsigned or unencodable transaction: pre-order below says why */
         }
         if (check_and_reserve(n, &tx->tx, v == CVM_TX_VALID, nbytes, out)) {
             if (!bytes) {
                 mempool_unreserve(n->mp, out->tx_hash, nbytes);
-                refuse(out, CVM_ADMIT_FAILED, "encoding the transaction: %s", why);
+                refuse(out, CVM_ADMIT_FAILED, "encoding the transaction: %s", why.text);
             } else {
                 char reason[300] = "";
                 switch (mempool_commit_reserved(n->mp, out->tx_hash, tx, bytes, nbytes, reason, sizeof reason)) {
@@ -495,13 +495,13 @@ static cvm_status make_deploy(const char *deployer, const cvm_node_contract *c, 
     d->tx.nargs = 3;
     uint8_t sk[CVM_SECRETKEY_BYTES];
     cvm_dev_keypair(deployer, d->tx.signer_key, sk);
-    char why[200] = "";
-    cvm_status st = cvm_tx_sign(NULL, &d->tx, sk, d->sig, why, sizeof why);
+    cvm_errmsg why;
+    cvm_status st = cvm_tx_sign(NULL, &d->tx, sk, d->sig, &why);
     memset(sk, 0, sizeof sk);
     if (st == CVM_OK)
-        st = cvm_tx_hash(NULL, &d->tx, d->hash, why, sizeof why);
+        st = cvm_tx_hash(NULL, &d->tx, d->hash, &why);
     if (st != CVM_OK)
-        snprintf(err, errcap, "genesis contract %s: %s", c->name, why);
+        snprintf(err, errcap, "genesis contract %s: %s", c->name, why.text);
     d->tx.signature = d->sig;
     return st;
 }
@@ -728,10 +728,10 @@ cvm_status cvm_node_open(const cvm_node_options *opts, cvm_node **out, char *err
     pthread_mutex_init(&n->state_mu, NULL);
     pthread_cond_init(&n->state_cv, NULL);
 
-    char why[512] = "";
-    cvm_status st = cvm_lmdbstore_open(NULL, n->dir, &n->store, why, sizeof why);
+    cvm_errmsg why;
+    cvm_status st = cvm_lmdbstore_open(NULL, n->dir, &n->store, &why);
     if (st != CVM_OK)
-        snprintf(err, errcap, "%s", why);
+        snprintf(err, errcap, "%s", why.text);
     if (st == CVM_OK) {
         cvm_vm_options vo = {0};
         vo.virtual_chain_id = n->o.chain_id;

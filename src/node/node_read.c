@@ -176,10 +176,10 @@ static cvm_status parse_query(cvm_node *n, const json_t *root, cvm_arena *arena,
             set_err(err, errcap, "query: \"signer\" is the whole signed call; leave out contract, method and args");
             return CVM_EINPUT;
         }
-        char why[400] = "";
-        cvm_status st = cvm_tx_from_json(NULL, signer, signed_call, why, sizeof why);
+        cvm_errmsg why;
+        cvm_status st = cvm_tx_from_json(NULL, signer, signed_call, why.text, sizeof why.text);
         if (st != CVM_OK)
-            set_err(err, errcap, "query: signer: %s", why);
+            set_err(err, errcap, "query: signer: %s", why.text);
         else
             *call = signed_call->tx;
         return st;
@@ -200,10 +200,10 @@ static cvm_status parse_query(cvm_node *n, const json_t *root, cvm_arena *arena,
     }
     cvm_arg *a = NULL;
     size_t na = 0;
-    char why[400] = "";
-    cvm_status st = cvm_args_from_json(args, arena, &a, &na, why, sizeof why);
+    cvm_errmsg why;
+    cvm_status st = cvm_args_from_json(args, arena, &a, &na, why.text, sizeof why.text);
     if (st != CVM_OK) {
-        set_err(err, errcap, "query: %s", why);
+        set_err(err, errcap, "query: %s", why.text);
         return st;
     }
     memset(call, 0, sizeof *call);
@@ -223,8 +223,8 @@ static cvm_status parse_query(cvm_node *n, const json_t *root, cvm_arena *arena,
     }
     /* the codec refuses what has no canonical encoding (a NUL in a name, ...) */
     uint8_t h[CVM_HASH_BYTES];
-    if ((st = cvm_tx_hash(NULL, call, h, why, sizeof why)) != CVM_OK)
-        set_err(err, errcap, "query: %s", why);
+    if ((st = cvm_tx_hash(NULL, call, h, &why)) != CVM_OK)
+        set_err(err, errcap, "query: %s", why.text);
     return st;
 }
 
@@ -252,8 +252,8 @@ cvm_status cvm_node_query_json(cvm_node *n, const uint8_t *body, size_t len, cha
     }
     if (st == CVM_OK) {
         uint8_t h[CVM_HASH_BYTES];
-        char why[8];
-        bool has_hash = call.signer_scheme != CVM_SCHEME_NONE && cvm_tx_hash(NULL, &call, h, why, sizeof why) == CVM_OK;
+        cvm_errmsg why;
+        bool has_hash = call.signer_scheme != CVM_SCHEME_NONE && cvm_tx_hash(NULL, &call, h, &why) == CVM_OK;
         json_t *o = json_object();
         if (!o || json_object_set_new(o, "height", cvm_json_uint64(r->reference_height)) != 0 ||
             json_object_set_new(o, "receipt", node_receipt_json(&call, has_hash ? h : NULL, &r->receipt)) != 0) {
@@ -437,7 +437,8 @@ cvm_status cvm_node_events_json(cvm_node *n, const cvm_event_query *q, const cha
     uint64_t top = cvm_store_height(n->store);
     /* a range beyond the chain is empty, not an error (a subscriber asks for what comes next) */
     if (!(query.to == 0 && query.from > top))
-        st = cvm_store_events_page(n->store, &query, page_event, &p, &more, err, errcap);
+        if ((st = cvm_store_events_page(n->store, &query, page_event, &p, &more)) != CVM_OK)
+            set_err(err, errcap, "%s", cvm_store_errmsg(n->store)); /* read while the store is ours */
     pthread_mutex_unlock(&n->chain_mu);
     if (st == CVM_OK && p.oom)
         st = CVM_ENOMEM;

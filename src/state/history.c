@@ -28,8 +28,7 @@ typedef struct walk {
     void *ud;                 /* borrowed; the caller's */
     cvm_arena arena;          /* owned; one record's decoded strings, reset per record */
     cvm_status st;            /* CVM_OK until a record fails */
-    char *err;                /* borrowed; the caller's buffer, may be NULL */
-    size_t errcap;
+    char err[256];            /* why it failed; left on the store at the end */
     const uint64_t *after;    /* the cursor (height, tx, index), or NULL */
     size_t delivered;
     bool more;                /* the limit was reached and another event matched */
@@ -43,12 +42,10 @@ static void walk_fail(walk *w, cvm_status st, const char *fmt, ...) __attribute_
 static void walk_fail(walk *w, cvm_status st, const char *fmt, ...)
 {
     w->st = st;
-    if (w->err && w->errcap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(w->err, w->errcap, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    va_end(ap);
 }
 
 /* NULL matches anything; otherwise the exact name. */
@@ -140,31 +137,24 @@ static int visit_indexed(void *ud, uint64_t height, uint64_t tx, uint64_t tx_eve
     return deliver(w, &pos, &rec.event);
 }
 
-cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_event_fn fn, void *ud, int *more,
-                                 char *err, size_t errcap)
+cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_event_fn fn, void *ud, int *more)
 {
     static const cvm_event_query all = {0};
-    if (err && errcap)
-        err[0] = '\0';
+    s->err[0] = '\0';
     if (more)
         *more = 0;
     if (!q)
         q = &all;
     uint64_t to = q->to ? q->to : cvm_store_height(s);
-    if (q->to && q->from > q->to) {
-        if (err && errcap)
-            snprintf(err, errcap, "event query: from height %llu is after to height %llu",
-                     (unsigned long long)q->from, (unsigned long long)q->to);
-        return CVM_EINPUT;
-    }
+    if (q->to && q->from > q->to)
+        return cvm_store_fail(s, CVM_EINPUT, "event query: from height %llu is after to height %llu",
+                              (unsigned long long)q->from, (unsigned long long)q->to);
     uint64_t cursor[3] = {q->after_height, q->after_tx, q->after_index};
     walk w;
     memset(&w, 0, sizeof w);
     w.q = q;
     w.fn = fn;
     w.ud = ud;
-    w.err = err;
-    w.errcap = errcap;
     /* a cursor before `from` is no cursor: the range starts later anyway */
     w.after = q->after_height && q->after_height >= q->from ? cursor : NULL;
     uint64_t from = w.after ? q->after_height : q->from;
@@ -181,16 +171,14 @@ cvm_status cvm_store_events_page(cvm_store *s, const cvm_event_query *q, cvm_eve
         st = cvm_store_events(s, from, to, visit, &w);
     }
     cvm_arena_free(&w.arena);
-    if (st != CVM_OK) {
-        if (err && errcap)
-            snprintf(err, errcap, "%s", cvm_store_errmsg(s));
-        return st;
-    }
-    if (w.st == CVM_OK)
-        s->err[0] = '\0';
+    if (st != CVM_OK)
+        return st; /* its message is on s */
+    if (w.st != CVM_OK)
+        return cvm_store_fail(s, w.st, "%s", w.err);
+    s->err[0] = '\0';
     if (more)
         *more = w.more;
-    return w.st;
+    return CVM_OK;
 }
 
 /* cvm_store_events_query's callback over cvm_store_events_page's. */
@@ -205,9 +193,8 @@ static int plain_visit(void *ud, const cvm_event_pos *pos, const cvm_event *ev)
     return p->fn(p->ud, pos->height, pos->tx_index, ev);
 }
 
-cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud, char *err,
-                                  size_t errcap)
+cvm_status cvm_store_events_query(cvm_store *s, const cvm_event_query *q, cvm_history_fn fn, void *ud)
 {
     plain p = {fn, ud};
-    return cvm_store_events_page(s, q, plain_visit, &p, NULL, err, errcap);
+    return cvm_store_events_page(s, q, plain_visit, &p, NULL);
 }

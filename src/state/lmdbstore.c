@@ -15,6 +15,7 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+#include "base/errmsg.h"
 #include "base/alloc.h"
 #include "base/hex.h"
 #include "state/diff.h"
@@ -831,8 +832,11 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     if (err && errcap)
         err[0] = '\0';
     lmdbstore *l = cvm_calloc(al, 1, sizeof *l);
-    if (!l)
+    if (!l) {
+        if (err && errcap)
+            snprintf(err, errcap, "state directory %s: out of memory", dir);
         return CVM_ENOMEM;
+    }
     l->base.ops = &lmdb_ops;
     l->base.al = al;
     if (!(l->dir = cvm_strndup(al, dir, strlen(dir))))
@@ -886,21 +890,20 @@ static cvm_status open_store(const cvm_allocator *al, const char *dir, bool read
     return CVM_OK;
 }
 
-cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap)
+cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, cvm_errmsg *err)
 {
-    return open_store(al, dir, false, 0, out, err, errcap);
+    return open_store(al, dir, false, 0, out, CVM_ERRMSG_BUF(err));
 }
 
 cvm_status cvm_lmdbstore_open_map(const cvm_allocator *al, const char *dir, size_t map_size, cvm_store **out,
-                                  char *err, size_t errcap)
+                                  cvm_errmsg *err)
 {
-    return open_store(al, dir, false, map_size, out, err, errcap);
+    return open_store(al, dir, false, map_size, out, CVM_ERRMSG_BUF(err));
 }
 
-cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
-                                       size_t errcap)
+cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, cvm_errmsg *err)
 {
-    return open_store(al, dir, true, 0, out, err, errcap);
+    return open_store(al, dir, true, 0, out, CVM_ERRMSG_BUF(err));
 }
 
 size_t cvm_lmdbstore_map_size(const cvm_store *s)

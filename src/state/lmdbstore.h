@@ -33,29 +33,27 @@
  * more without a change here. */
 #define CVM_LMDB_MAX_DBS 16
 
-/* Opens (creating when missing: the directory itself, not its parents) the
- * store in directory dir (borrowed), continuing from its last committed
- * height. The caller owns *out and closes it with cvm_store_close. On
- * failure *out is NULL, the status is CVM_EIO (the directory or LMDB),
- * CVM_ESTATE (not a coopvm state directory, or a damaged one) or CVM_ENOMEM,
- * and err (cap bytes, may be NULL) says what and where. One process writes
- * a directory at a time. */
-cvm_status cvm_lmdbstore_open(const cvm_allocator *al, const char *dir, cvm_store **out, char *err, size_t errcap);
+/* cvm_lmdbstore_open (coopvm.h) opens (creating when missing: the
+ * directory itself, not its parents) the store in directory dir (borrowed),
+ * continuing from its last committed height. The caller owns *out and
+ * closes it with cvm_store_close. On failure *out is NULL, the status is
+ * CVM_EIO (the directory or LMDB), CVM_ESTATE (not a coopvm state
+ * directory, or a damaged one) or CVM_ENOMEM, and the caller's cvm_errmsg
+ * says what and where. One process writes a directory at a time. */
 
-/* Opens the existing store in dir for reading only (`coopvm events`):
+/* cvm_lmdbstore_open_readonly (coopvm.h) opens the existing store in dir
+ * for reading only (`coopvm events`):
  * creates and writes nothing — not the directory, not data.mdb, not meta.
  * Refused with CVM_EIO when dir is missing or not a directory, CVM_ESTATE
  * when it holds no data.mdb, an LMDB file without the three databases, no
  * or another format, or a damaged data.mdb (lmdbcheck.h: both opens check
  * the file before LMDB maps it); err names dir. Reads and cvm_store_events work as on
  * any handle; cvm_store_commit is refused with CVM_ESTATE. */
-cvm_status cvm_lmdbstore_open_readonly(const cvm_allocator *al, const char *dir, cvm_store **out, char *err,
-                                       size_t errcap);
 
 /* cvm_lmdbstore_open with the map's initial size (0: the default) — for
  * tests that fill a small map; the chain then grows it as usual. */
 cvm_status cvm_lmdbstore_open_map(const cvm_allocator *al, const char *dir, size_t map_size, cvm_store **out,
-                                  char *err, size_t errcap);
+                                  cvm_errmsg *err);
 
 /* The map's current size, and how often it was doubled since the open, of
  * an LMDB store (s must be one). For tests and statistics. */

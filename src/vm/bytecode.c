@@ -33,9 +33,12 @@ cvm_status cvm_vm_module_get(cvm_vm *vm, const uint8_t *code, size_t len, const 
         return CVM_OK;
     }
     cvm_module *mod = NULL;
-    cvm_status st = cvm_module_load(vm->al, code, len, &mod, err, errcap);
-    if (st != CVM_OK)
+    cvm_errmsg why;
+    cvm_status st = cvm_module_load(vm->al, code, len, &mod, &why);
+    if (st != CVM_OK) {
+        snprintf(err, errcap, "%s", why.text);
         return st;
+    }
     bool created;
     e = cvm_map_put(&vm->modules, h, sizeof h, &created);
     if (!e) {

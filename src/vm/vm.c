@@ -161,15 +161,15 @@ static bool local_signature_ok(cvm_context *ctx, const cvm_transaction *tx, cvm_
         cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call names an Ed25519 signer but carries no signature");
         return false;
     }
-    char msg[160];
+    cvm_errmsg msg;
     cvm_tx_verdict v;
-    cvm_status s = cvm_tx_verify(ctx->al, tx, &v, msg, sizeof msg);
+    cvm_status s = cvm_tx_verify(ctx->al, tx, &v, &msg);
     if (s == CVM_ENOMEM) {
         *st = cvm_vm_fail(ctx->vm, s, "out of memory hashing a local call");
         return false;
     }
     if (s != CVM_OK) {
-        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call has no canonical encoding to verify: %s", msg);
+        cvm_error_set(e, CVM_CODE_INVALID_SIGNATURE, "the call has no canonical encoding to verify: %s", msg.text);
         return false;
     }
     if (v != CVM_TX_VALID) {

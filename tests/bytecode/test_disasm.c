@@ -20,7 +20,7 @@ static void print_diag(void *ud, const char *file, int line, int col, const char
 static cvm_module *assemble(const char *src)
 {
     cvm_module *m = NULL;
-    cvm_status st = cvm_assemble(NULL, src, strlen(src), "test.asm", print_diag, NULL, &m);
+    cvm_status st = cvm_assemble(NULL, src, strlen(src), "test.asm", print_diag, NULL, &m, NULL);
     if (st != CVM_OK)
         print_error("in:\n%s\n", src);
     assert_int_equal(st, CVM_OK);

@@ -56,10 +56,10 @@ static void block(chain *c, const cvm_transaction *txs, size_t n, const cvm_exec
 
 static void build_chain(void)
 {
-    char err[256];
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    if (cvm_lmdbstore_open(NULL, data, &s, err, sizeof err) != CVM_OK)
-        fail_msg("open %s: %s", data, err);
+    if (cvm_lmdbstore_open(NULL, data, &s, &err) != CVM_OK)
+        fail_msg("open %s: %s", data, err.text);
     chain c;
     chain_open_store(&c, s);
     const int64_t reps[] = {200, 150};
@@ -83,10 +83,10 @@ static void build_chain(void)
 /* A store at height 1 whose only event record is not a record. */
 static void build_damaged(void)
 {
-    char err[256];
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    if (cvm_lmdbstore_open(NULL, damaged, &s, err, sizeof err) != CVM_OK)
-        fail_msg("open %s: %s", damaged, err);
+    if (cvm_lmdbstore_open(NULL, damaged, &s, &err) != CVM_OK)
+        fail_msg("open %s: %s", damaged, err.text);
     cvm_state_diff d;
     cvm_state_diff_init(&d, NULL);
     static const uint8_t junk[] = {0x01, 0x00, 0x05, 'a'};

@@ -396,18 +396,18 @@ static void test_fixed_signature_pinned(void **state)
     free(hx);
 
     cvm_transaction tx = fixed_tx();
-    assert_int_equal(cvm_tx_hash(NULL, &tx, h, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_hash(NULL, &tx, h, NULL), CVM_OK);
     hx = to_hex(h, 32);
     assert_string_equal(hx, FIXED_TX_HASH);
     free(hx);
-    assert_int_equal(cvm_tx_sign(NULL, &tx, sk, sig, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_sign(NULL, &tx, sk, sig, NULL), CVM_OK);
     hx = to_hex(sig, 64);
     assert_string_equal(hx, FIXED_TX_SIG);
     free(hx);
 
     tx.signature = sig;
     cvm_tx_verdict v;
-    assert_int_equal(cvm_tx_verify(NULL, &tx, &v, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_verify(NULL, &tx, &v, NULL), CVM_OK);
     assert_int_equal(v, CVM_TX_VALID);
     assert_string_equal(cvm_tx_verdict_name(v), "VALID");
 
@@ -416,7 +416,7 @@ static void test_fixed_signature_pinned(void **state)
     uint8_t *p = encode(&tx, true, &n);
     cvm_tx_decoded d;
     assert_int_equal(cvm_tx_decode(NULL, p, n, true, &d, NULL, 0), CVM_OK);
-    assert_int_equal(cvm_tx_verify(NULL, &d.tx, &v, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_verify(NULL, &d.tx, &v, NULL), CVM_OK);
     assert_int_equal(v, CVM_TX_VALID);
     cvm_tx_decoded_free(&d);
     free(p);
@@ -425,7 +425,7 @@ static void test_fixed_signature_pinned(void **state)
 static cvm_tx_verdict verdict(const cvm_transaction *tx)
 {
     cvm_tx_verdict v;
-    assert_int_equal(cvm_tx_verify(NULL, tx, &v, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_verify(NULL, tx, &v, NULL), CVM_OK);
     return v;
 }
 
@@ -435,7 +435,7 @@ static void test_signature_failures(void **state)
     uint8_t pk[32], sk[64], sig[64];
     fixed_key(pk, sk);
     cvm_transaction tx = fixed_tx();
-    assert_int_equal(cvm_tx_sign(NULL, &tx, sk, sig, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_sign(NULL, &tx, sk, sig, NULL), CVM_OK);
     tx.signature = sig;
     assert_int_equal(verdict(&tx), CVM_TX_VALID);
 

@@ -41,7 +41,7 @@ static void fixed_tx(cvm_transaction *tx, cvm_arg args[5], uint8_t sig[64])
     args[4] = cvm_arg_bool(1);
     tx->args = args;
     tx->nargs = 5;
-    assert_int_equal(cvm_tx_sign(NULL, tx, sk, sig, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_sign(NULL, tx, sk, sig, NULL), CVM_OK);
     tx->signature = sig;
 }
 
@@ -81,7 +81,7 @@ static void test_round_trip_same_bytes(void **state)
     assert_int_equal(n1, n2);
     assert_memory_equal(b1, b2, n1);
     cvm_tx_verdict v;
-    assert_int_equal(cvm_tx_verify(NULL, &d.tx, &v, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_verify(NULL, &d.tx, &v, NULL), CVM_OK);
     assert_int_equal(v, CVM_TX_VALID);
     free(b1);
     free(b2);
@@ -140,8 +140,8 @@ static void test_arg_types_survive(void **state)
     assert_int_equal(d.tx.args[3].type, CVM_ARG_BYTES);
     assert_int_equal(d.tx.args[4].type, CVM_ARG_BOOL);
     uint8_t h1[32], h2[32];
-    assert_int_equal(cvm_tx_hash(NULL, &tx, h1, NULL, 0), CVM_OK);
-    assert_int_equal(cvm_tx_hash(NULL, &d.tx, h2, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_hash(NULL, &tx, h1, NULL), CVM_OK);
+    assert_int_equal(cvm_tx_hash(NULL, &d.tx, h2, NULL), CVM_OK);
     assert_memory_equal(h1, h2, 32);
     cvm_tx_decoded_free(&d);
     free(text);

@@ -23,7 +23,7 @@ static void diag_fail(void *ud, const char *file, int line, int col, const char 
 static cvm_module *assemble(const char *src)
 {
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "fusion.asm", diag_fail, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "fusion.asm", diag_fail, NULL, &m, NULL), CVM_OK);
     return m;
 }
 

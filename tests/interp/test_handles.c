@@ -132,7 +132,7 @@ static void hk_trace(void *ud, const cvm_trace_step *s)
 static cvm_exec_result run_src(const char *src, hk *t, int runs)
 {
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "t.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "t.asm", NULL, NULL, &m, NULL), CVM_OK);
     hk start = *t, first_t;
     cvm_exec_result first;
     for (int v = 0; v < 4; v++) {

@@ -35,7 +35,7 @@ static void test_assemble_and_run(void **state)
     failing c = {.left = -1};
     cvm_allocator al = failing_allocator(&c);
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m, NULL), CVM_OK);
     assert_string_equal(cvm_module_name(m), "Counter");
     assert_int_equal(cvm_module_required_reputation(m), 50);
     th t = {.reputation = 50};
@@ -63,10 +63,27 @@ static void test_assemble_errors(void **state)
     char diags[1024] = "";
     cvm_module *m = (cvm_module *)1;
     const char *bad = "    Push\n    Frob 3\n";
-    assert_int_equal(cvm_assemble(NULL, bad, strlen(bad), "bad.asm", collect, diags, &m), CVM_EINPUT);
+    cvm_errmsg err;
+    assert_int_equal(cvm_assemble(NULL, bad, strlen(bad), "bad.asm", collect, diags, &m, &err), CVM_EINPUT);
     assert_null(m);
     assert_non_null(strstr(diags, "bad.asm:1:"));
     assert_non_null(strstr(diags, "bad.asm:2:"));
+    /* the first diagnostic, as the callback got it, and how many more */
+    const char *nl = strchr(diags, '\n');
+    assert_non_null(nl);
+    assert_int_equal(strncmp(err.text, diags, (size_t)(nl - diags)), 0);
+    assert_non_null(strstr(err.text, " (and 1 more)"));
+    /* without a callback: the same message */
+    cvm_errmsg err2;
+    assert_int_equal(cvm_assemble(NULL, bad, strlen(bad), "bad.asm", NULL, NULL, &m, &err2), CVM_EINPUT);
+    assert_string_equal(err2.text, err.text);
+    /* one diagnostic: no count; success: "" */
+    assert_int_equal(cvm_assemble(NULL, "    Frob 3\n", 11, "one.asm", NULL, NULL, &m, &err), CVM_EINPUT);
+    assert_non_null(strstr(err.text, "one.asm:1:"));
+    assert_null(strstr(err.text, "more)"));
+    assert_int_equal(cvm_assemble(NULL, "    Push 1\n", 11, "ok.asm", NULL, NULL, &m, &err), CVM_OK);
+    assert_string_equal(err.text, "");
+    cvm_module_free(m);
 }
 
 static void test_encode_load_disasm(void **state)
@@ -75,7 +92,7 @@ static void test_encode_load_disasm(void **state)
     failing c = {.left = -1};
     cvm_allocator al = failing_allocator(&c);
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m, NULL), CVM_OK);
 
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -84,9 +101,9 @@ static void test_encode_load_disasm(void **state)
     assert_memory_equal(bytes, "CVM\x1a", 4);
 
     cvm_module *loaded = NULL;
-    char err[256] = "x";
-    assert_int_equal(cvm_module_load(&al, bytes, len, &loaded, err, sizeof err), CVM_OK);
-    assert_string_equal(err, "");
+    cvm_errmsg err;
+    assert_int_equal(cvm_module_load(&al, bytes, len, &loaded, &err), CVM_OK);
+    assert_string_equal(err.text, "");
     th t = {.reputation = 60};
     int64_t arg = -3;
     cvm_exec_result r = run_args(loaded, "increment", &arg, 1, &t, 0);
@@ -99,7 +116,7 @@ static void test_encode_load_disasm(void **state)
     assert_int_equal(cvm_module_disasm(loaded, &text, &tlen), CVM_OK);
     assert_int_equal(strlen(text), tlen);
     cvm_module *again = NULL;
-    assert_int_equal(cvm_assemble(&al, text, tlen, "again.asm", NULL, NULL, &again), CVM_OK);
+    assert_int_equal(cvm_assemble(&al, text, tlen, "again.asm", NULL, NULL, &again, NULL), CVM_OK);
     uint8_t *bytes2 = NULL;
     size_t len2 = 0;
     assert_int_equal(cvm_module_encode(again, &bytes2, &len2), CVM_OK);
@@ -108,10 +125,10 @@ static void test_encode_load_disasm(void **state)
 
     /* truncated bytes: a clean error naming what is wrong, no module */
     cvm_module *broken = (cvm_module *)1;
-    assert_int_equal(cvm_module_load(&al, bytes, len - 1, &broken, err, sizeof err), CVM_EINPUT);
+    assert_int_equal(cvm_module_load(&al, bytes, len - 1, &broken, &err), CVM_EINPUT);
     assert_null(broken);
-    assert_true(strlen(err) > 0);
-    assert_int_equal(cvm_module_load(&al, (const uint8_t *)"nope", 4, &broken, err, sizeof err), CVM_EINPUT);
+    assert_true(strlen(err.text) > 0);
+    assert_int_equal(cvm_module_load(&al, (const uint8_t *)"nope", 4, &broken, &err), CVM_EINPUT);
     assert_null(broken);
 
     cvm_free(&al, bytes);
@@ -133,13 +150,15 @@ static void test_out_of_memory(void **state)
         failing c = {.left = k - 1, .once = true}; /* only the k-th allocation fails */
         cvm_allocator al = failing_allocator(&c);
         cvm_module *m = NULL;
-        cvm_status st = cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m);
+        cvm_errmsg err;
+        cvm_status st = cvm_assemble(&al, counter_src, strlen(counter_src), "counter.asm", NULL, NULL, &m, &err);
         if (st == CVM_OK) {
             assert_non_null(m);
             cvm_module_free(m);
         } else {
             assert_null(m);
             saw_enomem |= st == CVM_ENOMEM;
+            assert_true(strlen(err.text) > 0); /* a diagnostic or "out of memory while assembling ..." */
         }
         assert_int_equal(c.live, 0);
     }
@@ -151,7 +170,9 @@ static void test_bad_arguments(void **state)
     (void)state;
     assert_int_equal(cvm_module_encode(NULL, NULL, NULL), CVM_EINPUT);
     assert_int_equal(cvm_module_disasm(NULL, NULL, NULL), CVM_EINPUT);
-    assert_int_equal(cvm_assemble(NULL, "", 0, "x.asm", NULL, NULL, NULL), CVM_EINPUT);
+    cvm_errmsg err;
+    assert_int_equal(cvm_assemble(NULL, "", 0, "x.asm", NULL, NULL, NULL, &err), CVM_EINPUT);
+    assert_string_equal(err.text, "cvm_assemble: no place for the module (out is NULL)");
     assert_int_equal(cvm_exec(NULL, "main", NULL, 0, NULL, NULL, NULL), CVM_EINPUT);
     cvm_exec_result r;
     assert_int_equal(cvm_exec(NULL, "main", NULL, 0, NULL, NULL, &r), CVM_EINPUT);

@@ -377,19 +377,19 @@ static void check_history(chain *c)
 {
     tally t = {0};
     cvm_event_query q = {.service = "_Governance"};
-    assert_int_equal(cvm_store_events_query(c->store, &q, count, &t, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(c->store, &q, count, &t), CVM_OK);
     assert_int_equal(t.passed, 1);
     assert_int_equal(t.rejected, 1);
     assert_int_equal(t.passed_at, (FIRST_HEIGHT + 5) * 100 + 0);   /* block 6, dave's vote */
     assert_int_equal(t.rejected_at, (FIRST_HEIGHT + 8) * 100 + 1); /* block 9, bob's vote */
     q.service = "_Cooperatives";
     q.name = "CooperativeJoined";
-    assert_int_equal(cvm_store_events_query(c->store, &q, count, &t, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(c->store, &q, count, &t), CVM_OK);
     assert_int_equal(t.joined, 3); /* carol's second join failed */
 
     /* 20 events in all, none of the six failed transactions' (README.md) */
     tally all = {0};
-    assert_int_equal(cvm_store_events_query(c->store, NULL, count, &all, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(c->store, NULL, count, &all), CVM_OK);
     assert_int_equal(all.events, 20);
 }
 

@@ -187,9 +187,9 @@ static int count_heights(void *ud, const uint8_t *key, size_t key_len, const uin
 static void test_lmdb_records(void **state)
 {
     (void)state;
-    char err[256];
+    cvm_errmsg err;
     cvm_store *l, *m;
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &l, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &l, &err), CVM_OK);
     assert_int_equal(cvm_memstore_open(NULL, &m), CVM_OK);
     cvm_chain_identity id = {7, CVM_PROTOCOL_VERSION, 1000, {0}}, got;
     cvm_genesis_hash(7, CVM_PROTOCOL_VERSION, 1000, zeros, id.genesis_hash);
@@ -219,7 +219,7 @@ static void test_lmdb_records(void **state)
     cvm_store_close(m);
     cvm_state_diff_free(&d);
 
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &l, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &l, &err), CVM_OK);
     assert_int_equal(cvm_store_height(l), 2);
     assert_memory_equal(cvm_store_last_commitment(l), last, 32);
     assert_int_equal(cvm_store_identity(l, &got), 1);
@@ -236,9 +236,9 @@ static void test_lmdb_records(void **state)
 static void test_format_1_refused(void **state)
 {
     (void)state;
-    char err[512];
+    cvm_errmsg err;
     cvm_store *s;
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_OK);
     cvm_store_close(s);
     MDB_env *env;
     MDB_txn *txn;
@@ -252,10 +252,10 @@ static void test_format_1_refused(void **state)
     assert_int_equal(mdb_put(txn, meta, &k, &v, 0), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "was written by an earlier coopvm (format \"coopvm-state-1\""));
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "play its scenario again into a new directory"));
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_ESTATE);
+    assert_non_null(strstr(err.text, "was written by an earlier coopvm (format \"coopvm-state-1\""));
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, &err), CVM_ESTATE);
+    assert_non_null(strstr(err.text, "play its scenario again into a new directory"));
 }
 
 static void collect(void *ud, const char *problem) { snprintf(ud, 400, "%s", problem); }
@@ -265,9 +265,10 @@ static void collect(void *ud, const char *problem) { snprintf(ud, 400, "%s", pro
 static void test_verify_counts(void **state)
 {
     (void)state;
-    char err[256], found[400] = "";
+    cvm_errmsg err;
+    char found[400] = "";
     cvm_store *l, *m;
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &l, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &l, &err), CVM_OK);
     assert_int_equal(cvm_memstore_open(NULL, &m), CVM_OK);
     cvm_store_record ev = {(const uint8_t *)"x", 1}; /* not an event record: verify says so */
     cvm_state_diff d;

@@ -87,7 +87,7 @@ static void brute(cvm_store *st, const cvm_event_query *q, seen *out)
     seen every;
     memset(&every, 0, sizeof every);
     memset(out, 0, sizeof *out);
-    assert_int_equal(cvm_store_events_page(st, &all, collect, &every, NULL, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_page(st, &all, collect, &every, NULL), CVM_OK);
     for (char *line = every.text; *line;) {
         char *nl = strchr(line, '\n');
         char svc[32], name[32];
@@ -117,9 +117,8 @@ static void check_all(cvm_store *st)
                 brute(st, &q, &want);
                 memset(&got, 0, sizeof got);
                 int more = 7;
-                char err[256];
-                if (cvm_store_events_page(st, &q, collect, &got, &more, err, sizeof err) != CVM_OK)
-                    fail_msg("query: %s", err);
+                if (cvm_store_events_page(st, &q, collect, &got, &more) != CVM_OK)
+                    fail_msg("query: %s", cvm_store_errmsg(st));
                 assert_int_equal(more, 0);
                 if (strcmp(got.text, want.text) != 0)
                     fail_msg("%s.%s %llu..%llu:\ngot\n%s\nwant\n%s", svcs[a] ? svcs[a] : "*", names[b] ? names[b] : "*",
@@ -134,7 +133,7 @@ static void check_all(cvm_store *st)
                     for (size_t guard = 0;; guard++) {
                         assert_true(guard <= want.n);
                         size_t before = pages.n;
-                        assert_int_equal(cvm_store_events_page(st, &pq, collect, &pages, &more, NULL, 0), CVM_OK);
+                        assert_int_equal(cvm_store_events_page(st, &pq, collect, &pages, &more), CVM_OK);
                         assert_true(pages.n - before <= k);
                         assert_int_equal(more, pages.n < want.n);
                         if (!more)
@@ -157,19 +156,19 @@ static void check_cursor_edges(cvm_store *st)
     seen got;
     memset(&got, 0, sizeof got);
     cvm_event_query q = {.service = "Beta", .from = 20, .after_height = 3, .after_tx = 0, .after_index = 0};
-    assert_int_equal(cvm_store_events_page(st, &q, collect, &got, NULL, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_page(st, &q, collect, &got, NULL), CVM_OK);
     seen want;
     cvm_event_query plain = {.service = "Beta", .from = 20};
     brute(st, &plain, &want);
     assert_string_equal(got.text, want.text);
     memset(&got, 0, sizeof got);
     cvm_event_query late = {.name = "Paid", .to = 10, .after_height = 11};
-    assert_int_equal(cvm_store_events_page(st, &late, collect, &got, NULL, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_page(st, &late, collect, &got, NULL), CVM_OK);
     assert_int_equal(got.n, 0);
     /* height 7: 2 transactions (7 % 3 + 1), 3 and 0 events ((7 + t) % 4) */
     memset(&got, 0, sizeof got);
     cvm_event_query h7 = {.from = 7, .to = 7};
-    assert_int_equal(cvm_store_events_page(st, &h7, collect, &got, NULL, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_page(st, &h7, collect, &got, NULL), CVM_OK);
     assert_string_equal(got.text, "7.0.0 Beta.Left 700\n7.0.1 _Gamma.Paid 701\n7.0.2 Alpha.Joined 702\n");
 }
 
@@ -202,13 +201,13 @@ static void test_lmdb(void **state)
 {
     (void)state;
     cvm_store *s;
-    char err[256];
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_OK);
+    cvm_errmsg err;
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_OK);
     build(s);
     check_all(s);
     cvm_store_close(s);
     /* read back after a reopen, read-only */
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, &err), CVM_OK);
     check_cursor_edges(s);
     cvm_store_close(s);
 }
@@ -218,8 +217,8 @@ static void test_lmdb_index_names_missing_record(void **state)
 {
     (void)state;
     cvm_store *s;
-    char err[256];
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_OK);
+    cvm_errmsg err;
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_OK);
     build(s);
     cvm_store_close(s);
     MDB_env *env;
@@ -235,12 +234,12 @@ static void test_lmdb_index_names_missing_record(void **state)
     assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
     assert_int_equal(mdb_txn_commit(txn), 0);
     mdb_env_close(env);
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, &err), CVM_OK);
     seen got;
     memset(&got, 0, sizeof got);
     cvm_event_query q = {.service = "_Gamma", .from = 7, .to = 7};
-    assert_int_equal(cvm_store_events_page(s, &q, collect, &got, NULL, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "the service index names record 1 of height 7, which is missing"));
+    assert_int_equal(cvm_store_events_page(s, &q, collect, &got, NULL), CVM_ESTATE);
+    assert_non_null(strstr(cvm_store_errmsg(s), "the service index names record 1 of height 7, which is missing"));
     cvm_store_close(s);
 }
 

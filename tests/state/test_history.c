@@ -83,10 +83,10 @@ static const char *path_of(const char *name)
 
 static cvm_store *open_lmdb(const char *name)
 {
-    char err[256];
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    if (cvm_lmdbstore_open(NULL, path_of(name), &s, err, sizeof err) != CVM_OK)
-        fail_msg("open %s: %s", name, err);
+    if (cvm_lmdbstore_open(NULL, path_of(name), &s, &err) != CVM_OK)
+        fail_msg("open %s: %s", name, err.text);
     return s;
 }
 
@@ -149,11 +149,10 @@ static void query_is(cvm_store *s, const char *service, const char *name, uint64
 {
     cvm_event_query q = {.service = service, .name = name, .from = from, .to = to};
     got g = {"", 0, 0};
-    char err[256] = "x";
-    cvm_status st = cvm_store_events_query(s, &q, collect, &g, err, sizeof err);
+    cvm_status st = cvm_store_events_query(s, &q, collect, &g);
     if (st != CVM_OK)
-        fail_msg("query: %s: %s", cvm_status_name(st), err);
-    assert_string_equal(err, "");
+        fail_msg("query: %s: %s", cvm_status_name(st), cvm_store_errmsg(s));
+    assert_string_equal(cvm_store_errmsg(s), "");
     if (strcmp(g.text, want) != 0)
         fail_msg("query %s %s %llu..%llu delivered:\n%s\nwanted:\n%s", service ? service : "*", name ? name : "*",
                  (unsigned long long)from, (unsigned long long)to, g.text, want);
@@ -205,21 +204,20 @@ static void check_filters(cvm_store *s)
 
     /* a NULL query is everything */
     got g = {"", 0, 0};
-    assert_int_equal(cvm_store_events_query(s, NULL, collect, &g, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(s, NULL, collect, &g), CVM_OK);
     assert_string_equal(g.text, ALL);
 
     /* stopping early is not an error */
     got g2 = {"", 0, 2};
     cvm_event_query q = {0};
-    assert_int_equal(cvm_store_events_query(s, &q, collect, &g2, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(s, &q, collect, &g2), CVM_OK);
     assert_string_equal(g2.text, "3.0 Emitter.Ping 1\n3.1 _Cooperatives.CooperativeCreated -\n");
 
     /* from after to */
-    char err[256];
     cvm_event_query bad = {.from = 4, .to = 3};
     got g3 = {"", 0, 0};
-    assert_int_equal(cvm_store_events_query(s, &bad, collect, &g3, err, sizeof err), CVM_EINPUT);
-    assert_string_equal(err, "event query: from height 4 is after to height 3");
+    assert_int_equal(cvm_store_events_query(s, &bad, collect, &g3), CVM_EINPUT);
+    assert_string_equal(cvm_store_errmsg(s), "event query: from height 4 is after to height 3");
     assert_int_equal(g3.count, 0);
 }
 
@@ -258,7 +256,7 @@ static int check_fields(void *ud, uint64_t height, uint64_t tx_index, const cvm_
 static void check_exact(cvm_store *s)
 {
     int seen = 0;
-    assert_int_equal(cvm_store_events_query(s, NULL, check_fields, &seen, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_store_events_query(s, NULL, check_fields, &seen), CVM_OK);
     assert_int_equal(seen, 6);
 }
 
@@ -292,8 +290,8 @@ static void test_lmdb_and_reopen(void **state)
     cvm_store_close(s);
 
     /* and reads the same through a read-only handle, which refuses commits */
-    char err[256];
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("chain"), &s, err, sizeof err), CVM_OK);
+    cvm_errmsg err;
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("chain"), &s, &err), CVM_OK);
     assert_int_equal(cvm_store_height(s), 5);
     check_filters(s);
     cvm_state_diff d;
@@ -318,17 +316,18 @@ static bool exists(const char *path)
 static void test_readonly_refuses(void **state)
 {
     (void)state;
-    char err[256], p[160];
+    cvm_errmsg err;
+    char p[160];
     cvm_store *s = (cvm_store *)&err; /* must come back NULL */
 
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("missing"), &s, err, sizeof err), CVM_EIO);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("missing"), &s, &err), CVM_EIO);
     assert_null(s);
-    assert_non_null(strstr(err, "/missing does not exist"));
+    assert_non_null(strstr(err.text, "/missing does not exist"));
     assert_false(exists(path_of("missing")));
 
     assert_int_equal(mkdir(path_of("empty"), 0755), 0);
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("empty"), &s, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "/empty is not a coopvm store (no data.mdb)"));
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("empty"), &s, &err), CVM_ESTATE);
+    assert_non_null(strstr(err.text, "/empty is not a coopvm store (no data.mdb)"));
     snprintf(p, sizeof p, "%s/data.mdb", path_of("empty"));
     assert_false(exists(p));
 
@@ -338,8 +337,8 @@ static void test_readonly_refuses(void **state)
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_open(env, path_of("foreign"), 0, 0644), 0);
     mdb_env_close(env);
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("foreign"), &s, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "/foreign is not a coopvm store"));
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("foreign"), &s, &err), CVM_ESTATE);
+    assert_non_null(strstr(err.text, "/foreign is not a coopvm store"));
 
     /* a data.mdb that is not LMDB */
     assert_int_equal(mkdir(path_of("garbage"), 0755), 0);
@@ -349,13 +348,13 @@ static void test_readonly_refuses(void **state)
     for (int i = 0; i < 8192; i++)
         fputc('x', f);
     fclose(f);
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("garbage"), &s, err, sizeof err), CVM_ESTATE);
-    assert_non_null(strstr(err, "/garbage is damaged: data.mdb is not an LMDB file"));
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("garbage"), &s, &err), CVM_ESTATE);
+    assert_non_null(strstr(err.text, "/garbage is damaged: data.mdb is not an LMDB file"));
     assert_null(s);
 
     snprintf(p, sizeof p, "%s/data.mdb", path_of("garbage"));
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, p, &s, err, sizeof err), CVM_EIO);
-    assert_non_null(strstr(err, "data.mdb: not a directory"));
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, p, &s, &err), CVM_EIO);
+    assert_non_null(strstr(err.text, "data.mdb: not a directory"));
 }
 
 /* ------------------------------------------------------- damaged records */
@@ -381,9 +380,9 @@ static void damaged_is(cvm_store *s, const char *service, const char *part)
 {
     cvm_event_query q = {.service = service};
     got g = {"", 0, 0};
-    char err[256];
-    assert_int_equal(cvm_store_events_query(s, &q, collect, &g, err, sizeof err), CVM_ESTATE);
+    assert_int_equal(cvm_store_events_query(s, &q, collect, &g), CVM_ESTATE);
     assert_string_equal(g.text, "1.0 X.Good -\n");
+    const char *err = cvm_store_errmsg(s);
     if (!strstr(err, "event history: the record at height 1, index 1 is damaged: ") || !strstr(err, part))
         fail_msg("message: %s (wanted %s)", err, part);
 }
@@ -395,8 +394,7 @@ static void damaged_unfiled(cvm_store *s)
 {
     cvm_event_query q = {.service = "X"};
     got g = {"", 0, 0};
-    char err[256];
-    assert_int_equal(cvm_store_events_query(s, &q, collect, &g, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_store_events_query(s, &q, collect, &g), CVM_OK);
     assert_string_equal(g.text, "1.0 X.Good -\n");
 }
 
@@ -480,13 +478,13 @@ static void test_damaged_index_out_of_order_refused(void **state)
     assert_int_equal(fwrite(file, 1, n, f), n);
     fclose(f);
 
-    char err[256] = "";
     s = NULL;
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("order"), &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, path_of("order"), &s, NULL), CVM_OK);
     cvm_event_query q = {.service = "Svc"};
     got g = {"", 0, 0};
-    assert_int_equal(cvm_store_events_query(s, &q, collect, &g, err, sizeof err), CVM_ESTATE);
+    assert_int_equal(cvm_store_events_query(s, &q, collect, &g), CVM_ESTATE);
     assert_string_equal(g.text, "1.0 Svc.Evt -\n2.0 Svc.Evt -\n");
+    const char *err = cvm_store_errmsg(s);
     if (!strstr(err, "the service index is out of order at height 1, transaction 0, event 0 (after height 2)"))
         fail_msg("message: %s", err);
     cvm_store_close(s);

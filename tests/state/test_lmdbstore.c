@@ -45,11 +45,11 @@ static int teardown(void **state)
 
 static cvm_store *open_store(void)
 {
-    char err[256] = "";
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    cvm_status st = cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err);
+    cvm_status st = cvm_lmdbstore_open(NULL, dir, &s, &err);
     if (st != CVM_OK)
-        fail_msg("open %s: %s", dir, err);
+        fail_msg("open %s: %s", dir, err.text);
     return s;
 }
 
@@ -140,9 +140,9 @@ static void test_survives_reopen(void **state)
     assert_int_equal(cvm_store_commit(s, &(cvm_store_block){.height = 4, .diff = &d, .txs = &t, .ntxs = 1}), CVM_OK);
     cvm_store_close(s);
     for (int ro = 0; ro < 2; ro++) {
-        char err[256];
+        cvm_errmsg err;
         if (ro)
-            assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_OK);
+            assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, &err), CVM_OK);
         else
             s = open_store();
         cvm_store_tx got;
@@ -165,22 +165,22 @@ static void test_survives_reopen(void **state)
 static void test_open_failures(void **state)
 {
     (void)state;
-    char err[256] = "";
+    cvm_errmsg err;
     cvm_store *s = (cvm_store *)&err; /* must come back NULL */
     char bad[160];
     snprintf(bad, sizeof bad, "%s/no/such/parent", tmp);
-    assert_int_equal(cvm_lmdbstore_open(NULL, bad, &s, err, sizeof err), CVM_EIO);
+    assert_int_equal(cvm_lmdbstore_open(NULL, bad, &s, &err), CVM_EIO);
     assert_null(s);
-    assert_non_null(strstr(err, "cannot create it"));
-    assert_non_null(strstr(err, bad));
+    assert_non_null(strstr(err.text, "cannot create it"));
+    assert_non_null(strstr(err.text, bad));
 
     /* a plain file where the directory should be */
     FILE *f = fopen(dir, "w");
     assert_non_null(f);
     fclose(f);
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_EIO);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_EIO);
     assert_null(s);
-    assert_non_null(strstr(err, dir));
+    assert_non_null(strstr(err.text, dir));
     unlink(dir);
 }
 
@@ -201,9 +201,9 @@ static void test_second_writer_detected(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         /* the child never touches the parent's handle */
-        char err[256];
+        cvm_errmsg err;
         cvm_store *c;
-        if (cvm_lmdbstore_open(NULL, dir, &c, err, sizeof err) != CVM_OK)
+        if (cvm_lmdbstore_open(NULL, dir, &c, &err) != CVM_OK)
             _exit(2);
         cvm_state_diff cd;
         cvm_state_diff_init(&cd, NULL);
@@ -245,16 +245,16 @@ static void test_second_writer_detected(void **state)
  * message holding want. */
 static void refused(const char *want)
 {
-    char err[512] = "";
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
+    assert_int_equal(cvm_lmdbstore_open_readonly(NULL, dir, &s, &err), CVM_ESTATE);
     assert_null(s);
-    if (!strstr(err, want) || !strstr(err, dir))
-        fail_msg("read-only open: %s (wanted \"%s\")", err, want);
-    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, err, sizeof err), CVM_ESTATE);
+    if (!strstr(err.text, want) || !strstr(err.text, dir))
+        fail_msg("read-only open: %s (wanted \"%s\")", err.text, want);
+    assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &err), CVM_ESTATE);
     assert_null(s);
-    if (!strstr(err, want))
-        fail_msg("read-write open: %s (wanted \"%s\")", err, want);
+    if (!strstr(err.text, want))
+        fail_msg("read-write open: %s (wanted \"%s\")", err.text, want);
 }
 
 /* A data.mdb cut short, emptied or overwritten is refused by both opens
@@ -379,9 +379,9 @@ static void test_damaged_page_past_eof_refused_not_sigbus(void **state)
             fclose(f);
             char page[32];
             snprintf(page, sizeof page, "page %zu", pg);
-            char err[512] = "";
+            cvm_errmsg err;
             cvm_store *r = NULL;
-            if (cvm_lmdbstore_open_readonly(NULL, dir, &r, err, sizeof err) == CVM_OK) {
+            if (cvm_lmdbstore_open_readonly(NULL, dir, &r, &err) == CVM_OK) {
                 char log[256] = "";
                 assert_int_equal(cvm_store_events(r, 1, cvm_store_height(r), count_events, log), CVM_OK);
                 assert_int_equal(strlen(log), 6 * 2 * strlen("1.0=event one "));
@@ -389,8 +389,8 @@ static void test_damaged_page_past_eof_refused_not_sigbus(void **state)
                 continue;
             }
             refused(want);
-            if (!strstr(err, page) || !strstr(err, "database "))
-                fail_msg("%s does not name %s and its database", err, page);
+            if (!strstr(err.text, page) || !strstr(err.text, "database "))
+                fail_msg("%s does not name %s and its database", err.text, page);
             checked++;
         }
     }
@@ -433,9 +433,9 @@ static cvm_status commit_values(cvm_store *s, const char *prefix, int n, size_t 
 static void test_map_grows(void **state)
 {
     (void)state;
-    char err[256] = "";
+    cvm_errmsg err;
     cvm_store *s = NULL;
-    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, &err), CVM_OK);
     size_t first = cvm_lmdbstore_map_size(s);
     assert_true(first < (256 << 10));
     for (int i = 0; i < 5; i++) {
@@ -452,7 +452,7 @@ static void test_map_grows(void **state)
     assert_true(grown >= ((size_t)1 << 20));
     cvm_store_close(s);
 
-    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, &err), CVM_OK);
     assert_true(cvm_lmdbstore_map_size(s) >= grown);
     assert_int_equal(cvm_store_height(s), 6);
     char want[1001];
@@ -484,9 +484,9 @@ static void test_full_disk(void **state)
         struct rlimit rl = {(rlim_t)sb.st_size + 8192, (rlim_t)sb.st_size + 8192};
         if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
             _exit(2);
-        char err[256];
+        cvm_errmsg err;
         cvm_store *c;
-        if (cvm_lmdbstore_open(NULL, dir, &c, err, sizeof err) != CVM_OK)
+        if (cvm_lmdbstore_open(NULL, dir, &c, &err) != CVM_OK)
             _exit(3);
         cvm_status st = commit_values(c, "y", 200, 1000); /* 200 KB: past the limit */
         const char *m = cvm_store_errmsg(c);

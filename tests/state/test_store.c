@@ -36,9 +36,9 @@ static int setup(void **state)
         strcpy(f->dir, "/tmp/cvm-store-XXXXXX");
         if (!mkdtemp(f->dir))
             return -1;
-        char err[256];
-        if (cvm_lmdbstore_open(NULL, f->dir, &f->s, err, sizeof err) != CVM_OK) {
-            fprintf(stderr, "%s\n", err);
+        cvm_errmsg err;
+        if (cvm_lmdbstore_open(NULL, f->dir, &f->s, &err) != CVM_OK) {
+            fprintf(stderr, "%s\n", err.text);
             return -1;
         }
     } else if (cvm_memstore_open(NULL, &f->s) != CVM_OK) {

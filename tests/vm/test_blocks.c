@@ -35,9 +35,9 @@ typedef struct fixture {
 static void open_lmdb(fixture *f)
 {
     cvm_store *s;
-    char err[256];
-    if (cvm_lmdbstore_open(NULL, f->dir, &s, err, sizeof err) != CVM_OK)
-        fail_msg("open %s: %s", f->dir, err);
+    cvm_errmsg err;
+    if (cvm_lmdbstore_open(NULL, f->dir, &s, &err) != CVM_OK)
+        fail_msg("open %s: %s", f->dir, err.text);
     chain_open_store(&f->c, s);
 }
 
@@ -85,7 +85,7 @@ static void check_header(const cvm_block_result *b, const cvm_transaction *txs, 
     cvm_sha256_init(&rr);
     for (size_t i = 0; i < b->nreceipts; i++) {
         uint8_t th[CVM_HASH_BYTES];
-        assert_int_equal(cvm_tx_hash(NULL, &txs[i], th, NULL, 0), CVM_OK);
+        assert_int_equal(cvm_tx_hash(NULL, &txs[i], th, NULL), CVM_OK);
         cvm_sha256_update(&tr, th, sizeof th);
         cvm_buf enc;
         cvm_buf_init(&enc, NULL);
@@ -185,7 +185,7 @@ static void test_read_back(void **state)
     assert_int_equal(blk->ntxs, 3);
     for (size_t i = 0; i < 3; i++) {
         uint8_t th[CVM_HASH_BYTES];
-        assert_int_equal(cvm_tx_hash(NULL, &f->txs[i], th, NULL, 0), CVM_OK);
+        assert_int_equal(cvm_tx_hash(NULL, &f->txs[i], th, NULL), CVM_OK);
         assert_memory_equal(blk->txs[i].hash, th, CVM_HASH_BYTES);
         assert_int_equal(blk->txs[i].is_signed, i < 2);
         assert_string_equal(blk->txs[i].tx.method, f->txs[i].method);
@@ -194,7 +194,7 @@ static void test_read_back(void **state)
             assert_memory_equal(blk->txs[i].tx.signature, f->sig[i], CVM_SIGNATURE_BYTES);
         uint8_t *bytes = NULL;
         size_t len = 0;
-        assert_int_equal(cvm_tx_to_bytes(NULL, &f->txs[i], i < 2, &bytes, &len, NULL, 0), CVM_OK);
+        assert_int_equal(cvm_tx_to_bytes(NULL, &f->txs[i], i < 2, &bytes, &len, NULL), CVM_OK);
         assert_int_equal(blk->txs[i].len, len);
         assert_memory_equal(blk->txs[i].bytes, bytes, len);
         cvm_free(NULL, bytes);

@@ -47,7 +47,7 @@ static cvm_dispatch dispatch; /* each test runs under both loops */
 static cvm_exec_result run(const char *src, fake *f, int with_callback)
 {
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "t.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "t.asm", NULL, NULL, &m, NULL), CVM_OK);
     cvm_host h;
     memset(&h, 0, sizeof h);
     h.ud = f;

@@ -432,8 +432,8 @@ static int count_events(void *ud, uint64_t height, uint64_t index, const uint8_t
     cvm_arena arena;
     cvm_arena_init(&arena, NULL);
     cvm_event_record rec;
-    char err[128];
-    assert_int_equal(cvm_event_record_decode(data, len, &arena, &rec, err, sizeof err), CVM_OK);
+    cvm_errmsg err;
+    assert_int_equal(cvm_event_record_decode(data, len, &arena, &rec, err.text, sizeof err.text), CVM_OK);
     assert_int_equal(rec.height, height);
     int *n = ud;
     if (*n == 0) {
@@ -472,9 +472,9 @@ static void test_lmdb_survives_reopen(void **state)
     (void)state;
     char tmp[] = "/tmp/cvm-vm-XXXXXX";
     assert_non_null(mkdtemp(tmp));
-    char err[256];
+    cvm_errmsg err;
     cvm_store *s;
-    assert_int_equal(cvm_lmdbstore_open(NULL, tmp, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open(NULL, tmp, &s, &err), CVM_OK);
     chain c;
     chain_open_store(&c, s);
     int64_t reps[] = {100};
@@ -486,7 +486,7 @@ static void test_lmdb_survives_reopen(void **state)
     memcpy(hash, cvm_store_last_hash(s), sizeof hash);
     chain_close(&c);
 
-    assert_int_equal(cvm_lmdbstore_open(NULL, tmp, &s, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_lmdbstore_open(NULL, tmp, &s, &err), CVM_OK);
     chain_open_store(&c, s);
     assert_int_equal(cvm_store_height(s), 3);
     assert_memory_equal(cvm_store_last_hash(s), hash, sizeof hash);

@@ -100,7 +100,7 @@ static inline void sign_as(uint8_t k, cvm_transaction *t, uint8_t sig[CVM_SIGNAT
 {
     uint8_t pk[CVM_PUBKEY_BYTES], sk[CVM_SECRETKEY_BYTES];
     keypair_of(k, pk, sk);
-    assert_int_equal(cvm_tx_sign(NULL, t, sk, sig, NULL, 0), CVM_OK);
+    assert_int_equal(cvm_tx_sign(NULL, t, sk, sig, NULL), CVM_OK);
     t->signature = sig;
 }
 
@@ -108,7 +108,7 @@ static inline void sign_as(uint8_t k, cvm_transaction *t, uint8_t sig[CVM_SIGNAT
 static inline uint8_t *code_of(const char *src, size_t *len)
 {
     cvm_module *m = NULL;
-    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "test.asm", NULL, NULL, &m), CVM_OK);
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "test.asm", NULL, NULL, &m, NULL), CVM_OK);
     uint8_t *p = NULL;
     assert_int_equal(cvm_module_encode(m, &p, len), CVM_OK);
     cvm_module_free(m);
