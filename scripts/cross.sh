@@ -16,7 +16,7 @@
 # generated scenario's blocks, default 80), CROSS_OUT (default build-cross),
 # FUZZ_ALL (the Makefile's harnesses, whose corpora are replayed),
 # CROSS_UNIT (0: no test runners or replays), CROSS_UNIT_SKIP (runners not run under qemu,
-# default: the two slow ones, whose subjects do not depend on the machine).
+# default: the three slowest, whose subjects do not depend on the machine).
 # Missing Debian packages are installed by scripts/deps.sh cross (as root).
 #
 # The last line is "N passed, N failed", N counting compared outputs and test
@@ -32,8 +32,9 @@ BLOCKS=${CROSS_BLOCKS:-80}
 OUT=${CROSS_OUT:-build-cross}
 UNIT=${CROSS_UNIT:-1}
 # test_random: 10,000 random programs in every interpreter variant (90 s under
-# qemu); test_process_stream: memory of 10^5-block runs
-UNIT_SKIP=${CROSS_UNIT_SKIP:-interp/test_random cli/test_process_stream}
+# qemu); test_process_stream: memory of 10^5-block runs; corpus/vm: random
+# modules over several blocks in both dispatch loops (80 s under qemu)
+UNIT_SKIP=${CROSS_UNIT_SKIP:-interp/test_random cli/test_process_stream corpus/vm}
 
 triplet_of() {
     case "$1" in
@@ -85,6 +86,7 @@ if [ "$UNIT" != 0 ]; then
     done
     [ -z "$skipped" ] || echo "== not under qemu (they need libcurl):$skipped"
     for h in $FUZZ_ALL; do
+        case " $UNIT_SKIP " in *" corpus/$h "*) continue ;; esac
         [ -d "fuzz/corpus/$h" ] && runners="$runners corpus/$h"
     done
 fi

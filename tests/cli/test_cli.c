@@ -167,7 +167,11 @@ static void test_bad_input_exit_1(void **state)
 static void test_asm_disasm_round_trip(void **state)
 {
     (void)state;
-    const char *cvm1 = "/tmp/coopvm-cli-rt1.cvm", *asm2 = "/tmp/coopvm-cli-rt2.asm", *cvm2 = "/tmp/coopvm-cli-rt2.cvm";
+    /* paths of this process: make cross runs two architectures' tests at once */
+    char cvm1[64], asm2[64], cvm2[64];
+    snprintf(cvm1, sizeof cvm1, "/tmp/coopvm-cli-rt1-%ld.cvm", (long)getpid());
+    snprintf(asm2, sizeof asm2, "/tmp/coopvm-cli-rt2-%ld.asm", (long)getpid());
+    snprintf(cvm2, sizeof cvm2, "/tmp/coopvm-cli-rt2-%ld.cvm", (long)getpid());
     proc_result r = coopvm("asm", "examples/counter.asm", "-o", cvm1, NULL);
     assert_int_equal(r.status, 0);
     proc_result_free(&r);

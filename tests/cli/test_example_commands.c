@@ -27,9 +27,12 @@ static int run_line(const char *file, char *line)
     size_t n = 0;
     for (char *tok = strtok(line, " \t\n"); tok && n < PROC_MAX_ARGS - 2; tok = strtok(NULL, " \t\n"))
         argv[n++] = tok;
+    /* a path of this process: make cross runs two architectures' tests at once */
+    char out[64];
+    snprintf(out, sizeof out, "/tmp/coopvm-example-commands-%ld.cvm", (long)getpid());
     if (n && strcmp(argv[0], "asm") == 0) {
         argv[n++] = "-o";
-        argv[n++] = "/tmp/coopvm-example-commands.cvm";
+        argv[n++] = out;
     }
     proc_result r;
     assert_int_equal(proc_coopvm_run(&r, argv[0], argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7],
@@ -39,7 +42,7 @@ static int run_line(const char *file, char *line)
     if (status != 0)
         print_error("%s: 'coopvm %s ...' exits %d:\n%s%s\n", file, argv[0], status, r.out, r.err);
     proc_result_free(&r);
-    unlink("/tmp/coopvm-example-commands.cvm");
+    unlink(out);
     return status;
 }
 
