@@ -175,7 +175,8 @@ typedef struct reply {
     size_t len;
     char headers[4096];
     size_t hlen;
-    size_t stop_after; /* > 0: abort the transfer once the body holds this many "\n\n" */
+    size_t stop_ids;     /* SSE: > 0: end the transfer once the body holds this many "id: " lines */
+    bool stop_keepalive; /* SSE: ... and a keepalive comment after them */
 } reply;
 
 static inline size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -189,12 +190,13 @@ static inline size_t on_body(char *p, size_t size, size_t n, void *ud)
     memcpy(r->body + r->len, p, k);
     r->len += k;
     r->body[r->len] = '\0';
-    if (r->stop_after) {
-        size_t blank = 0;
-        for (const char *q = r->body; (q = strstr(q, "\n\n")); q += 2)
-            blank++;
-        if (blank >= r->stop_after)
-            return 0;
+    if (r->stop_ids || r->stop_keepalive) {
+        size_t ids = 0;
+        const char *last = r->body;
+        for (const char *q = r->body; (q = strstr(q, "id: ")); q += 4, last = q)
+            ids++;
+        if (ids >= r->stop_ids && (!r->stop_keepalive || strstr(last, ": keepalive\n\n")))
+            return 0; /* enough: the transfer ends here (CURLE_WRITE_ERROR) */
     }
     return k;
 }
@@ -214,11 +216,14 @@ static inline size_t on_header(char *p, size_t size, size_t n, void *ud)
 /* A request: method, path (appended to the server's URL), Content-Type
  * (NULL: none; "" : curl's default removed), body (NULL: none), one extra
  * header line (may be NULL), a timeout in ms (0: 10 s). */
-static inline reply request(fixture *f, const char *method, const char *path, const char *ctype, const void *body,
-                            size_t len, const char *extra, long timeout_ms)
+static inline reply request_until(fixture *f, const char *method, const char *path, const char *ctype,
+                                  const void *body, size_t len, const char *extra, long timeout_ms, size_t stop_ids,
+                                  bool stop_keepalive)
 {
     reply r;
     memset(&r, 0, sizeof r);
+    r.stop_ids = stop_ids;
+    r.stop_keepalive = stop_keepalive;
     CURL *c = curl_easy_init();
     assert_non_null(c);
     char url[4200];
@@ -256,6 +261,19 @@ static inline reply request(fixture *f, const char *method, const char *path, co
         assert_non_null(r.body);
     }
     return r;
+}
+
+static inline reply request(fixture *f, const char *method, const char *path, const char *ctype, const void *body,
+                            size_t len, const char *extra, long timeout_ms)
+{
+    return request_until(f, method, path, ctype, body, len, extra, timeout_ms, 0, false);
+}
+
+/* An SSE stream read until it has given n events (and then a keepalive,
+ * when keepalive), or 10 s passed. */
+static inline reply stream(fixture *f, const char *path, const char *extra, size_t n, bool keepalive)
+{
+    return request_until(f, "GET", path, NULL, NULL, 0, extra, 10000, n, keepalive);
 }
 
 static inline reply get(fixture *f, const char *path)

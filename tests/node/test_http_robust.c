@@ -57,6 +57,7 @@ static bool closed_within(int fd, int ms)
 static void test_slow_client(void **state)
 {
     fixture *f = *state;
+    f->ho.timeout_s = 4;
     fixture_start(f);
     int fd = connect_raw(f);
     const char half[] = "POST /v1/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -68,15 +69,16 @@ static void test_slow_client(void **state)
     int fd3 = connect_raw(f);
     const char line[] = "GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     assert_int_equal(send(fd3, line, sizeof line - 1, 0), (ssize_t)(sizeof line - 1));
-    /* the others are served meanwhile, at once */
+    /* the others are served meanwhile, long before the stalled ones time
+     * out (4 s here) */
     uint64_t t0 = mono_ms();
     for (int i = 0; i < 5; i++)
         expect_reply(get(f, "/v1/status"), 200, "\"height\"");
-    assert_true(mono_ms() - t0 < 1500);
-    /* and the stalled ones are closed after the timeout (2 s here) */
-    assert_true(closed_within(fd, 6000));
-    assert_true(closed_within(fd2, 3000));
-    assert_true(closed_within(fd3, 3000));
+    assert_true(mono_ms() - t0 < 3000);
+    /* and the stalled ones are closed after the timeout */
+    assert_true(closed_within(fd, 10000));
+    assert_true(closed_within(fd2, 5000));
+    assert_true(closed_within(fd3, 5000));
     close(fd);
     close(fd2);
     close(fd3);
@@ -132,8 +134,16 @@ static void test_per_address_limit_and_headers(void **state)
     reply_free(&r);
     for (int i = 0; i < 3; i++)
         close(fds[i]);
-    usleep(300 * 1000);
-    expect_reply(get(f, "/v1/status"), 200, NULL);
+    /* once the server has seen them close (soon; a loaded machine may take
+     * a while), the address is served again */
+    long status = 0;
+    for (uint64_t until = mono_ms() + 5000; status != 200 && mono_ms() < until;) {
+        usleep(100 * 1000);
+        r = get(f, "/v1/status");
+        status = r.status;
+        reply_free(&r);
+    }
+    assert_int_equal(status, 200);
     /* headers over 32 KiB: 431 from libmicrohttpd, and the node serves on */
     size_t n = 40000;
     char *hdr = malloc(n + 16);
