@@ -70,6 +70,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE # (output piped into head: the node must not be left running)
 
 fail() {
     echo "live.sh: $*" >&2
