@@ -131,6 +131,8 @@ $(BUILD)/obj/gen/explorer_files.o: $(BUILD)/gen/explorer_files.c $(BUILD)/deps.m
 # library never does. Without libcurl (make cross's foreign builds) the client
 # commands say so and exit 1.
 $(CLI_OBJ): CFLAGS_ALL += $(CURL_CFLAGS)
+# the etcd-ordered producer talks to etcd and forwards transactions with libcurl
+$(NODE_OBJ): CFLAGS_ALL += $(CURL_CFLAGS)
 
 $(BIN): $(CLI_OBJ) $(NODE_LIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(NODE_LIB) $(LIB) $(DEP_LIBS) $(NODE_DEP_LIBS) $(CURL_LIBS) -lpthread

@@ -6,6 +6,8 @@
 #   scripts/deps.sh core    C libraries: libsodium, LMDB, jansson, cmocka, pkg-config;
 #                           libmicrohttpd (the node's HTTP server), libcurl (the
 #                           client commands and the tests)
+#   scripts/deps.sh etcd    etcd-server (Debian's etcd 3.4): the members the
+#                           etcd-ordered node's tests and scripts/cluster.sh start
 #   scripts/deps.sh bench   Lua 5.4, the peer the benchmarks compare against
 #   scripts/deps.sh fuzz    clang with libFuzzer
 #   scripts/deps.sh cross   for `make cross`: the arm64 and s390x architectures
@@ -37,6 +39,9 @@ for group in "$@"; do
                 need_pkg "$deb"
             fi
         done
+        ;;
+    etcd)
+        command -v etcd >/dev/null 2>&1 || need_pkg etcd-server
         ;;
     bench)
         command -v lua5.4 >/dev/null 2>&1 || need_pkg lua5.4
@@ -87,7 +92,7 @@ for group in "$@"; do
         command -v npm >/dev/null 2>&1 || need_pkg npm
         ;;
     *)
-        echo "deps.sh: unknown group '$group' (core, bench, fuzz, cross, browser)" >&2
+        echo "deps.sh: unknown group '$group' (core, etcd, bench, fuzz, cross, browser)" >&2
         exit 2
         ;;
     esac

@@ -20,13 +20,15 @@
 #include "cli.h"
 #include "node/http.h"
 #include "node/node.h"
+#include "node/producer_etcd.h"
 #include "play.h"
 #include "scenario.h"
 
 static const char help[] =
     "usage: coopvm node --data DIR [--genesis FILE.json] [--listen ADDR:PORT]\n"
     "                   [--block-interval DURATION] [--max-block-txs N] [--chain N]\n"
-    "                   [--mempool-limit N] [--empty-blocks]\n\n"
+    "                   [--mempool-limit N] [--empty-blocks]\n"
+    "                   [--etcd URL[,URL...] --node-id NAME [--lease-ttl SECONDS]]\n\n"
     "Runs a chain in DIR: admits signed transactions into a durable mempool,\n"
     "cuts a block every block interval (or as soon as --max-block-txs are\n"
     "pending; no empty block unless --empty-blocks), commits it with its\n"
@@ -47,13 +49,20 @@ static const char help[] =
     "  --max-block-txs N     cut a block as soon as N are pending (default 1000)\n"
     "  --chain N             the virtual chain id (default 42, as process)\n"
     "  --mempool-limit N     refuse admissions beyond N pending (default 100000)\n"
-    "  --empty-blocks        cut a block every interval even when none is pending\n\n"
+    "  --empty-blocks        cut a block every interval even when none is pending\n"
+    "  --etcd URLS           order blocks through the etcd cluster at these client\n"
+    "                        URLs (comma-separated) with the other nodes of the\n"
+    "                        chain: one elected node produces, every node follows\n"
+    "                        (docs/cluster.md); needs --node-id\n"
+    "  --node-id NAME        this node's name in the cluster (unique)\n"
+    "  --lease-ttl S         the producer's lease TTL in seconds (default 2)\n\n"
     "Exit status: 0 stopped by a signal, 1 the chain could not be opened (a\n"
     "different genesis, a damaged store) or the server could not start, 2 usage.\n";
 
 typedef struct node_opts {
     const char *data, *genesis, *listen;
-    uint64_t interval_ms, max_txs, chain, mempool_limit;
+    const char *etcd, *node_id;
+    uint64_t interval_ms, max_txs, chain, mempool_limit, ttl_s;
     bool empty_blocks;
 } node_opts;
 
@@ -103,7 +112,8 @@ static int parse(int argc, char **argv, node_opts *o)
             return cli_usage_error("node", "unexpected argument '%s'", a);
         } else if (strcmp(a, "--data") && strcmp(a, "--genesis") && strcmp(a, "--listen") &&
                    strcmp(a, "--block-interval") && strcmp(a, "--max-block-txs") && strcmp(a, "--chain") &&
-                   strcmp(a, "--mempool-limit")) {
+                   strcmp(a, "--mempool-limit") && strcmp(a, "--etcd") && strcmp(a, "--node-id") &&
+                   strcmp(a, "--lease-ttl")) {
             return cli_usage_error("node", "unknown flag '%s'", a);
         } else if (!v) {
             return cli_usage_error("node", "%s needs a value", a);
@@ -126,12 +136,21 @@ static int parse(int argc, char **argv, node_opts *o)
             if (!parse_count(v, UINT32_MAX, &o->chain))
                 return cli_usage_error("node", "--chain: '%s' is not a virtual chain id from 1 to %u", v,
                                        (unsigned)UINT32_MAX);
+        } else if (strcmp(a, "--etcd") == 0) {
+            o->etcd = v;
+        } else if (strcmp(a, "--node-id") == 0) {
+            o->node_id = v;
+        } else if (strcmp(a, "--lease-ttl") == 0) {
+            if (!parse_count(v, 3600, &o->ttl_s))
+                return cli_usage_error("node", "--lease-ttl: '%s' is not a number of seconds from 1 to 3600", v);
         } else if (!parse_count(v, 100000000, &o->mempool_limit)) {
             return cli_usage_error("node", "--mempool-limit: '%s' is not a count from 1 to 100000000", v);
         }
     }
     if (!o->data)
         return cli_usage_error("node", "missing --data DIR");
+    if (!o->etcd != !o->node_id)
+        return cli_usage_error("node", "--etcd and --node-id go together");
     return -1;
 }
 
@@ -208,6 +227,23 @@ int cmd_node(int argc, char **argv)
     no.deployer = PLAY_DEPLOYER;
     no.log = print_line;
     char err[1024] = "";
+    cvm_producer *etcd = NULL;
+    if (o.etcd) {
+        /* every node of the cluster must begin the same chain: a fixed
+         * genesis time rather than each node's clock */
+        no.genesis_timestamp = CVM_ETCD_GENESIS_TIMESTAMP;
+        cvm_etcd_producer_options eo = {.endpoints = o.etcd, .node_id = o.node_id, .chain_id = (uint32_t)o.chain,
+                                        .ttl_s = (unsigned)o.ttl_s, .log = print_line};
+        if (cvm_etcd_producer_new(&eo, &etcd, err, sizeof err) != CVM_OK) {
+            fprintf(stderr, "coopvm node: %s\n", err);
+            free(acc);
+            free(con);
+            if (o.genesis)
+                scenario_free(&s);
+            return CLI_USAGE;
+        }
+        no.producer = etcd;
+    }
     cvm_node *n = NULL;
     cvm_status st = cvm_node_open(&no, &n, err, sizeof err);
     free(acc);
@@ -216,6 +252,7 @@ int cmd_node(int argc, char **argv)
         scenario_free(&s);
     if (st != CVM_OK) {
         fprintf(stderr, "coopvm node: %s: %s\n", o.data, err);
+        cvm_etcd_producer_free(etcd);
         return CLI_FAIL;
     }
     const cvm_node_options *eff = cvm_node_get_options(n);
@@ -227,7 +264,12 @@ int cmd_node(int argc, char **argv)
     if (cvm_http_start(n, &ho, &http, err, sizeof err) != CVM_OK) {
         fprintf(stderr, "coopvm node: %s\n", err);
         cvm_node_close(n);
+        cvm_etcd_producer_free(etcd);
         return CLI_FAIL;
+    }
+    if (etcd) {
+        cvm_etcd_producer_set_url(etcd, cvm_http_url(http));
+        printf("coopvm node: %s follows the blocks etcd orders (%s)\n", o.node_id, o.etcd);
     }
     printf("coopvm node: serving the API on %s/v1 and the explorer on %s/\n", cvm_http_url(http),
            cvm_http_url(http));
@@ -241,6 +283,7 @@ int cmd_node(int argc, char **argv)
      * (long-polls and streams end), then the node finishes its block */
     cvm_http_stop(http);
     cvm_node_close(n);
+    cvm_etcd_producer_free(etcd);
     printf("coopvm node: stopped\n");
     return CLI_OK;
 }

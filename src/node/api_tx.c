@@ -13,6 +13,7 @@
 
 #include "base/hex.h"
 #include "node/http_internal.h"
+#include "node/producer.h"
 
 /* An admission refused: the error shape, with the transaction's hash when
  * the body decoded far enough to have one (409 and 422 name it). */
@@ -50,6 +51,14 @@ enum MHD_Result cvm_api_tx_submit(cvm_http *h, struct MHD_Connection *c, http_re
         return cvm_http_reply_error(h, c, 400, "BAD_REQUEST", "%s", err);
     if (binary && r->body.len == 0)
         return cvm_http_reply_error(h, c, 400, "BAD_REQUEST", "transactions: the body is empty");
+    /* a cluster's follower: the producer admits (forward.c) */
+    const cvm_producer *prod = cvm_node_get_options(h->node)->producer;
+    char leader[256] = "";
+    int route = prod && prod->route ? prod->route(prod, leader, sizeof leader) : CVM_ROUTE_LOCAL;
+    if (route == CVM_ROUTE_FORWARD)
+        return cvm_api_tx_forward(h, c, r, leader);
+    if (route == CVM_ROUTE_NONE)
+        return cvm_http_reply_error(h, c, 503, "UNAVAILABLE", "transactions: no producer is elected now; retry");
     cvm_admission a;
     memset(&a, 0, sizeof a);
     cvm_status st = cvm_node_submit(h->node, r->body.data, r->body.len, binary, &a);

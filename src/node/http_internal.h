@@ -93,4 +93,8 @@ enum MHD_Result cvm_api_status(cvm_http *h, struct MHD_Connection *c, http_reque
 enum MHD_Result cvm_api_metrics(cvm_http *h, struct MHD_Connection *c, http_request *r);     /* api_status.c */
 enum MHD_Result cvm_api_static(cvm_http *h, struct MHD_Connection *c, http_request *r);      /* static.c */
 
+/* forward.c: POST /v1/transactions answered by the producer at leader
+ * ("http://HOST:PORT"). */
+enum MHD_Result cvm_api_tx_forward(cvm_http *h, struct MHD_Connection *c, http_request *r, const char *leader);
+
 #endif

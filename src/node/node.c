@@ -28,6 +28,7 @@
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/hex.h"
 #include "codec/json.h"
 #include "codec/tx.h"
 #include "codec/tx_json.h"
@@ -127,6 +128,47 @@ uint64_t cvm_node_wait_height(cvm_node *n, uint64_t after, uint64_t timeout_ms)
 
 /* --------------------------------------------------------- building blocks */
 
+static void hexs(char *out, const uint8_t *p) { cvm_hex_write(out, p, CVM_HASH_BYTES); }
+
+/* A block ordered elsewhere must chain onto this node's last block and come
+ * out with the hashes its producer computed: otherwise this node diverged
+ * (or was fed a bad block) and must not commit it. */
+static cvm_status check_ordered(cvm_node *n, const cvm_block_proposal *p, const cvm_block_result *b, char *err,
+                                size_t errcap)
+{
+    char mine[2 * CVM_HASH_BYTES + 1], theirs[2 * CVM_HASH_BYTES + 1];
+    const cvm_block_header *hd = &b->header;
+    if (!p->ordered)
+        return CVM_OK;
+    if (p->timestamp != hd->timestamp) {
+        snprintf(err, errcap, "block %" PRIu64 ": its time %" PRIu64 " is not after this node's last block's (%" PRIu64
+                 "); the node halts before committing it", hd->height, p->timestamp, n->last_ts);
+        return CVM_ESTATE;
+    }
+    if (p->expect_prev_hash && memcmp(p->expect_prev_hash, hd->prev_hash, CVM_HASH_BYTES) != 0) {
+        hexs(mine, hd->prev_hash);
+        hexs(theirs, p->expect_prev_hash);
+        snprintf(err, errcap, "block %" PRIu64 ": previous block hash %s here, the producer's %s; the node halts "
+                 "before committing it", hd->height, mine, theirs);
+        return CVM_ESTATE;
+    }
+    if (p->expect_diff_hash && memcmp(p->expect_diff_hash, hd->state_diff_hash, CVM_HASH_BYTES) != 0) {
+        hexs(mine, hd->state_diff_hash);
+        hexs(theirs, p->expect_diff_hash);
+        snprintf(err, errcap, "block %" PRIu64 ": state diff hash %s here, the producer's %s; the node halts before "
+                 "committing it", hd->height, mine, theirs);
+        return CVM_ESTATE;
+    }
+    if (p->expect_hash && memcmp(p->expect_hash, hd->hash, CVM_HASH_BYTES) != 0) {
+        hexs(mine, hd->hash);
+        hexs(theirs, p->expect_hash);
+        snprintf(err, errcap, "block %" PRIu64 ": block hash %s here, the producer's %s; the node halts before "
+                 "committing it", hd->height, mine, theirs);
+        return CVM_ESTATE;
+    }
+    return CVM_OK;
+}
+
 /* One block built from txs[0..k) (a proposal): pre-order again (with the
  * signatures verified at admission), the VALID ones run and committed, then
  * the mempool cleared of what the block settled. Under chain_mu. *height
@@ -162,6 +204,13 @@ static cvm_status build_block(cvm_node *n, const cvm_block_proposal *p, uint64_t
     }
     if (st == CVM_OK && (st = cvm_vm_process_transaction_set(n->vm, h, ts, set, m, &b)) != CVM_OK)
         snprintf(err, errcap, "block %" PRIu64 ": %s", h, cvm_vm_errmsg(n->vm));
+    if (st == CVM_OK)
+        st = check_ordered(n, p, b, err, errcap);
+    bool abandon = false;
+    if (st == CVM_OK && n->producer->seal && !n->producer->seal(n->producer, n, p, &b->header)) {
+        abandon = true; /* the producer may not write this height: nothing commits */
+        st = CVM_EIO;    /* (a marker only: answered as CVM_OK below) */
+    }
     uint64_t t1 = node_mono_ns();
     if (st == CVM_OK && (st = cvm_vm_commit(n->vm, b)) != CVM_OK)
         snprintf(err, errcap, "committing block %" PRIu64 ": %s", h, cvm_vm_errmsg(n->vm));
@@ -215,7 +264,7 @@ static cvm_status build_block(cvm_node *n, const cvm_block_proposal *p, uint64_t
     free(map);
     free(settled);
     free(rej);
-    return st;
+    return abandon ? CVM_OK : st;
 }
 
 /* ------------------------------------------------ the producer's side */
@@ -286,7 +335,7 @@ static void *producer_main(void *arg)
         char err[512] = "";
         uint64_t h = 0;
         cvm_status st = CVM_OK;
-        if (p.n > 0 || n->o.empty_blocks) {
+        if (p.n > 0 || n->o.empty_blocks || p.ordered) {
             pthread_mutex_lock(&n->chain_mu);
             st = build_block(n, &p, &h, err, sizeof err);
             pthread_mutex_unlock(&n->chain_mu);
@@ -518,7 +567,9 @@ static cvm_status deploy(cvm_node *n, const cvm_node_contract *const *todo, size
     cvm_status st = d && txs && hashes && verified ? CVM_OK : CVM_ENOMEM;
     if (st != CVM_OK)
         snprintf(err, errcap, "out of memory");
-    uint64_t ts = node_next_time(n, node_clock(n));
+    /* a given genesis time fixes the deployment's too (a cluster's nodes
+     * must all build the same height 2), else the clock */
+    uint64_t ts = node_next_time(n, n->o.genesis_timestamp ? n->o.genesis_timestamp + 1 : node_clock(n));
     for (size_t i = 0; st == CVM_OK && i < k; i++) {
         st = make_deploy(n->o.deployer, todo[i], n->o.chain_id, ts, &d[i], err, errcap);
         txs[i] = d[i].tx;

@@ -36,6 +36,6 @@ static void solo_release(const cvm_producer *p, cvm_node *n, cvm_block_proposal 
     cvm_node_proposal_release(out);
 }
 
-static const cvm_producer solo = {"solo", solo_next, solo_release, NULL};
+static const cvm_producer solo = {"solo", solo_next, solo_release, NULL, NULL, NULL};
 
 const cvm_producer *cvm_solo_producer(void) { return &solo; }

@@ -32,11 +32,21 @@ typedef struct cvm_block_proposal {
     const uint8_t (*hashes)[CVM_HASH_BYTES]; /* their cvm_tx_hash */
     const uint8_t *verified;                /* n flags: the signature was verified (cvm_preorder_options) */
     size_t n;
+    /* A block ordered elsewhere (the etcd producer's followers): built even
+     * when empty, at exactly `timestamp`, and checked before it commits —
+     * its previous block hash must be the node's last one, and the block
+     * hash and state diff hash the node computes must be these (borrowed;
+     * NULL = not checked). A mismatch commits nothing and halts the node
+     * with an error naming the height and both hashes. */
+    bool ordered;
+    const uint8_t *expect_prev_hash;
+    const uint8_t *expect_hash;
+    const uint8_t *expect_diff_hash;
     void *internal;                         /* the producer's */
 } cvm_block_proposal;
 
 struct cvm_producer {
-    const char *name;   /* "solo" */
+    const char *name;   /* "solo", "etcd" */
     /* Blocks until the next block is due, then fills *out: the block after
      * `height` (the committed height). Returns false when the node stops
      * first (nothing to release). An empty proposal (n 0) is cut only when
@@ -45,8 +55,23 @@ struct cvm_producer {
     bool (*next_block)(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_block_proposal *out);
     /* Frees what next_block allocated for out. */
     void (*release)(const cvm_producer *p, cvm_node *n, cvm_block_proposal *out);
+    /* Optional (NULL = commit every block): called with the block built
+     * from out, executed but not committed yet (header: its height, time,
+     * hashes). true commits it; false abandons it (nothing is written, the
+     * transactions stay pending): the etcd producer writes the block to
+     * etcd here, fenced, and abandons it when the write is refused. */
+    bool (*seal)(const cvm_producer *p, cvm_node *n, const cvm_block_proposal *prop, const cvm_block_header *hdr);
+    /* Optional (NULL = always local): where a submitted transaction goes
+     * (HTTP threads). CVM_ROUTE_FORWARD fills url (cap bytes) with the
+     * producer's base URL ("http://HOST:PORT"). */
+    int (*route)(const cvm_producer *p, char *url, size_t cap);
     void *ud;           /* the producer's own state; borrowed */
 };
+
+/* route's answers */
+#define CVM_ROUTE_LOCAL 0     /* admit here: this node produces */
+#define CVM_ROUTE_FORWARD 1   /* forward to the producer at url */
+#define CVM_ROUTE_NONE 2      /* no producer now: 503 with Retry-After */
 
 /* The solo producer (static storage: it keeps no state of its own). */
 const cvm_producer *cvm_solo_producer(void);

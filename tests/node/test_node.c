@@ -651,7 +651,7 @@ static void test_duplicate_at_block_time(void **state)
     assert_int_equal(cvm_tx_from_json_text(NULL, t, strlen(t), &o, NULL), CVM_OK);
     r.tx = o->tx;
     memcpy(r.hash, h, sizeof h);
-    cvm_producer p = {"replay", replay_next, replay_release, &r};
+    cvm_producer p = {.name = "replay", .next_block = replay_next, .release = replay_release, .ud = &r};
     f->o.producer = &p;
     f->o.manual = false;
     f->o.empty_blocks = true; /* the block is cut even though it runs nothing */
