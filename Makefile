@@ -232,10 +232,16 @@ $(BUILD)/bench_events: bench/bench_events.c $(LIB)
 $(BUILD)/bench_tx: bench/bench_tx.c $(LIB)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ bench/bench_tx.c $(LIB) $(DEP_LIBS) -lpthread
 
-bench: $(BUILD)/bench $(BUILD)/bench_events $(BUILD)/bench_tx
+# the node under load: a real node, libcurl connections (docs/bench.md)
+$(BUILD)/bench_node: bench/node_load.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(CURL_CFLAGS) $(LDFLAGS_ALL) -o $@ bench/node_load.c $(LIB) $(DEP_LIBS) \
+	    $(CURL_LIBS) -lpthread
+
+bench: $(BUILD)/bench $(BUILD)/bench_events $(BUILD)/bench_tx $(BUILD)/bench_node $(BIN)
 	@scripts/deps.sh bench
 	@$(BUILD)/bench
 	@$(BUILD)/bench_events
+	@$(BUILD)/bench_node --bin $(BIN)
 
 # --- determinism across architectures (docs/cross.md) -------------------------
 # native, aarch64 and s390x builds play the same commands (the foreign ones under
