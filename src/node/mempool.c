@@ -430,7 +430,11 @@ mp_result mempool_commit_reserved(mempool *m, const uint8_t hash[CVM_HASH_BYTES]
 bool mempool_has(mempool *m, const uint8_t hash[CVM_HASH_BYTES])
 {
     pthread_mutex_lock(&m->mu);
-    bool has = cvm_map_get(&m->byhash, hash, CVM_HASH_BYTES) != NULL;
+    /* only a durable entry (ival 2): a reserved one (ival 1) is not written
+     * yet and may still fail or die with the process, so GET must not call
+     * it PENDING before its POST is answered 202 */
+    const cvm_map_entry *e = cvm_map_get(&m->byhash, hash, CVM_HASH_BYTES);
+    bool has = e && e->ival == 2;
     pthread_mutex_unlock(&m->mu);
     return has;
 }

@@ -99,7 +99,9 @@ void mempool_usage(mempool *m, size_t *count, size_t *bytes);
 mp_result mempool_commit_reserved(mempool *m, const uint8_t hash[CVM_HASH_BYTES], cvm_tx_owned *tx,
                                   const uint8_t *bytes, size_t len, char *reason, size_t cap);
 
-/* Whether hash is pending (or being admitted). */
+/* Whether hash is pending: durably written (one being admitted, reserved
+ * but not yet written, is not: GET /v1/transactions must not answer
+ * PENDING before the admission's 202). */
 bool mempool_has(mempool *m, const uint8_t hash[CVM_HASH_BYTES]);
 /* Pending entries (durable ones). */
 size_t mempool_count(mempool *m);
