@@ -20,6 +20,10 @@
 #include "node/etcd.h"
 #include "node/mempool.h"
 
+#ifdef COOPVM_HAVE_CURL
+#include <curl/curl.h>
+#endif
+
 typedef struct ep {
     cvm_producer base;            /* first: p->ud points back here */
     char *endpoints;              /* owned */
@@ -40,6 +44,7 @@ typedef struct ep {
     char url[256];                /* this node's; "" until set */
     char leader_url[256];         /* "" = no leader known */
     bool is_leader;
+    char forwarded_to[256];       /* the producer this node's own pending transactions went to */
     /* the block handed out by next_block (one at a time) */
     bool from_mempool;
     cvm_tx_owned **owned;         /* owned: the decoded transactions */
@@ -274,6 +279,66 @@ static void compact(ep *e, uint64_t now)
         say(e, "etcd: blocks below %" PRIu64 " deleted (every node applied %" PRIu64 ")", lo - e->keep, lo);
 }
 
+#ifdef COOPVM_HAVE_CURL
+static size_t discard(char *d, size_t size, size_t nmemb, void *ud)
+{
+    (void)d;
+    (void)ud;
+    return size * nmemb;
+}
+#endif
+
+/* A follower's own pending transactions (admitted while it produced, e.g.
+ * before a crash) go to the producer, once per producer: they would
+ * otherwise wait until this node leads again. The producer's mempool admits
+ * them (or says they are pending or committed there); the local entries
+ * leave when a block commits them. */
+static void forward_pending(ep *e, cvm_node *n)
+{
+    char url[300];
+    pthread_mutex_lock(&e->mu);
+    bool fresh = e->leader_url[0] && !e->is_leader && strcmp(e->leader_url, e->forwarded_to) != 0;
+    snprintf(url, sizeof url, "%s/v1/transactions", e->leader_url);
+    if (fresh)
+        snprintf(e->forwarded_to, sizeof e->forwarded_to, "%s", e->leader_url);
+    pthread_mutex_unlock(&e->mu);
+    if (!fresh || cvm_node_pending_wait(n, SIZE_MAX, 0) == 0)
+        return;
+#ifdef COOPVM_HAVE_CURL
+    cvm_block_proposal prop;
+    if (!cvm_node_pending_proposal(n, 100000, &prop))
+        return;
+    size_t sent = 0;
+    CURL *c = curl_easy_init();
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    for (size_t i = 0; c && i < prop.n && !cvm_node_stopping(n); i++) {
+        uint8_t *raw = NULL;
+        size_t len = 0;
+        if (cvm_tx_to_bytes(NULL, &prop.txs[i], 1, &raw, &len, NULL) != CVM_OK)
+            continue;
+        curl_easy_reset(c);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)raw);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        long code = 0;
+        if (curl_easy_perform(c) == CURLE_OK && curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+            (code == 202 || code == 409))
+            sent++;
+        cvm_free(NULL, raw);
+    }
+    curl_slist_free_all(hd);
+    if (c)
+        curl_easy_cleanup(c);
+    say(e, "etcd: %zu of %zu pending transaction%s handed to the producer at %s", sent, prop.n, prop.n == 1 ? "" : "s",
+        url);
+    cvm_node_proposal_release(&prop);
+#endif
+}
+
 static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_block_proposal *out)
 {
     ep *e = p->ud;
@@ -352,7 +417,9 @@ static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_b
                 cut_at = now + interval;
             continue;
         }
-        /* a follower: wait for the next block key (or a leader change) */
+        /* a follower, caught up: hand over what it holds, then wait for the
+         * next block key (or a leader change) */
+        forward_pending(e, n);
         char to[128];
         key(e, to, sizeof to, "blocks0");
         bool changed = false;

@@ -552,8 +552,16 @@ static void test_stale_producer_refused(void **state)
     snprintf(bk, sizeof bk, "/coopvm/%u/blocks/%020llu", chain, (unsigned long long)before + 1);
     assert_int_equal(cvm_etcd_get(e, bk, &kv, &found, err, sizeof err), CVM_OK);
     assert_false(found);
+    /* the other holder goes; a new producer is elected: the transaction a
+     * admitted while it was stale is handed to it and committed once */
     cvm_etcd_lease_revoke(e, lease, err, sizeof err);
+    cnode *b = cnode_start(chain, "b", NULL, true);
+    uint64_t at = committed_at(b, h, 10000);
+    if (at <= before)
+        fail_msg("not committed; a:\n%s\nb:\n%s", a->log, b->log);
+    assert_int_equal(committed_at(a, h, 10000), at);
     cvm_etcd_close(e);
+    cnode_stop(b, NULL, 0);
     cnode_stop(a, NULL, 0);
 }
 
