@@ -7,6 +7,8 @@
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
 #   make bench           coopvm beside Lua 5.4, as ratios; the event history's filtered queries
+#   make cluster         three etcd members and three nodes on 127.0.0.1 until Ctrl-C (docs/cluster.md)
+#   make cluster-test    the cluster's fault test: kills, a pause, an etcd member lost, checked
 #   make cross           build for aarch64 and s390x, play under qemu, compare with native
 #   make install PREFIX=/usr/local   binary, both libraries, header, coopvm.pc
 #
@@ -82,7 +84,7 @@ NODE_LIB := $(BUILD)/libcoopvm-node.a
 SO       := $(BUILD)/libcoopvm.so.$(VERSION)
 BIN      := $(BUILD)/coopvm
 
-.PHONY: all run test unit-tests sanitize fuzz bench cross install clean docs check-docs browser-test
+.PHONY: cluster cluster-test all run test unit-tests sanitize fuzz bench cross install clean docs check-docs browser-test
 .DEFAULT_GOAL := all
 # keep test objects: they are intermediate files of the pattern chain
 .SECONDARY:
@@ -169,6 +171,15 @@ $(BUILD)/embed: examples/embed.c $(LIB) include/coopvm.h
 run: $(BIN)
 	@rm -rf ./coopvm-data ./coopvm-data.log
 	@examples/cooperative/live.sh --bin $(BIN) --data ./coopvm-data $(if $(RUN_EXIT),--exit)
+
+# the etcd-ordered cluster (docs/cluster.md): CLUSTER_DIR holds its members'
+# and nodes' data; cluster-test's CLUSTER_TEST_FLAGS=--soak runs it longer
+CLUSTER_DIR ?= ./coopvm-cluster
+cluster: $(BIN)
+	@scripts/cluster.sh --bin $(BIN) --dir $(CLUSTER_DIR)
+
+cluster-test: $(BIN)
+	@scripts/cluster-test.sh --bin $(BIN) $(CLUSTER_TEST_FLAGS)
 
 # --- tests -----------------------------------------------------------------
 # Each runner prints its own summary line; scripts/run-tests.sh runs them all
