@@ -176,9 +176,11 @@ run: $(BIN)
 # and nodes' data; cluster-test's CLUSTER_TEST_FLAGS=--soak runs it longer
 CLUSTER_DIR ?= ./coopvm-cluster
 cluster: $(BIN)
+	@scripts/deps.sh etcd
 	@scripts/cluster.sh --bin $(BIN) --dir $(CLUSTER_DIR)
 
 cluster-test: $(BIN)
+	@scripts/deps.sh etcd
 	@scripts/cluster-test.sh --bin $(BIN) $(CLUSTER_TEST_FLAGS)
 
 # --- tests -----------------------------------------------------------------

@@ -89,12 +89,12 @@ live_pid() {
 # something listens on 127.0.0.1:PORT
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-wait_url() { # URL PATH WHAT LOG: up to 20 s
-    for _ in $(seq 1 100); do
+wait_url() { # URL PATH WHAT LOG: up to 60 s (a loaded CI machine)
+    for _ in $(seq 1 300); do
         curl -fsS -m 1 "$1$2" >/dev/null 2>&1 && return 0
         sleep 0.2
     done
-    echo "cluster.sh: $3 did not answer at $1$2 within 20 s; its log: $4" >&2
+    echo "cluster.sh: $3 did not answer at $1$2 within 60 s; its log: $4" >&2
     tail -n 20 "$4" >&2 || true
     return 1
 }
