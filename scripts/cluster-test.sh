@@ -66,10 +66,12 @@ step() { # OK WHAT
 }
 now_ms() { date +%s%3N; }
 
-# a free base port: nine ports at P+1..P+23 none of which answers
+# a free base port: nine ports at P+1..P+23 none of which answers, below
+# Linux's ephemeral range (32768 up), where curl's own connections would
+# take them
 port=""
 for _ in $(seq 1 50); do
-    p=$((20000 + (RANDOM % 400) * 100))
+    p=$((20000 + (RANDOM % 120) * 100))
     busy=0
     for o in 1 2 3 11 12 13 21 22 23; do
         (exec 3<>"/dev/tcp/127.0.0.1/$((p + o))") 2>/dev/null && busy=1
@@ -255,7 +257,7 @@ for pass in 1 2 3 4 5; do
     sleep 3
 done
 settled=""
-for _ in $(seq 1 50); do
+for _ in $(seq 1 150); do
     a=$(height 1) b=$(height 2) c=$(height 3)
     [ "$a" = "$b" ] && [ "$b" = "$c" ] && { settled=$a; break; }
     sleep 0.2
