@@ -6,7 +6,8 @@
 #   make test            build and run every test (unit, CLI, vectors, corpus)
 #   make sanitize        every test again under ASan + UBSan (build-san/)
 #   make fuzz            each libFuzzer harness for FUZZ_SECONDS (clang; FUZZ_HARNESSES="tx" for some)
-#   make bench           coopvm beside Lua 5.4, as ratios; the event history's filtered queries
+#   make bench           coopvm beside Lua 5.4, as ratios; the event history's filtered queries;
+#                        the node under load; three etcd-ordered nodes beside one
 #   make cluster         three etcd members and three nodes on 127.0.0.1 until Ctrl-C (docs/cluster.md)
 #   make cluster-test    the cluster's fault test: kills, a pause, an etcd member lost, checked
 #   make cross           build for aarch64 and s390x, play under qemu, compare with native
@@ -255,6 +256,8 @@ bench: $(BUILD)/bench $(BUILD)/bench_events $(BUILD)/bench_tx $(BUILD)/bench_nod
 	@$(BUILD)/bench
 	@$(BUILD)/bench_events
 	@$(BUILD)/bench_node --bin $(BIN)
+	@scripts/deps.sh etcd
+	@scripts/cluster-bench.py --bin $(BIN)
 
 # --- determinism across architectures (docs/cross.md) -------------------------
 # native, aarch64 and s390x builds play the same commands (the foreign ones under
