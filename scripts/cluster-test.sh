@@ -21,7 +21,7 @@
 # mempool: docs/cluster.md), the nodes are let settle, and
 # scripts/cluster-check.py checks the client's log against every node's
 # chain and etcd's block keys, stops the cluster and runs `coopvm verify`
-# on each node's directory. One round takes about a minute and a half;
+# on each node's directory. One round takes about two minutes;
 # --soak runs ROUNDS (default 5) with a faster client.
 #
 # Ends with "N passed, N failed" (the steps' checks and the checker's).
