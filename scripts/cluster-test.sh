@@ -16,9 +16,9 @@
 #   4. pauses the producer (SIGSTOP) for 2 lease TTLs + 1 s, so that it loses
 #      its lease and another node is elected, then resumes it (SIGCONT): it
 #      must go on following, and the checker finds no height written twice.
-# Then the client resubmits whatever got a 202 and is not committed (a
-# transaction admitted by a producer that was killed stays in that node's
-# mempool: docs/cluster.md), the nodes are let settle, and
+# Then the client resubmits whatever got a 202 and is not committed yet (a
+# transaction admitted by a producer that was killed waits in that node's
+# mempool until it is back: docs/cluster.md), the nodes are let settle, and
 # scripts/cluster-check.py checks the client's log against every node's
 # chain and etcd's block keys, stops the cluster and runs `coopvm verify`
 # on each node's directory. One round takes about two minutes;
