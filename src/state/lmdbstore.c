@@ -38,6 +38,7 @@ typedef struct lmdbstore {
     char *dir;            /* owned; for messages */
     bool read_only;       /* opened by cvm_lmdbstore_open_readonly: commits are refused */
     unsigned grows;       /* times the map was doubled since the open (tests) */
+    unsigned scans;       /* read transactions of begin_read open now (scans): while any is, the map is not remapped */
     uint8_t txs_digest[CVM_SHA256_BYTES]; /* the latest height record's transaction index digest */
 } lmdbstore;
 
@@ -101,9 +102,21 @@ static int read_meta(lmdbstore *l, MDB_txn *txn, uint64_t *height, uint8_t hash[
 static int begin_read(lmdbstore *l, MDB_txn **txn)
 {
     int rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
-    if (rc == MDB_MAP_RESIZED && !l->rtxn && (rc = mdb_env_set_mapsize(l->env, 0)) == 0)
+    /* adopting remaps the file: never under a scan's open cursor (an event
+     * walk's callback reads state; verify reads events inside a scan) —
+     * such a nested begin fails cleanly with MDB_MAP_RESIZED instead */
+    if (rc == MDB_MAP_RESIZED && !l->rtxn && l->scans == 0 && (rc = mdb_env_set_mapsize(l->env, 0)) == 0)
         rc = mdb_txn_begin(l->env, NULL, MDB_RDONLY, txn);
+    if (rc == 0 && txn != &l->rtxn)
+        l->scans++;
     return rc;
+}
+
+/* Ends a read transaction begun by begin_read for a scan. */
+static void end_read(lmdbstore *l, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    l->scans--;
 }
 
 static cvm_status lmdb_read(cvm_store *s, uint64_t height, const uint8_t *ck, size_t cklen, cvm_buf *value,
@@ -440,7 +453,7 @@ static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_stor
         return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot begin a read transaction: %s", l->dir,
                               mdb_strerror(rc));
     if ((rc = mdb_cursor_open(txn, l->events, &cur))) {
-        mdb_txn_abort(txn);
+        end_read(l, txn);
         return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
     }
     uint8_t start[16];
@@ -463,7 +476,7 @@ static cvm_status lmdb_events(cvm_store *s, uint64_t from, uint64_t to, cvm_stor
     if (st == CVM_OK && rc && rc != MDB_NOTFOUND)
         st = cvm_store_fail(s, CVM_EIO, "event history in %s: %s", l->dir, mdb_strerror(rc));
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end_read(l, txn);
     return st;
 }
 
@@ -517,7 +530,7 @@ static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn f
     if (rc)
         return cvm_store_fail(s, CVM_EIO, "scan of %s: cannot begin a read transaction: %s", l->dir, mdb_strerror(rc));
     if ((rc = mdb_cursor_open(txn, dbi, &cur))) {
-        mdb_txn_abort(txn);
+        end_read(l, txn);
         return cvm_store_fail(s, CVM_EIO, "scan of %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
     }
     MDB_val k, v;
@@ -528,7 +541,7 @@ static cvm_status lmdb_scan(cvm_store *s, cvm_store_table t, cvm_store_scan_fn f
     if (rc && rc != MDB_NOTFOUND)
         st = cvm_store_fail(s, CVM_EIO, "scan of %s: %s", l->dir, mdb_strerror(rc));
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end_read(l, txn);
     return st;
 }
 
@@ -552,7 +565,7 @@ static cvm_status lmdb_height_get(cvm_store *s, uint64_t height, cvm_store_heigh
                             (unsigned long long)height, l->dir, rc ? "missing" : "not well formed");
     else
         out->height = height;
-    mdb_txn_abort(txn);
+    end_read(l, txn);
     return st;
 }
 
@@ -567,7 +580,7 @@ static cvm_status lmdb_block_items(cvm_store *s, cvm_store_table t, uint64_t hei
         return cvm_store_fail(s, CVM_EIO, "block %llu in %s: cannot begin a read transaction: %s",
                               (unsigned long long)height, l->dir, mdb_strerror(rc));
     if ((rc = mdb_cursor_open(txn, t == CVM_TABLE_RECEIPTS ? l->receipts : l->btxs, &cur))) {
-        mdb_txn_abort(txn);
+        end_read(l, txn);
         return cvm_store_fail(s, CVM_EIO, "block %llu in %s: cannot open a cursor: %s", (unsigned long long)height,
                               l->dir, mdb_strerror(rc));
     }
@@ -585,7 +598,7 @@ static cvm_status lmdb_block_items(cvm_store *s, cvm_store_table t, uint64_t hei
     if (rc && rc != MDB_NOTFOUND)
         st = cvm_store_fail(s, CVM_EIO, "block %llu in %s: %s", (unsigned long long)height, l->dir, mdb_strerror(rc));
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end_read(l, txn);
     return st;
 }
 
@@ -606,7 +619,7 @@ static cvm_status lmdb_events_by(cvm_store *s, cvm_store_index idx, const uint8_
         return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot begin a read transaction: %s", l->dir,
                               mdb_strerror(rc));
     if ((rc = mdb_cursor_open(txn, idx == CVM_INDEX_SERVICE ? l->ev_service : l->ev_name, &cur))) {
-        mdb_txn_abort(txn);
+        end_read(l, txn);
         return cvm_store_fail(s, CVM_EIO, "event history in %s: cannot open a cursor: %s", l->dir, mdb_strerror(rc));
     }
     cvm_status st = CVM_OK;
@@ -660,7 +673,7 @@ static cvm_status lmdb_events_by(cvm_store *s, cvm_store_index idx, const uint8_
     if (st == CVM_OK && rc && rc != MDB_NOTFOUND)
         st = cvm_store_fail(s, CVM_EIO, "event history in %s: %s", l->dir, mdb_strerror(rc));
     mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    end_read(l, txn);
     return st;
 }
 

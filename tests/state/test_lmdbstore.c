@@ -463,6 +463,70 @@ static void test_map_grows(void **state)
     cvm_store_close(s);
 }
 
+/* While a scan is open (its cursor maps pages), another process grows the
+ * map: a read nested in the scan must not remap the file under the cursor.
+ * It fails cleanly (MDB_MAP_RESIZED), the scan goes on to its end, and the
+ * next read after it adopts the new size and sees the other process' block. */
+typedef struct resize_probe {
+    cvm_store *s;
+    int seen;
+    cvm_status nested;
+    char msg[256]; /* the nested read's message */
+} resize_probe;
+
+static int on_state_record(void *ud, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len)
+{
+    (void)key, (void)key_len, (void)value, (void)value_len;
+    resize_probe *p = ud;
+    if (p->seen++ == 0) {
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) { /* another process: grows the map with a 1 MB block */
+            cvm_errmsg cerr;
+            cvm_store *o = NULL;
+            if (cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &o, &cerr) != CVM_OK)
+                _exit(2);
+            _exit(commit_values(o, "big-", 1000, 1000) == CVM_OK && cvm_lmdbstore_grows(o) > 0 ? 0 : 3);
+        }
+        int status = 0;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        cvm_buf b;
+        cvm_buf_init(&b, NULL);
+        bool found;
+        p->nested = cvm_store_read(p->s, cvm_store_height(p->s), (const uint8_t *)"S", 1, (const uint8_t *)"a0-000000",
+                                   9, &b, &found);
+        snprintf(p->msg, sizeof p->msg, "%s", cvm_store_errmsg(p->s));
+        cvm_buf_free(&b);
+    }
+    return 0;
+}
+
+static void test_map_resized_by_another_process_during_a_scan(void **state)
+{
+    (void)state;
+    cvm_errmsg err;
+    cvm_store *s = NULL;
+    assert_int_equal(cvm_lmdbstore_open_map(NULL, dir, 64 << 10, &s, &err), CVM_OK);
+    assert_int_equal(commit_values(s, "a0-", 20, 100), CVM_OK);
+    resize_probe p = {s, 0, CVM_OK, ""};
+    bool kept = false;
+    assert_int_equal(cvm_store_scan(s, CVM_TABLE_STATE, on_state_record, &p, &kept), CVM_OK);
+    assert_int_equal(p.seen, 20);
+    assert_int_equal(p.nested, CVM_EIO); /* refused, not remapped under the scan */
+    assert_non_null(strstr(p.msg, "MDB_MAP_RESIZED"));
+    /* after the scan the new size is adopted: a read no longer meets the
+     * resize (it meets the other writer's height instead) */
+    cvm_buf b;
+    cvm_buf_init(&b, NULL);
+    bool found;
+    (void)cvm_store_read(s, cvm_store_height(s), (const uint8_t *)"S", 1, (const uint8_t *)"a0-000019", 9, &b, &found);
+    cvm_buf_free(&b);
+    assert_null(strstr(cvm_store_errmsg(s), "MDB_MAP_RESIZED"));
+    cvm_store_close(s);
+}
+
 /* A full disk (here the file-size limit of a child process: writes past it
  * fail as they would on a full file system) is an error that names it,
  * with nothing committed: the height and the state stay as they were. */
@@ -523,6 +587,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_page_past_eof_refused_not_sigbus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_resized_by_another_process_during_a_scan, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
