@@ -96,6 +96,13 @@ void cvm_node_stop(cvm_node *n)
         mempool_stop(n->mp);
 }
 
+void cvm_node_last_block_hash(cvm_node *n, uint8_t out[CVM_HASH_BYTES])
+{
+    pthread_mutex_lock(&n->chain_mu);
+    memcpy(out, cvm_store_last_block_hash(n->store), CVM_HASH_BYTES);
+    pthread_mutex_unlock(&n->chain_mu);
+}
+
 uint64_t cvm_node_height(cvm_node *n)
 {
     pthread_mutex_lock(&n->state_mu);

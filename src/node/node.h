@@ -168,6 +168,13 @@ cvm_status cvm_node_query_json(cvm_node *n, const uint8_t *body, size_t len, cha
  * "receipts", "rejected": [{"tx_hash", "preorder", "reason"}]}; *found
  * false for a height not committed (404). */
 cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err, size_t errcap);
+/* GET /v1/blocks/{height}?raw=1: what a peer needs to re-execute the block
+ * (docs/node-api.md): {"height", "timestamp" (a decimal string), "prev_hash",
+ * "block_hash", "tx_root", "state_diff_hash", "txs": [canonical bytes as
+ * committed, hex]}, the etcd proposal's form; height 0 and *found as
+ * cvm_node_block_json. */
+cvm_status cvm_node_block_raw_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err,
+                                   size_t errcap);
 /* GET /v1/blocks?from&limit: {"blocks": [HEADER, ...]} from `from` down
  * (0 = the latest), at most limit (clamped to 1..100). */
 cvm_status cvm_node_blocks_json(cvm_node *n, uint64_t from, size_t limit, char **json, char *err, size_t errcap);
@@ -185,6 +192,9 @@ cvm_status cvm_node_events_json(cvm_node *n, const cvm_event_query *q, const cha
  * returns the committed height once it is > after, or when timeout_ms
  * passes or the node stops (then possibly <= after). */
 uint64_t cvm_node_height(cvm_node *n);
+/* The block hash of the committed height (zeros at 0): what the next
+ * block's prev_hash must be. */
+void cvm_node_last_block_hash(cvm_node *n, uint8_t out[CVM_HASH_BYTES]);
 uint64_t cvm_node_wait_height(cvm_node *n, uint64_t after, uint64_t timeout_ms);
 
 /* GET /v1/status and GET /metrics bodies (Prometheus text format 0.0.4). */

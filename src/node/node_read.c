@@ -327,6 +327,44 @@ cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *
     return st;
 }
 
+cvm_status cvm_node_block_raw_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err,
+                                   size_t errcap)
+{
+    *json = NULL;
+    *found = false;
+    cvm_block *b = NULL;
+    pthread_mutex_lock(&n->chain_mu);
+    if (!height)
+        height = cvm_store_height(n->store);
+    cvm_status st = cvm_store_block_get(n->store, height, &b);
+    if (st != CVM_OK)
+        set_err(err, errcap, "reading block %" PRIu64 ": %s", height, cvm_store_errmsg(n->store));
+    pthread_mutex_unlock(&n->chain_mu);
+    if (st != CVM_OK || !b)
+        return st;
+    *found = true;
+    char ts[24];
+    snprintf(ts, sizeof ts, "%" PRIu64, b->header.timestamp);
+    const cvm_block_header *hd = &b->header;
+    json_t *txs = json_array();
+    json_t *o = json_pack("{s:I,s:s,s:o?,s:o?,s:o?,s:o?}", "height", (json_int_t)hd->height, "timestamp", ts,
+                          "prev_hash", node_hex(hd->prev_hash, CVM_HASH_BYTES), "block_hash",
+                          node_hex(hd->hash, CVM_HASH_BYTES), "tx_root", node_hex(hd->tx_root, CVM_HASH_BYTES),
+                          "state_diff_hash", node_hex(hd->state_diff_hash, CVM_HASH_BYTES));
+    bool ok = o && txs && json_object_set(o, "txs", txs) == 0;
+    for (size_t i = 0; ok && i < b->ntxs; i++)
+        ok = json_array_append_new(txs, node_hex(b->txs[i].bytes, b->txs[i].len)) == 0;
+    json_decref(txs);
+    cvm_block_free(b);
+    if (!ok)
+        json_decref(o);
+    if (!ok || node_dump(o, json) != CVM_OK) { /* node_dump releases o */
+        set_err(err, errcap, "out of memory");
+        return CVM_ENOMEM;
+    }
+    return CVM_OK;
+}
+
 cvm_status cvm_node_blocks_json(cvm_node *n, uint64_t from, size_t limit, char **json, char *err, size_t errcap)
 {
     *json = NULL;

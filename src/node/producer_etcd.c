@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "base/hex.h"
+#include "crypto/hash.h"
 #include "node/etcd.h"
 #include "node/mempool.h"
 
@@ -39,6 +40,8 @@ typedef struct ep {
     int64_t lease, leader_rev;
     uint64_t keepalive_at, check_at, compact_at; /* CLOCK_MONOTONIC ns */
     uint64_t applied_put;         /* the height last recorded under applied/ */
+    bool peer_put;                /* this node's URL is recorded under peers/ */
+    bool from_peers;              /* catching up from peers (logged once) */
     /* shared with HTTP threads */
     pthread_mutex_t mu;
     char url[256];                /* this node's; "" until set */
@@ -190,10 +193,12 @@ static bool hex32(json_t *j, uint8_t out[CVM_HASH_BYTES])
     return s && cvm_hex_decode(s, strlen(s), out, CVM_HASH_BYTES);
 }
 
-/* Decodes a block value (blocks/<H>) into e's block; err names what is
- * wrong with it. */
-static cvm_status decode_block(ep *e, uint64_t h, const uint8_t *v, size_t len, uint64_t *ts, char *err,
-                               size_t errcap)
+/* Decodes a block value (blocks/<H>, or a peer's GET /v1/blocks/<H>?raw=1)
+ * into e's block; err names what is wrong with it and where it came from
+ * (src: "etcd" or the peer's URL). tx_root: NULL, or the header's claimed
+ * tx_root is required and written there. */
+static cvm_status decode_block(ep *e, const char *src, uint64_t h, const uint8_t *v, size_t len, uint64_t *ts,
+                               uint8_t *tx_root, char *err, size_t errcap)
 {
     json_error_t je;
     json_t *j = json_loadb((const char *)v, len, 0, &je);
@@ -201,9 +206,10 @@ static cvm_status decode_block(ep *e, uint64_t h, const uint8_t *v, size_t len, 
     const char *tss = json_string_value(json_object_get(j, "timestamp"));
     json_int_t hh = json_integer_value(json_object_get(j, "height"));
     if (!j || !json_is_array(txs) || !tss || hh != (json_int_t)h || !hex32(json_object_get(j, "prev_hash"), e->prev) ||
-        !hex32(json_object_get(j, "block_hash"), e->hash) || !hex32(json_object_get(j, "state_diff_hash"), e->diff)) {
-        snprintf(err, errcap, "etcd block %" PRIu64 ": not a block proposal (height, timestamp, prev_hash, "
-                 "block_hash, state_diff_hash, txs)", h);
+        !hex32(json_object_get(j, "block_hash"), e->hash) || !hex32(json_object_get(j, "state_diff_hash"), e->diff) ||
+        (tx_root && !hex32(json_object_get(j, "tx_root"), tx_root))) {
+        snprintf(err, errcap, "%s block %" PRIu64 ": not a block proposal (height, timestamp, prev_hash, "
+                 "block_hash, state_diff_hash, %stxs)", src, h, tx_root ? "tx_root, " : "");
         json_decref(j);
         return CVM_EINPUT;
     }
@@ -236,7 +242,8 @@ static cvm_status decode_block(ep *e, uint64_t h, const uint8_t *v, size_t len, 
             st = cvm_tx_hash(NULL, &e->txs[i], e->hashes[i], &why);
         }
         if (st != CVM_OK)
-            snprintf(err, errcap, "etcd block %" PRIu64 ": transaction %zu: %s", h, i, why.text[0] ? why.text : "out of memory");
+            snprintf(err, errcap, "%s block %" PRIu64 ": transaction %zu: %s", src, h, i,
+                     why.text[0] ? why.text : "out of memory");
     }
     json_decref(j);
     if (st != CVM_OK)
@@ -339,6 +346,163 @@ static void forward_pending(ep *e, cvm_node *n)
 #endif
 }
 
+/* Records this node's URL under peers/<node> once it serves (a node
+ * further behind than etcd keeps fetches blocks from the URLs there). */
+static void record_peer(ep *e)
+{
+    char url[256], pk[192], err[512];
+    if (e->peer_put)
+        return;
+    pthread_mutex_lock(&e->mu);
+    snprintf(url, sizeof url, "%s", e->url);
+    pthread_mutex_unlock(&e->mu);
+    snprintf(pk, sizeof pk, "%speers/%s", e->prefix, e->node_id);
+    if (url[0] && cvm_etcd_put(e->kv, pk, (const uint8_t *)url, strlen(url), 0, err, sizeof err) == CVM_OK)
+        e->peer_put = true;
+}
+
+/* Whether blocks/<height+1> (absent) was compacted away: etcd holds a later
+ * block. The leader deletes only below every recorded applied height less
+ * keep, so this is a node that joined, or returned, after that. */
+static bool compacted_past(ep *e, uint64_t height)
+{
+    char from[128], to[128], err[512];
+    block_key(e, from, sizeof from, height + 1);
+    key(e, to, sizeof to, "blocks0");
+    cvm_etcd_kv *kvs = NULL;
+    size_t n = 0;
+    bool r = cvm_etcd_range(e->kv, from, to, 1, &kvs, &n, err, sizeof err) == CVM_OK && n == 1;
+    cvm_etcd_kv_free(kvs, n);
+    return r;
+}
+
+#ifdef COOPVM_HAVE_CURL
+/* a peer's answer, bounded: a raw block is its transactions in hex */
+#define PEER_BLOCK_MAX (256u << 20)
+typedef struct peer_body {
+    char *p; /* owned */
+    size_t len, cap;
+} peer_body;
+
+static size_t collect(char *d, size_t size, size_t nmemb, void *ud)
+{
+    peer_body *b = ud;
+    size_t n = size * nmemb;
+    if (n > PEER_BLOCK_MAX - b->len - 1)
+        return 0; /* curl fails the transfer */
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *q = realloc(b->p, cap);
+        if (!q)
+            return 0;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return n;
+}
+#endif
+
+/* Block h from a peer (peers/ in key order, this node skipped), checked
+ * against the hash chain before it is handed out: its prev_hash must be
+ * this node's last block hash and its tx_root the one recomputed from its
+ * transactions; executing it then checks the state diff hash and the block
+ * hash it claims (node.c). A peer whose block does not link is refused,
+ * logged naming the height and the peer, and the next one is tried. True
+ * with e's block filled. */
+static bool fetch_from_peer(ep *e, cvm_node *n, uint64_t h, uint64_t *ts)
+{
+#ifdef COOPVM_HAVE_CURL
+    char from[128], to[128], err[768] = "";
+    key(e, from, sizeof from, "peers/");
+    key(e, to, sizeof to, "peers0");
+    cvm_etcd_kv *kvs = NULL;
+    size_t nk = 0;
+    if (cvm_etcd_range(e->kv, from, to, 0, &kvs, &nk, err, sizeof err) != CVM_OK)
+        return false;
+    uint8_t last[CVM_HASH_BYTES];
+    cvm_node_last_block_hash(n, last);
+    CURL *c = curl_easy_init();
+    bool ok = false;
+    for (size_t i = 0; c && !ok && i < nk && !cvm_node_stopping(n); i++) {
+        const char *id = strrchr(kvs[i].key, '/') + 1, *base = (const char *)kvs[i].value;
+        if (strcmp(id, e->node_id) == 0)
+            continue;
+        char url[512], src[300];
+        snprintf(url, sizeof url, "%s/v1/blocks/%" PRIu64 "?raw=1", base, h);
+        snprintf(src, sizeof src, "peer %s", base);
+        peer_body b = {NULL, 0, 0};
+        curl_easy_reset(c);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        long code = 0;
+        CURLcode cr = curl_easy_perform(c);
+        uint8_t root[CVM_HASH_BYTES], mine[CVM_HASH_BYTES];
+        char x[2 * CVM_HASH_BYTES + 1], y[2 * CVM_HASH_BYTES + 1];
+        if (cr != CURLE_OK) {
+            snprintf(err, sizeof err, "%s block %" PRIu64 ": %s", src, h, curl_easy_strerror(cr));
+        } else if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK || code != 200) {
+            snprintf(err, sizeof err, "%s block %" PRIu64 ": HTTP %ld", src, h, code);
+        } else if (decode_block(e, src, h, (const uint8_t *)b.p, b.len, ts, root, err, sizeof err) == CVM_OK) {
+            cvm_sha256_ctx sc;
+            cvm_sha256_init(&sc);
+            for (size_t k = 0; k < e->ntx; k++)
+                cvm_sha256_update(&sc, e->hashes[k], CVM_HASH_BYTES);
+            cvm_sha256_final(&sc, mine);
+            if (memcmp(e->prev, last, CVM_HASH_BYTES) != 0) {
+                cvm_hex_write(x, e->prev, CVM_HASH_BYTES);
+                cvm_hex_write(y, last, CVM_HASH_BYTES);
+                snprintf(err, sizeof err, "%s block %" PRIu64 ": previous block hash %s does not link to this "
+                         "node's last block %s", src, h, x, y);
+            } else if (memcmp(root, mine, CVM_HASH_BYTES) != 0) {
+                cvm_hex_write(x, root, CVM_HASH_BYTES);
+                cvm_hex_write(y, mine, CVM_HASH_BYTES);
+                snprintf(err, sizeof err, "%s block %" PRIu64 ": tx_root %s, its transactions hash to %s", src, h,
+                         x, y);
+            } else {
+                ok = true;
+            }
+            if (!ok)
+                free_block(e);
+        }
+        free(b.p);
+        if (!ok)
+            say(e, "error: %s; block refused, trying another peer", err);
+    }
+    if (c)
+        curl_easy_cleanup(c);
+    cvm_etcd_kv_free(kvs, nk);
+    return ok;
+#else
+    (void)e;
+    (void)n;
+    (void)h;
+    (void)ts;
+    return false;
+#endif
+}
+
+/* Hands e's decoded block out as an ordered one: the node executes it and
+ * compares prev, diff and block hashes with those it claims. */
+static void hand_out(ep *e, uint64_t ts, cvm_block_proposal *out)
+{
+    e->from_mempool = false;
+    out->timestamp = ts;
+    out->txs = e->txs;
+    out->hashes = (const uint8_t(*)[CVM_HASH_BYTES])e->hashes;
+    out->verified = e->verified;
+    out->n = e->ntx;
+    out->ordered = true;
+    out->expect_prev_hash = e->prev;
+    out->expect_hash = e->hash;
+    out->expect_diff_hash = e->diff;
+}
+
 static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_block_proposal *out)
 {
     ep *e = p->ud;
@@ -368,6 +532,7 @@ static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_b
                 e->applied_put = height;
         }
         compact(e, now);
+        record_peer(e);
         /* the block etcd ordered next, if any: every node runs it */
         block_key(e, bk, sizeof bk, height + 1);
         cvm_etcd_kv kv;
@@ -382,7 +547,7 @@ static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_b
         last_err[0] = 0;
         if (found) {
             uint64_t ts = 0;
-            cvm_status st = decode_block(e, height + 1, kv.value, kv.len, &ts, err, sizeof err);
+            cvm_status st = decode_block(e, "etcd", height + 1, kv.value, kv.len, &ts, NULL, err, sizeof err);
             free(kv.key);
             free(kv.value);
             if (st != CVM_OK) {
@@ -390,17 +555,25 @@ static bool etcd_next(const cvm_producer *p, cvm_node *n, uint64_t height, cvm_b
                 cvm_node_stop(n);
                 return false;
             }
-            e->from_mempool = false;
-            out->timestamp = ts;
-            out->txs = e->txs;
-            out->hashes = (const uint8_t(*)[CVM_HASH_BYTES])e->hashes;
-            out->verified = e->verified;
-            out->n = e->ntx;
-            out->ordered = true;
-            out->expect_prev_hash = e->prev;
-            out->expect_hash = e->hash;
-            out->expect_diff_hash = e->diff;
+            if (e->from_peers)
+                say(e, "etcd: block %" PRIu64 " is in etcd again; caught up from peers", height + 1);
+            e->from_peers = false;
+            hand_out(e, ts, out);
             return true;
+        }
+        /* further behind than etcd keeps (the leader too: it must not write
+         * a height etcd compacted): the block comes from a peer */
+        if (compacted_past(e, height)) {
+            if (!e->from_peers)
+                say(e, "etcd: block %" PRIu64 " was compacted away; fetching blocks from peers", height + 1);
+            e->from_peers = true;
+            uint64_t ts = 0;
+            if (fetch_from_peer(e, n, height + 1, &ts)) {
+                hand_out(e, ts, out);
+                return true;
+            }
+            cvm_node_pending_wait(n, SIZE_MAX, node_mono_ns() + 500000000ull);
+            continue;
         }
         if (e->leader) {
             /* propose from the mempool: a full block now, else at the interval */

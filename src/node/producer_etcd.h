@@ -12,6 +12,8 @@
  *                   by the leader with one txn fenced on blocks/<H> being
  *                   absent and the leader key's mod_revision being still its
  *   applied/<node>  the height that node has committed (compaction's floor)
+ *   peers/<node>    that node's API URL: a node further behind than etcd
+ *                   keeps fetches blocks there (GET /v1/blocks/{h}?raw=1)
  *
  * Every node, the leader too, follows blocks/ from its height + 1 and
  * executes what etcd holds; the leader proposes from its mempool when no

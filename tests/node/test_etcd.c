@@ -565,6 +565,73 @@ static void test_stale_producer_refused(void **state)
     cnode_stop(a, NULL, 0);
 }
 
+/* A node further behind than etcd keeps (stopped while the chain went on
+ * and the blocks it needs were compacted away) fetches them from a peer's
+ * GET /v1/blocks/{h}?raw=1, refusing a peer whose block does not link. */
+static void test_catch_up_from_peer(void **state)
+{
+    (void)state;
+    NEED_ETCD();
+    const uint32_t chain = 7004, other = 7005;
+    char err[256], k1[96], k2[96];
+    /* a node of another chain: its blocks do not link to this chain's */
+    cnode *x = cnode_start(other, "x", NULL, true);
+    assert_true(wait_for(is_leader, x, 5000));
+    uint8_t hx[CVM_HASH_BYTES], h[4][CVM_HASH_BYTES];
+    submit_to(x, other, 1, hx);
+    assert_true(committed_at(x, hx, 10000) >= 2);
+    cnode *a = cnode_start(chain, "a", NULL, true);
+    assert_true(wait_for(is_leader, a, 5000));
+    cnode *b = cnode_start(chain, "b", NULL, true);
+    submit_to(a, chain, 10, h[0]);
+    uint64_t low = committed_at(a, h[0], 10000);
+    wait_height(b, low);
+    char bdir[64];
+    cnode_stop(b, bdir, sizeof bdir);
+    /* the chain goes on without b, then etcd is compacted to one block */
+    submit_to(a, chain, 11, h[1]);
+    assert_true(committed_at(a, h[1], 10000) > low);
+    submit_to(a, chain, 12, h[2]);
+    uint64_t top = committed_at(a, h[2], 10000);
+    assert_true(top > low + 1);
+    cvm_etcd *e = client();
+    snprintf(k1, sizeof k1, "/coopvm/%u/blocks/", chain);
+    snprintf(k2, sizeof k2, "/coopvm/%u/blocks/%020llu", chain, (unsigned long long)top);
+    assert_int_equal(cvm_etcd_delete_range(e, k1, k2, err, sizeof err), CVM_OK);
+    /* the wrong chain's node (as high) is the first peer b tries */
+    for (int64_t v = 2; cvm_node_height(x->f->n) < top; v++) {
+        submit_to(x, other, v, hx);
+        assert_true(committed_at(x, hx, 10000) > 0);
+    }
+    snprintf(k1, sizeof k1, "/coopvm/%u/peers/0bad", chain);
+    assert_int_equal(cvm_etcd_put(e, k1, (const uint8_t *)x->f->url, strlen(x->f->url), 0, err, sizeof err), CVM_OK);
+    b = cnode_start(chain, "b", bdir, true);
+    wait_height(b, top);
+    same_chain(a, b, top);
+    char want[320];
+    snprintf(want, sizeof want, "error: peer %s block %llu: previous block hash ", x->f->url,
+             (unsigned long long)low + 1);
+    if (!logged(b, want) || !logged(b, "does not link to this node's last block") ||
+        !logged(b, "was compacted away; fetching blocks from peers"))
+        fail_msg("no refusal of the bad peer in b's log:\n%s", b->log);
+    /* back on etcd: the next block comes from there */
+    submit_to(b, chain, 13, h[3]);
+    uint64_t at = committed_at(b, h[3], 10000);
+    assert_true(at > top);
+    assert_true(logged(b, "caught up from peers"));
+    wait_height(a, at);
+    same_chain(a, b, at);
+    /* the raw form a peer serves: 400 for a bad raw, 404 beyond the top */
+    reply r = get(a->f, "/v1/blocks/1?raw=2");
+    expect_error(r, 400, "BAD_REQUEST", "raw");
+    r = get(a->f, "/v1/blocks/999999?raw=1");
+    expect_error(r, 404, "NOT_FOUND", "999999");
+    cvm_etcd_close(e);
+    cnode_stop(b, NULL, 0);
+    cnode_stop(a, NULL, 0);
+    cnode_stop(x, NULL, 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -573,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_divergence_halts),
         cmocka_unit_test(test_stale_producer_refused),
+        cmocka_unit_test(test_catch_up_from_peer),
     };
     int rc = cmocka_run_group_tests(tests, start_etcd, stop_etcd);
     curl_global_cleanup();
