@@ -64,11 +64,14 @@ make --no-print-directory -j2 CC="$CC" BUILD="$BUILD" "$BUILD/coopvm" >/dev/null
 # the corpus replays as build-ARCH/replay_HARNESS (runner corpus/HARNESS)
 FUZZ_ALL=${FUZZ_ALL:-$(sed -n 's/^FUZZ_ALL *:= *//p' Makefile)}
 # needs_curl FILE.c: it includes curl/curl.h, itself or through a header of its
-# directory. The foreign builds have no libcurl (scripts/deps.sh says why).
+# directory or of tests/ (-Itests: "node/http_support.h"). The foreign builds
+# have no libcurl (scripts/deps.sh says why).
 needs_curl() {
     grep -q '^#include <curl/curl.h>' "$1" && return 0
     sed -n 's/^#include "\([^"]*\)".*/\1/p' "$1" | while IFS= read -r h; do
-        [ -f "$(dirname "$1")/$h" ] && grep -q '^#include <curl/curl.h>' "$(dirname "$1")/$h" && echo yes
+        for f in "$(dirname "$1")/$h" "tests/$h"; do
+            [ -f "$f" ] && grep -q '^#include <curl/curl.h>' "$f" && echo yes
+        done
     done | grep -q yes
 }
 runners=""
