@@ -293,21 +293,32 @@ static int add_rejected(void *ud, const uint8_t *hash, cvm_preorder_status statu
     return 0;
 }
 
-cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err, size_t errcap)
+/* The stored block at height (0: the latest), read under the chain lock:
+ * *b NULL when there is none. Clears *json and sets *found for the JSON
+ * readers below; on success height holds the height read. */
+static cvm_status block_read(cvm_node *n, uint64_t *height, cvm_block **b, char **json, bool *found, char *err,
+                             size_t errcap)
 {
     *json = NULL;
     *found = false;
-    cvm_block *b = NULL;
+    *b = NULL;
     pthread_mutex_lock(&n->chain_mu);
-    if (!height)
-        height = cvm_store_height(n->store);
-    cvm_status st = cvm_store_block_get(n->store, height, &b);
+    if (!*height)
+        *height = cvm_store_height(n->store);
+    cvm_status st = cvm_store_block_get(n->store, *height, b);
     if (st != CVM_OK)
-        set_err(err, errcap, "reading block %" PRIu64 ": %s", height, cvm_store_errmsg(n->store));
+        set_err(err, errcap, "reading block %" PRIu64 ": %s", *height, cvm_store_errmsg(n->store));
     pthread_mutex_unlock(&n->chain_mu);
+    *found = st == CVM_OK && *b;
+    return st;
+}
+
+cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err, size_t errcap)
+{
+    cvm_block *b;
+    cvm_status st = block_read(n, &height, &b, json, found, err, errcap);
     if (st != CVM_OK || !b)
         return st;
-    *found = true;
     json_t *o = cvm_block_to_json(b);
     cvm_block_free(b);
     rej_list l = {json_array(), false};
@@ -330,19 +341,10 @@ cvm_status cvm_node_block_json(cvm_node *n, uint64_t height, char **json, bool *
 cvm_status cvm_node_block_raw_json(cvm_node *n, uint64_t height, char **json, bool *found, char *err,
                                    size_t errcap)
 {
-    *json = NULL;
-    *found = false;
-    cvm_block *b = NULL;
-    pthread_mutex_lock(&n->chain_mu);
-    if (!height)
-        height = cvm_store_height(n->store);
-    cvm_status st = cvm_store_block_get(n->store, height, &b);
-    if (st != CVM_OK)
-        set_err(err, errcap, "reading block %" PRIu64 ": %s", height, cvm_store_errmsg(n->store));
-    pthread_mutex_unlock(&n->chain_mu);
+    cvm_block *b;
+    cvm_status st = block_read(n, &height, &b, json, found, err, errcap);
     if (st != CVM_OK || !b)
         return st;
-    *found = true;
     char ts[24];
     snprintf(ts, sizeof ts, "%" PRIu64, b->header.timestamp);
     const cvm_block_header *hd = &b->header;
