@@ -148,7 +148,11 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(NOT_APPROVED, "the pre-order contract _GlobalPreOrder refused the transaction (a subscription problem)") \
     X(BLOCK_GAS_LIMIT, "the block's gas limit was reached: the transaction did not fit, or came after one that did not") \
     X(BLOCK_TX_LIMIT, "the block's transaction limit was reached: the transaction was not run") \
-    X(DUPLICATE_TRANSACTION, "a transaction with the same hash was already committed, or appears earlier in the set: not run again")
+    X(DUPLICATE_TRANSACTION, "a transaction with the same hash was already committed, or appears earlier in the set: not run again") \
+    X(TYPE_MISMATCH, "a value is bytes where an integer is needed or the other way round, or a stored value is not the type read") \
+    X(BYTES_TOO_LONG, "a bytes value would be longer than 65536 bytes") \
+    X(MEMORY_LIMIT, "a method run would allocate more than 4 MiB of bytes values") \
+    X(OUT_OF_RANGE, "Slice's start or length is outside the bytes")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,
@@ -164,12 +168,22 @@ const char *cvm_code_doc(cvm_code c);
 
 /* A contract error, with where it happened. pc is -1 and line 0 when unknown;
  * method is "" when the error is not inside a method. */
+/* The longest reason kept (Abort or Assert with bytes): longer reasons are
+ * cut to this many bytes. */
+#define CVM_REASON_MAX 200
+
 typedef struct cvm_error {
     cvm_code code;
     char message[240]; /* without the code and location, e.g. "Add needs 2 values, the stack holds 1" */
     char method[64];
     int64_t pc;
     int64_t line;
+    /* The contract's own reason (Abort of bytes, Assert), kept intact through
+     * nested service calls: reason_len bytes (not NUL-terminated, any bytes);
+     * has_reason is 0 when the error has none. */
+    uint8_t reason[CVM_REASON_MAX];
+    uint16_t reason_len;
+    uint8_t has_reason;
 } cvm_error;
 
 /* Writes "CODE: message (method m, pc 3, line 7)" into buf (always NUL
@@ -239,6 +253,56 @@ const char *cvm_module_method_name(const cvm_module *m, size_t i);
 int cvm_module_method_params(const cvm_module *m, size_t i);
 int cvm_module_method_readonly(const cvm_module *m, size_t i);
 
+/* ---------------------------------------------------------- typed values */
+
+/* Typed arguments, outputs and event fields: of transactions and native
+ * methods, and of bytecode values (an integer is CVM_ARG_INT64, bytes
+ * CVM_ARG_BYTES, bytes declared string CVM_ARG_STRING). */
+
+typedef enum cvm_arg_type {
+    CVM_ARG_INT64 = 1,
+    CVM_ARG_UINT64 = 2,
+    CVM_ARG_STRING = 3, /* UTF-8 text, not NUL-terminated */
+    CVM_ARG_BYTES = 4,
+    CVM_ARG_BOOL = 5
+} cvm_arg_type;
+
+/* One typed argument or output. In inputs the bytes are borrowed from the
+ * caller; in results they are owned by the result object. */
+typedef struct cvm_arg {
+    cvm_arg_type type;
+    union {
+        int64_t i64;
+        uint64_t u64;
+        int boolean; /* 0 or 1 */
+        struct {
+            const uint8_t *ptr; /* see above; may be NULL when len is 0 */
+            size_t len;
+        } bytes;     /* CVM_ARG_STRING and CVM_ARG_BYTES */
+    } v;
+} cvm_arg;
+
+static inline cvm_arg cvm_arg_int64(int64_t v) { cvm_arg a; a.type = CVM_ARG_INT64; a.v.i64 = v; return a; }
+static inline cvm_arg cvm_arg_uint64(uint64_t v) { cvm_arg a; a.type = CVM_ARG_UINT64; a.v.u64 = v; return a; }
+static inline cvm_arg cvm_arg_bool(int v) { cvm_arg a; a.type = CVM_ARG_BOOL; a.v.boolean = v != 0; return a; }
+static inline cvm_arg cvm_arg_bytes(const void *p, size_t n)
+{
+    cvm_arg a; a.type = CVM_ARG_BYTES; a.v.bytes.ptr = (const uint8_t *)p; a.v.bytes.len = n; return a;
+}
+static inline cvm_arg cvm_arg_stringn(const char *s, size_t n)
+{
+    cvm_arg a; a.type = CVM_ARG_STRING; a.v.bytes.ptr = (const uint8_t *)s; a.v.bytes.len = n; return a;
+}
+
+/* "int64", "uint64", "string", "bytes", "bool"; NULL for an unknown type. */
+const char *cvm_arg_type_name(cvm_arg_type t);
+
+/* A named field of an event. */
+typedef struct cvm_event_field {
+    const char *name; /* owned by the result */
+    cvm_arg value;
+} cvm_event_field;
+
 /* ----------------------------------------------------------- the host side */
 
 /* The operations a contract asks of the world beyond state, events and logs.
@@ -277,13 +341,35 @@ typedef struct cvm_call_request {
     const int64_t *stack;     /* the caller's stack, bottom first */
     size_t depth;             /* values on it; the callee takes its parameters from the top */
     int64_t gas_left;         /* the caller's gas left after the instruction's own cost */
+    /* An untyped call (no .import names the target) passes integers only:
+     * is_bytes is NULL when every value on the stack is an integer, else
+     * depth flags, non-zero where the value is bytes (the host refuses a
+     * callee parameter that would take one: WRONG_ARGUMENTS). */
+    const uint8_t *is_bytes;
+    /* A typed call (an .import names the target): the arguments popped by
+     * the import's parameter types (first deepest, CVM_ARG_INT64 or
+     * CVM_ARG_BYTES, bytes borrowed for the callback), and the import's
+     * declared parameter and result types (CVM_ARG_INT64, CVM_ARG_BYTES,
+     * CVM_ARG_STRING), which the host checks against the callee's real
+     * signature. args is NULL for an untyped call. */
+    const cvm_arg *args;
+    size_t nargs;
+    const uint8_t *param_types;  /* nargs entries */
+    const uint8_t *result_types;
+    size_t nresults;
 } cvm_call_request;
 
 /* What a call callback reports back (also when it fails). */
 typedef struct cvm_call_reply {
-    size_t popped;            /* arguments taken from the stack (the callee's parameter count) */
-    int64_t result;           /* pushed on success */
+    size_t popped;            /* untyped: arguments taken from the stack (the callee's parameter count) */
+    int64_t result;           /* untyped: pushed on success */
     int64_t gas_used;         /* charged to the caller, success or not */
+    /* typed: the callee's results, as many as the import declares, each
+     * CVM_ARG_INT64 or CVM_ARG_BYTES (the host maps uint64 and bool to
+     * integers, string to bytes); bytes borrowed until the host's next
+     * callback or the end of the run. */
+    const cvm_arg *results;
+    size_t nresults;
 } cvm_call_reply;
 
 /* One executed instruction, for tracing. Borrowed for the callback only. */
@@ -345,6 +431,28 @@ typedef struct cvm_host {
     cvm_code (*resolve)(void *ud, const uint8_t *key, size_t keylen, void **handle, cvm_error *err);
     cvm_code (*load_at)(void *ud, void *handle, int64_t *value, cvm_error *err);
     cvm_code (*store_at)(void *ud, void *handle, int64_t value, cvm_error *err);
+    /* Bytes values in state (LoadBytes, and Store of a bytes value). handle
+     * is NULL, or one that resolve gave for key (key is given either way).
+     * load_bytes: *value borrowed until the host's next callback; absent
+     * reads as len 0. store_bytes: len 0 deletes. An integer Load of a
+     * value that is not 8 bytes is the load callback's TYPE_MISMATCH,
+     * naming the key. NULL: LoadBytes reads empty bytes, a bytes Store
+     * traps SERVICE_UNAVAILABLE. */
+    cvm_code (*load_bytes)(void *ud, const uint8_t *key, size_t keylen, void *handle, const uint8_t **value,
+                           size_t *len, cvm_error *err);
+    cvm_code (*store_bytes)(void *ud, const uint8_t *key, size_t keylen, void *handle, const uint8_t *value,
+                            size_t len, cvm_error *err);
+    /* Emit of a declared event (.event): its fields, in declaration order,
+     * names from the declaration, values CVM_ARG_INT64 or CVM_ARG_BYTES /
+     * CVM_ARG_STRING as declared; everything borrowed for the call. NULL:
+     * dropped. */
+    cvm_code (*emit_fields)(void *ud, const uint8_t *name, size_t namelen, const cvm_event_field *fields,
+                            size_t nfields, cvm_error *err);
+    /* Identity (Signer, Caller, Self): CVM_ADDRESS_BYTES each, borrowed for
+     * the run, or NULL for empty bytes (an unsigned local call's signer). */
+    const uint8_t *signer;
+    const uint8_t *caller;
+    const uint8_t *self;
 } cvm_host;
 
 /* How to run. Zero-initialised options mean: default gas, best dispatch. */
@@ -414,52 +522,8 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
 #define CVM_PROCESSOR_NATIVE 1
 #define CVM_PROCESSOR_BYTECODE 2
 
-/* ---------------------------------------------------------- typed arguments */
-
-typedef enum cvm_arg_type {
-    CVM_ARG_INT64 = 1,
-    CVM_ARG_UINT64 = 2,
-    CVM_ARG_STRING = 3, /* UTF-8 text, not NUL-terminated */
-    CVM_ARG_BYTES = 4,
-    CVM_ARG_BOOL = 5
-} cvm_arg_type;
-
-/* One typed argument or output. In inputs the bytes are borrowed from the
- * caller; in results they are owned by the result object. */
-typedef struct cvm_arg {
-    cvm_arg_type type;
-    union {
-        int64_t i64;
-        uint64_t u64;
-        int boolean; /* 0 or 1 */
-        struct {
-            const uint8_t *ptr; /* see above; may be NULL when len is 0 */
-            size_t len;
-        } bytes;     /* CVM_ARG_STRING and CVM_ARG_BYTES */
-    } v;
-} cvm_arg;
-
-static inline cvm_arg cvm_arg_int64(int64_t v) { cvm_arg a; a.type = CVM_ARG_INT64; a.v.i64 = v; return a; }
-static inline cvm_arg cvm_arg_uint64(uint64_t v) { cvm_arg a; a.type = CVM_ARG_UINT64; a.v.u64 = v; return a; }
-static inline cvm_arg cvm_arg_bool(int v) { cvm_arg a; a.type = CVM_ARG_BOOL; a.v.boolean = v != 0; return a; }
-static inline cvm_arg cvm_arg_bytes(const void *p, size_t n)
-{
-    cvm_arg a; a.type = CVM_ARG_BYTES; a.v.bytes.ptr = (const uint8_t *)p; a.v.bytes.len = n; return a;
-}
-static inline cvm_arg cvm_arg_stringn(const char *s, size_t n)
-{
-    cvm_arg a; a.type = CVM_ARG_STRING; a.v.bytes.ptr = (const uint8_t *)s; a.v.bytes.len = n; return a;
-}
-
-/* "int64", "uint64", "string", "bytes", "bool"; NULL for an unknown type. */
-const char *cvm_arg_type_name(cvm_arg_type t);
-
 /* ------------------------------------------------------- events, receipts */
 
-typedef struct cvm_event_field {
-    const char *name; /* owned by the result */
-    cvm_arg value;
-} cvm_event_field;
 
 /* An event, owned by the service on top of the service stack when it was
  * emitted. Everything is owned by the result that holds it. */

@@ -109,7 +109,7 @@ void cvm_asm_open_method(asm_state *st, const char *name, size_t len, uint32_t p
         }
         e->ival = st->line;
     }
-    m->methods[m->nmethods] = (cvm_method){n, (uint32_t)m->ncode, 0, params, flags};
+    m->methods[m->nmethods] = (cvm_method){.name = n, .entry = (uint32_t)m->ncode, .params = params, .flags = flags};
     st->cur = m->nmethods++;
     st->in_method = true;
 }

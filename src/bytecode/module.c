@@ -16,6 +16,14 @@ cvm_module *cvm_module_new(const cvm_allocator *al)
     return m;
 }
 
+/* Frees names[0..n) and the array (NULL allowed). */
+static void free_names(const cvm_allocator *al, char **names, size_t n)
+{
+    for (size_t i = 0; names && i < n; i++)
+        cvm_free(al, names[i]);
+    cvm_free(al, names);
+}
+
 void cvm_module_free(cvm_module *m)
 {
     if (!m)
@@ -30,9 +38,26 @@ void cvm_module_free(cvm_module *m)
     for (size_t i = 0; i < m->nstate; i++)
         cvm_free(al, m->state[i].key);
     cvm_free(al, m->state);
-    for (size_t i = 0; i < m->nmethods; i++)
-        cvm_free(al, m->methods[i].name);
+    for (size_t i = 0; i < m->nmethods; i++) {
+        cvm_method *me = &m->methods[i];
+        cvm_free(al, me->name);
+        free_names(al, me->pnames, me->pnames ? me->params : 0);
+        cvm_free(al, me->ptypes);
+        cvm_free(al, me->rtypes);
+    }
     cvm_free(al, m->methods);
+    for (size_t i = 0; i < m->nimports; i++) {
+        cvm_free(al, m->imports[i].target);
+        cvm_free(al, m->imports[i].ptypes);
+        cvm_free(al, m->imports[i].rtypes);
+    }
+    cvm_free(al, m->imports);
+    for (size_t i = 0; i < m->nevents; i++) {
+        cvm_free(al, m->events[i].name);
+        free_names(al, m->events[i].fnames, m->events[i].nfields);
+        cvm_free(al, m->events[i].ftypes);
+    }
+    cvm_free(al, m->events);
     for (size_t i = 0; i < m->nconsts; i++)
         cvm_free(al, m->consts[i].bytes);
     cvm_free(al, m->consts);

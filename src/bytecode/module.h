@@ -37,13 +37,47 @@ typedef struct cvm_insn {
     int64_t operand;
 } cvm_insn;
 
+/* A value's declared type in a signature (method, import, event): the
+ * cvm_arg_type codes CVM_ARG_INT64 ("int"), CVM_ARG_BYTES ("bytes") and
+ * CVM_ARG_STRING ("string": bytes that must be UTF-8). */
+typedef uint8_t cvm_vtype;
+
 typedef struct cvm_method {
     char *name;          /* owned */
     uint32_t entry;      /* first instruction */
     uint32_t len;        /* instructions; methods tile the code in order */
     uint32_t params;
     uint32_t flags;      /* CVM_METHOD_* */
+    /* A typed method (`.method m params a:bytes b:int returns int`) has
+     * ptypes (params entries), pnames (params names) and nresults results
+     * of rtypes. An untyped one (`params N`) has all three NULL: N integers
+     * and one integer result (the top of the stack, 0 when empty). */
+    bool typed;
+    cvm_vtype *ptypes;   /* owned, or NULL */
+    char **pnames;       /* owned, params owned names, or NULL */
+    cvm_vtype *rtypes;   /* owned, nresults entries, or NULL */
+    uint32_t nresults;
 } cvm_method;
+
+/* `.import Svc.method params bytes int returns int`: what the module
+ * expects of a service it calls, so that the stack effect of CallService /
+ * CallLibrary "Svc.method" is known before it runs. */
+typedef struct cvm_import {
+    char *target;        /* owned: "Svc.method" */
+    cvm_vtype *ptypes;   /* owned, nparams entries (NULL when 0) */
+    uint32_t nparams;
+    cvm_vtype *rtypes;   /* owned, nresults entries (NULL when 0) */
+    uint32_t nresults;
+} cvm_import;
+
+/* `.event Transfer from:bytes to:bytes amount:int`: Emit "Transfer" pops
+ * these fields (the last on top). */
+typedef struct cvm_event_decl {
+    char *name;          /* owned */
+    char **fnames;       /* owned, nfields owned names (NULL when 0) */
+    cvm_vtype *ftypes;   /* owned, nfields entries */
+    uint32_t nfields;
+} cvm_event_decl;
 
 typedef struct cvm_const {
     uint8_t *bytes;      /* owned, NUL-terminated (not counted in len) */
@@ -76,6 +110,10 @@ struct cvm_module {
     size_t nmethods;
     cvm_const *consts;           /* owned, nconsts, in first-use order */
     size_t nconsts;
+    cvm_import *imports;         /* owned, nimports, in source order, unique targets */
+    size_t nimports;
+    cvm_event_decl *events;      /* owned, nevents, in source order, unique names */
+    size_t nevents;
     cvm_insn *code;              /* owned, ncode */
     size_t ncode;
     uint32_t *lines;             /* owned, ncode source lines (0 = unknown), or NULL */

@@ -219,8 +219,9 @@ vmcase(ABORT) { TRAP(CVM_CODE_ABORTED, "aborted with code %lld", (long long)sp[-
     {                                                                                            \
         if (!h->call)                                                                            \
             TRAP(CVM_CODE_SERVICE_UNAVAILABLE, "%s: this host runs no other services", OPNAME);  \
-        cvm_call_request req = {LIB, I->s->bytes, I->s->len, stack, (size_t)(sp - stack), gas};  \
-        cvm_call_reply rep = {0, 0, 0};                                                          \
+        cvm_call_request req = {.library = LIB, .target = I->s->bytes, .target_len = I->s->len,    \
+                                .stack = stack, .depth = (size_t)(sp - stack), .gas_left = gas}; \
+        cvm_call_reply rep = {0};                                                                \
         r->err->message[0] = '\0';                                                               \
         cvm_code c_ = h->call(h->ud, &req, &rep, r->err);                                        \
         gas -= rep.gas_used < 0 ? 0 : rep.gas_used > gas ? gas : rep.gas_used;                   \

@@ -32,6 +32,7 @@ static inline cvm_method *mb_method(cvm_module *m, const char *name, uint32_t en
     m->methods = cvm_realloc(m->al, m->methods, (m->nmethods + 1) * sizeof *m->methods);
     assert(m->methods);
     cvm_method *me = &m->methods[m->nmethods++];
+    memset(me, 0, sizeof *me);
     me->name = cvm_strndup(m->al, name, strlen(name));
     me->entry = entry;
     me->len = len;
