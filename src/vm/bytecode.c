@@ -8,6 +8,11 @@
  * reputation comes from _Reputation. A trap is ERROR_SMART_CONTRACT with
  * the interpreter's error. Gas: the context's gas left is the method's
  * limit, and what it used (nested calls included) is taken from it.
+ *
+ * State values are integers (8 bytes little-endian, 0 absent: state/value.h)
+ * or bytes (stored as they are); the run's write-back cache holds integers
+ * only, and a bytes access is kept coherent with it (see "host callbacks").
+ * Identity (Signer, Caller, Self) is docs/vm.md's "Identity".
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +22,7 @@
 #include "bytecode/module.h"
 #include "crypto/hash.h"
 #include "native/native.h"
+#include "state/value.h"
 #include "vm/bytecode.h"
 #include "vm/sdk.h"
 
@@ -132,7 +138,14 @@ static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char
  * Load/Store finds its entry with no hashing or comparing. A key is cached
  * in one place only: keyed loads and stores look at the pins first, and a
  * key that gets pinned leaves the slots. A flush writes the pins back and
- * forgets their values like the slots', but keeps the pins themselves. */
+ * forgets their values like the slots', but keeps the pins themselves.
+ *
+ * Bytes values are never cached: LoadBytes of a key whose integer the cache
+ * holds (dirty or not) reads that integer's stored form from the cache; a
+ * bytes Store writes through to the overlay and then drops the key's entry
+ * (a dirty integer there is older than the bytes: never written), so the
+ * next integer Load reads the overlay and finds bytes it must refuse
+ * unless they are 8. */
 #define BC_CACHE_SLOTS 8
 #define BC_CACHE_KEY 32
 #define BC_PINS 32
@@ -150,6 +163,7 @@ typedef struct bc_run {
     bc_slot pins[BC_PINS]; /* npins used, each with its key; valid/dirty as in slots */
     size_t npins;
     bool store_cached;     /* store_cacheable(ctx), fixed for the run: callbacks see this run's frame on top */
+    uint8_t vbuf[CVM_STATE_I64_BYTES]; /* a cached integer's stored form, lent by host_load_bytes */
 } bc_run;
 
 static bc_slot *slot_of(bc_run *r, const uint8_t *key)
@@ -182,6 +196,48 @@ static bc_slot *slot_find(bc_run *r, const uint8_t *key, size_t keylen)
         if (slot_holds(&r->slots[i], key, keylen))
             return &r->slots[i];
     return NULL;
+}
+
+/* key[0..len) for a message: 'text' when printable, else its printable
+ * start and the rest in hex ('balance/'+0x12ab...), cut to fit cap. */
+static void key_text(const uint8_t *key, size_t len, char *out, size_t cap)
+{
+    size_t p = 0;
+    while (p < len && key[p] >= 0x20 && key[p] < 0x7f && key[p] != '\'')
+        p++;
+    size_t n = 0;
+    if (p || !len)
+        n = (size_t)snprintf(out, cap, "'%.*s'%s", (int)(p > 48 ? 48 : p), (const char *)key, p > 48 ? "..." : "");
+    if (p == len || n + 8 >= cap)
+        return;
+    n += (size_t)snprintf(out + n, cap - n, "%s0x", p ? "+" : "");
+    size_t i = p;
+    for (; i < len && n + 6 < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%02x", key[i]);
+    if (i < len)
+        snprintf(out + n, cap - n, "...");
+}
+
+/* An integer Load from the overlay: absent reads 0; a stored value that is
+ * not 8 bytes (bytes a Store of bytes left) is TYPE_MISMATCH naming the
+ * key. Out of line: the hot path finds its value in the cache. */
+__attribute__((noinline)) static cvm_code read_i64(bc_run *r, const uint8_t *key, size_t keylen, int64_t *v,
+                                                   cvm_error *err)
+{
+    const uint8_t *p;
+    size_t n;
+    *v = 0;
+    cvm_code c = cvm_sdk_state_read(r->ctx, key, keylen, &p, &n, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    if (cvm_state_i64_decode(p, n, v, NULL, 0) != CVM_OK) {
+        char k[128];
+        key_text(key, keylen, k, sizeof k);
+        cvm_error_set(err, CVM_CODE_TYPE_MISMATCH,
+                      "Load needs an integer (8 bytes) and key %s holds %zu bytes; LoadBytes reads them", k, n);
+        return CVM_CODE_TYPE_MISMATCH;
+    }
+    return CVM_CODE_NONE;
 }
 
 static cvm_code slot_flush(bc_run *r, bc_slot *s, cvm_error *err)
@@ -268,7 +324,7 @@ static cvm_code host_load_at(void *ud, void *handle, int64_t *value, cvm_error *
         *value = p->value;
         return CVM_CODE_NONE;
     }
-    cvm_code c = cvm_sdk_state_read_i64(r->ctx, p->key, p->keylen, value, err);
+    cvm_code c = read_i64(r, p->key, p->keylen, value, err);
     if (c != CVM_CODE_NONE)
         return c;
     p->value = *value;
@@ -312,7 +368,7 @@ static cvm_code host_load(void *ud, const uint8_t *key, size_t keylen, int64_t *
         return CVM_CODE_NONE;
     }
     s = slot_of(r, key);
-    cvm_code c = cvm_sdk_state_read_i64(r->ctx, key, keylen, value, err);
+    cvm_code c = read_i64(r, key, keylen, value, err);
     if (c != CVM_CODE_NONE || keylen > BC_CACHE_KEY)
         return c;
     if ((c = slot_flush(r, s, err)) != CVM_CODE_NONE)
@@ -347,10 +403,51 @@ static cvm_code host_store(void *ud, const uint8_t *key, size_t keylen, int64_t 
     return CVM_CODE_NONE;
 }
 
+/* The entry caching key's integer (a pin or a slot), or NULL. */
+static bc_slot *entry_of(bc_run *r, const uint8_t *key, size_t keylen)
+{
+    bc_slot *p = r->npins ? pin_find(r, key, keylen) : NULL;
+    return p ? p : slot_find(r, key, keylen);
+}
+
+static cvm_code host_load_bytes(void *ud, const uint8_t *key, size_t keylen, void *handle, const uint8_t **value,
+                                size_t *len, cvm_error *err)
+{
+    bc_run *r = ud;
+    bc_slot *s = handle ? handle : entry_of(r, key, keylen);
+    if (s && s->valid) { /* the newest value is the cached integer, perhaps not yet written */
+        cvm_state_i64_encode(s->value, r->vbuf, len);
+        *value = r->vbuf;
+        return CVM_CODE_NONE;
+    }
+    return cvm_sdk_state_read(r->ctx, key, keylen, value, len, err);
+}
+
+static cvm_code host_store_bytes(void *ud, const uint8_t *key, size_t keylen, void *handle, const uint8_t *value,
+                                 size_t len, cvm_error *err)
+{
+    bc_run *r = ud;
+    cvm_code c = cvm_sdk_state_write(r->ctx, key, keylen, value, len, err); /* says why it fails, if it does */
+    if (c != CVM_CODE_NONE)
+        return c;
+    bc_slot *s = handle ? handle : entry_of(r, key, keylen);
+    if (s) /* the overlay now holds the newest value; a dirty integer here is older */
+        s->valid = s->dirty = false;
+    return CVM_CODE_NONE;
+}
+
 static cvm_code host_emit(void *ud, const uint8_t *name, size_t namelen, int64_t value, cvm_error *err)
 {
     cvm_event_field f = {"value", cvm_arg_int64(value)};
     return cvm_sdk_emit(((bc_run *)ud)->ctx, (const char *)name, namelen, &f, 1, err);
+}
+
+/* Emit of a declared event: its typed fields, recorded as native services'
+ * events are (receipts, the event history, coopvm events). */
+static cvm_code host_emit_fields(void *ud, const uint8_t *name, size_t namelen, const cvm_event_field *fields,
+                                 size_t nfields, cvm_error *err)
+{
+    return cvm_sdk_emit(((bc_run *)ud)->ctx, (const char *)name, namelen, fields, nfields, err);
 }
 
 static cvm_code host_log(void *ud, int64_t value, cvm_error *err) { return cvm_sdk_log(((bc_run *)ud)->ctx, value, err); }
@@ -434,6 +531,27 @@ static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply 
     return CVM_CODE_NONE;
 }
 
+/* An address, or NULL for the zeros of an unsigned call's signer (no
+ * key's or service's address is all zeros but by a SHA-256 preimage). */
+static const uint8_t *address_or_null(const uint8_t *a)
+{
+    for (size_t i = 0; i < CVM_ADDRESS_BYTES; i++)
+        if (a[i])
+            return a;
+    return NULL;
+}
+
+/* Caller (docs/vm.md, "Identity"): library frames act as the frame below
+ * them, so look through them to the frame this code acts as; its caller is
+ * the frame below that (its owner's address), or the signer at the bottom. */
+static const uint8_t *caller_of(const cvm_context *ctx)
+{
+    size_t i = ctx->depth - 1;
+    while (i > 0 && ctx->frames[i].library)
+        i--;
+    return i == 0 ? address_or_null(ctx->signer) : ctx->frames[i - 1].address;
+}
+
 static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
                             cvm_call_out *out)
 {
@@ -463,10 +581,16 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         .resolve = host_resolve,
         .load_at = host_load_at,
         .store_at = host_store_at,
+        .load_bytes = host_load_bytes,
+        .store_bytes = host_store_bytes,
+        .emit_fields = host_emit_fields,
         .trace = ctx->vm->trace && ctx->depth == 1 ? host_trace : NULL,
         .reputation = rep,
         .block_height = (int64_t)ctx->height,
         .block_time = (int64_t)ctx->timestamp,
+        .signer = address_or_null(ctx->signer),
+        .caller = caller_of(ctx),
+        .self = ctx->frames[ctx->depth - 1].address, /* the owner's: a library's caller's */
     };
     int64_t start = ctx->gas_left;
     cvm_exec_options opts = {start > 0 ? start : -1, ctx->vm->dispatch};

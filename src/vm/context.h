@@ -118,6 +118,8 @@ typedef struct cvm_frame {
     uint8_t address[CVM_ADDRESS_BYTES];     /* the owner's address */
     bool read_only;                         /* writes refused: a read-only context or method, or
                                              * called from a read-only frame */
+    bool library;                           /* pushed by CallLibraryMethod: the code acts as the
+                                             * frame below (bytecode's Caller looks through it) */
 } cvm_frame;
 
 /* What a context remembers of one deployed service, so that each of its

@@ -175,6 +175,7 @@ void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, 
         memcpy(f->address, t->address, CVM_ADDRESS_BYTES);
     }
     f->read_only = ro || !(mi->flags & CVM_MF_WRITES);
+    f->library = kind == CVM_CALL_LIBRARY && caller;
     ctx->depth++;
     t->proc->process_call(ctx, mi, args, nargs, out);
     ctx->depth--;
