@@ -184,6 +184,12 @@ typedef struct cvm_error {
     uint8_t reason[CVM_REASON_MAX];
     uint16_t reason_len;
     uint8_t has_reason;
+    /* An error that crossed nested service calls: message[0..path_len) is
+     * the path of the calls it crossed ("A.m: B.m", "A.m: …: H.m" when
+     * shortened), then ": " and the innermost message, intact; 0 when it
+     * crossed none. Only for wrapping the next level: a receipt's encoding
+     * does not carry it (the message does). */
+    uint8_t path_len;
 } cvm_error;
 
 /* Writes "CODE: message (method m, pc 3, line 7)" into buf (always NUL

@@ -518,8 +518,8 @@ static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply 
     cvm_call_invoke(ctx, kind, &tg, args, n, &out);
     rep->gas_used = req->gas_left - ctx->gas_left;
     if (out.status != CVM_SUCCESS) {
-        *err = out.error;
-        snprintf(err->message, sizeof err->message, "%.63s.%.63s: %.100s", tg.service, tg.mi.name, out.error.message);
+        *err = out.error; /* the innermost code, message and reason, whatever the depth */
+        cvm_error_wrap(err, tg.service, tg.mi.name);
         return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
     }
     if (out.noutputs != 1 || out.outputs[0].type != CVM_ARG_INT64) {

@@ -181,6 +181,111 @@ void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, 
     ctx->depth--;
 }
 
+/* ------------------------------------------------- errors of nested calls */
+
+/* The path of calls an error crossed is a list of "Svc.method" parts joined
+ * by ": ", exactly the prefixes each level used to add, so that a message
+ * that fits reads (and encodes) as it always has. */
+#define PATH_SEP ": "
+#define PATH_ELIDED "\xe2\x80\xa6" /* "…": parts left out */
+#define PATH_PARTS 64               /* more than 239 bytes of parts hold */
+
+typedef struct path_part {
+    const char *p; /* borrowed */
+    size_t n;
+} path_part;
+
+static bool part_elided(path_part a) { return a.n == 3 && memcmp(a.p, PATH_ELIDED, 3) == 0; }
+
+/* The length of parts[0..n) joined (0 for none). */
+static size_t joined_len(const path_part *parts, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i].n + (i ? sizeof PATH_SEP - 1 : 0);
+    return len;
+}
+
+/* Chooses the longest form of the path parts[0..n) that fits room bytes
+ * (": " before the message included) into out; returns its count. In
+ * order: all; the first, "…" and as many of the last as fit; "…" and the
+ * last; "…"; none. A "…" already in parts is never kept beside a new one. */
+static size_t path_fit(const path_part *parts, size_t n, size_t room, path_part *out)
+{
+    const path_part elided = {PATH_ELIDED, 3};
+    const size_t sep = sizeof PATH_SEP - 1;
+    if (joined_len(parts, n) + sep <= room) {
+        memcpy(out, parts, n * sizeof *parts);
+        return n;
+    }
+    size_t after = 2; /* the first part of the kept tail: after any "…" */
+    for (size_t i = 1; i < n; i++)
+        if (part_elided(parts[i]))
+            after = i + 1 > after ? i + 1 : after;
+    for (size_t j = after; j < n; j++) {
+        out[0] = parts[0];
+        out[1] = elided;
+        memcpy(out + 2, parts + j, (n - j) * sizeof *parts);
+        if (joined_len(out, 2 + n - j) + sep <= room)
+            return 2 + n - j;
+    }
+    out[0] = elided;
+    if (n >= 2 && !part_elided(parts[n - 1])) {
+        out[1] = parts[n - 1];
+        if (joined_len(out, 2) + sep <= room)
+            return 2;
+    }
+    return elided.n + sep <= room ? 1 : 0;
+}
+
+void cvm_error_wrap(cvm_error *err, const char *service, const char *method)
+{
+    char head[2 * 63 + 2]; /* as the prefixes always were: each name cut to 63 bytes */
+    int hn = snprintf(head, sizeof head, "%.63s.%.63s", service, method);
+    char old[sizeof err->message];
+    size_t mlen = strnlen(err->message, sizeof err->message - 1);
+    memcpy(old, err->message, mlen);
+    /* old[0..plen) the path so far, old[root..mlen) the innermost message */
+    size_t plen = err->path_len, root = 0;
+    if (plen && plen + 2 <= mlen && memcmp(old + plen, PATH_SEP, 2) == 0)
+        root = plen + 2;
+    else
+        plen = 0;
+    path_part parts[PATH_PARTS];
+    size_t n = 0;
+    parts[n++] = (path_part){head, hn < 0 ? 0 : (size_t)hn};
+    for (size_t i = 0; plen && n < PATH_PARTS;) {
+        const char *sep = NULL;
+        for (size_t k = i; k + 2 <= plen && !sep; k++)
+            if (memcmp(old + k, PATH_SEP, 2) == 0)
+                sep = old + k;
+        size_t end = sep ? (size_t)(sep - old) : plen;
+        parts[n++] = (path_part){old + i, end - i};
+        if (!sep)
+            break;
+        i = end + 2;
+    }
+    path_part kept[PATH_PARTS];
+    size_t rlen = mlen - root, cap = sizeof err->message - 1;
+    size_t nk = path_fit(parts, n, cap - rlen, kept);
+    size_t len = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (i) {
+            memcpy(err->message + len, PATH_SEP, 2);
+            len += 2;
+        }
+        memcpy(err->message + len, kept[i].p, kept[i].n);
+        len += kept[i].n;
+    }
+    err->path_len = (uint8_t)len;
+    if (nk) {
+        memcpy(err->message + len, PATH_SEP, 2);
+        len += 2;
+    }
+    memcpy(err->message + len, old + root, rlen);
+    err->message[len + rlen] = '\0';
+}
+
 void cvm_call(cvm_context *ctx, cvm_call_kind kind, const char *service, const char *method, const cvm_arg *args,
               size_t nargs, cvm_call_out *out)
 {
@@ -396,7 +501,7 @@ cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *res
     cvm_call(ctx, CVM_CALL_SERVICE, svc, method, a, n, &out);
     if (out.status != CVM_SUCCESS) {
         *err = out.error;
-        snprintf(err->message, sizeof err->message, "%s.%s: %.200s", svc, method, out.error.message);
+        cvm_error_wrap(err, svc, method);
         return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
     }
     if (req->op == CVM_SDK_CREATE_PROPOSAL) {

@@ -34,6 +34,13 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
  * pops the frame. */
 void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, const cvm_arg *args, size_t nargs,
                      cvm_call_out *out);
+/* Makes err, the error of a call of service.method that failed, the
+ * caller's: "service.method" joins the front of its path of calls
+ * (cvm_error.path_len). The innermost message, the code and the reason
+ * stay intact whatever the depth: when path and message do not fit the
+ * message field, the middle of the path gives way ("A.m: …: H.m: why"),
+ * then its front ("…: H.m: why"), then all of it. */
+void cvm_error_wrap(cvm_error *err, const char *service, const char *method);
 /* Both. */
 void cvm_call(cvm_context *ctx, cvm_call_kind kind, const char *service, const char *method, const cvm_arg *args,
               size_t nargs, cvm_call_out *out);
@@ -61,8 +68,8 @@ cvm_code cvm_sdk_log(cvm_context *ctx, int64_t v, cvm_error *err);
 /* The cooperative and governance operations of bytecode (host->sdk): each
  * a call of _Cooperatives or _Governance on the cooperative of the running
  * module's .cooperative metadata (COOPERATIVE_NOT_CONFIGURED without one),
- * through the call path of CallService; a failure is the callee's code with
- * its message prefixed by "Svc.method: ". *result: CreateProposal's id. */
+ * through the call path of CallService; a failure is the callee's error
+ * wrapped by cvm_error_wrap. *result: CreateProposal's id. */
 cvm_code cvm_sdk_coop(cvm_context *ctx, const cvm_sdk_request *req, int64_t *result, cvm_error *err);
 
 /* The signer's address (zeros for an unsigned call); borrowed from ctx. */
