@@ -224,10 +224,10 @@ static void test_event_and_error(void **state)
     cvm_event bare = {"S", "E", NULL, 0};
     dumps_as(cvm_event_to_json(&bare), "{\"service\":\"S\",\"name\":\"E\",\"fields\":{}}");
 
-    cvm_error e = {CVM_CODE_STACK_UNDERFLOW, "Add needs 2 values, the stack holds 1", "main", 3, 7, {0}, 0, 0};
+    cvm_error e = {CVM_CODE_STACK_UNDERFLOW, "Add needs 2 values, the stack holds 1", "main", 3, 7, {0}, 0, 0, 0};
     dumps_as(cvm_error_to_json(&e), "{\"code\":\"STACK_UNDERFLOW\",\"message\":\"Add needs 2 values, the stack holds "
                                     "1\",\"method\":\"main\",\"pc\":3,\"line\":7}");
-    cvm_error e2 = {CVM_CODE_WRONG_ARGUMENTS, "bad \xff name", "", -1, 0, {0}, 0, 0};
+    cvm_error e2 = {CVM_CODE_WRONG_ARGUMENTS, "bad \xff name", "", -1, 0, {0}, 0, 0, 0};
     dumps_as(cvm_error_to_json(&e2), "{\"code\":\"WRONG_ARGUMENTS\",\"message\":\"bad \xef\xbf\xbd name\"}");
 }
 
@@ -237,14 +237,14 @@ static void test_receipts(void **state)
     cvm_arg out1 = cvm_arg_int64(42);
     cvm_event ev = {"Counter", "Inc", fields + 1, 1};
     int64_t logs[] = {-1, 5};
-    cvm_receipt ok = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0}, &out1, 1, &ev, 1, logs, 2, 17};
+    cvm_receipt ok = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0, 0}, &out1, 1, &ev, 1, logs, 2, 17};
     dumps_as(cvm_receipt_to_json(&ok),
              "{\"status\":\"SUCCESS\",\"result\":42,\"gas_used\":17,\"events\":[{\"service\":\"Counter\",\"name\":"
              "\"Inc\",\"fields\":{\"amount\":7}}],\"logs\":[\"-1\",\"5\"]}");
 
     /* outputs that are not exactly one int64 */
     cvm_arg outs[] = {cvm_arg_uint64(UINT64_MAX), cvm_arg_stringn("x", 1)};
-    cvm_receipt two = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0}, outs, 2, NULL, 0, NULL, 0, 3};
+    cvm_receipt two = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0, 0}, outs, 2, NULL, 0, NULL, 0, 3};
     dumps_as(cvm_receipt_to_json(&two), "{\"status\":\"SUCCESS\",\"outputs\":[\"18446744073709551615\",\"x\"],"
                                         "\"gas_used\":3,\"events\":[],\"logs\":[]}");
     two.noutputs = 1;
@@ -252,7 +252,7 @@ static void test_receipts(void **state)
                                         "\"gas_used\":3,\"events\":[],\"logs\":[]}");
 
     /* a failure: error present, no outputs, logs kept */
-    cvm_receipt bad = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_DIVISION_BY_ZERO, "Div by zero", "main", 4, 0, {0}, 0, 0},
+    cvm_receipt bad = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_DIVISION_BY_ZERO, "Div by zero", "main", 4, 0, {0}, 0, 0, 0},
                        NULL, 0, NULL, 0, logs, 1, 9};
     dumps_as(cvm_receipt_to_json(&bad),
              "{\"status\":\"ERROR_SMART_CONTRACT\",\"outputs\":[],\"gas_used\":9,\"error\":{\"code\":"
@@ -282,7 +282,7 @@ static void test_state_diff_and_block(void **state)
              "{\"service\":\"_Deployments\",\"key\":\"0x00ff\",\"value\":\"02\"}]");
 
     cvm_arg out1 = cvm_arg_int64(1);
-    cvm_receipt r = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0}, &out1, 1, NULL, 0, NULL, 0, 2};
+    cvm_receipt r = {CVM_SUCCESS, {CVM_CODE_NONE, "", "", -1, 0, {0}, 0, 0, 0}, &out1, 1, NULL, 0, NULL, 0, 2};
     cvm_block_result b = {0};
     b.height = 3;
     b.timestamp = 99;
@@ -332,7 +332,7 @@ static void test_allocation_failure(void **state)
     cvm_arg out = cvm_arg_uint64(UINT64_MAX);
     cvm_event ev = {"_Cooperatives", "ResourceAllocated", fields, 4};
     int64_t logs[] = {1, 2};
-    cvm_receipt r = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_ABORTED, "no", "main", 1, 2, {0}, 0, 0}, &out, 1, &ev, 1, logs, 2, 5};
+    cvm_receipt r = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_ABORTED, "no", "main", 1, 2, {0}, 0, 0, 0}, &out, 1, &ev, 1, logs, 2, 5};
     cvm_state_change d = {(const uint8_t *)"S", 1, (const uint8_t *)"ÿ", 1, (const uint8_t *)"", 1};
     cvm_block_result b = {0};
     b.height = 2;

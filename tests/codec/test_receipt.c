@@ -27,7 +27,7 @@ static void test_round_trip(void **state)
     cvm_event_field fields[2] = {{"amount", cvm_arg_uint64(10)}, {"who", cvm_arg_bytes("\x01\x02", 2)}};
     cvm_event evs[2] = {{"Bank", "Paid", fields, 2}, {"Bank", "Empty", NULL, 0}};
     int64_t logs[3] = {1, -2, INT64_MIN};
-    cvm_receipt r = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_ABORTED, "the contract aborted", "pay", 12, 7, {0}, 0, 0},
+    cvm_receipt r = {CVM_ERROR_SMART_CONTRACT, {CVM_CODE_ABORTED, "the contract aborted", "pay", 12, 7, {0}, 0, 0, 0},
                      outs, 2, evs, 2, logs, 3, 1234};
     cvm_buf b;
     assert_int_equal(encode(&r, &b), CVM_OK);
