@@ -70,11 +70,32 @@ static cvm_code native_method_info(cvm_context *ctx, const char *service, const 
     return CVM_CODE_UNKNOWN_METHOD;
 }
 
+/* The zero value of a parameter left out (CVM_MF_OPTIONAL): what a caller
+ * passing it explicitly would pass for "none". */
+static cvm_arg zero_of(cvm_arg_type t)
+{
+    switch (t) {
+    case CVM_ARG_UINT64: return cvm_arg_uint64(0);
+    case CVM_ARG_STRING: return cvm_arg_stringn("", 0);
+    case CVM_ARG_BYTES: return cvm_arg_bytes("", 0);
+    case CVM_ARG_BOOL: return cvm_arg_bool(0);
+    default: return cvm_arg_int64(0);
+    }
+}
+
 static void native_process_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
                                 cvm_call_out *out)
 {
-    (void)nargs;
     const cvm_native_method *m = mi->impl;
+    /* a method always sees all its parameters: optional ones left out
+     * (checked by the call path: nargs >= nparams - CVM_MF_NOPTIONAL) are
+     * their zero values */
+    cvm_arg full[CVM_MAX_ARGS];
+    if (nargs < m->nparams && m->nparams <= CVM_MAX_ARGS) {
+        for (size_t i = 0; i < m->nparams; i++)
+            full[i] = i < nargs ? args[i] : zero_of(m->params[i]);
+        args = full;
+    }
     cvm_error err;
     memset(&err, 0, sizeof err);
     err.pc = -1;

@@ -34,6 +34,16 @@
 /* Method flags: public and read-only when 0. */
 #define CVM_MF_SYSTEM 1u /* only system callers (system services, the VM at genesis) */
 #define CVM_MF_WRITES 2u /* read-write: refused in a read-only frame */
+/* The last n parameters may be left out (n <= 255, bits 8..15 of the
+ * flags): a call passes nparams - n .. nparams arguments, the first ones
+ * in order, and the native processor hands the method the zero value of
+ * each one left out (0, false, empty), so that leaving one out and
+ * passing its zero value are the same call. A caller checking a typed
+ * import against the method accepts either length (the types of the
+ * arguments passed must match). _Governance.createProposal(id[, title[,
+ * period]]) uses it. */
+#define CVM_MF_OPTIONAL(n) (((unsigned)(n) & 0xffu) << 8)
+#define CVM_MF_NOPTIONAL(flags) (((unsigned)(flags) >> 8) & 0xffu)
 
 typedef struct cvm_context cvm_context;
 

@@ -106,9 +106,16 @@ bool cvm_call_resolve(cvm_context *ctx, cvm_call_kind kind, const char *service,
 static bool check_args(cvm_call_kind kind, const cvm_target *t, const cvm_arg *args, size_t nargs, cvm_error *err)
 {
     const cvm_method_info *mi = &t->mi;
-    if (nargs != mi->nparams) {
-        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s takes %zu argument%s, got %zu", t->service, mi->name,
-                      mi->nparams, mi->nparams == 1 ? "" : "s", nargs);
+    size_t nopt = CVM_MF_NOPTIONAL(mi->flags); /* optional trailing parameters (context.h) */
+    if (nopt > mi->nparams)
+        nopt = mi->nparams;
+    if (nargs > mi->nparams || nargs < mi->nparams - nopt) {
+        if (nopt > 0)
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s takes %zu to %zu arguments, got %zu", t->service,
+                          mi->name, mi->nparams - nopt, mi->nparams, nargs);
+        else
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s takes %zu argument%s, got %zu", t->service, mi->name,
+                          mi->nparams, mi->nparams == 1 ? "" : "s", nargs);
         return false;
     }
     /* a transaction's arguments come from outside: well-formed values only
