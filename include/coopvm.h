@@ -140,7 +140,7 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(INVALID_AMOUNT, "an allocation's amount is not positive, or its total would overflow") \
     X(RESOURCE_IMPACT_TOO_HIGH, "the cooperative's cpu, memory or network impact is above 80") \
     X(ALREADY_VOTED, "the signer has already voted on the proposal")             \
-    X(PROPOSAL_CLOSED, "the proposal has already passed or been rejected")       \
+    X(PROPOSAL_CLOSED, "the proposal has passed or been rejected, or its voting period has ended") \
     X(PROPOSAL_NOT_FOUND, "no proposal has that id")                             \
     X(INVALID_QUORUM, "a quorum is a percentage from 1 to 100")                  \
     X(COOPERATIVE_NOT_CONFIGURED, "a cooperative opcode in a module without .cooperative metadata") \

@@ -9,6 +9,12 @@
  * members at that vote and q its quorum then: need = max(1, ceil(q*m/100));
  * passed when yes >= need, rejected when yes + (m - yes - no) < need.
  *
+ * A proposal may have a title and a voting period of p blocks: created at
+ * height h, its deadline is h + p, the last height whose votes count; a
+ * vote in a block above it is refused PROPOSAL_CLOSED, and an open
+ * proposal past it reads as "expired" (nothing is written when it
+ * expires: the status is computed at the height of each call).
+ *
  * State (docs/cooperatives.md):
  *   threshold                    i64, always 8 bytes (so 0 can be set); absent: 100
  *   proposals                    i64, the last proposal id given (ids are 1, 2, ...)
@@ -16,12 +22,17 @@
  *   proposal:<n>:creator         20 address bytes
  *   proposal:<n>:status          i64 1 open, 2 passed, 3 rejected
  *   proposal:<n>:yes, :no        i64 vote counts
+ *   proposal:<n>:title           the title's bytes (absent: none)
+ *   proposal:<n>:deadline        i64 the last height votes count (absent: none)
  *   vote:<n>:<address>           i64 1 yes, -1 no
- * <n> is the proposal id in decimal.
+ * <n> is the proposal id in decimal. The title and the deadline are written
+ * only when given, so a proposal without them has exactly the bytes it had
+ * before they existed.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "codec/utf8.h"
 #include "native/native.h"
 #include "state/value.h"
 
@@ -117,6 +128,7 @@ typedef struct proposal {
     size_t cooplen;
     uint8_t creator[CVM_ADDRESS_BYTES];
     int64_t status, yes, no;
+    int64_t deadline; /* the last height whose votes count; 0: none */
 } proposal;
 
 /* Reads proposal id: PROPOSAL_NOT_FOUND when it was never opened. */
@@ -153,13 +165,26 @@ static cvm_code read_proposal(cvm_context *ctx, int64_t id, proposal *pr, cvm_er
     if ((c = rd_i64(ctx, &k, &pr->yes, err)) != CVM_CODE_NONE)
         return c;
     key_proposal(&k, id, "no");
-    return rd_i64(ctx, &k, &pr->no, err);
+    if ((c = rd_i64(ctx, &k, &pr->no, err)) != CVM_CODE_NONE)
+        return c;
+    key_proposal(&k, id, "deadline");
+    return rd_i64(ctx, &k, &pr->deadline, err);
 }
 
-static const char *status_name(int64_t s)
+/* Whether votes on pr have ended: it has a deadline and the height of
+ * this call (a transaction's block; a query's latest committed height) is
+ * above it. */
+static bool past_deadline(cvm_context *ctx, const proposal *pr)
 {
-    switch (s) {
-    case STATUS_OPEN: return "open";
+    return pr->deadline > 0 && cvm_sdk_height(ctx) > (uint64_t)pr->deadline;
+}
+
+/* The status a reader sees: an open proposal past its deadline is
+ * "expired". */
+static const char *status_name(cvm_context *ctx, const proposal *pr)
+{
+    switch (pr->status) {
+    case STATUS_OPEN: return past_deadline(ctx, pr) ? "expired" : "open";
     case STATUS_PASSED: return "passed";
     case STATUS_REJECTED: return "rejected";
     default: return "unknown";
@@ -168,12 +193,55 @@ static const char *status_name(int64_t s)
 
 /* ------------------------------------------------------------- methods */
 
-/* createProposal(id) -> int64: a member whose reputation reaches the
- * threshold opens the chain's next proposal in cooperative id. */
+/* The optional title and period of createProposal: WRONG_ARGUMENTS
+ * unless the title is UTF-8 of at most CVM_PROPOSAL_TITLE_MAX bytes
+ * without NUL and the period is >= 0 with height + period in range. */
+static cvm_code check_title_period(cvm_context *ctx, const cvm_arg *title, int64_t period, cvm_error *err)
+{
+    const uint8_t *t = title->v.bytes.ptr;
+    size_t n = title->v.bytes.len;
+    if (n > CVM_PROPOSAL_TITLE_MAX) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "_Governance.createProposal: a title is at most %d bytes, got %zu",
+                      CVM_PROPOSAL_TITLE_MAX, n);
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    size_t bad;
+    if (n > 0 && (memchr(t, '\0', n) || !cvm_utf8_valid(t, n, &bad))) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                      "_Governance.createProposal: the title must be UTF-8 text without NUL");
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    if (period < 0) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                      "_Governance.createProposal: a voting period is at least 0 blocks (0: no deadline), got %lld",
+                      (long long)period);
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    uint64_t h = cvm_sdk_height(ctx);
+    if (period > 0 && (h > (uint64_t)INT64_MAX || (uint64_t)period > (uint64_t)INT64_MAX - h)) {
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                      "_Governance.createProposal: a voting period of %lld blocks from height %llu ends past the "
+                      "largest height",
+                      (long long)period, (unsigned long long)h);
+        return CVM_CODE_WRONG_ARGUMENTS;
+    }
+    return CVM_CODE_NONE;
+}
+
+/* createProposal(id[, title[, period]]) -> int64: a member whose
+ * reputation reaches the threshold opens the chain's next proposal in
+ * cooperative id, with a title ("" none) and a voting period in blocks
+ * (0 none: open until decided). The parameters left out are "" and 0
+ * (CVM_MF_OPTIONAL), so createProposal(id) is what it always was. */
 static cvm_code gov_create_proposal(cvm_context *ctx, const cvm_arg *args, cvm_call_out *out, cvm_error *err)
 {
+    const cvm_arg *title = &args[1];
+    int64_t period = args[2].v.i64;
+    cvm_code c = check_title_period(ctx, title, period, err);
+    if (c != CVM_CODE_NONE)
+        return c;
     cvm_coop_record rec;
-    cvm_code c = find_coop(ctx, &args[0], "createProposal", &rec, err);
+    c = find_coop(ctx, &args[0], "createProposal", &rec, err);
     if (c != CVM_CODE_NONE)
         return c;
     const uint8_t *id = args[0].v.bytes.ptr;
@@ -216,12 +284,30 @@ static cvm_code gov_create_proposal(cvm_context *ctx, const cvm_arg *args, cvm_c
     key_proposal(&k, pid, "status");
     if ((c = wr_i64(ctx, &k, STATUS_OPEN, err)) != CVM_CODE_NONE)
         return c;
-    cvm_event_field f[3] = {
+    /* the title and the deadline only when given: a proposal without them
+     * keeps the keys, bytes, event and gas it always had */
+    int64_t deadline = period > 0 ? (int64_t)cvm_sdk_height(ctx) + period : 0;
+    if (title->v.bytes.len > 0) {
+        key_proposal(&k, pid, "title");
+        if ((c = cvm_native_write(ctx, k.b, k.n, title->v.bytes.ptr, title->v.bytes.len, err)) != CVM_CODE_NONE)
+            return c;
+    }
+    if (deadline > 0) {
+        key_proposal(&k, pid, "deadline");
+        if ((c = wr_i64(ctx, &k, deadline, err)) != CVM_CODE_NONE)
+            return c;
+    }
+    cvm_event_field f[5] = {
         {"cooperative_id", cvm_arg_stringn((const char *)id, idlen)},
         {"proposal_id", cvm_arg_int64(pid)},
         {"creator", cvm_arg_bytes(who, CVM_ADDRESS_BYTES)},
     };
-    if ((c = cvm_native_emit(ctx, "ProposalCreated", 15, f, 3, err)) != CVM_CODE_NONE)
+    size_t nf = 3;
+    if (title->v.bytes.len > 0)
+        f[nf++] = (cvm_event_field){"title", cvm_arg_stringn((const char *)title->v.bytes.ptr, title->v.bytes.len)};
+    if (deadline > 0)
+        f[nf++] = (cvm_event_field){"deadline", cvm_arg_int64(deadline)};
+    if ((c = cvm_native_emit(ctx, "ProposalCreated", 15, f, nf, err)) != CVM_CODE_NONE)
         return c;
     return cvm_out_put(ctx, out, cvm_arg_int64(pid)) ? CVM_CODE_NONE : no_memory(ctx, err);
 }
@@ -240,6 +326,12 @@ static cvm_code gov_cast_vote(cvm_context *ctx, const cvm_arg *args, cvm_call_ou
     if (pr.status != STATUS_OPEN) {
         cvm_error_set(err, CVM_CODE_PROPOSAL_CLOSED, "proposal %lld in cooperative %s is closed: it %s",
                       (long long)pid, pr.coop, pr.status == STATUS_PASSED ? "passed" : "was rejected");
+        return CVM_CODE_PROPOSAL_CLOSED;
+    }
+    if (past_deadline(ctx, &pr)) {
+        cvm_error_set(err, CVM_CODE_PROPOSAL_CLOSED,
+                      "proposal %lld in cooperative %s is closed: voting ended at height %lld", (long long)pid, pr.coop,
+                      (long long)pr.deadline);
         return CVM_CODE_PROPOSAL_CLOSED;
     }
     cvm_coop_record rec;
@@ -342,18 +434,40 @@ static cvm_code gov_update_quorum(cvm_context *ctx, const cvm_arg *args, cvm_cal
 }
 
 /* getProposal(proposal_id) -> cooperative string, creator bytes, status
- * string ("open", "passed", "rejected"), yes int64, no int64 */
+ * string ("open", "passed", "rejected", "expired"), yes int64, no int64.
+ * Five outputs as ever (contracts import it so); the title and the
+ * deadline are getProposalInfo's. */
 static cvm_code gov_get_proposal(cvm_context *ctx, const cvm_arg *args, cvm_call_out *out, cvm_error *err)
 {
     proposal pr;
     cvm_code c = read_proposal(ctx, args[0].v.i64, &pr, err);
     if (c != CVM_CODE_NONE)
         return c;
-    const char *st = status_name(pr.status);
+    const char *st = status_name(ctx, &pr);
     if (!cvm_out_put(ctx, out, cvm_arg_stringn(pr.coop, pr.cooplen)) ||
         !cvm_out_put(ctx, out, cvm_arg_bytes(pr.creator, CVM_ADDRESS_BYTES)) ||
         !cvm_out_put(ctx, out, cvm_arg_stringn(st, strlen(st))) || !cvm_out_put(ctx, out, cvm_arg_int64(pr.yes)) ||
         !cvm_out_put(ctx, out, cvm_arg_int64(pr.no)))
+        return no_memory(ctx, err);
+    return CVM_CODE_NONE;
+}
+
+/* getProposalInfo(proposal_id) -> title string ("" none), deadline int64
+ * (the last height whose votes count; 0 none). */
+static cvm_code gov_get_proposal_info(cvm_context *ctx, const cvm_arg *args, cvm_call_out *out, cvm_error *err)
+{
+    proposal pr;
+    cvm_code c = read_proposal(ctx, args[0].v.i64, &pr, err);
+    if (c != CVM_CODE_NONE)
+        return c;
+    gov_key k;
+    const uint8_t *t;
+    size_t n;
+    key_proposal(&k, pr.id, "title");
+    if ((c = cvm_sdk_state_read(ctx, k.b, k.n, &t, &n, err)) != CVM_CODE_NONE)
+        return c;
+    if (!cvm_out_put(ctx, out, cvm_arg_stringn(n ? (const char *)t : "", n)) ||
+        !cvm_out_put(ctx, out, cvm_arg_int64(pr.deadline)))
         return no_memory(ctx, err);
     return CVM_CODE_NONE;
 }
@@ -407,16 +521,17 @@ static cvm_code gov_set_threshold(cvm_context *ctx, const cvm_arg *args, cvm_cal
     return cvm_native_emit(ctx, "ThresholdChanged", 16, f, 2, err);
 }
 
-static const cvm_arg_type id_params[] = {CVM_ARG_STRING};
+static const cvm_arg_type create_params[] = {CVM_ARG_STRING, CVM_ARG_STRING, CVM_ARG_INT64}; /* id[, title[, period]] */
 static const cvm_arg_type vote_params[] = {CVM_ARG_INT64, CVM_ARG_INT64};
 static const cvm_arg_type quorum_params[] = {CVM_ARG_STRING, CVM_ARG_INT64};
 static const cvm_arg_type i64_params[] = {CVM_ARG_INT64};
 
 static const cvm_native_method methods[] = {
-    {"createProposal", id_params, 1, CVM_MF_WRITES, gov_create_proposal},
+    {"createProposal", create_params, 3, CVM_MF_WRITES | CVM_MF_OPTIONAL(2), gov_create_proposal},
     {"castVote", vote_params, 2, CVM_MF_WRITES, gov_cast_vote},
     {"updateQuorum", quorum_params, 2, CVM_MF_WRITES, gov_update_quorum},
     {"getProposal", i64_params, 1, 0, gov_get_proposal},
+    {"getProposalInfo", i64_params, 1, 0, gov_get_proposal_info},
     {"getThreshold", NULL, 0, 0, gov_get_threshold},
     {"setThreshold", i64_params, 1, CVM_MF_WRITES, gov_set_threshold},
 };

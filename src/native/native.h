@@ -108,6 +108,7 @@ void cvm_address_hex(const uint8_t addr[CVM_ADDRESS_BYTES], char out[2 + 2 * CVM
 #define CVM_COOP_DEFAULT_QUORUM 50  /* percent, at creation */
 #define CVM_COOP_IMPACT_LIMIT 80    /* allocate refuses above this cpu, memory or network impact */
 #define CVM_PROPOSAL_THRESHOLD 100  /* the default reputation needed to open a proposal */
+#define CVM_PROPOSAL_TITLE_MAX 256  /* bytes of a proposal's title (_Governance.createProposal) */
 
 /* What _Governance needs of a cooperative, read directly from
  * _Cooperatives' state. */

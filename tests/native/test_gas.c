@@ -3,7 +3,8 @@
  * CVM_GAS_*, docs/vm.md "Gas"): each native method's gas for known inputs,
  * written as the sum of its parts (the call, each state write by its key
  * and value bytes, each event by its bytes); deployments by their code
- * bytes, up to the 64 KiB a deployment carries; OUT_OF_GAS inside a native
+ * bytes, up to the 64 KiB a deployment carries; createProposal's optional
+ * title and period; OUT_OF_GAS inside a native
  * method, called by a transaction or by a cooperative opcode, rolling
  * everything back; and bytecode Emit paying for a long event name.
  */
@@ -180,6 +181,18 @@ static void test_governance(void **state)
     /* "threshold" (9) = 8; ThresholdChanged: name 16, old 3 + 8, new 3 + 8 */
     cvm_arg t = cvm_arg_int64(5);
     assert_int_equal(gas1(&c, 1, "_Governance", "setThreshold", &t, 1), CALL + W(9, 8) + EV(16 + 11 + 11));
+
+    /* createProposal's optional title and period pay for what they add:
+     * "proposal:2:title" (16) = 12, "proposal:2:deadline" (19) = 8; the
+     * event's title 5 + 12, deadline 8 + 8. Given as "" and 0 they add
+     * nothing. */
+    cvm_arg tp[3] = {id, str("Fix the roof"), cvm_arg_int64(10)};
+    int64_t titled = propose + W(16, 12) + W(19, 8) + (5 + 12 + 8 + 8) * CVM_GAS_EVENT_BYTE;
+    assert_int_equal(titled, 2880);
+    assert_int_equal(gas1(&c, 1, "_Governance", "createProposal", tp, 3), titled);
+    tp[1] = str("");
+    tp[2] = cvm_arg_int64(0);
+    assert_int_equal(gas1(&c, 1, "_Governance", "createProposal", tp, 3), propose);
     chain_close(&c);
 }
 
