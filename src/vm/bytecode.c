@@ -20,6 +20,7 @@
 #include "base/alloc.h"
 #include "base/suggest.h"
 #include "bytecode/module.h"
+#include "codec/utf8.h"
 #include "crypto/hash.h"
 #include "native/native.h"
 #include "state/value.h"
@@ -99,6 +100,13 @@ static const cvm_arg_type int64_params[CVM_MAX_ARGS] = {
 };
 _Static_assert(CVM_MAX_ARGS == 64 && CVM_MAX_PARAMS == 64, "int64_params covers every bytecode parameter");
 
+/* The same as declared types: an untyped method's signature. */
+static const uint8_t int_vtypes[CVM_MAX_PARAMS] = {
+#define P8 CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64, CVM_ARG_INT64
+    P8, P8, P8, P8, P8, P8, P8, P8
+#undef P8
+};
+
 static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char *method, cvm_method_info *out,
                                cvm_error *err)
 {
@@ -114,11 +122,50 @@ static cvm_code bc_method_info(cvm_context *ctx, const char *service, const char
         return CVM_CODE_UNKNOWN_METHOD;
     }
     out->name = me->name;
-    out->params = int64_params;
+    out->params = me->typed ? NULL : int64_params;
+    out->vtypes = !me->typed ? NULL : me->ptypes ? me->ptypes : int_vtypes; /* set for every typed method */
     out->nparams = me->params;
     out->flags = (me->flags & CVM_METHOD_READONLY) ? 0 : CVM_MF_WRITES;
     out->impl = m;
     return CVM_CODE_NONE;
+}
+
+/* A declared type's name as the assembler writes it. */
+static const char *vtype_name(unsigned t)
+{
+    return t == CVM_ARG_INT64 ? "int" : t == CVM_ARG_BYTES ? "bytes" : t == CVM_ARG_STRING ? "string" : "?";
+}
+
+static bool utf8_ok(const cvm_arg *a) { return a->v.bytes.len == 0 || cvm_utf8_valid(a->v.bytes.ptr, a->v.bytes.len, NULL); }
+
+bool cvm_bc_args_ok(const char *service, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
+                    cvm_error *err)
+{
+    const cvm_method *me = cvm_module_find_method(mi->impl, mi->name, strlen(mi->name));
+    for (size_t i = 0; i < nargs; i++) {
+        const cvm_arg *a = &args[i];
+        unsigned want = mi->vtypes[i];
+        bool ok = want == CVM_ARG_INT64    ? a->type == CVM_ARG_INT64 || a->type == CVM_ARG_BOOL ||
+                                                 (a->type == CVM_ARG_UINT64 && a->v.u64 <= (uint64_t)INT64_MAX)
+                  : want == CVM_ARG_BYTES ? a->type == CVM_ARG_BYTES || a->type == CVM_ARG_STRING
+                                           : a->type == CVM_ARG_STRING || (a->type == CVM_ARG_BYTES && utf8_ok(a));
+        if (ok)
+            continue;
+        char got[80];
+        const char *tn = cvm_arg_type_name(a->type);
+        if (a->type == CVM_ARG_UINT64 && want == CVM_ARG_INT64)
+            snprintf(got, sizeof got, "uint64 %llu, above the largest int %lld", (unsigned long long)a->v.u64,
+                     (long long)INT64_MAX);
+        else if (a->type == CVM_ARG_BYTES && want == CVM_ARG_STRING)
+            snprintf(got, sizeof got, "bytes that are not UTF-8");
+        else
+            snprintf(got, sizeof got, "%s", tn ? tn : "an unknown type");
+        const char *pname = me && me->pnames && me->pnames[i] ? me->pnames[i] : NULL;
+        cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: argument %zu%s%.40s%s must be %s, got %s", service,
+                      mi->name, i + 1, pname ? " (" : "", pname ? pname : "", pname ? ")" : "", vtype_name(want), got);
+        return false;
+    }
+    return true;
 }
 
 /* -------------------------------------------------------- host callbacks */
@@ -164,6 +211,7 @@ typedef struct bc_run {
     size_t npins;
     bool store_cached;     /* store_cacheable(ctx), fixed for the run: callbacks see this run's frame on top */
     uint8_t vbuf[CVM_STATE_I64_BYTES]; /* a cached integer's stored form, lent by host_load_bytes */
+    cvm_arg results[CVM_MAX_OUTPUTS];  /* a typed call's results, lent by host_call (bytes in the arena) */
 } bc_run;
 
 static bc_slot *slot_of(bc_run *r, const uint8_t *key)
@@ -474,7 +522,225 @@ static void host_trace(void *ud, const cvm_trace_step *step)
     ctx->vm->trace(ctx->vm->trace_ud, ctx->height, (size_t)ctx->tx_index, step);
 }
 
-/* CallService / CallLibrary "Svc.method". */
+/* A callee's signature as a typed call sees it: bytecode's declared types
+ * (an untyped method: N ints, one int), or a native method's parameter
+ * types (its outputs are known only once it returns). */
+typedef struct bc_sig {
+    bool native;
+    const uint8_t *ptypes; /* np: cvm_vtype, or cvm_arg_type for a native method */
+    size_t np;
+    const uint8_t *rtypes; /* nr cvm_vtype; NULL for a native method */
+    size_t nr;
+    uint8_t buf[CVM_MAX_ARGS];
+} bc_sig;
+
+static void sig_of(const cvm_target *tg, bc_sig *sg)
+{
+    memset(sg, 0, offsetof(bc_sig, buf));
+    sg->np = tg->mi.nparams;
+    if (tg->proc->type != CVM_PROCESSOR_BYTECODE) {
+        sg->native = true;
+        for (size_t i = 0; i < sg->np && i < CVM_MAX_ARGS; i++)
+            sg->buf[i] = (uint8_t)tg->mi.params[i];
+        sg->ptypes = sg->buf;
+        return;
+    }
+    const cvm_method *me = cvm_module_find_method(tg->mi.impl, tg->mi.name, strlen(tg->mi.name));
+    if (me && me->typed) {
+        sg->ptypes = me->ptypes;
+        sg->rtypes = me->rtypes;
+        sg->nr = me->nresults;
+    } else {
+        sg->ptypes = int_vtypes;
+        sg->rtypes = int_vtypes;
+        sg->nr = 1;
+    }
+}
+
+/* Appends words to out (cap bytes, *n used so far, kept NUL-terminated). */
+static void put_words(char *out, size_t cap, size_t *n, const char *w)
+{
+    int k = snprintf(out + *n, cap - *n, "%s", w);
+    *n += k < 0 ? 0 : (size_t)k < cap - *n ? (size_t)k : cap - *n - 1;
+}
+
+/* Appends " t1 t2 ..." (" none" when empty): declared type names, or a
+ * native method's cvm_arg_type names. */
+static void put_types(char *out, size_t cap, size_t *n, bool native, const uint8_t *t, size_t nt)
+{
+    if (!nt)
+        put_words(out, cap, n, " none");
+    for (size_t i = 0; i < nt; i++) {
+        const char *tn = native ? cvm_arg_type_name((cvm_arg_type)t[i]) : vtype_name(t[i]);
+        put_words(out, cap, n, " ");
+        put_words(out, cap, n, tn ? tn : "?");
+    }
+}
+
+/* WRONG_ARGUMENTS naming both signatures: the import's ("params int
+ * returns bytes") and the callee's: its parameters and declared results,
+ * or for a native method its parameters and, once it returned (outs not
+ * NULL), the types it returned. */
+static cvm_code sig_mismatch(const cvm_call_request *req, const char *op, const cvm_target *tg, const bc_sig *sg,
+                             const cvm_arg *outs, size_t nouts, cvm_error *err)
+{
+    char a[96], b[120];
+    size_t n = 0, m = 0;
+    a[0] = b[0] = '\0';
+    put_words(a, sizeof a, &n, "params");
+    put_types(a, sizeof a, &n, false, req->param_types, req->nargs);
+    put_words(a, sizeof a, &n, " returns");
+    put_types(a, sizeof a, &n, false, req->result_types, req->nresults);
+    put_words(b, sizeof b, &m, "params");
+    put_types(b, sizeof b, &m, sg->native, sg->ptypes, sg->np);
+    if (!sg->native) {
+        put_words(b, sizeof b, &m, " returns");
+        put_types(b, sizeof b, &m, false, sg->rtypes, sg->nr);
+    } else if (outs) {
+        uint8_t t[CVM_MAX_OUTPUTS];
+        for (size_t i = 0; i < nouts && i < CVM_MAX_OUTPUTS; i++)
+            t[i] = (uint8_t)outs[i].type;
+        put_words(b, sizeof b, &m, " and returned");
+        put_types(b, sizeof b, &m, true, t, nouts < CVM_MAX_OUTPUTS ? nouts : CVM_MAX_OUTPUTS);
+    }
+    cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: the import declares %s; the %s has %s", op,
+                  tg->service, tg->mi.name, a, sg->native ? "native method" : "method", b);
+    return CVM_CODE_WRONG_ARGUMENTS;
+}
+
+/* Whether a result of type got (a cvm_vtype, or a native output's
+ * cvm_arg_type) may be taken as the declared type want: int from int64,
+ * uint64 and bool; bytes from bytes and string; string from string. */
+static bool result_fits(unsigned want, unsigned got)
+{
+    if (want == CVM_ARG_INT64)
+        return got == CVM_ARG_INT64 || got == CVM_ARG_UINT64 || got == CVM_ARG_BOOL;
+    if (want == CVM_ARG_BYTES)
+        return got == CVM_ARG_BYTES || got == CVM_ARG_STRING;
+    return got == CVM_ARG_STRING;
+}
+
+/* Whether an import's parameter type want fits the callee's: bytecode
+ * exactly, a native int64, uint64 or bool for int, bytes for bytes,
+ * string for string. */
+static bool param_fits(unsigned want, unsigned callee, bool native)
+{
+    if (!native || want != CVM_ARG_INT64)
+        return want == callee;
+    return callee == CVM_ARG_INT64 || callee == CVM_ARG_UINT64 || callee == CVM_ARG_BOOL;
+}
+
+/* A typed call's arguments (req->args, checked against the callee's real
+ * signature first) as the callee's parameters take them. */
+static cvm_code typed_args(const cvm_call_request *req, const char *op, const cvm_target *tg, const bc_sig *sg,
+                           cvm_arg *args, cvm_error *err)
+{
+    bool same = req->nargs == sg->np && (sg->native || req->nresults == sg->nr);
+    for (size_t i = 0; same && i < req->nargs; i++)
+        same = param_fits(req->param_types[i], sg->ptypes[i], sg->native);
+    for (size_t i = 0; same && !sg->native && i < req->nresults; i++)
+        same = result_fits(req->result_types[i], sg->rtypes[i]);
+    if (!same)
+        return sig_mismatch(req, op, tg, sg, NULL, 0, err);
+    for (size_t i = 0; i < req->nargs; i++) {
+        const cvm_arg *a = &req->args[i];
+        unsigned want = req->param_types[i];
+        if ((want == CVM_ARG_INT64) != (a->type == CVM_ARG_INT64)) {
+            cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s %.63s.%.63s: argument %zu is %s, the import says %s", op,
+                          tg->service, tg->mi.name, i + 1, cvm_arg_type_name(a->type) ? cvm_arg_type_name(a->type) : "?",
+                          vtype_name(want));
+            return CVM_CODE_HOST_ERROR;
+        }
+        if (want != CVM_ARG_INT64) {
+            /* a bytecode callee checks a string parameter's UTF-8 itself (cvm_bc_args_ok) */
+            if (sg->native && want == CVM_ARG_STRING && !utf8_ok(a)) {
+                cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: argument %zu must be a string, got bytes that are not UTF-8",
+                              op, tg->service, tg->mi.name, i + 1);
+                return CVM_CODE_WRONG_ARGUMENTS;
+            }
+            args[i] = cvm_arg_bytes(a->v.bytes.ptr, a->v.bytes.len);
+            if (sg->native && want == CVM_ARG_STRING)
+                args[i].type = CVM_ARG_STRING;
+            continue;
+        }
+        int64_t v = a->v.i64;
+        unsigned to = sg->native ? sg->ptypes[i] : CVM_ARG_INT64;
+        if ((to == CVM_ARG_UINT64 && v < 0) || (to == CVM_ARG_BOOL && v != 0 && v != 1)) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: argument %zu is %lld; its %s parameter takes %s", op,
+                          tg->service, tg->mi.name, i + 1, (long long)v, cvm_arg_type_name((cvm_arg_type)to),
+                          to == CVM_ARG_BOOL ? "0 or 1" : "0 or more");
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+        args[i] = to == CVM_ARG_UINT64 ? cvm_arg_uint64((uint64_t)v) : to == CVM_ARG_BOOL ? cvm_arg_bool(v != 0) : cvm_arg_int64(v);
+    }
+    return CVM_CODE_NONE;
+}
+
+/* A typed call's results, each an integer or bytes, in run->results. */
+static cvm_code typed_results(bc_run *run, const cvm_call_request *req, const char *op, const cvm_target *tg,
+                              const bc_sig *sg, const cvm_call_out *out, cvm_call_reply *rep, cvm_error *err)
+{
+    bool same = out->noutputs == req->nresults;
+    for (size_t i = 0; same && i < req->nresults; i++)
+        same = result_fits(req->result_types[i], out->outputs[i].type);
+    if (!same)
+        return sig_mismatch(req, op, tg, sg, out->outputs, out->noutputs, err);
+    for (size_t i = 0; i < out->noutputs; i++) {
+        const cvm_arg *o = &out->outputs[i];
+        cvm_arg *v = &run->results[i];
+        if (o->type == CVM_ARG_STRING || o->type == CVM_ARG_BYTES)
+            *v = cvm_arg_bytes(o->v.bytes.ptr, o->v.bytes.len); /* in the context's arena */
+        else if (o->type == CVM_ARG_BOOL)
+            *v = cvm_arg_int64(o->v.boolean != 0);
+        else if (o->type == CVM_ARG_INT64)
+            *v = *o;
+        else if (o->v.u64 <= (uint64_t)INT64_MAX)
+            *v = cvm_arg_int64((int64_t)o->v.u64);
+        else {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: result %zu is uint64 %llu, above the largest int %lld",
+                          op, tg->service, tg->mi.name, i + 1, (unsigned long long)o->v.u64, (long long)INT64_MAX);
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+    }
+    rep->results = run->results;
+    rep->nresults = out->noutputs;
+    return CVM_CODE_NONE;
+}
+
+/* An untyped call's arguments: the callee's parameter count of integers
+ * from the top of the stack; a parameter that is not an integer, or a
+ * cell that holds bytes, is refused. */
+static cvm_code untyped_args(const cvm_call_request *req, const char *op, const cvm_target *tg, cvm_arg *args,
+                             cvm_error *err)
+{
+    size_t n = tg->mi.nparams;
+    if (req->depth < n) {
+        cvm_error_set(err, CVM_CODE_STACK_UNDERFLOW, "%s %s.%s needs %zu argument%s, the stack holds %zu", op,
+                      tg->service, tg->mi.name, n, n == 1 ? "" : "s", req->depth);
+        return CVM_CODE_STACK_UNDERFLOW;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned t = tg->mi.vtypes ? tg->mi.vtypes[i] : (unsigned)tg->mi.params[i];
+        if (t != CVM_ARG_INT64) {
+            const char *tn = tg->mi.vtypes ? vtype_name(t) : cvm_arg_type_name((cvm_arg_type)t);
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                          "%s %s.%s: parameter %zu is %s; a call without an .import passes int64 only", op,
+                          tg->service, tg->mi.name, i + 1, tn ? tn : "?");
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+        if (req->is_bytes && req->is_bytes[req->depth - n + i]) {
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                          "%s %s.%s: argument %zu is bytes; a call without an .import passes integers only", op,
+                          tg->service, tg->mi.name, i + 1);
+            return CVM_CODE_WRONG_ARGUMENTS;
+        }
+        args[i] = cvm_arg_int64(req->stack[req->depth - n + i]);
+    }
+    return CVM_CODE_NONE;
+}
+
+/* CallService / CallLibrary "Svc.method": typed when an .import names the
+ * target (req->args), else integers in and one integer out, as always. */
 static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply *rep, cvm_error *err)
 {
     bc_run *run = ud;
@@ -498,21 +764,18 @@ static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply 
         *err = out.error;
         return out.error.code;
     }
-    size_t n = tg.mi.nparams;
-    if (req->depth < n) {
-        cvm_error_set(err, CVM_CODE_STACK_UNDERFLOW, "%s %s.%s needs %zu argument%s, the stack holds %zu", op,
-                      tg.service, tg.mi.name, n, n == 1 ? "" : "s", req->depth);
-        return CVM_CODE_STACK_UNDERFLOW;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (tg.mi.params[i] != CVM_ARG_INT64) {
-            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: parameter %zu is %s; bytecode passes int64 only", op,
-                          tg.service, tg.mi.name, i + 1, cvm_arg_type_name(tg.mi.params[i]));
-            return CVM_CODE_WRONG_ARGUMENTS;
-        }
     cvm_arg args[CVM_MAX_ARGS];
-    for (size_t i = 0; i < n; i++)
-        args[i] = cvm_arg_int64(req->stack[req->depth - n + i]);
+    bc_sig sg;
+    size_t n = req->args ? req->nargs : tg.mi.nparams;
+    cvm_code c;
+    if (req->args) {
+        sig_of(&tg, &sg);
+        c = typed_args(req, op, &tg, &sg, args, err);
+    } else {
+        c = untyped_args(req, op, &tg, args, err);
+    }
+    if (c != CVM_CODE_NONE)
+        return c;
     rep->popped = n;
     ctx->gas_left = req->gas_left;
     cvm_call_invoke(ctx, kind, &tg, args, n, &out);
@@ -522,6 +785,8 @@ static cvm_code host_call(void *ud, const cvm_call_request *req, cvm_call_reply 
         cvm_error_wrap(err, tg.service, tg.mi.name);
         return out.error.code ? out.error.code : CVM_CODE_HOST_ERROR;
     }
+    if (req->args)
+        return typed_results(run, req, op, &tg, &sg, &out, rep, err);
     if (out.noutputs != 1 || out.outputs[0].type != CVM_ARG_INT64) {
         cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %s.%s: it must return one int64", op, tg.service,
                       tg.mi.name);
@@ -552,6 +817,59 @@ static const uint8_t *caller_of(const cvm_context *ctx)
     return i == 0 ? address_or_null(ctx->signer) : ctx->frames[i - 1].address;
 }
 
+/* cvm_exec_args where the interpreter has it. Until it does, a typed
+ * method runs only when every parameter and result is an integer. */
+#ifdef CVM_RUN_MEMORY
+#define exec_typed cvm_exec_args
+#define exec_result_clear cvm_exec_result_clear
+#else
+static cvm_status exec_typed(const cvm_module *m, const char *method, const cvm_arg *args, size_t nargs,
+                             const cvm_host *h, const cvm_exec_options *opts, cvm_exec_result *out)
+{
+    const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
+    int64_t a[CVM_MAX_ARGS];
+    bool ints = me->nresults <= 1;
+    for (size_t i = 0; i < nargs; i++) {
+        ints = ints && args[i].type == CVM_ARG_INT64;
+        a[i] = args[i].type == CVM_ARG_INT64 ? args[i].v.i64 : 0;
+    }
+    for (size_t i = 0; i < me->nresults; i++)
+        ints = ints && me->rtypes[i] == CVM_ARG_INT64;
+    if (!ints) {
+        memset(out, 0, sizeof *out);
+        out->status = CVM_ERROR_SMART_CONTRACT;
+        out->error.code = CVM_CODE_SERVICE_UNAVAILABLE;
+        out->error.pc = -1;
+        snprintf(out->error.message, sizeof out->error.message, "this build runs typed methods of integers only");
+        return CVM_OK;
+    }
+    return cvm_exec(m, method, a, nargs, h, opts, out);
+}
+static void exec_result_clear(cvm_exec_result *res) { (void)res; }
+#endif
+
+/* A typed method's results as its receipt's outputs, typed as declared
+ * (bytes copied into the context's arena). False when memory ran out. */
+static bool typed_outputs(cvm_context *ctx, const cvm_method *me, const cvm_exec_result *res, cvm_call_out *out,
+                          cvm_error *err)
+{
+    out->noutputs = 0;
+    bool ok = true;
+#ifdef CVM_RUN_MEMORY
+    for (size_t i = 0; ok && i < res->nresults && i < me->nresults; i++) {
+        cvm_arg v = res->results[i];
+        if (v.type != CVM_ARG_INT64)
+            v.type = me->rtypes[i] == CVM_ARG_STRING ? CVM_ARG_STRING : CVM_ARG_BYTES;
+        ok = cvm_out_put(ctx, out, v);
+    }
+#else
+    ok = me->nresults == 0 || cvm_out_put(ctx, out, cvm_arg_int64(res->result));
+#endif
+    if (!ok)
+        cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for the results of %s", me->name);
+    return ok;
+}
+
 static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
                             cvm_call_out *out)
 {
@@ -562,9 +880,25 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
         return;
     }
+    const cvm_method *me = mi->vtypes ? cvm_module_find_method(m, mi->name, strlen(mi->name)) : NULL;
+    if (me && me->nresults > CVM_MAX_OUTPUTS) { /* more than a call's outputs can hold */
+        cvm_error_set(&err, CVM_CODE_WRONG_ARGUMENTS, "%s declares %u results; a method returns at most %d",
+                      mi->name, (unsigned)me->nresults, CVM_MAX_OUTPUTS);
+        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
+        return;
+    }
+    /* the transaction's types mapped onto the declared ones (cvm_bc_args_ok
+     * checked them): int64, uint64, bool -> an integer; string, bytes -> bytes */
     int64_t a[CVM_MAX_ARGS];
-    for (size_t i = 0; i < nargs; i++)
-        a[i] = args[i].v.i64;
+    cvm_arg ta[CVM_MAX_ARGS];
+    for (size_t i = 0; i < nargs; i++) {
+        const cvm_arg *x = &args[i];
+        a[i] = x->type == CVM_ARG_BOOL ? x->v.boolean != 0 : x->type == CVM_ARG_UINT64 ? (int64_t)x->v.u64 : x->v.i64;
+        if (me && (x->type == CVM_ARG_STRING || x->type == CVM_ARG_BYTES))
+            ta[i] = cvm_arg_bytes(x->v.bytes.ptr, x->v.bytes.len);
+        else
+            ta[i] = cvm_arg_int64(a[i]);
+    }
     bc_run run;
     memset(run.slots, 0, sizeof run.slots); /* the pins need no clearing: npins says which are used */
     run.npins = 0;
@@ -595,7 +929,8 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     int64_t start = ctx->gas_left;
     cvm_exec_options opts = {start > 0 ? start : -1, ctx->vm->dispatch};
     cvm_exec_result res;
-    cvm_status st = cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
+    cvm_status st = me ? exec_typed(m, mi->name, ta, nargs, &h, &opts, &res)
+                       : cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
     if (st != CVM_OK) {
         cvm_ctx_fail(ctx, st, &err, "running %s: %s", mi->name, cvm_status_name(st));
         cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
@@ -607,12 +942,16 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     out->status = res.status;
     out->error = res.error;
     out->noutputs = 0;
-    if (res.status == CVM_SUCCESS) {
+    if (res.status == CVM_SUCCESS && me) {
+        if (!typed_outputs(ctx, me, &res, out, &err))
+            cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
+    } else if (res.status == CVM_SUCCESS) {
         out->outputs[0] = cvm_arg_int64(res.result);
         out->noutputs = 1;
     } else if (ctx->fatal != CVM_OK) {
         out->status = CVM_ERROR_UNEXPECTED;
     }
+    exec_result_clear(&res);
 }
 
 const cvm_processor cvm_bytecode_processor = {

@@ -15,4 +15,13 @@ cvm_status cvm_vm_module_get(cvm_vm *vm, const uint8_t *code, size_t len, const 
 /* Frees every cached module. */
 void cvm_vm_modules_free(cvm_vm *vm);
 
+/* Whether args fit the parameters of a typed bytecode method (mi->vtypes
+ * set; the count is already checked): an `int` parameter takes int64,
+ * uint64 up to INT64_MAX and bool; `bytes` takes bytes and string;
+ * `string` takes string, and bytes that are UTF-8. False with
+ * WRONG_ARGUMENTS in err naming service.method, the position, the
+ * parameter's name, the type expected and the type given. */
+bool cvm_bc_args_ok(const char *service, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
+                    cvm_error *err);
+
 #endif

@@ -50,8 +50,14 @@ typedef struct cvm_context cvm_context;
 /* What a processor says of one method. */
 typedef struct cvm_method_info {
     const char *name;           /* borrowed from the processor (static or the module) */
-    const cvm_arg_type *params; /* borrowed; nparams types */
+    const cvm_arg_type *params; /* borrowed; nparams types; NULL when vtypes is set */
     size_t nparams;
+    /* A typed bytecode method's parameters (cvm_vtype: CVM_ARG_INT64,
+     * CVM_ARG_BYTES, CVM_ARG_STRING; nparams entries, borrowed from the
+     * module; set, with no entries, for a typed method without parameters),
+     * which take the mapped argument types (cvm_bc_args_ok); NULL for every
+     * other method, whose arguments match params exactly. */
+    const uint8_t *vtypes;
     unsigned flags;             /* CVM_MF_* */
     const void *impl;           /* borrowed: the processor's own handle (native method, module) */
 } cvm_method_info;

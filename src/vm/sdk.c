@@ -17,6 +17,7 @@
 #include "codec/event.h"
 #include "native/native.h"
 #include "state/value.h"
+#include "vm/bytecode.h"
 #include "vm/sdk.h"
 
 static void copy_n(char *dst, size_t cap, const char *s, size_t n)
@@ -130,6 +131,8 @@ static bool check_args(cvm_call_kind kind, const cvm_target *t, const cvm_arg *a
         cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s.%s: %s", t->service, mi->name, msg);
         return false;
     }
+    if (mi->vtypes) /* a typed bytecode method: mapped types, not exact ones */
+        return cvm_bc_args_ok(t->service, mi, args, nargs, err);
     for (size_t i = 0; i < nargs; i++)
         if (args[i].type != mi->params[i]) {
             const char *got = cvm_arg_type_name(args[i].type);
