@@ -531,6 +531,7 @@ typedef struct bc_sig {
     size_t np;
     const uint8_t *rtypes; /* nr cvm_vtype; NULL for a native method */
     size_t nr;
+    size_t nopt;           /* a native method's optional trailing parameters (CVM_MF_OPTIONAL) */
     uint8_t buf[CVM_MAX_ARGS];
 } bc_sig;
 
@@ -540,6 +541,9 @@ static void sig_of(const cvm_target *tg, bc_sig *sg)
     sg->np = tg->mi.nparams;
     if (tg->proc->type != CVM_PROCESSOR_BYTECODE) {
         sg->native = true;
+        sg->nopt = CVM_MF_NOPTIONAL(tg->mi.flags);
+        if (sg->nopt > sg->np)
+            sg->nopt = sg->np;
         for (size_t i = 0; i < sg->np && i < CVM_MAX_ARGS; i++)
             sg->buf[i] = (uint8_t)tg->mi.params[i];
         sg->ptypes = sg->buf;
@@ -593,6 +597,11 @@ static cvm_code sig_mismatch(const cvm_call_request *req, const char *op, const 
     put_types(a, sizeof a, &n, false, req->result_types, req->nresults);
     put_words(b, sizeof b, &m, "params");
     put_types(b, sizeof b, &m, sg->native, sg->ptypes, sg->np);
+    if (sg->nopt) {
+        char o[48];
+        snprintf(o, sizeof o, " (the last %zu optional)", sg->nopt);
+        put_words(b, sizeof b, &m, o);
+    }
     if (!sg->native) {
         put_words(b, sizeof b, &m, " returns");
         put_types(b, sizeof b, &m, false, sg->rtypes, sg->nr);
@@ -635,7 +644,7 @@ static bool param_fits(unsigned want, unsigned callee, bool native)
 static cvm_code typed_args(const cvm_call_request *req, const char *op, const cvm_target *tg, const bc_sig *sg,
                            cvm_arg *args, cvm_error *err)
 {
-    bool same = req->nargs == sg->np && (sg->native || req->nresults == sg->nr);
+    bool same = req->nargs <= sg->np && req->nargs >= sg->np - sg->nopt && (sg->native || req->nresults == sg->nr);
     for (size_t i = 0; same && i < req->nargs; i++)
         same = param_fits(req->param_types[i], sg->ptypes[i], sg->native);
     for (size_t i = 0; same && !sg->native && i < req->nresults; i++)
