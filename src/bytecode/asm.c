@@ -369,6 +369,8 @@ static void free_state(asm_state *st)
     cvm_map_free(&st->methods);
     cvm_map_free(&st->labels);
     cvm_map_free(&st->keys);
+    cvm_map_free(&st->imports);
+    cvm_map_free(&st->events);
     cvm_free(st->al, st->fix);
     cvm_free(st->al, st->diags);
     cvm_buf_free(&st->msgs);
@@ -389,6 +391,8 @@ cvm_status cvm_asm(const cvm_allocator *al, const char *src, size_t len, const c
     cvm_map_init(&st.methods, al);
     cvm_map_init(&st.labels, al);
     cvm_map_init(&st.keys, al);
+    cvm_map_init(&st.imports, al);
+    cvm_map_init(&st.events, al);
     cvm_buf_init(&st.msgs, al);
     st.m = cvm_module_new(al);
     if (!st.m) {

@@ -1,12 +1,16 @@
 /*
  * asm_directives.c — the assembler's directives: the contract's metadata
- * (.contract, .reputation, .cooperative, .state), methods (.method) and the
- * line table (.line, .nolines). Grammar in docs/assembly.md.
+ * (.contract, .reputation, .cooperative, .state), methods (.method, with
+ * their signatures) and the line table (.line, .nolines); .import and
+ * .event are in asm_decls.c. Grammar in docs/assembly.md.
  */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "asm_internal.h"
 #include "base/alloc.h"
+#include "base/suggest.h"
 
 /* The text of a NAME-like operand: an identifier, or a string. */
 static bool word_or_string(const asm_state *st, const cvm_token *t, const char **p, size_t *n)
@@ -228,11 +232,128 @@ static void dir_cooperative(asm_state *st, const cvm_token *t, size_t n)
     }
 }
 
+static bool is_word(const cvm_token *t, const char *w)
+{
+    return t->kind == CVM_TOK_IDENT && strlen(w) == t->len && memcmp(w, t->text, t->len) == 0;
+}
+
+static const char *option_at(const void *set, size_t i) { return ((const char *const *)set)[i]; }
+
+/* A method's signature as written: `params N`, or `params a:int ...`
+ * (named), and `returns type ...`. */
+typedef struct method_sig {
+    int64_t params;
+    bool named, returns;
+    const cvm_token *pnames[CVM_MAX_PARAMS]; /* borrowed from the line */
+    cvm_vtype ptypes[CVM_MAX_PARAMS];
+    cvm_vtype rtypes[CVM_MAX_RESULTS];
+    size_t nresults;
+} method_sig;
+
+/* The options after `.method NAME` from t[2]; false after an error. */
+static bool method_options(asm_state *st, const cvm_token *t, size_t n, uint32_t *flags, method_sig *sig,
+                           const char *owner)
+{
+    static const char *const opts[] = {"params", "returns", "readonly"};
+    bool have_params = false;
+    size_t i = 2;
+    while (i < n) {
+        const cvm_token *o = &t[i];
+        if (is_word(o, "readonly")) {
+            if (*flags & CVM_METHOD_READONLY)
+                cvm_asm_err(st, o->col, "readonly given twice");
+            *flags |= CVM_METHOD_READONLY;
+            i++;
+        } else if (is_word(o, "params")) {
+            if (have_params)
+                cvm_asm_err(st, o->col, "params given twice");
+            have_params = true;
+            sig->named = false;
+            if (i + 1 < n && t[i + 1].kind == CVM_TOK_NUMBER) {
+                int64_t v;
+                if (cvm_asm_int_in(st, t, i + 1, n, 0, CVM_MAX_PARAMS, "params", &v))
+                    sig->params = v;
+                i += 2;
+            } else if (i + 2 < n && t[i + 1].kind == CVM_TOK_IDENT && t[i + 2].kind == CVM_TOK_COLON) {
+                size_t np = 0;
+                i++;
+                if (!cvm_asm_named_types(st, t, n, &i, sig->pnames, sig->ptypes, &np, CVM_MAX_PARAMS, "param", owner))
+                    return false;
+                sig->named = true;
+                sig->params = (int64_t)np;
+            } else {
+                cvm_asm_err(st, i + 1 < n ? t[i + 1].col : o->col,
+                            "params needs an integer 0..%d or name:type pairs (for example params to:bytes amount:int)",
+                            CVM_MAX_PARAMS);
+                return false;
+            }
+        } else if (is_word(o, "returns")) {
+            if (sig->returns) {
+                cvm_asm_err(st, o->col, "returns given twice");
+                return false;
+            }
+            sig->returns = true;
+            char what[120];
+            for (i++; i < n && !cvm_asm_is_keyword(&t[i]); i++) {
+                if (sig->nresults == CVM_MAX_RESULTS) {
+                    cvm_asm_err(st, t[i].col, "%s has more than %d results", owner, CVM_MAX_RESULTS);
+                    return false;
+                }
+                snprintf(what, sizeof what, "result %zu of %s", sig->nresults + 1, owner);
+                if (!cvm_asm_type(st, &t[i], what, &sig->rtypes[sig->nresults]))
+                    return false;
+                sig->nresults++;
+            }
+        } else {
+            char b[220], why[400];
+            snprintf(why, sizeof why, "unknown method option %s", cvm_asm_tok_shown(b, sizeof b, o));
+            cvm_suggest_append(why, sizeof why, o->kind == CVM_TOK_IDENT ? o->text : "",
+                               o->kind == CVM_TOK_IDENT ? o->len : 0, opts, 3, option_at, "options");
+            cvm_asm_err(st, o->col, "%s", why);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Gives the method just opened its signature: named params or a returns
+ * clause make it typed; `params N` with returns means N integers, named
+ * arg1..argN (a typed method names every param). */
+static void set_signature(asm_state *st, const method_sig *sig)
+{
+    if (!sig->named && !sig->returns)
+        return;
+    cvm_method *me = &st->m->methods[st->cur];
+    me->typed = true;
+    me->nresults = (uint32_t)sig->nresults;
+    me->rtypes = cvm_asm_copy_types(st, sig->rtypes, sig->nresults);
+    size_t np = (size_t)sig->params;
+    if (sig->named) {
+        me->pnames = cvm_asm_copy_names(st, sig->pnames, np);
+        me->ptypes = cvm_asm_copy_types(st, sig->ptypes, np);
+        return;
+    }
+    if (!np)
+        return;
+    me->pnames = cvm_calloc(st->al, np, sizeof *me->pnames);
+    me->ptypes = cvm_calloc(st->al, np, sizeof *me->ptypes);
+    if (!me->pnames || !me->ptypes) {
+        st->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < np; k++) {
+        char nm[16];
+        int len = snprintf(nm, sizeof nm, "arg%zu", k + 1);
+        me->ptypes[k] = CVM_ARG_INT64;
+        if (!(me->pnames[k] = cvm_strndup(st->al, nm, (size_t)len)))
+            st->oom = true;
+    }
+}
+
 static void dir_method(asm_state *st, const cvm_token *t, size_t n)
 {
     const char *name = NULL;
     size_t len = 0;
-    char b[220];
     if (n < 2 || t[1].kind != CVM_TOK_IDENT) {
         cvm_asm_err(st, n > 1 ? t[1].col : t[0].col, ".method needs a name (an identifier)");
     } else if (!cvm_asm_valid_name_len(t[1].len)) {
@@ -247,30 +368,16 @@ static void dir_method(asm_state *st, const cvm_token *t, size_t n)
             len = t[1].len;
         }
     }
-    int64_t params = 0;
+    char owner[CVM_MAX_NAME + 16];
+    snprintf(owner, sizeof owner, "method %.*s", n > 1 ? (int)(t[1].len > CVM_MAX_NAME ? CVM_MAX_NAME : t[1].len) : 1,
+             n > 1 ? t[1].text : "?");
     uint32_t flags = 0;
-    bool have_params = false;
-    for (size_t i = 2; i < n; i++) {
-        if (t[i].kind == CVM_TOK_IDENT && t[i].len == 8 && memcmp(t[i].text, "readonly", 8) == 0) {
-            if (flags & CVM_METHOD_READONLY)
-                cvm_asm_err(st, t[i].col, "readonly given twice");
-            flags |= CVM_METHOD_READONLY;
-        } else if (t[i].kind == CVM_TOK_IDENT && t[i].len == 6 && memcmp(t[i].text, "params", 6) == 0) {
-            if (have_params)
-                cvm_asm_err(st, t[i].col, "params given twice");
-            have_params = true;
-            int64_t v;
-            if (cvm_asm_int_in(st, t, i + 1, n, 0, CVM_MAX_PARAMS, "params", &v))
-                params = v;
-            if (i + 1 < n && t[i + 1].kind == CVM_TOK_NUMBER)
-                i++;
-        } else {
-            cvm_asm_err(st, t[i].col, "unknown method option %s (expected params N or readonly)",
-                        cvm_asm_tok_shown(b, sizeof b, &t[i]));
-            break;
-        }
-    }
-    cvm_asm_open_method(st, name, len, (uint32_t)params, flags);
+    method_sig sig;
+    memset(&sig, 0, sizeof sig);
+    bool ok = method_options(st, t, n, &flags, &sig, owner);
+    cvm_asm_open_method(st, name, len, (uint32_t)sig.params, flags);
+    if (ok && st->in_method && !st->oom)
+        set_signature(st, &sig);
 }
 
 static void dir_line(asm_state *st, const cvm_token *t, size_t n)
@@ -289,7 +396,8 @@ void cvm_asm_directive(asm_state *st, const cvm_token *t, size_t n)
         const char *name;
         void (*fn)(asm_state *, const cvm_token *, size_t);
     } dirs[] = {{".contract", dir_contract}, {".reputation", dir_reputation}, {".cooperative", dir_cooperative},
-                {".state", dir_state},       {".method", dir_method},         {".line", dir_line}};
+                {".state", dir_state},       {".method", dir_method},         {".line", dir_line},
+                {".import", cvm_asm_dir_import}, {".event", cvm_asm_dir_event}};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         if (strlen(dirs[i].name) == t[0].len && memcmp(dirs[i].name, t[0].text, t[0].len) == 0) {
             dirs[i].fn(st, t, n);

@@ -5,6 +5,7 @@
  *
  *   asm.c            the driver: lines, methods, labels, instructions
  *   asm_directives.c .contract, .reputation, .cooperative, .state, .method, .line, .nolines
+ *   asm_decls.c      .import and .event, and the types of signatures
  *   asm_diag.c       collecting, ordering and reporting diagnostics
  */
 #ifndef CVM_BYTECODE_ASM_INTERNAL_H
@@ -43,12 +44,14 @@ typedef struct asm_state {
     const cvm_allocator *al; /* borrowed */
     const char *file;        /* borrowed */
     cvm_module *m;           /* owned until handed to the caller */
-    size_t code_cap, lines_cap, methods_cap, consts_cap, state_cap; /* allocated elements */
+    size_t code_cap, lines_cap, methods_cap, consts_cap, state_cap, imports_cap, events_cap; /* allocated elements */
     cvm_lexer lx;            /* owned: tokens of the current line */
     cvm_map consts;          /* constant bytes -> pool index */
     cvm_map methods;         /* method name -> line of its definition */
     cvm_map labels;          /* current method: label -> line << 32 | pc */
     cvm_map keys;            /* .state key -> line */
+    cvm_map imports;         /* .import target -> line */
+    cvm_map events;          /* .event name -> line */
     asm_fixup *fix;          /* owned; the current method's label uses */
     size_t nfix, fixcap;
     asm_diag *diags;         /* owned */
@@ -92,6 +95,34 @@ bool cvm_asm_valid_contract_name(const char *p, size_t n);
 
 /* Sets the module's name to a copy of p[0..n). */
 bool cvm_asm_set_name(asm_state *st, const char *p, size_t n);
+
+/* ---- asm_decls.c */
+
+void cvm_asm_dir_import(asm_state *st, const cvm_token *t, size_t n);
+void cvm_asm_dir_event(asm_state *st, const cvm_token *t, size_t n);
+
+/* t is a type name (int, bytes, string): true with *out set; otherwise
+ * reports "unknown type" with a suggestion for WHAT and returns false. */
+bool cvm_asm_type(asm_state *st, const cvm_token *t, const char *what, cvm_vtype *out);
+
+/* True when t is one of the words that end a list of types ("params",
+ * "returns", "readonly"). */
+bool cvm_asm_is_keyword(const cvm_token *t);
+
+/* Reads name:type pairs from t[*i] on (while t[*i] is a name followed by
+ * ':'), advancing *i past them: names[] (borrowed tokens) and types[] get
+ * *count entries, at most max. ITEM ("param", "field") and OWNER ("method
+ * m", "event E") are for messages. False after reporting an error. */
+bool cvm_asm_named_types(asm_state *st, const cvm_token *t, size_t n, size_t *i, const cvm_token **names,
+                         cvm_vtype *types, size_t *count, size_t max, const char *item, const char *owner);
+
+/* An owned copy of types[0..n); NULL when n is 0 (or, with st->oom set,
+ * when memory ran out). */
+cvm_vtype *cvm_asm_copy_types(asm_state *st, const cvm_vtype *types, size_t n);
+
+/* An owned array of n owned copies of the names' texts; NULL when n is 0.
+ * After running out of memory (st->oom) entries may be NULL. */
+char **cvm_asm_copy_names(asm_state *st, const cvm_token *const *names, size_t n);
 
 /* ---- asm_diag.c */
 

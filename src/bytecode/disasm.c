@@ -59,6 +59,72 @@ static void nl(printer *pr)
     pr->line++;
 }
 
+/* " name" of a signature type; "?N" for a code no verified module has. */
+static void put_type(cvm_buf *b, cvm_vtype t)
+{
+    const char *n = cvm_vtype_name(t);
+    if (n)
+        cvm_buf_printf(b, "%s", n);
+    else
+        cvm_buf_printf(b, "?%u", (unsigned)t);
+}
+
+static void put_types(cvm_buf *b, const char *keyword, const cvm_vtype *t, size_t n, bool always)
+{
+    if (!n && !always)
+        return;
+    cvm_buf_printf(b, " %s", keyword);
+    for (size_t k = 0; k < n && t; k++) {
+        cvm_buf_byte(b, ' ');
+        put_type(b, t[k]);
+    }
+}
+
+/* " a:int b:bytes" */
+static void put_named(cvm_buf *b, char *const *names, const cvm_vtype *types, size_t n)
+{
+    for (size_t k = 0; k < n && names && types; k++) {
+        cvm_buf_printf(b, " %s:", names[k] ? names[k] : "");
+        put_type(b, types[k]);
+    }
+}
+
+/* A target the lexer reads back as written: [A-Za-z0-9_]+ '.' [A-Za-z0-9_]+. */
+static bool plain_target(const char *s)
+{
+    size_t dots = 0, n = 0;
+    for (; s[n]; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (c == '.')
+            dots++;
+        else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    }
+    const char *dot = strchr(s, '.');
+    return dots == 1 && dot != s && dot[1];
+}
+
+static void put_import(printer *pr, const cvm_import *im)
+{
+    cvm_buf *b = pr->b;
+    const char *t = im->target ? im->target : "";
+    cvm_buf_str(b, ".import ");
+    if (plain_target(t))
+        cvm_buf_str(b, t);
+    else
+        put_quoted_str(b, t);
+    put_types(b, "params", im->ptypes, im->nparams, false);
+    put_types(b, "returns", im->rtypes, im->nresults, false);
+    nl(pr);
+}
+
+static void put_event(printer *pr, const cvm_event_decl *ev)
+{
+    cvm_buf_printf(pr->b, ".event %s", ev->name ? ev->name : "");
+    put_named(pr->b, ev->fnames, ev->ftypes, ev->nfields);
+    nl(pr);
+}
+
 static void put_header(printer *pr, const cvm_module *m)
 {
     cvm_buf *b = pr->b;
@@ -87,6 +153,10 @@ static void put_header(printer *pr, const cvm_module *m)
         cvm_buf_printf(b, " %" PRId64, m->state[i].value);
         nl(pr);
     }
+    for (size_t i = 0; i < m->nimports; i++)
+        put_import(pr, &m->imports[i]);
+    for (size_t i = 0; i < m->nevents; i++)
+        put_event(pr, &m->events[i]);
     if (!m->lines) {
         cvm_buf_str(b, ".nolines");
         nl(pr);
@@ -135,8 +205,17 @@ static void put_method(printer *pr, const cvm_module *m, const cvm_method *me, u
     if (end > m->ncode) /* unverified module */
         end = m->ncode;
     cvm_buf_printf(b, ".method %s", me->name ? me->name : "");
-    if (me->params)
+    if (me->typed) {
+        /* a typed method always says returns (maybe with no types): that
+         * is what makes a method without named params typed */
+        if (me->params) {
+            cvm_buf_str(b, " params");
+            put_named(b, me->pnames, me->ptypes, me->params);
+        }
+        put_types(b, "returns", me->rtypes, me->nresults, true);
+    } else if (me->params) {
         cvm_buf_printf(b, " params %" PRIu32, me->params);
+    }
     if (me->flags & CVM_METHOD_READONLY)
         cvm_buf_str(b, " readonly");
     nl(pr);

@@ -133,3 +133,56 @@ const char *cvm_module_method_name_at(const void *m, size_t i)
 {
     return ((const cvm_module *)m)->methods[i].name;
 }
+
+const char *cvm_vtype_name(cvm_vtype t)
+{
+    switch (t) {
+    case CVM_ARG_INT64: return "int";
+    case CVM_ARG_BYTES: return "bytes";
+    case CVM_ARG_STRING: return "string";
+    default: return NULL;
+    }
+}
+
+cvm_vtype cvm_vtype_lookup(const char *name, size_t len)
+{
+    static const cvm_vtype types[] = {CVM_ARG_INT64, CVM_ARG_BYTES, CVM_ARG_STRING};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        const char *n = cvm_vtype_name(types[i]);
+        if (strlen(n) == len && memcmp(n, name, len) == 0)
+            return types[i];
+    }
+    return 0;
+}
+
+/* Imports and events are few (a handful per module) and looked up when a
+ * module is prepared, not per instruction: a linear scan is enough. */
+const cvm_import *cvm_module_find_import(const cvm_module *m, const char *target, size_t len)
+{
+    for (size_t i = 0; i < m->nimports; i++) {
+        const char *t = m->imports[i].target;
+        if (t && strlen(t) == len && memcmp(t, target, len) == 0)
+            return &m->imports[i];
+    }
+    return NULL;
+}
+
+const cvm_event_decl *cvm_module_find_event(const cvm_module *m, const char *name, size_t len)
+{
+    for (size_t i = 0; i < m->nevents; i++) {
+        const char *n = m->events[i].name;
+        if (n && strlen(n) == len && memcmp(n, name, len) == 0)
+            return &m->events[i];
+    }
+    return NULL;
+}
+
+unsigned cvm_module_format_version(const cvm_module *m)
+{
+    if (m->nimports || m->nevents)
+        return CVM_MODULE_VERSION;
+    for (size_t i = 0; i < m->nmethods; i++)
+        if (m->methods[i].typed)
+            return CVM_MODULE_VERSION;
+    return CVM_MODULE_VERSION_1;
+}

@@ -19,12 +19,18 @@
 #include "opcodes.h"
 
 #define CVM_MODULE_MAGIC "CVM\x1a"
-#define CVM_MODULE_VERSION 1
+/* The newest format version. Version 2 adds method signatures, imports and
+ * event declarations; a module that uses none of them is written as
+ * version 1, byte for byte as before (docs/module-format.md). */
+#define CVM_MODULE_VERSION 2
+#define CVM_MODULE_VERSION_1 1
 
 #define CVM_METHOD_READONLY 1u  /* may not write state */
 #define CVM_METHOD_FLAGS_KNOWN CVM_METHOD_READONLY
 
 #define CVM_MAX_PARAMS 64
+#define CVM_MAX_RESULTS 16    /* results of a typed method or an import */
+#define CVM_MAX_FIELDS 16     /* fields of a declared event */
 #define CVM_MAX_NAME 63       /* contract, method, cooperative and key names */
 #define CVM_IMPACT_MAX 100
 
@@ -42,6 +48,12 @@ typedef struct cvm_insn {
  * CVM_ARG_STRING ("string": bytes that must be UTF-8). */
 typedef uint8_t cvm_vtype;
 
+/* "int", "bytes" or "string" for a signature type; NULL for any other code. */
+const char *cvm_vtype_name(cvm_vtype t);
+
+/* The signature type named name[0..len) ("int", "bytes", "string"), or 0. */
+cvm_vtype cvm_vtype_lookup(const char *name, size_t len);
+
 typedef struct cvm_method {
     char *name;          /* owned */
     uint32_t entry;      /* first instruction */
@@ -50,8 +62,10 @@ typedef struct cvm_method {
     uint32_t flags;      /* CVM_METHOD_* */
     /* A typed method (`.method m params a:bytes b:int returns int`) has
      * ptypes (params entries), pnames (params names) and nresults results
-     * of rtypes. An untyped one (`params N`) has all three NULL: N integers
-     * and one integer result (the top of the stack, 0 when empty). */
+     * of rtypes (each array NULL when its count is 0; every pname is an
+     * identifier, unique in the method). An untyped one (`params N`) has
+     * all three NULL and nresults 0: N integers and one integer result
+     * (the top of the stack, 0 when empty). */
     bool typed;
     cvm_vtype *ptypes;   /* owned, or NULL */
     char **pnames;       /* owned, params owned names, or NULL */
@@ -132,7 +146,10 @@ cvm_module *cvm_module_new(const cvm_allocator *al);
  * canonical first-use order without duplicates or unused entries, label
  * targets inside the method of the jump, Store and write opcodes absent from
  * read-only methods, cooperative impacts 0..100, unique state keys, a line
- * table of ncode entries or none. On failure returns CVM_EINPUT and writes a
+ * table of ncode entries or none; signatures (identifiers, type codes,
+ * unique names, at most CVM_MAX_PARAMS params and CVM_MAX_RESULTS results),
+ * imports (Svc.method targets, unique) and events (unique names and field
+ * names, at most CVM_MAX_FIELDS fields). On failure returns CVM_EINPUT and writes a
  * message naming the method and instruction into err. */
 cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap);
 
@@ -157,6 +174,16 @@ cvm_status cvm_module_index_methods(cvm_module *m, char *err, size_t errcap);
 
 /* The method named name[0..len) or NULL; needs method_index. */
 const cvm_method *cvm_module_find_method(const cvm_module *m, const char *name, size_t len);
+
+/* The import whose target is target[0..len) ("Svc.method"), or NULL. */
+const cvm_import *cvm_module_find_import(const cvm_module *m, const char *target, size_t len);
+
+/* The declared event named name[0..len), or NULL. */
+const cvm_event_decl *cvm_module_find_event(const cvm_module *m, const char *name, size_t len);
+
+/* The format version cvm_module_write writes for m: 2 when m has a typed
+ * method, an import or an event declaration, else 1. */
+unsigned cvm_module_format_version(const cvm_module *m);
 
 /* The method that contains instruction pc, or NULL. */
 const cvm_method *cvm_module_method_at(const cvm_module *m, size_t pc);

@@ -7,7 +7,8 @@
  * stack depth (underflow and overflow are runtime traps), gas, call depth.
  *
  * Checks run in the order the module is laid out (metadata, state, constants,
- * methods, code, then pool usage), and the first failure is reported.
+ * imports, events, methods and their signatures, code, then pool usage), and
+ * the first failure is reported.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -163,6 +164,119 @@ static cvm_status check_consts(cvm_module *m, char *err, size_t errcap)
     return st;
 }
 
+/* n types t[0..n) of what ("method transfer param", "import Token.m
+ * result"...): present when n > 0, each int, bytes or string. */
+static cvm_status check_types(const cvm_vtype *t, size_t n, const char *what, const char *name, char *err,
+                              size_t errcap)
+{
+    if (n && !t)
+        return fail(err, errcap, "%s %s: %zu types but no array", what, name, n);
+    for (size_t k = 0; k < n; k++)
+        if (!cvm_vtype_name(t[k]))
+            return fail(err, errcap, "%s %s: type %zu has code %u (not int, bytes or string)", what, name, k,
+                        (unsigned)t[k]);
+    return CVM_OK;
+}
+
+/* names[0..n), each an identifier, all different; what names the owner. */
+static cvm_status check_names(char *const *names, size_t n, const char *what, const char *name, const char *item,
+                              char *err, size_t errcap)
+{
+    char sb[260];
+    if (n && !names)
+        return fail(err, errcap, "%s %s: %zu %ss but no names", what, name, n, item);
+    for (size_t k = 0; k < n; k++) {
+        if (!valid_ident(names[k]))
+            return fail(err, errcap, "%s %s: %s %zu name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)",
+                        what, name, item, k, shown(sb, sizeof sb, names[k]), CVM_MAX_NAME);
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(names[j], names[k]) == 0)
+                return fail(err, errcap, "%s %s: %s %zu has the name '%s' of %s %zu", what, name, item, k, names[k],
+                            item, j);
+    }
+    return CVM_OK;
+}
+
+/* A method's signature: none (untyped), or named, typed params and typed
+ * results within the limits. */
+static cvm_status check_signature(const cvm_method *me, char *err, size_t errcap)
+{
+    if (!me->typed) {
+        if (me->ptypes || me->pnames || me->rtypes || me->nresults)
+            return fail(err, errcap, "method %s: untyped, but has parameter or result types", me->name);
+        return CVM_OK;
+    }
+    if (me->nresults > CVM_MAX_RESULTS)
+        return fail(err, errcap, "method %s: %" PRIu32 " results, at most %d", me->name, me->nresults,
+                    CVM_MAX_RESULTS);
+    cvm_status st;
+    if ((st = check_names(me->pnames, me->params, "method", me->name, "param", err, errcap)) != CVM_OK ||
+        (st = check_types(me->ptypes, me->params, "method", me->name, err, errcap)) != CVM_OK ||
+        (st = check_types(me->rtypes, me->nresults, "method", me->name, err, errcap)) != CVM_OK)
+        return st;
+    return CVM_OK;
+}
+
+/* "Svc.method": a contract name, a dot, a method identifier. */
+static bool valid_target(const char *s)
+{
+    const char *dot = s ? strchr(s, '.') : NULL;
+    if (!dot || (size_t)(dot - s) > CVM_MAX_NAME)
+        return false;
+    char svc[CVM_MAX_NAME + 1];
+    memcpy(svc, s, (size_t)(dot - s));
+    svc[dot - s] = '\0';
+    return valid_contract_name(svc) && valid_ident(dot + 1);
+}
+
+static cvm_status check_imports(const cvm_module *m, char *err, size_t errcap)
+{
+    char sb[260];
+    for (size_t i = 0; i < m->nimports; i++) {
+        const cvm_import *im = &m->imports[i];
+        if (!valid_target(im->target))
+            return fail(err, errcap,
+                        "import %zu: target '%s' is not Service.method (a contract name, a dot, an identifier)", i,
+                        shown(sb, sizeof sb, im->target));
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->imports[j].target, im->target) == 0)
+                return fail(err, errcap, "import %zu: %s is imported twice (first is import %zu)", i, im->target, j);
+        if (im->nparams > CVM_MAX_PARAMS)
+            return fail(err, errcap, "import %s: %" PRIu32 " params, at most %d", im->target, im->nparams,
+                        CVM_MAX_PARAMS);
+        if (im->nresults > CVM_MAX_RESULTS)
+            return fail(err, errcap, "import %s: %" PRIu32 " results, at most %d", im->target, im->nresults,
+                        CVM_MAX_RESULTS);
+        cvm_status st;
+        if ((st = check_types(im->ptypes, im->nparams, "import", im->target, err, errcap)) != CVM_OK ||
+            (st = check_types(im->rtypes, im->nresults, "import", im->target, err, errcap)) != CVM_OK)
+            return st;
+    }
+    return CVM_OK;
+}
+
+static cvm_status check_events(const cvm_module *m, char *err, size_t errcap)
+{
+    char sb[260];
+    for (size_t i = 0; i < m->nevents; i++) {
+        const cvm_event_decl *ev = &m->events[i];
+        if (!valid_ident(ev->name))
+            return fail(err, errcap, "event %zu: name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)",
+                        i, shown(sb, sizeof sb, ev->name), CVM_MAX_NAME);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->events[j].name, ev->name) == 0)
+                return fail(err, errcap, "event %zu: %s is declared twice (first is event %zu)", i, ev->name, j);
+        if (ev->nfields > CVM_MAX_FIELDS)
+            return fail(err, errcap, "event %s: %" PRIu32 " fields, at most %d", ev->name, ev->nfields,
+                        CVM_MAX_FIELDS);
+        cvm_status st;
+        if ((st = check_names(ev->fnames, ev->nfields, "event", ev->name, "field", err, errcap)) != CVM_OK ||
+            (st = check_types(ev->ftypes, ev->nfields, "event", ev->name, err, errcap)) != CVM_OK)
+            return st;
+    }
+    return CVM_OK;
+}
+
 static cvm_status check_methods(cvm_module *m, char *err, size_t errcap)
 {
     size_t next = 0; /* where the next method must start */
@@ -186,6 +300,9 @@ static cvm_status check_methods(cvm_module *m, char *err, size_t errcap)
         if (me->flags & ~(uint32_t)CVM_METHOD_FLAGS_KNOWN)
             return fail(err, errcap, "method %s: unknown flags 0x%" PRIx32, me->name,
                         me->flags & ~(uint32_t)CVM_METHOD_FLAGS_KNOWN);
+        cvm_status st = check_signature(me, err, errcap);
+        if (st != CVM_OK)
+            return st;
     }
     if (next != m->ncode)
         return fail(err, errcap, "code: pcs %zu..%zu belong to no method", next, m->ncode - 1);
@@ -259,7 +376,7 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
     if (m->ncode > UINT32_MAX)
         return fail(err, errcap, "code: %zu instructions, more than %" PRIu32, m->ncode, UINT32_MAX);
     if ((m->ncode && !m->code) || (m->nmethods && !m->methods) || (m->nconsts && !m->consts) ||
-        (m->nstate && !m->state))
+        (m->nstate && !m->state) || (m->nimports && !m->imports) || (m->nevents && !m->events))
         return fail(err, errcap, "module: a count is non-zero but its array is missing");
     cvm_status st;
     if ((st = check_coop(&m->coop, err, errcap)) != CVM_OK)
@@ -267,6 +384,10 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
     if ((st = check_state(m, err, errcap)) != CVM_OK)
         return st;
     if ((st = check_consts(m, err, errcap)) != CVM_OK)
+        return st;
+    if ((st = check_imports(m, err, errcap)) != CVM_OK)
+        return st;
+    if ((st = check_events(m, err, errcap)) != CVM_OK)
         return st;
     if ((st = check_methods(m, err, errcap)) != CVM_OK)
         return st;
@@ -286,5 +407,7 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
             }
     if (nused != m->nconsts)
         return fail(err, errcap, "constant %zu: never used by the code (the pool holds only used constants)", nused);
+    /* The static type proof (src/bytecode/typecheck.c) runs here, last: it
+     * relies on everything above (operands, targets, signatures). */
     return CVM_OK;
 }

@@ -81,6 +81,73 @@ static inline void mb_name(cvm_module *m, const char *name)
     m->name = cvm_strndup(m->al, name, strlen(name));
 }
 
+/* Makes method me typed: params "name:type" pairs as names[]/types[]
+ * (me->params entries), results rtypes[0..nres). */
+static inline void mb_sig(cvm_module *m, cvm_method *me, const char *const *names, const cvm_vtype *types,
+                          const cvm_vtype *rtypes, uint32_t nres)
+{
+    me->typed = true;
+    if (me->params) {
+        me->pnames = cvm_calloc(m->al, me->params, sizeof *me->pnames);
+        me->ptypes = cvm_calloc(m->al, me->params, sizeof *me->ptypes);
+        assert(me->pnames && me->ptypes);
+        for (uint32_t k = 0; k < me->params; k++) {
+            me->pnames[k] = cvm_strndup(m->al, names[k], strlen(names[k]));
+            me->ptypes[k] = types[k];
+        }
+    }
+    me->nresults = nres;
+    if (nres) {
+        me->rtypes = cvm_calloc(m->al, nres, sizeof *me->rtypes);
+        assert(me->rtypes);
+        memcpy(me->rtypes, rtypes, nres);
+    }
+}
+
+static inline cvm_import *mb_import(cvm_module *m, const char *target, const cvm_vtype *p, uint32_t np,
+                                    const cvm_vtype *r, uint32_t nr)
+{
+    m->imports = cvm_realloc(m->al, m->imports, (m->nimports + 1) * sizeof *m->imports);
+    assert(m->imports);
+    cvm_import *im = &m->imports[m->nimports++];
+    memset(im, 0, sizeof *im);
+    im->target = cvm_strndup(m->al, target, strlen(target));
+    im->nparams = np;
+    im->nresults = nr;
+    if (np) {
+        im->ptypes = cvm_calloc(m->al, np, 1);
+        memcpy(im->ptypes, p, np);
+    }
+    if (nr) {
+        im->rtypes = cvm_calloc(m->al, nr, 1);
+        memcpy(im->rtypes, r, nr);
+    }
+    return im;
+}
+
+static inline cvm_event_decl *mb_event(cvm_module *m, const char *name, const char *const *fnames,
+                                       const cvm_vtype *ftypes, uint32_t nf)
+{
+    m->events = cvm_realloc(m->al, m->events, (m->nevents + 1) * sizeof *m->events);
+    assert(m->events);
+    cvm_event_decl *ev = &m->events[m->nevents++];
+    memset(ev, 0, sizeof *ev);
+    ev->name = cvm_strndup(m->al, name, strlen(name));
+    ev->nfields = nf;
+    if (nf) {
+        ev->fnames = cvm_calloc(m->al, nf, sizeof *ev->fnames);
+        ev->ftypes = cvm_calloc(m->al, nf, 1);
+        for (uint32_t k = 0; k < nf; k++)
+            ev->fnames[k] = cvm_strndup(m->al, fnames[k], strlen(fnames[k]));
+        memcpy(ev->ftypes, ftypes, nf);
+    }
+    return ev;
+}
+
+#define MB_INT CVM_ARG_INT64
+#define MB_BYTES CVM_ARG_BYTES
+#define MB_STRING CVM_ARG_STRING
+
 /* A valid module using most features:
  *   main (params 1): 0 Load "count"  1 Add  2 Dup  3 Store "count"  4 Dup
  *                    5 Emit "Changed"  6 Jump 7  7 Halt
@@ -107,6 +174,26 @@ static inline cvm_module *mb_sample(void)
     assert(m->lines);
     for (size_t i = 0; i < m->ncode; i++)
         m->lines[i] = (uint32_t)(i * 2 + 3);
+    return m;
+}
+
+/* mb_sample() with version 2's parts: main typed (params n:int, returns
+ * int string), get typed (no params, returns nothing), two imports and two
+ * events. */
+static inline cvm_module *mb_typed_sample(void)
+{
+    cvm_module *m = mb_sample();
+    static const char *const pn[] = {"n"};
+    static const cvm_vtype pt[] = {MB_INT}, rt[] = {MB_INT, MB_STRING};
+    mb_sig(m, &m->methods[0], pn, pt, rt, 2);
+    mb_sig(m, &m->methods[1], NULL, NULL, NULL, 0);
+    static const cvm_vtype ip[] = {MB_BYTES, MB_INT}, ir[] = {MB_INT};
+    mb_import(m, "Token.transfer", ip, 2, ir, 1);
+    mb_import(m, "_Governance.getProposal", ir, 1, NULL, 0);
+    static const char *const fn[] = {"from", "to", "amount"};
+    static const cvm_vtype ft[] = {MB_BYTES, MB_BYTES, MB_INT};
+    mb_event(m, "Transfer", fn, ft, 3);
+    mb_event(m, "Ping", NULL, NULL, 0);
     return m;
 }
 

@@ -482,9 +482,9 @@ static void test_directive_errors(void **state)
           "t.asm:12:8: .state needs a key (a name or a string; write \"5\" for a numeric key)\n"
           "t.asm:13:1: .method needs a name (an identifier)\n"
           "t.asm:14:18: params needs an integer 0..64\n"
-          "t.asm:15:12: params needs an integer 0..64\n"
+          "t.asm:15:12: params needs an integer 0..64 or name:type pairs (for example params to:bytes amount:int)\n"
           "t.asm:16:21: readonly given twice\n"
-          "t.asm:17:12: unknown method option 'fast' (expected params N or readonly)\n"
+          "t.asm:17:12: unknown method option 'fast' (options: params, returns, readonly)\n"
           "t.asm:18:9: method 'm' already defined at line 14\n"
           "t.asm:19:10: unexpected '3' after .nolines\n"
           "t.asm:20:1: expected a directive name after '.'\n");
@@ -655,16 +655,180 @@ static void test_mutations(void **state)
         }
 }
 
+static const char typed_src[] =
+    ".contract Token\n"
+    ".import Token.transfer params bytes int returns int\n"
+    ".import _Governance.getProposal params int returns string bytes string int int\n"
+    ".import \"2fast.go\" returns\n"
+    ".import 3d.print params string\n"
+    ".event Transfer from:bytes to:bytes amount:int\n"
+    ".event Ping\n"
+    ".method transfer params to:bytes amount:int returns int\n"
+    "    Push 1\n"
+    ".method balanceOf readonly params who:bytes returns int\n"
+    ".method info returns string int readonly\n"
+    ".method none returns\n"
+    ".method old params 2\n"
+    ".method add params 2 returns int\n";
+
+static void assert_types(const cvm_vtype *t, size_t n, const cvm_vtype *want)
+{
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(t[k], want[k]);
+}
+
+static void test_typed_directives(void **state)
+{
+    (void)state;
+    const cvm_vtype I = CVM_ARG_INT64, B = CVM_ARG_BYTES, S = CVM_ARG_STRING;
+    cvm_module *m = ok(typed_src);
+    assert_int_equal(m->nimports, 4);
+    assert_string_equal(m->imports[0].target, "Token.transfer");
+    assert_int_equal(m->imports[0].nparams, 2);
+    assert_types(m->imports[0].ptypes, 2, (cvm_vtype[]){B, I});
+    assert_int_equal(m->imports[0].nresults, 1);
+    assert_string_equal(m->imports[1].target, "_Governance.getProposal");
+    assert_int_equal(m->imports[1].nresults, 5);
+    assert_types(m->imports[1].rtypes, 5, (cvm_vtype[]){S, B, S, I, I});
+    assert_string_equal(m->imports[2].target, "2fast.go");
+    assert_int_equal(m->imports[2].nparams, 0);
+    assert_null(m->imports[2].ptypes);
+    assert_int_equal(m->imports[2].nresults, 0);
+    assert_string_equal(m->imports[3].target, "3d.print");
+    assert_types(m->imports[3].ptypes, 1, (cvm_vtype[]){S});
+    assert_int_equal(m->nevents, 2);
+    assert_string_equal(m->events[0].name, "Transfer");
+    assert_int_equal(m->events[0].nfields, 3);
+    assert_string_equal(m->events[0].fnames[1], "to");
+    assert_types(m->events[0].ftypes, 3, (cvm_vtype[]){B, B, I});
+    assert_int_equal(m->events[1].nfields, 0);
+
+    const cvm_method *me = &m->methods[0];
+    assert_true(me->typed);
+    assert_int_equal(me->params, 2);
+    assert_string_equal(me->pnames[0], "to");
+    assert_string_equal(me->pnames[1], "amount");
+    assert_types(me->ptypes, 2, (cvm_vtype[]){B, I});
+    assert_int_equal(me->nresults, 1);
+    me = &m->methods[1];
+    assert_true(me->typed);
+    assert_int_equal(me->flags, CVM_METHOD_READONLY);
+    me = &m->methods[2];
+    assert_true(me->typed && me->params == 0 && me->nresults == 2 && me->flags == CVM_METHOD_READONLY);
+    assert_null(me->pnames);
+    assert_types(me->rtypes, 2, (cvm_vtype[]){S, I});
+    me = &m->methods[3];
+    assert_true(me->typed && me->params == 0 && me->nresults == 0);
+    assert_null(me->rtypes);
+    me = &m->methods[4]; /* params N alone: untyped, as before */
+    assert_false(me->typed);
+    assert_int_equal(me->params, 2);
+    assert_null(me->ptypes);
+    me = &m->methods[5]; /* params N with returns: N integers named arg1..argN */
+    assert_true(me->typed);
+    assert_string_equal(me->pnames[1], "arg2");
+    assert_types(me->ptypes, 2, (cvm_vtype[]){I, I});
+    cvm_module_free(m);
+
+    /* 64 named params and 16 results fit on one line; one more does not */
+    cvm_buf b;
+    cvm_buf_init(&b, NULL);
+    cvm_buf_str(&b, ".method big readonly params");
+    for (int k = 0; k < 64; k++)
+        cvm_buf_printf(&b, " p%d:bytes", k);
+    cvm_buf_str(&b, " returns");
+    for (int k = 0; k < 16; k++)
+        cvm_buf_str(&b, " int");
+    cvm_buf_byte(&b, '\n');
+    cvm_buf_byte(&b, 0);
+    m = ok((const char *)b.data);
+    assert_int_equal(m->methods[0].params, 64);
+    assert_string_equal(m->methods[0].pnames[63], "p63");
+    assert_int_equal(m->methods[0].nresults, 16);
+    cvm_module_free(m);
+    b.len -= 2;
+    cvm_buf_str(&b, " int\n");
+    cvm_buf_byte(&b, 0);
+    fails((const char *)b.data, "t.asm:1:731: method big has more than 16 results\n");
+    cvm_buf_free(&b);
+    cvm_buf_init(&b, NULL);
+    cvm_buf_str(&b, ".event Big");
+    for (int k = 0; k < 17; k++)
+        cvm_buf_printf(&b, " f%d:int", k);
+    cvm_buf_byte(&b, 0);
+    fails((const char *)b.data, "t.asm:1:130: event Big has more than 16 fields\n");
+    cvm_buf_free(&b);
+}
+
+static void test_typed_directive_errors(void **state)
+{
+    (void)state;
+    fails(".import Token.transfer params bytes intt returns int\n"
+          ".import Token\n"
+          ".import Token.transfer params 2\n"
+          ".import A.b params int\n"
+          ".import A.b\n"
+          ".import A.b retruns int\n"
+          ".event Transfer from:bytes to:byts\n"
+          ".event Transfer a:int a:int\n"
+          ".event E a:int\n"
+          ".event E b:int\n"
+          ".event F a int\n"
+          ".method m params a:int a:bytes\n"
+          ".method n params to:adress\n"
+          ".method o returns int retruns\n"
+          ".method p params x:int returns intt\n"
+          ".method q params a:\n"
+          ".event\n"
+          ".import A .b\n"
+          ".import \"A.1b\"\n"
+          ".import A.b params int params int\n"
+          ".method r returns int returns\n"
+          ".method s retruns int\n"
+          ".method t params 3 a:int\n"
+          ".import B.c params 5\n"
+          ".event G a:\"int\"\n",
+          "t.asm:1:37: unknown type 'intt' for param 2 of import Token.transfer (did you mean 'int'? types: int, "
+          "bytes, string)\n"
+          "t.asm:2:9: .import needs a target Service.method (for example Token.transfer or \"Token.transfer\")\n"
+          "t.asm:3:31: the params of an import are types (for example params bytes int), not a count\n"
+          "t.asm:5:9: import 'A.b' already declared at line 4\n"
+          "t.asm:6:13: unknown import option 'retruns' (did you mean 'returns'? options: params, returns)\n"
+          "t.asm:7:31: unknown type 'byts' for field 'to' (did you mean 'bytes'? types: int, bytes, string)\n"
+          "t.asm:8:23: field 'a' of event Transfer is named twice\n"
+          "t.asm:10:8: event 'E' already declared at line 9\n"
+          "t.asm:11:10: expected a field name:type in .event, found 'a'\n"
+          "t.asm:12:24: param 'a' of method m is named twice\n"
+          "t.asm:13:21: unknown type 'adress' for param 'to' (types: int, bytes, string)\n"
+          "t.asm:14:23: unknown type 'retruns' for result 2 of method o (types: int, bytes, string)\n"
+          "t.asm:15:32: unknown type 'intt' for result 1 of method p (did you mean 'int'? types: int, bytes, "
+          "string)\n"
+          "t.asm:16:19: param 'a' needs a type after ':' (int, bytes or string)\n"
+          "t.asm:17:1: .event needs a name (an identifier of at most 63 bytes)\n"
+          "t.asm:18:9: .import needs a target Service.method (for example Token.transfer or \"Token.transfer\")\n"
+          "t.asm:19:9: .import needs a target Service.method (for example Token.transfer or \"Token.transfer\")\n"
+          "t.asm:20:24: params given twice\n"
+          "t.asm:21:23: returns given twice\n"
+          "t.asm:22:11: unknown method option 'retruns' (did you mean 'returns'? options: params, returns, "
+          "readonly)\n"
+          "t.asm:23:20: unknown method option 'a' (options: params, returns, readonly)\n"
+          "t.asm:24:20: the params of an import are types (for example params bytes int), not a count\n"
+          "t.asm:25:12: field 'a' needs a type (int, bytes or string), found a string\n");
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
     /* every failing allocation point returns ENOMEM cleanly, without leaks */
+    const char *const srcs[] = {example, typed_src};
+    const size_t lens[] = {sizeof example - 1, sizeof typed_src - 1};
+    for (size_t s = 0; s < 2; s++) {
     int ok_at = -1;
     for (int i = 0; i < 2000 && ok_at < 0; i++) {
         failing f = {.left = i};
         cvm_allocator al = failing_allocator(&f);
         cvm_module *m = NULL;
-        cvm_status st = cvm_asm(&al, example, sizeof example - 1, "t.asm", NULL, NULL, &m);
+        cvm_status st = cvm_asm(&al, srcs[s], lens[s], "t.asm", NULL, NULL, &m);
         if (st == CVM_OK) {
             ok_at = i;
             cvm_module_free(m);
@@ -674,6 +838,7 @@ static void test_out_of_memory(void **state)
         }
     }
     assert_true(ok_at > 0);
+    }
 }
 
 int main(void)
@@ -696,6 +861,8 @@ int main(void)
         cmocka_unit_test(test_odd_bytes),
         cmocka_unit_test(test_null_diag_and_file),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_typed_directives),
+        cmocka_unit_test(test_typed_directive_errors),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,8 +210,12 @@ static void header_rejections(void **state)
     expect_reject(p, sizeof p, "magic at offset 0: not a coopvm module");
 
     memcpy(p, tiny_bytes, sizeof p);
-    p[4] = 2;
-    expect_reject(p, sizeof p, "format version at offset 4: version 2, this build reads version 1");
+    p[4] = 3;
+    expect_reject(p, sizeof p, "format version at offset 4: version 3, this build reads versions 1 to 2");
+
+    memcpy(p, tiny_bytes, sizeof p);
+    p[4] = 0;
+    expect_reject(p, sizeof p, "format version at offset 4: version 0, this build reads versions 1 to 2");
 
     memcpy(p, tiny_bytes, sizeof p);
     p[5] = 1;
@@ -349,6 +353,217 @@ static void out_of_memory_is_clean(void **state)
     cvm_free(NULL, b);
 }
 
+/* ---------------------------------------------------------- version 2 */
+
+/* tiny() with method m typed: params who:bytes, returns int; an import
+ * X.f params int returns string; an event E v:int. */
+static cvm_module *tiny_typed(void)
+{
+    cvm_module *m = tiny();
+    m->methods[0].params = 1;
+    static const char *const pn[] = {"who"};
+    static const cvm_vtype pt[] = {MB_BYTES}, rt[] = {MB_INT}, ip[] = {MB_INT}, ir[] = {MB_STRING};
+    mb_sig(m, &m->methods[0], pn, pt, rt, 1);
+    mb_import(m, "X.f", ip, 1, ir, 1);
+    static const char *const fn[] = {"v"};
+    mb_event(m, "E", fn, ip, 1);
+    return m;
+}
+
+static const uint8_t tiny_typed_bytes[] = {
+    'C', 'V', 'M', 0x1a, 2, 0, /* magic, version 2 */
+    1, 'A', 0, 0, 0, 0,        /* name, reputation, no cooperative, no state, no constants */
+    1,                         /* 1 import */
+    3, 'X', '.', 'f', 1, CVM_ARG_INT64, 1, CVM_ARG_STRING, /* target, 1 param int, 1 result string */
+    1,                         /* 1 event */
+    1, 'E', 1, 1, 'v', CVM_ARG_INT64, /* name, 1 field: v int */
+    1, 1, 'm', 2, 1, 0,        /* 1 method: name, len 2, params 1, flags 0 */
+    1, 3, 'w', 'h', 'o', CVM_ARG_BYTES, 1, CVM_ARG_INT64, /* typed: who bytes; 1 result int */
+    2, CVM_OP_PUSH | 0x80, 1, CVM_OP_HALT,
+    0,
+};
+
+static void version_2_has_exact_bytes(void **state)
+{
+    (void)state;
+    cvm_module *m = tiny_typed();
+    assert_int_equal(cvm_verify(m, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_module_format_version(m), 2);
+    size_t n;
+    uint8_t *p = encode(m, &n);
+    assert_int_equal(n, sizeof tiny_typed_bytes);
+    assert_memory_equal(p, tiny_typed_bytes, n);
+    cvm_free(NULL, p);
+    cvm_module_free(m);
+
+    cvm_module *d;
+    assert_int_equal(cvm_module_decode(NULL, tiny_typed_bytes, sizeof tiny_typed_bytes, &d, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_verify(d, err, sizeof err), CVM_OK);
+    const cvm_method *me = &d->methods[0];
+    assert_true(me->typed);
+    assert_int_equal(me->params, 1);
+    assert_string_equal(me->pnames[0], "who");
+    assert_int_equal(me->ptypes[0], CVM_ARG_BYTES);
+    assert_int_equal(me->nresults, 1);
+    assert_int_equal(me->rtypes[0], CVM_ARG_INT64);
+    assert_int_equal(d->nimports, 1);
+    assert_string_equal(d->imports[0].target, "X.f");
+    assert_int_equal(d->imports[0].nparams, 1);
+    assert_int_equal(d->imports[0].rtypes[0], CVM_ARG_STRING);
+    assert_ptr_equal(cvm_module_find_import(d, "X.f", 3), &d->imports[0]);
+    assert_null(cvm_module_find_import(d, "X.g", 3));
+    assert_int_equal(d->nevents, 1);
+    assert_string_equal(d->events[0].fnames[0], "v");
+    assert_ptr_equal(cvm_module_find_event(d, "E", 1), &d->events[0]);
+    assert_null(cvm_module_find_event(d, "F", 1));
+    cvm_module_free(d);
+}
+
+/* Each part of version 2 alone makes a module version 2; without them it
+ * is version 1, exactly the bytes written before version 2 existed (the
+ * tiny_bytes above decode as well: version 1 still loads). */
+static void version_follows_what_the_module_uses(void **state)
+{
+    (void)state;
+    cvm_module *m = tiny();
+    assert_int_equal(cvm_module_format_version(m), 1);
+    mb_sig(m, &m->methods[0], NULL, NULL, NULL, 0); /* typed, no params, no results */
+    assert_int_equal(cvm_module_format_version(m), 2);
+    size_t n;
+    uint8_t *b = encode(m, &n);
+    assert_int_equal(b[4], 2);
+    cvm_module *d;
+    assert_int_equal(cvm_module_decode(NULL, b, n, &d, err, sizeof err), CVM_OK);
+    assert_true(d->methods[0].typed);
+    assert_null(d->methods[0].rtypes);
+    cvm_module_free(d);
+    cvm_free(NULL, b);
+    cvm_module_free(m);
+
+    m = tiny();
+    mb_import(m, "S.m", NULL, 0, NULL, 0);
+    assert_int_equal(cvm_module_format_version(m), 2);
+    cvm_module_free(m);
+    m = tiny();
+    mb_event(m, "E", NULL, NULL, 0);
+    assert_int_equal(cvm_module_format_version(m), 2);
+    cvm_module_free(m);
+
+    /* the version 2 spelling of a version 1 module is refused (one encoding) */
+    const uint8_t v2_plain[] = {'C', 'V', 'M', 0x1a, 2, 0, 1, 'A', 0, 0, 0, 0, 0, 0,
+                                1, 1, 'm', 2, 0, 0, 0, 2, CVM_OP_PUSH | 0x80, 1, CVM_OP_HALT, 0};
+    expect_reject(v2_plain, sizeof v2_plain,
+                  "format version at offset 4: version 2 for a module without typed methods, imports or events");
+}
+
+static void typed_sample_round_trips(void **state)
+{
+    (void)state;
+    cvm_module *m = mb_typed_sample();
+    assert_int_equal(cvm_verify(m, err, sizeof err), CVM_OK);
+    size_t n1, n2;
+    uint8_t *b1 = encode(m, &n1);
+    cvm_module *d;
+    assert_int_equal(cvm_module_decode(NULL, b1, n1, &d, err, sizeof err), CVM_OK);
+    assert_int_equal(cvm_verify(d, err, sizeof err), CVM_OK);
+    assert_int_equal(d->methods[0].nresults, 2);
+    assert_int_equal(d->methods[0].rtypes[1], CVM_ARG_STRING);
+    assert_true(d->methods[1].typed);
+    assert_false(d->methods[2].typed);
+    assert_int_equal(d->nimports, 2);
+    assert_int_equal(d->events[0].nfields, 3);
+    assert_string_equal(d->events[0].fnames[2], "amount");
+    assert_int_equal(d->events[1].nfields, 0);
+    uint8_t *b2 = encode(d, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    cvm_free(NULL, b2);
+    cvm_module_free(d);
+    cvm_module_free(m);
+
+    /* every truncation fails cleanly, naming an offset */
+    for (size_t cut = 0; cut < n1; cut++) {
+        uint8_t *p = malloc(cut ? cut : 1);
+        memcpy(p, b1, cut);
+        d = (cvm_module *)1;
+        assert_int_equal(cvm_module_decode(NULL, p, cut, &d, err, sizeof err), CVM_EINPUT);
+        assert_null(d);
+        assert_non_null(strstr(err, " at offset "));
+        free(p);
+    }
+    /* and running out of memory anywhere is clean */
+    bool succeeded = false;
+    for (int k = 0; k < 300 && !succeeded; k++) {
+        failing bud = {.left = k};
+        cvm_allocator al = failing_allocator(&bud);
+        d = NULL;
+        cvm_status st = cvm_module_decode(&al, b1, n1, &d, err, sizeof err);
+        if (st == CVM_OK) {
+            succeeded = true;
+            cvm_module_free(d);
+        } else {
+            assert_int_equal(st, CVM_ENOMEM);
+            assert_null(d);
+        }
+    }
+    assert_true(succeeded);
+    cvm_free(NULL, b1);
+}
+
+static void version_2_rejections(void **state)
+{
+    (void)state;
+    uint8_t p[sizeof tiny_typed_bytes + 8];
+    const size_t n = sizeof tiny_typed_bytes;
+#define RESET() memcpy(p, tiny_typed_bytes, n)
+    RESET();
+    p[18] = 9; /* import 0 param 0 type */
+    expect_reject(p, n, "import 0 param 0 at offset 18: type code 9 is not int (1), string (3) or bytes (4)");
+    RESET();
+    p[20] = 5; /* import 0 result 0 type: bool is not a signature type */
+    expect_reject(p, n, "import 0 result 0 at offset 20: type code 5 is not int (1), string (3) or bytes (4)");
+    RESET();
+    p[17] = 65; /* import 0 param count */
+    expect_reject(p, n, "import 0 param count at offset 17: 65 is above the limit 64");
+    RESET();
+    p[19] = 17; /* import 0 result count */
+    expect_reject(p, n, "import 0 result count at offset 19: 17 is above the limit 16");
+    RESET();
+    p[21] = 200; /* event count */
+    expect_reject(p, n, "event count at offset 21: 200 entries cannot fit");
+    RESET();
+    p[24] = 17; /* event 0 field count */
+    expect_reject(p, n, "event 0 field count at offset 24: 17 is above the limit 16");
+    RESET();
+    p[26] = 0; /* event 0 field 0 name: NUL */
+    expect_reject(p, n, "event 0 field 0 name at offset 25: contains a NUL byte");
+    RESET();
+    p[27] = 0; /* event 0 field 0 type */
+    expect_reject(p, n, "event 0 field 0 type at offset 27: type code 0 is not int");
+    RESET();
+    p[14] = 0; /* import 0 target: NUL */
+    expect_reject(p, n, "import 0 target at offset 13: contains a NUL byte");
+    RESET();
+    p[34] = 2; /* method 0 signature flag */
+    expect_reject(p, n, "method 0 signature flag at offset 34: flag byte is 2, must be 0 or 1");
+    RESET();
+    p[39] = 2; /* method 0 param 0 type */
+    expect_reject(p, n, "method 0 param 0 type at offset 39: type code 2 is not int");
+    RESET();
+    p[40] = 17; /* method 0 result count */
+    expect_reject(p, n, "method 0 result count at offset 40: 17 is above the limit 16");
+    RESET();
+    p[41] = 0x7f; /* method 0 result 0 type */
+    expect_reject(p, n, "method 0 result 0 at offset 41: type code 127 is not int");
+    RESET();
+    p[32] = 65; /* method 0 params, typed */
+    expect_reject(p, n, "method 0 signature at offset 34: 65 params, a typed method has at most 64");
+    RESET();
+    p[32] = 20; /* more params than bytes left */
+    expect_reject(p, n, "method 0 signature at offset 35: 20 params cannot fit in the");
+#undef RESET
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +580,10 @@ int main(void)
         cmocka_unit_test(names_hold_no_nul),
         cmocka_unit_test(bad_opcodes_and_operands),
         cmocka_unit_test(out_of_memory_is_clean),
+        cmocka_unit_test(version_2_has_exact_bytes),
+        cmocka_unit_test(version_follows_what_the_module_uses),
+        cmocka_unit_test(typed_sample_round_trips),
+        cmocka_unit_test(version_2_rejections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,6 +312,58 @@ static void awkward_names_round_trip(void **state)
     hand_built_round_trip(m);
 }
 
+static void round_trip_typed_declarations(void **state)
+{
+    (void)state;
+    char *t = round_trip(".contract Token\n"
+                         ".import Token.transfer params bytes int returns int\n"
+                         ".import _Governance.getProposal params int returns string bytes string int int\n"
+                         ".import \"2fast.go\"\n"
+                         ".import 3d.print params string returns\n"
+                         ".event Transfer from:bytes to:bytes amount:int\n"
+                         ".event Ping\n"
+                         ".method transfer params to:bytes amount:int returns int\n"
+                         "    Push 1\n"
+                         ".method balanceOf readonly params who:bytes returns int\n"
+                         "    Push 0\n"
+                         ".method info returns string int\n"
+                         ".method none returns\n"
+                         ".method old params 2\n"
+                         "    Add\n"
+                         ".method add params 2 returns int\n"
+                         "    Add\n"
+                         ".method keywords params params:int returns:bytes readonly:string returns readonly\n"
+                         ".event Kw params:int returns:int readonly:bytes\n");
+    assert_non_null(strstr(t, "\n.import Token.transfer params bytes int returns int\n"));
+    assert_non_null(strstr(t, "\n.import _Governance.getProposal params int returns string bytes string int int\n"));
+    assert_non_null(strstr(t, "\n.import 2fast.go\n"));
+    assert_non_null(strstr(t, "\n.import 3d.print params string\n"));
+    assert_non_null(strstr(t, "\n.event Transfer from:bytes to:bytes amount:int\n"));
+    assert_non_null(strstr(t, "\n.event Ping\n"));
+    assert_non_null(strstr(t, "\n.method transfer params to:bytes amount:int returns int\n"));
+    assert_non_null(strstr(t, "\n.method balanceOf params who:bytes returns int readonly\n"));
+    assert_non_null(strstr(t, "\n.method info returns string int\n"));
+    assert_non_null(strstr(t, "\n.method none returns\n"));
+    assert_non_null(strstr(t, "\n.method old params 2\n"));
+    assert_non_null(strstr(t, "\n.method add params arg1:int arg2:int returns int\n"));
+    assert_non_null(strstr(t, "\n.method keywords params params:int returns:bytes readonly:string returns readonly\n"));
+    cvm_free(NULL, t);
+}
+
+static void typed_hand_built_round_trip(void **state)
+{
+    (void)state;
+    hand_built_round_trip(mb_typed_sample());
+    /* a typed method without params says returns, even with no types */
+    cvm_module *m = mb_typed_sample();
+    char *text = disasm(m);
+    assert_non_null(strstr(text, ".method main params n:int returns int string\n"));
+    assert_non_null(strstr(text, ".method get returns readonly\n"));
+    assert_non_null(strstr(text, ".method nothing\n"));
+    cvm_free(NULL, text);
+    cvm_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +376,8 @@ int main(void)
         cmocka_unit_test(round_trip_empty_methods_and_modules),
         cmocka_unit_test(round_trip_every_opcode),
         cmocka_unit_test(awkward_names_round_trip),
+        cmocka_unit_test(round_trip_typed_declarations),
+        cmocka_unit_test(typed_hand_built_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

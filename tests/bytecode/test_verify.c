@@ -337,6 +337,130 @@ static void line_numbers_fit_an_int(void **state)
     expect_ok(m);
 }
 
+static void signatures(void **state)
+{
+    (void)state;
+    expect_ok(mb_typed_sample());
+
+    cvm_module *m = mb_typed_sample();
+    m->methods[0].pnames[0][0] = '9';
+    expect_fail(m, "method main: param 0 name '9' is not an identifier");
+
+    m = mb_typed_sample();
+    m->methods[0].ptypes[0] = CVM_ARG_BOOL;
+    expect_fail(m, "method main: type 0 has code 5 (not int, bytes or string)");
+
+    m = mb_typed_sample();
+    m->methods[0].rtypes[1] = 0;
+    expect_fail(m, "method main: type 1 has code 0");
+
+    m = mb_typed_sample();
+    m->methods[0].nresults = CVM_MAX_RESULTS + 1;
+    expect_fail(m, "method main: 17 results, at most 16");
+
+    /* two params of one name */
+    m = mb_sample();
+    m->methods[0].params = 2;
+    static const char *const two[] = {"a", "a"};
+    static const cvm_vtype ii[] = {CVM_ARG_INT64, CVM_ARG_INT64};
+    mb_sig(m, &m->methods[0], two, ii, NULL, 0);
+    expect_fail(m, "method main: param 1 has the name 'a' of param 0");
+
+    /* untyped methods carry no types */
+    m = mb_sample();
+    m->methods[0].nresults = 1;
+    expect_fail(m, "method main: untyped, but has parameter or result types");
+
+    /* a typed method with params has their names and types */
+    m = mb_typed_sample();
+    cvm_free(NULL, m->methods[0].ptypes);
+    m->methods[0].ptypes = NULL;
+    expect_fail(m, "method main: 1 types but no array");
+}
+
+static void imports(void **state)
+{
+    (void)state;
+    static const cvm_vtype i1[] = {CVM_ARG_INT64}, bad[] = {7};
+    const char *const targets[] = {"Token", ".m", "T.", "T.9m", "T-x.m", "T.m.n", "T.m-"};
+    for (size_t k = 0; k < sizeof targets / sizeof targets[0]; k++) {
+        cvm_module *m = mb_sample();
+        mb_import(m, targets[k], NULL, 0, NULL, 0);
+        expect_fail(m, "import 0: target '");
+    }
+    cvm_module *m = mb_sample();
+    mb_import(m, "9Svc.m_1", i1, 1, i1, 1);
+    expect_ok(m);
+
+    m = mb_sample();
+    mb_import(m, "A.b", NULL, 0, NULL, 0);
+    mb_import(m, "A.c", NULL, 0, NULL, 0);
+    mb_import(m, "A.b", i1, 1, NULL, 0);
+    expect_fail(m, "import 2: A.b is imported twice (first is import 0)");
+
+    m = mb_sample();
+    mb_import(m, "A.b", bad, 1, NULL, 0);
+    expect_fail(m, "import A.b: type 0 has code 7");
+
+    m = mb_sample();
+    mb_import(m, "A.b", NULL, 0, bad, 1);
+    expect_fail(m, "import A.b: type 0 has code 7");
+
+    m = mb_sample();
+    mb_import(m, "A.b", NULL, 0, NULL, 0)->nparams = CVM_MAX_PARAMS + 1;
+    expect_fail(m, "import A.b: 65 params, at most 64");
+
+    m = mb_sample();
+    mb_import(m, "A.b", NULL, 0, NULL, 0)->nresults = CVM_MAX_RESULTS + 1;
+    expect_fail(m, "import A.b: 17 results, at most 16");
+
+    m = mb_sample();
+    mb_import(m, "A.b", NULL, 0, NULL, 0)->nresults = 1; /* no array */
+    expect_fail(m, "import A.b: 1 types but no array");
+}
+
+static void events(void **state)
+{
+    (void)state;
+    static const char *const f2[] = {"x", "x"}, *const f1[] = {"1x"};
+    static const cvm_vtype t2[] = {CVM_ARG_INT64, CVM_ARG_BYTES}, t1[] = {9};
+    cvm_module *m = mb_sample();
+    mb_event(m, "Bad-name", NULL, NULL, 0);
+    expect_fail(m, "event 0: name 'Bad-name' is not an identifier");
+
+    m = mb_sample();
+    mb_event(m, "E", NULL, NULL, 0);
+    mb_event(m, "E", NULL, NULL, 0);
+    expect_fail(m, "event 1: E is declared twice (first is event 0)");
+
+    m = mb_sample();
+    mb_event(m, "E", f2, t2, 2);
+    expect_fail(m, "event E: field 1 has the name 'x' of field 0");
+
+    m = mb_sample();
+    mb_event(m, "E", f1, t2, 1);
+    expect_fail(m, "event E: field 0 name '1x' is not an identifier");
+
+    m = mb_sample();
+    mb_event(m, "E", f2, t1, 1);
+    expect_fail(m, "event E: type 0 has code 9");
+
+    m = mb_sample();
+    mb_event(m, "E", NULL, NULL, 0)->nfields = CVM_MAX_FIELDS + 1;
+    expect_fail(m, "event E: 17 fields, at most 16");
+
+    m = mb_sample();
+    mb_event(m, "E", NULL, NULL, 0)->nfields = 2;
+    expect_fail(m, "event E: 2 fields but no names");
+
+    m = mb_sample();
+    m->nevents = 1; /* no array */
+    assert_int_equal(cvm_verify(m, err, sizeof err), CVM_EINPUT);
+    assert_string_equal(err, "module: a count is non-zero but its array is missing");
+    m->nevents = 0;
+    cvm_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +477,9 @@ int main(void)
         cmocka_unit_test(state_entries),
         cmocka_unit_test(cooperative_metadata),
         cmocka_unit_test(line_numbers_fit_an_int),
+        cmocka_unit_test(signatures),
+        cmocka_unit_test(imports),
+        cmocka_unit_test(events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
