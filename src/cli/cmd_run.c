@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/hex.h"
 #include "bytecode/module.h"
 #include "cli.h"
 #include "native/native.h"
@@ -23,14 +24,24 @@
 #include "report.h"
 
 static const char help[] =
-    "usage: coopvm run FILE(.asm|.cvm) [--method NAME] [--arg INT]... [--reputation INT]\n"
+    "usage: coopvm run FILE(.asm|.cvm) [--method NAME] [--arg VALUE]... [--reputation INT]\n"
     "                  [--gas INT] [--state KEY=INT]... [--trace] [--json]\n"
-    "                  [--dispatch auto|switch|goto]\n\n"
+    "                  [--dispatch auto|switch|goto]\n"
+    "       coopvm run FILE(.asm|.cvm) METHOD [VALUE]... [flags]\n\n"
     "Runs one method (default main) of a contract in a fresh in-memory state that\n"
     "holds the module's initial state and the --state values, as a signer with the\n"
     "given reputation (default 0) and gas limit (default 1000000). Arguments are\n"
     "pushed in order, the first deepest. FILE is at most 4 MiB; its module must\n"
     "fit a deployment (65,536 bytes).\n\n"
+    "Each VALUE is read as the method's parameter declares (an untyped method's\n"
+    "are all int; a negative number is a VALUE, not a flag):\n"
+    "  int     a 64-bit integer, decimal or 0x hex: 5, -3, 0xff\n"
+    "  bytes   0x and an even number of hex digits: 0x00ff; @NAME, the 20-byte\n"
+    "          address of development account NAME (@signer is the caller's, as\n"
+    "          `coopvm keygen --name NAME` prints it); anything else, its text\n"
+    "  string  the text as it is (UTF-8)\n"
+    "Results print as `result N` for one integer, else `outputs (...)`: strings\n"
+    "quoted, bytes as 0x hex (long ones shortened in text; whole in --json).\n\n"
     "Reputation gates every method: a contract's `.reputation N` is the least\n"
     "reputation its signer needs, for read-only methods too. Below it the call\n"
     "fails with INSUFFICIENT_REPUTATION (exit 1, no gas used), so a contract with\n"
@@ -54,8 +65,10 @@ typedef struct run_state_kv {
 typedef struct run_opts {
     const char *file;
     const char *method;
-    int64_t args[MAX_ARGS];
+    bool method_flag;          /* --method given: no positional METHOD */
+    const char *args[MAX_ARGS]; /* borrowed from argv, as written: typed by the method's parameters */
     size_t nargs;
+    bool positional_args;      /* VALUEs after METHOD rather than --arg */
     run_state_kv state[MAX_STATE];
     size_t nstate;
     int64_t reputation;
@@ -78,6 +91,7 @@ static int parse(int argc, char **argv, run_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->method = "main";
+    bool positional_method = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int rc;
@@ -88,12 +102,14 @@ static int parse(int argc, char **argv, run_opts *o)
             if (!v)
                 return cli_usage_error("run", "--method needs a name");
             o->method = v;
+            o->method_flag = true;
             i++;
         } else if (strcmp(a, "--arg") == 0) {
             if (o->nargs == MAX_ARGS)
                 return cli_usage_error("run", "at most %d --arg values", MAX_ARGS);
-            if ((rc = parse_int_flag(a, v, &o->args[o->nargs++])) >= 0)
-                return rc;
+            if (!v)
+                return cli_usage_error("run", "--arg needs a value");
+            o->args[o->nargs++] = v;
             i++;
         } else if (strcmp(a, "--reputation") == 0) {
             if ((rc = parse_int_flag(a, v, &o->reputation)) >= 0)
@@ -131,16 +147,80 @@ static int parse(int argc, char **argv, run_opts *o)
             o->trace = true;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
-        } else if (a[0] == '-' && a[1]) {
+        } else if (a[0] == '-' && a[1] && !(o->file && (a[1] == '.' || (a[1] >= '0' && a[1] <= '9')))) {
             return cli_usage_error("run", "unknown flag '%s'", a);
-        } else if (o->file) {
-            return cli_usage_error("run", "one contract file only ('%s' and '%s')", o->file, a);
-        } else {
+        } else if (!o->file) {
             o->file = a;
+        } else if (!o->method_flag && !positional_method) {
+            o->method = a; /* coopvm run FILE METHOD VALUE... */
+            positional_method = true;
+        } else {
+            if (o->nargs == MAX_ARGS)
+                return cli_usage_error("run", "at most %d argument values", MAX_ARGS);
+            o->args[o->nargs++] = a;
+            o->positional_args = true;
         }
     }
     if (!o->file)
         return cli_usage_error("run", "missing contract file");
+    if (positional_method && o->method_flag)
+        return cli_usage_error("run", "the method is named twice: after FILE and with --method");
+    return -1;
+}
+
+/* VALUE as bytes (see the help): 0x hex, @NAME's address, else the text.
+ * *owned (the caller frees it) holds decoded hex. False with a usage
+ * error's status in *rc when 0x is followed by something else than hex. */
+static bool bytes_value(const char *v, uint8_t addr[CVM_ADDRESS_BYTES], cvm_arg *out, uint8_t **owned)
+{
+    size_t n = strlen(v);
+    if (v[0] == '@' && v[1]) {
+        play_address(v + 1, addr);
+        *out = cvm_arg_bytes(addr, CVM_ADDRESS_BYTES);
+        return true;
+    }
+    if (n >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
+        uint8_t *p = malloc(n / 2 + 1);
+        if (!p || (n - 2) % 2 || !cvm_hex_decode(v + 2, n - 2, p, n / 2)) {
+            free(p);
+            return false;
+        }
+        *owned = p;
+        *out = cvm_arg_bytes(p, (n - 2) / 2);
+        return true;
+    }
+    *out = cvm_arg_bytes(v, n);
+    return true;
+}
+
+/* The call's arguments, each read as m's method declares its parameter
+ * (an untyped method's, and any beyond a typed one's, as int64).
+ * Returns -1 when they are all good, else the exit status (a usage error
+ * naming the argument). owned[] and addrs[] hold their bytes. */
+static int typed_args(const cvm_module *m, const run_opts *o, cvm_arg *args, uint8_t **owned,
+                      uint8_t (*addrs)[CVM_ADDRESS_BYTES])
+{
+    const cvm_method *me = cvm_module_find_method(m, o->method, strlen(o->method));
+    for (size_t i = 0; i < o->nargs; i++) {
+        unsigned t = me && me->typed && i < me->params ? me->ptypes[i] : CVM_ARG_INT64;
+        const char *name = me && me->typed && i < me->params && me->pnames && me->pnames[i] ? me->pnames[i] : NULL;
+        char what[96];
+        if (name)
+            snprintf(what, sizeof what, "argument %zu (%.40s)", i + 1, name);
+        else
+            snprintf(what, sizeof what, "%s %zu", o->positional_args ? "argument" : "--arg", i + 1);
+        const char *v = o->args[i];
+        int64_t x;
+        if (t == CVM_ARG_INT64) {
+            if (!cli_parse_i64(v, &x))
+                return cli_usage_error("run", "%s: '%s' is not a 64-bit integer", o->positional_args || name ? what : "--arg", v);
+            args[i] = cvm_arg_int64(x);
+        } else if (t == CVM_ARG_STRING) {
+            args[i] = cvm_arg_stringn(v, strlen(v));
+        } else if (!bytes_value(v, addrs[i], &args[i], &owned[i])) {
+            return cli_usage_error("run", "%s: '%s' is not bytes (0x and an even number of hex digits)", what, v);
+        }
+    }
     return -1;
 }
 
@@ -262,8 +342,17 @@ int cmd_run(int argc, char **argv)
     }
     rc = CLI_FAIL;
     cvm_arg args[MAX_ARGS];
-    for (size_t i = 0; i < o.nargs; i++)
-        args[i] = cvm_arg_int64(o.args[i]);
+    uint8_t *owned[MAX_ARGS] = {0};
+    uint8_t addrs[MAX_ARGS][CVM_ADDRESS_BYTES];
+    int arc = typed_args(m, &o, args, owned, addrs);
+    if (arc >= 0) {
+        for (size_t i = 0; i < MAX_ARGS; i++)
+            free(owned[i]);
+        play_close(&chain);
+        cvm_free(NULL, code);
+        cvm_module_free(m);
+        return arc;
+    }
     play_tx call;
     cvm_block_result *b = NULL;
     if (prepare(&chain, name, code, len, o.reputation)) {
@@ -290,6 +379,8 @@ int cmd_run(int argc, char **argv)
         }
     }
     cvm_block_result_free(b);
+    for (size_t i = 0; i < MAX_ARGS; i++)
+        free(owned[i]);
     play_close(&chain);
     cvm_free(NULL, code);
     cvm_module_free(m);

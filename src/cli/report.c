@@ -450,7 +450,15 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
 {
     printf("status    %s\n", cvm_exec_status_name(rc->status));
     if (rc->status == CVM_SUCCESS) {
-        printf("result    %" PRId64 "\n", rc->noutputs == 1 ? rc->outputs[0].v.i64 : 0);
+        /* one integer (every untyped method) as always; a typed method's
+         * declared results otherwise, as `process` shows outputs */
+        if (rc->noutputs == 1 && rc->outputs[0].type == CVM_ARG_INT64) {
+            printf("result    %" PRId64 "\n", rc->outputs[0].v.i64);
+        } else {
+            fputs("outputs   (", stdout);
+            print_args(NULL, rc->outputs, rc->noutputs);
+            fputs(")\n", stdout);
+        }
     } else {
         char msg[512];
         cvm_error_format(&rc->error, msg, sizeof msg);
