@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "names.h"
+#include "report.h"
 
 /* A name as is when it is [A-Za-z0-9_.]+, else as a JSON string, so that a
  * line stays one line (as `coopvm events` prints names). */
@@ -132,6 +133,13 @@ void client_print_receipt(const cli_names *names, const json_t *receipt, const c
                 printf("line %" JSON_INTEGER_FORMAT, json_integer_value(line));
             putchar(')');
         }
+        /* the reason after, as report_error_text prints it, when the
+         * message does not end with it whole */
+        const json_t *msg = json_object_get(err, "message"), *reason = json_object_get(err, "reason");
+        if (json_is_string(reason) &&
+            !report_message_ends_with(json_string_value(msg) ? json_string_value(msg) : "", json_string_length(msg),
+                                      json_string_value(reason), json_string_length(reason)))
+            printf(" reason %s", json_string_value(reason));
     }
     const json_t *gas = json_object_get(receipt, "gas_used");
     if (gas)

@@ -186,13 +186,48 @@ static void print_event(const report *r, const cvm_event *e)
     }
 }
 
+bool report_message_ends_with(const char *msg, size_t ml, const char *reason, size_t rl)
+{
+    return ml >= rl && memcmp(msg + ml - rl, reason, rl) == 0 &&
+           (ml == rl || (ml >= rl + 2 && memcmp(msg + ml - rl - 2, ": ", 2) == 0));
+}
+
+/* The display form of a reason: its text when it is UTF-8 without a NUL,
+ * else "0x" + hex (cap >= 2 * CVM_REASON_MAX + 3). */
+static void reason_text(const cvm_error *e, char *out, size_t cap)
+{
+    size_t n = e->reason_len <= CVM_REASON_MAX ? e->reason_len : CVM_REASON_MAX;
+    if (cvm_utf8_valid(e->reason, n, NULL) && !memchr(e->reason, '\0', n)) {
+        snprintf(out, cap, "%.*s", (int)n, (const char *)e->reason);
+    } else if (cap >= 2 * n + 3) {
+        memcpy(out, "0x", 2);
+        cvm_hex_write(out + 2, e->reason, n);
+    }
+}
+
+size_t report_error_text(const cvm_error *e, char *buf, size_t cap)
+{
+    size_t n = cvm_error_format(e, buf, cap);
+    if (!e->has_reason)
+        return n;
+    /* the message ends with the reason (after the path of calls, if any)
+     * unless it could not hold it: bytes too long for hex in 239 bytes, a
+     * NUL; then it follows, whole */
+    char r[2 * CVM_REASON_MAX + 3] = "";
+    reason_text(e, r, sizeof r);
+    if (report_message_ends_with(e->message, strnlen(e->message, sizeof e->message), r, strlen(r)))
+        return n;
+    int k = snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, " reason %s", r);
+    return n + (k < 0 ? 0 : (size_t)k);
+}
+
 /* "SUCCESS result 5" / "SUCCESS outputs (...)" / "ERROR_...: CODE: message (where)" */
 static void print_outcome(const report *r, const cvm_receipt *rc)
 {
     fputs(cvm_exec_status_name(rc->status), stdout);
     if (rc->status != CVM_SUCCESS) {
-        char msg[512];
-        cvm_error_format(&rc->error, msg, sizeof msg);
+        char msg[1024];
+        report_error_text(&rc->error, msg, sizeof msg);
         printf(" %s", msg);
     } else if (rc->noutputs == 1 && rc->outputs[0].type == CVM_ARG_INT64) {
         printf(" result %" PRId64, rc->outputs[0].v.i64);
@@ -460,8 +495,8 @@ void report_run_text(const cvm_receipt *rc, const cvm_block_result *b)
             fputs(")\n", stdout);
         }
     } else {
-        char msg[512];
-        cvm_error_format(&rc->error, msg, sizeof msg);
+        char msg[1024];
+        report_error_text(&rc->error, msg, sizeof msg);
         printf("error     %s\n", msg);
     }
     printf("gas used  %" PRId64 "\n", rc->gas_used);

@@ -48,6 +48,14 @@ json_t *report_tx_json(const cvm_block_result *b, const play_tx *t);
  * "e803000000000000"}. Others keep "value": the bytes in hex. */
 json_t *report_state_diff_json(const cvm_block_result *b);
 
+/* An error as text: cvm_error_format's "CODE: message (where)", then
+ * " reason R" when the error has a reason the message does not end with
+ * whole (R: the text when UTF-8, else "0x" + hex). snprintf's return. */
+size_t report_error_text(const cvm_error *e, char *buf, size_t cap);
+/* Whether the message msg[0..ml) shows the reason whole: it is the
+ * message, or what follows the path of calls (after ": "). */
+bool report_message_ends_with(const char *msg, size_t ml, const char *reason, size_t rl);
+
 /* ------------------------------------------------------------- process */
 
 /* A known account: the text shows its name where its address appears. */

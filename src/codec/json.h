@@ -66,8 +66,10 @@ cvm_status cvm_arg_from_json(const json_t *j, size_t index, cvm_arena *arena, cv
 cvm_status cvm_args_from_json(const json_t *arr, cvm_arena *arena, cvm_arg **out, size_t *n, char *err,
                               size_t errcap);
 
-/* {"code", "message", "method", "pc", "line"}: method only when known,
- * pc only when >= 0, line only when > 0. */
+/* {"code", "message", "method", "pc", "line", "reason"}: method only when
+ * known, pc only when >= 0, line only when > 0; reason (the contract's own,
+ * Abort of bytes or Assert) only when it has one: a JSON string when the
+ * bytes are UTF-8, else "0x" + hex, as names are. */
 json_t *cvm_error_to_json(const cvm_error *e);
 
 /* {"service", "name", "fields": {"name": value, ...}}. */

@@ -92,6 +92,10 @@ json_t *cvm_error_to_json(const cvm_error *e)
         return NULL;
     if (e->line > 0 && !put(o, "line", json_integer(e->line)))
         return NULL;
+    /* the contract's own reason, exactly: text when it is UTF-8, else hex */
+    if (e->has_reason &&
+        !put(o, "reason", cvm_json_name(e->reason, e->reason_len <= CVM_REASON_MAX ? e->reason_len : CVM_REASON_MAX)))
+        return NULL;
     return o;
 }
 

@@ -18,12 +18,22 @@ static void put_text(cvm_buf *out, const char *s, size_t cap)
 cvm_status cvm_receipt_encode(const cvm_receipt *r, cvm_buf *out, char *err, size_t errcap)
 {
     size_t mark = out->len;
-    cvm_buf_byte(out, (uint8_t)r->status);
+    if (r->error.has_reason && r->error.reason_len > CVM_REASON_MAX) {
+        snprintf(err, errcap, "error reason: %u bytes, more than %d", (unsigned)r->error.reason_len, CVM_REASON_MAX);
+        return CVM_EINPUT;
+    }
+    /* the flag, not a field of every receipt: a receipt without a reason
+     * keeps the bytes (and receipts_root) it always had */
+    cvm_buf_byte(out, (uint8_t)((unsigned)r->status | (r->error.has_reason ? CVM_RECEIPT_REASON_FLAG : 0u)));
     cvm_buf_uvarint(out, (uint64_t)r->error.code);
     put_text(out, r->error.message, sizeof r->error.message);
     put_text(out, r->error.method, sizeof r->error.method);
     cvm_buf_svarint(out, r->error.pc);
     cvm_buf_svarint(out, r->error.line);
+    if (r->error.has_reason) {
+        cvm_buf_uvarint(out, r->error.reason_len);
+        cvm_buf_put(out, r->error.reason, r->error.reason_len);
+    }
     cvm_status st = cvm_args_encode(r->outputs, r->noutputs, out, err, errcap);
     if (st != CVM_OK) {
         out->len = mark;
@@ -84,6 +94,8 @@ static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_receipt *out)
     size_t at = r->pos;
     if (!cvm_reader_u8(r, "status", &status))
         return CVM_EINPUT;
+    bool has_reason = (status & CVM_RECEIPT_REASON_FLAG) != 0;
+    status &= (uint8_t)~CVM_RECEIPT_REASON_FLAG;
     if (status >= CVM_EXEC_STATUS_COUNT) {
         cvm_reader_fail(r, "status at offset %zu: unknown status %u", at, (unsigned)status);
         return CVM_EINPUT;
@@ -101,6 +113,20 @@ static cvm_status decode(cvm_reader *r, cvm_arena *arena, cvm_receipt *out)
         !read_text(r, "error method", out->error.method, sizeof out->error.method) ||
         !cvm_reader_svarint(r, "error pc", &out->error.pc) || !cvm_reader_svarint(r, "error line", &out->error.line))
         return CVM_EINPUT;
+    if (has_reason) {
+        const uint8_t *p;
+        size_t n;
+        at = r->pos;
+        if (!cvm_reader_bytes(r, "error reason", &p, &n))
+            return CVM_EINPUT;
+        if (n > CVM_REASON_MAX) {
+            cvm_reader_fail(r, "error reason at offset %zu: %zu bytes, more than %d", at, n, CVM_REASON_MAX);
+            return CVM_EINPUT;
+        }
+        memcpy(out->error.reason, p, n);
+        out->error.reason_len = (uint16_t)n;
+        out->error.has_reason = 1;
+    }
     cvm_arg *outs;
     cvm_status st = cvm_args_read(r, arena, &outs, &out->noutputs);
     if (st != CVM_OK)

@@ -3,10 +3,13 @@
  * commits for each transaction of its set, and what receipts_root hashes;
  * docs/blocks.md):
  *
- *     receipt := u8(status)                     cvm_exec_status
+ *     receipt := u8(status | REASON_FLAG)       cvm_exec_status; the flag when
+ *                                               the error has a reason
  *                uvarint(error code)            cvm_code
  *                text(error message) text(error method)
  *                svarint(error pc) svarint(error line)
+ *                [bytes(error reason)]          only with the flag: uvarint(len)
+ *                                               bytes, len <= CVM_REASON_MAX
  *                list(outputs)                  codec/args.h
  *                uvarint(nevents) event*nevents event body of codec/event.h
  *                uvarint(nlogs) svarint*nlogs
@@ -14,7 +17,7 @@
  *     text    := uvarint(len) bytes            no NUL; len < the cvm_error field's size
  *
  * One receipt has one encoding: the decoder refuses an unknown status or
- * code, a text too long for its field or with a NUL, more than CVM_ARGS_MAX
+ * code, a reason longer than CVM_REASON_MAX, a text too long for its field or with a NUL, more than CVM_ARGS_MAX
  * outputs or events (events: at most CVM_RECEIPT_EVENTS_MAX), logs beyond
  * CVM_RECEIPT_LOGS_MAX, non-minimal varints and trailing bytes, naming
  * the part and the offset.
@@ -32,6 +35,11 @@
 /* Bounds the decoder enforces (far above what a transaction's gas pays for). */
 #define CVM_RECEIPT_EVENTS_MAX 1000000
 #define CVM_RECEIPT_LOGS_MAX 10000000
+
+/* The status byte's flag saying that the error's reason follows its line:
+ * a receipt without a reason (every receipt before reasons existed) keeps
+ * its exact bytes. */
+#define CVM_RECEIPT_REASON_FLAG 0x80u
 
 /* Appends the encoding of r to out. CVM_EINPUT (err says which part; out
  * unchanged) when an output or event cannot be encoded (cvm_args_encode,

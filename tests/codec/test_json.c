@@ -229,6 +229,19 @@ static void test_event_and_error(void **state)
                                     "1\",\"method\":\"main\",\"pc\":3,\"line\":7}");
     cvm_error e2 = {CVM_CODE_WRONG_ARGUMENTS, "bad \xff name", "", -1, 0, {0}, 0, 0, 0};
     dumps_as(cvm_error_to_json(&e2), "{\"code\":\"WRONG_ARGUMENTS\",\"message\":\"bad \xef\xbf\xbd name\"}");
+
+    /* a contract's reason: text when UTF-8, "0x" + hex when not; an empty
+     * one is "" (it exists), none has no key */
+    cvm_error e3 = {CVM_CODE_ABORTED, "Token.transfer: insufficient balance", "pay", 5, 2, "insufficient balance", 20, 1, 14};
+    dumps_as(cvm_error_to_json(&e3), "{\"code\":\"ABORTED\",\"message\":\"Token.transfer: insufficient balance\","
+                                     "\"method\":\"pay\",\"pc\":5,\"line\":2,\"reason\":\"insufficient balance\"}");
+    cvm_error e4 = {CVM_CODE_ABORTED, "0xff00c3", "pay", 5, 0, {0xff, 0x00, 0xc3}, 3, 1, 0};
+    dumps_as(cvm_error_to_json(&e4),
+             "{\"code\":\"ABORTED\",\"message\":\"0xff00c3\",\"method\":\"pay\",\"pc\":5,\"reason\":\"0xff00c3\"}");
+    cvm_error e5 = {CVM_CODE_ABORTED, "", "pay", 5, 0, {0}, 0, 1, 0};
+    dumps_as(cvm_error_to_json(&e5), "{\"code\":\"ABORTED\",\"message\":\"\",\"method\":\"pay\",\"pc\":5,\"reason\":\"\"}");
+    cvm_error e6 = {CVM_CODE_ABORTED, "aborted with code 3", "pay", 5, 0, "stale", 5, 0, 0};
+    dumps_as(cvm_error_to_json(&e6), "{\"code\":\"ABORTED\",\"message\":\"aborted with code 3\",\"method\":\"pay\",\"pc\":5}");
 }
 
 static void test_receipts(void **state)
