@@ -25,6 +25,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_opcodes(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_tx(int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct {
     {"run", cmd_run, "run one method of a contract (.asm or .cvm) and print its receipt"},
     {"asm", cmd_asm, "assemble a .asm file into a binary .cvm module"},
     {"disasm", cmd_disasm, "print a .cvm module as assembly that assembles back to the same bytes"},
+    {"inspect", cmd_inspect, "print a contract's interface: methods and their types, events, imports (--json)"},
     {"opcodes", cmd_opcodes, "list the instruction set (--markdown writes docs/opcodes.md)"},
     {"keygen", cmd_keygen, "print an Ed25519 key pair and its address (--json: a key file)"},
     {"tx", cmd_tx, "build, sign, verify and hash transactions (JSON files)"},
