@@ -134,10 +134,10 @@ void client_print_receipt(const cli_names *names, const json_t *receipt, const c
             putchar(')');
         }
         /* the reason after, as report_error_text prints it, when the
-         * message does not end with it whole */
+         * message does not show it whole */
         const json_t *msg = json_object_get(err, "message"), *reason = json_object_get(err, "reason");
         if (json_is_string(reason) &&
-            !report_message_ends_with(json_string_value(msg) ? json_string_value(msg) : "", json_string_length(msg),
+            !report_message_shows(json_string_value(msg) ? json_string_value(msg) : "", json_string_length(msg),
                                       json_string_value(reason), json_string_length(reason)))
             printf(" reason %s", json_string_value(reason));
     }

@@ -186,10 +186,12 @@ static void print_event(const report *r, const cvm_event *e)
     }
 }
 
-bool report_message_ends_with(const char *msg, size_t ml, const char *reason, size_t rl)
+bool report_message_shows(const char *msg, size_t ml, const char *reason, size_t rl)
 {
-    return ml >= rl && memcmp(msg + ml - rl, reason, rl) == 0 &&
-           (ml == rl || (ml >= rl + 2 && memcmp(msg + ml - rl - 2, ": ", 2) == 0));
+    for (size_t at = 0; at + rl <= ml; at++)
+        if ((at == 0 || (at >= 2 && msg[at - 2] == ':' && msg[at - 1] == ' ')) && memcmp(msg + at, reason, rl) == 0)
+            return true;
+    return false;
 }
 
 /* The display form of a reason: its text when it is UTF-8 without a NUL,
@@ -210,12 +212,12 @@ size_t report_error_text(const cvm_error *e, char *buf, size_t cap)
     size_t n = cvm_error_format(e, buf, cap);
     if (!e->has_reason)
         return n;
-    /* the message ends with the reason (after the path of calls, if any)
+    /* the message shows the reason (after the path of calls, if any)
      * unless it could not hold it: bytes too long for hex in 239 bytes, a
      * NUL; then it follows, whole */
     char r[2 * CVM_REASON_MAX + 3] = "";
     reason_text(e, r, sizeof r);
-    if (report_message_ends_with(e->message, strnlen(e->message, sizeof e->message), r, strlen(r)))
+    if (report_message_shows(e->message, strnlen(e->message, sizeof e->message), r, strlen(r)))
         return n;
     int k = snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, " reason %s", r);
     return n + (k < 0 ? 0 : (size_t)k);

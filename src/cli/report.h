@@ -49,12 +49,13 @@ json_t *report_tx_json(const cvm_block_result *b, const play_tx *t);
 json_t *report_state_diff_json(const cvm_block_result *b);
 
 /* An error as text: cvm_error_format's "CODE: message (where)", then
- * " reason R" when the error has a reason the message does not end with
+ * " reason R" when the error has a reason the message does not show
  * whole (R: the text when UTF-8, else "0x" + hex). snprintf's return. */
 size_t report_error_text(const cvm_error *e, char *buf, size_t cap);
-/* Whether the message msg[0..ml) shows the reason whole: it is the
- * message, or what follows the path of calls (after ": "). */
-bool report_message_ends_with(const char *msg, size_t ml, const char *reason, size_t rl);
+/* Whether the message msg[0..ml) shows the reason whole: the message, or
+ * what follows the path of calls (after a ": "), starts with it (a reason
+ * cut to CVM_REASON_MAX may be shorter than the message showing it). */
+bool report_message_shows(const char *msg, size_t ml, const char *reason, size_t rl);
 
 /* ------------------------------------------------------------- process */
 
