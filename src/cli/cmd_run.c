@@ -169,8 +169,8 @@ static int parse(int argc, char **argv, run_opts *o)
 }
 
 /* VALUE as bytes (see the help): 0x hex, @NAME's address, else the text.
- * *owned (the caller frees it) holds decoded hex. False with a usage
- * error's status in *rc when 0x is followed by something else than hex. */
+ * *owned (the caller frees it) holds decoded hex. False when 0x is
+ * followed by something else than an even number of hex digits. */
 static bool bytes_value(const char *v, uint8_t addr[CVM_ADDRESS_BYTES], cvm_arg *out, uint8_t **owned)
 {
     size_t n = strlen(v);
@@ -181,7 +181,7 @@ static bool bytes_value(const char *v, uint8_t addr[CVM_ADDRESS_BYTES], cvm_arg 
     }
     if (n >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
         uint8_t *p = malloc(n / 2 + 1);
-        if (!p || (n - 2) % 2 || !cvm_hex_decode(v + 2, n - 2, p, n / 2)) {
+        if (!p || (n - 2) % 2 || !cvm_hex_decode(v + 2, n - 2, p, (n - 2) / 2)) {
             free(p);
             return false;
         }

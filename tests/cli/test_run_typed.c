@@ -49,11 +49,65 @@ static void test_usage_errors(void **state)
     proc_result_free(&r);
 }
 
+/* A typed contract in a temporary file (path: 64 bytes); unlink it after. */
+#define TYPED_SRC                                                                                            \
+    ".contract Typed\n"                                                                                      \
+    ".method add params a:int b:int returns int\n  Add\n"                                                   \
+    ".method none returns\n  Push 1\n  Pop\n"                                                              \
+    ".method size params who:bytes returns int\n  Pop\n  Push 4\n"
+
+static void typed_file(char *path)
+{
+    snprintf(path, 64, "/tmp/coopvm-run-typed-XXXXXX.asm");
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(TYPED_SRC, f);
+    fclose(f);
+}
+
+static void test_typed_values(void **state)
+{
+    (void)state;
+    char p[64];
+    typed_file(p);
+    proc_result r = coopvm("run", p, "add", "2", "0x10", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "result    18\n"));
+    proc_result_free(&r);
+    /* a typed method's errors name the parameter */
+    r = coopvm("run", p, "add", "2", "two", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "argument 2 (b): 'two' is not a 64-bit integer"));
+    proc_result_free(&r);
+    r = coopvm("run", p, "size", "0x123", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "argument 1 (who): '0x123' is not bytes"));
+    proc_result_free(&r);
+    r = coopvm("run", p, "size", "0xzz", NULL);
+    assert_int_equal(r.status, 2);
+    proc_result_free(&r);
+    /* no results: no outputs, and none in JSON */
+    r = coopvm("run", p, "none", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "outputs   ()\n"));
+    proc_result_free(&r);
+    r = coopvm("run", p, "none", "--json", NULL);
+    assert_int_equal(r.status, 0);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_array_size(json_object_get(j, "outputs")), 0);
+    json_decref(j);
+    proc_result_free(&r);
+    unlink(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_positional_method_and_values),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_typed_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
