@@ -11,6 +11,7 @@
  */
 #include "asm.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ static void close_method(asm_state *st)
         if (e && (size_t)(e->ival & 0xffffffff) == m->ncode) {
             int saved = st->line;
             st->line = (int)(e->ival >> 32);
+            st->insn_col = 0;
             emit(st, CVM_OP_HALT, false, 0);
             st->line = saved;
             break;
@@ -165,6 +167,11 @@ static void emit(asm_state *st, cvm_op op, bool has_operand, int64_t operand)
     if (!lines)
         return;
     m->lines = lines;
+    uint32_t *cols = cvm_asm_grow(st, st->cols, &st->cols_cap, m->ncode, sizeof *cols);
+    if (!cols)
+        return;
+    st->cols = cols;
+    st->cols[m->ncode] = st->insn_col > UINT32_MAX ? UINT32_MAX : (uint32_t)st->insn_col;
     m->code[m->ncode] = (cvm_insn){(uint8_t)op, has_operand, operand};
     m->lines[m->ncode] = (uint32_t)(st->line < 0 ? 0 : st->line);
     m->ncode++;
@@ -297,6 +304,7 @@ static void instruction(asm_state *st, const cvm_token *t, size_t n)
     }
     if (has && oi->operand == CVM_OPK_LABEL)
         use_label(st, arg);
+    st->insn_col = t[0].col;
     if (!st->oom)
         emit(st, (cvm_op)op, has, v);
 }
@@ -372,6 +380,7 @@ static void free_state(asm_state *st)
     cvm_map_free(&st->imports);
     cvm_map_free(&st->events);
     cvm_free(st->al, st->fix);
+    cvm_free(st->al, st->cols);
     cvm_free(st->al, st->diags);
     cvm_buf_free(&st->msgs);
     cvm_module_free(st->m);
@@ -439,18 +448,29 @@ cvm_status cvm_asm(const cvm_allocator *al, const char *src, size_t len, const c
     }
 
     cvm_module *m = st.m;
-    if (st.nolines || m->ncode == 0) {
+    if (m->ncode == 0) {
         /* a module without instructions has no line table (one encoding) */
         cvm_free(al, m->lines);
         m->lines = NULL;
     }
+    /* The verifier, with the line table still there: a failure about one
+     * instruction (the type proof's, mostly: the checks here catch the
+     * rest first) is reported where that instruction was written. */
     char err[256];
-    cvm_status vs = cvm_verify(m, err, sizeof err);
+    size_t pc;
+    cvm_status vs = cvm_verify_at(m, err, sizeof err, &pc);
     if (vs != CVM_OK) {
-        if (vs == CVM_EINPUT && diag)
-            diag(diag_ud, st.file, 1, 1, err);
+        if (vs == CVM_EINPUT && diag) {
+            bool at_insn = pc < m->ncode && m->lines && st.cols;
+            diag(diag_ud, st.file, at_insn ? (int)m->lines[pc] : 1,
+                 at_insn && st.cols[pc] < INT_MAX ? (int)st.cols[pc] + 1 : 1, err);
+        }
         free_state(&st);
         return vs;
+    }
+    if (st.nolines) {
+        cvm_free(al, m->lines);
+        m->lines = NULL;
     }
     st.m = NULL;
     free_state(&st);

@@ -52,6 +52,9 @@ typedef struct asm_state {
     cvm_map keys;            /* .state key -> line */
     cvm_map imports;         /* .import target -> line */
     cvm_map events;          /* .event name -> line */
+    uint32_t *cols;          /* owned: ncode 0-based columns, where each instruction was written */
+    size_t cols_cap;
+    size_t insn_col;         /* the column of the instruction being emitted */
     asm_fixup *fix;          /* owned; the current method's label uses */
     size_t nfix, fixcap;
     asm_diag *diags;         /* owned */

@@ -153,6 +153,10 @@ cvm_module *cvm_module_new(const cvm_allocator *al);
  * message naming the method and instruction into err. */
 cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap);
 
+/* cvm_verify, and *pc (may be NULL) the instruction a failure is about, or
+ * SIZE_MAX when it is about no single instruction (names, metadata...). */
+cvm_status cvm_verify_at(cvm_module *m, char *err, size_t errcap, size_t *pc);
+
 /* Decodes bytes into a new module (not yet verified). On failure returns
  * CVM_EINPUT with err naming the field and byte offset. */
 cvm_status cvm_module_decode(const cvm_allocator *al, const uint8_t *bytes, size_t len, cvm_module **out,

@@ -365,10 +365,15 @@ static cvm_status check_insn(const cvm_module *m, const cvm_method *me, size_t p
     return CVM_OK;
 }
 
-cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
+cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap) { return cvm_verify_at(m, err, errcap, NULL); }
+
+cvm_status cvm_verify_at(cvm_module *m, char *err, size_t errcap, size_t *pc_out)
 {
     if (err && errcap)
         err[0] = '\0';
+    size_t pc_none;
+    size_t *where = pc_out ? pc_out : &pc_none;
+    *where = SIZE_MAX;
     char sb[260];
     if (!valid_contract_name(m->name))
         return fail(err, errcap, "contract name '%s' is not valid ([A-Za-z0-9_], 1..%d bytes)",
@@ -395,19 +400,24 @@ cvm_status cvm_verify(cvm_module *m, char *err, size_t errcap)
     for (size_t i = 0; i < m->nmethods; i++) {
         const cvm_method *me = &m->methods[i];
         for (size_t pc = me->entry; pc < (size_t)me->entry + me->len; pc++)
-            if ((st = check_insn(m, me, pc, &nused, err, errcap)) != CVM_OK)
+            if ((st = check_insn(m, me, pc, &nused, err, errcap)) != CVM_OK) {
+                *where = pc;
                 return st;
+            }
     }
     if (m->lines)
         for (size_t pc = 0; pc < m->ncode; pc++)
             if (m->lines[pc] > CVM_MAX_LINE) {
                 const cvm_method *me = cvm_module_method_at(m, pc);
+                *where = pc;
                 return fail(err, errcap, "method %s, pc %zu: line %" PRIu32 " is above %d", me ? me->name : "?", pc,
                             m->lines[pc], CVM_MAX_LINE);
             }
     if (nused != m->nconsts)
         return fail(err, errcap, "constant %zu: never used by the code (the pool holds only used constants)", nused);
-    /* The static type proof (src/bytecode/typecheck.c) runs here, last: it
-     * relies on everything above (operands, targets, signatures). */
+    /* The static type proof (src/bytecode/typecheck.c) belongs here, last:
+     * it relies on everything above (operands, targets, signatures). It
+     * sets *where to the instruction it refuses, and the assembler then
+     * reports FILE:LINE:COL of that instruction (asm.c). */
     return CVM_OK;
 }

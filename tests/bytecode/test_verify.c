@@ -461,6 +461,38 @@ static void events(void **state)
     cvm_module_free(m);
 }
 
+/* cvm_verify_at names the instruction a failure is about (the assembler
+ * reports it at that instruction's line and column), else SIZE_MAX. */
+static void failures_name_their_instruction(void **state)
+{
+    (void)state;
+    size_t pc = 0;
+    cvm_module *m = mb_sample();
+    assert_int_equal(cvm_verify_at(m, err, sizeof err, &pc), CVM_OK);
+    assert_int_equal(pc, SIZE_MAX);
+    cvm_module_free(m);
+
+    m = mb_sample();
+    m->code[9].operand = 256; /* LocalGet 256 */
+    assert_int_equal(cvm_verify_at(m, err, sizeof err, &pc), CVM_EINPUT);
+    assert_int_equal(pc, 9);
+    assert_non_null(strstr(err, "method get, pc 9 (LocalGet): local 256 is outside 0..255"));
+    cvm_module_free(m);
+
+    m = mb_sample();
+    m->lines[4] = 2147483648u;
+    assert_int_equal(cvm_verify_at(m, err, sizeof err, &pc), CVM_EINPUT);
+    assert_int_equal(pc, 4);
+    cvm_module_free(m);
+
+    m = mb_sample();
+    mb_event(m, "E", NULL, NULL, 0);
+    mb_event(m, "E", NULL, NULL, 0);
+    assert_int_equal(cvm_verify_at(m, err, sizeof err, &pc), CVM_EINPUT);
+    assert_int_equal(pc, SIZE_MAX);
+    cvm_module_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +512,7 @@ int main(void)
         cmocka_unit_test(signatures),
         cmocka_unit_test(imports),
         cmocka_unit_test(events),
+        cmocka_unit_test(failures_name_their_instruction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
