@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "module.h"
+#include "typecheck.h"
 #include "base/count.h"
 
 /* Largest line number: what the assembler's .line accepts (an int). */
@@ -415,9 +416,9 @@ cvm_status cvm_verify_at(cvm_module *m, char *err, size_t errcap, size_t *pc_out
             }
     if (nused != m->nconsts)
         return fail(err, errcap, "constant %zu: never used by the code (the pool holds only used constants)", nused);
-    /* The static type proof (src/bytecode/typecheck.c) belongs here, last:
-     * it relies on everything above (operands, targets, signatures). It
-     * sets *where to the instruction it refuses, and the assembler then
-     * reports FILE:LINE:COL of that instruction (asm.c). */
-    return CVM_OK;
+    /* The static type proof, last: it relies on everything above
+     * (operands, targets, signatures). It sets *where to the instruction it
+     * refuses, and the assembler then reports FILE:LINE:COL of that
+     * instruction (asm.c). */
+    return cvm_typecheck(m, where, err, errcap);
 }
