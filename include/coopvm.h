@@ -496,20 +496,51 @@ typedef struct cvm_exec_options {
     cvm_dispatch dispatch;
 } cvm_exec_options;
 
+/* Bytes values (docs/vm.md, "Values"): the longest one (one more byte traps
+ * BYTES_TOO_LONG), and what the bytes values of one method run may take in
+ * all (each value counts its copied bytes and 16 bytes more; past it traps
+ * MEMORY_LIMIT). Nothing is freed before the run ends. */
+#define CVM_BYTES_MAX 65536
+#define CVM_RUN_MEMORY (4u << 20)
+
 typedef struct cvm_exec_result {
     cvm_exec_status status;
-    int64_t result;   /* the top of the stack at the end, 0 if empty */
+    int64_t result;   /* the top of the stack at the end, 0 if empty (a typed method's:
+                         its last result when that is an integer, else 0) */
     int64_t gas_used;
     cvm_error error;  /* code NONE on success */
+    /* cvm_exec_args on success: the method's results, typed — an untyped
+     * method's one integer (CVM_ARG_INT64), a typed one's declared results
+     * in order (CVM_ARG_INT64, CVM_ARG_BYTES, or CVM_ARG_STRING for a
+     * declared string). Owned by the result, bytes included: free them with
+     * cvm_exec_result_clear. NULL and 0 after cvm_exec and on failure. */
+    cvm_arg *results;
+    size_t nresults;
 } cvm_exec_result;
 
 /* Runs method (NUL-terminated, borrowed) of m with args pushed in order
  * (first argument deepest). Checks the signer's reputation against the
  * module's requirement first. Returns CVM_OK whenever out holds an outcome,
  * including contract failures; a non-OK status means the library itself
- * failed (out-of-memory). opts and host may be NULL. */
+ * failed (out-of-memory). opts and host may be NULL. Integer arguments only
+ * (a bytes parameter is ERROR_INPUT, WRONG_ARGUMENTS); out->results stays
+ * NULL, nothing to clear. */
 cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args, size_t nargs,
                     const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out);
+
+/* Like cvm_exec, with typed arguments (borrowed for the call) mapped onto
+ * the method's parameters: int64, uint64 up to INT64_MAX and bool (0 or 1)
+ * to an integer; string and bytes (at most CVM_BYTES_MAX) to bytes; a
+ * `string` parameter needs UTF-8. A mismatch is ERROR_INPUT,
+ * WRONG_ARGUMENTS naming the position, the parameter's name, the type
+ * expected and the one given. On success out->results holds the typed
+ * results; call cvm_exec_result_clear on out when done (whatever the
+ * outcome). */
+cvm_status cvm_exec_args(const cvm_module *m, const char *method, const cvm_arg *args, size_t nargs,
+                         const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out);
+
+/* Frees out->results and sets them to NULL, 0; safe to call twice. */
+void cvm_exec_result_clear(cvm_exec_result *out);
 
 
 /* ======================================================================

@@ -34,7 +34,9 @@
 #define CVM_OPF_ENDS 2u
 
 /* clang-format off */
-#define CVM_OPCODES(X) \
+#define CVM_OPCODES(X) CVM_OPCODES_INT(X) CVM_OPCODES_BYTES(X)
+/* the instructions of integer-only modules */
+#define CVM_OPCODES_INT(X) \
     /* arithmetic (spec) */ \
     X(ADD,   "Add",   NONE, 2, 1, 1, NONE, "pop b, a; push a + b; INTEGER_OVERFLOW on overflow") \
     X(SUB,   "Sub",   NONE, 2, 1, 1, NONE, "pop b, a; push a - b; INTEGER_OVERFLOW on overflow") \
@@ -47,8 +49,8 @@
     X(DUP,   "Dup",   NONE, 1, 2, 1, NONE, "a -> a a") \
     X(SWAP,  "Swap",  NONE, 2, 2, 1, NONE, "a b -> b a") \
     /* memory (spec): the contract's state */ \
-    X(STORE, "Store", OPT_STR, 1, 0, 100, WRITES, "pop v; state[key] = v (0 deletes); key = the operand, else popped after v and written in decimal") \
-    X(LOAD,  "Load",  OPT_STR, 0, 1, 50, NONE, "push state[key], 0 when absent; key = the operand, else popped and written in decimal") \
+    X(STORE, "Store", OPT_STR, 1, 0, 100, WRITES, "pop v; state[key] = v: an integer as 8 bytes (0 deletes), bytes as they are (empty deletes; + 10 gas per byte); key = the operand, else popped after v: an integer in decimal, bytes as they are (1 gas per byte)") \
+    X(LOAD,  "Load",  OPT_STR, 0, 1, 50, NONE, "push state[key] as an integer, 0 when absent (TYPE_MISMATCH when it is not 8 bytes); key = the operand, else popped: an integer in decimal, bytes as they are (1 gas per byte)") \
     /* cooperative (spec): calls into _Cooperatives for the module's cooperative */ \
     X(CREATE_COOPERATIVE, "CreateCooperative", NONE, 0, 0, 500, WRITES, "create the cooperative of the .cooperative metadata; the signer becomes its creator; gas: 500 + the service's") \
     X(JOIN_COOPERATIVE,   "JoinCooperative",   NONE, 0, 0, 200, WRITES, "the signer joins the module's cooperative; gas: 200 + the service's") \
@@ -85,13 +87,29 @@
     X(BLOCK_HEIGHT, "BlockHeight", NONE, 0, 1, 1, NONE, "push the block height") \
     X(BLOCK_TIME,   "BlockTime",   NONE, 0, 1, 1, NONE, "push the block timestamp (ns since the Unix epoch)") \
     /* events and logs */ \
-    X(EMIT,  "Emit",  STR,  1, 0, 30, NONE, "pop v; emit event <operand> with field value = v; gas: 30 + 10 per byte of the name beyond 32") \
+    X(EMIT,  "Emit",  STR,  1, 0, 30, NONE, "pop v; emit event <operand> with field value = v; gas: 30 + 10 per byte of the name beyond 32. A declared event (.event) pops its fields instead (the last on top); gas: 30 + 10 per byte of the name beyond 32, of its field names and of its values (8 per integer)") \
     X(LOG,   "Log",   NONE, 1, 0, 10, NONE, "pop v; append it to the execution log") \
     /* failure */ \
-    X(ABORT, "Abort", NONE, 1, 0, 1, ENDS, "pop code; fail with ABORTED and the code") \
+    X(ABORT, "Abort", NONE, 1, 0, 1, ENDS, "pop code; fail with ABORTED and the code, or, when it is bytes, with it as the reason") \
     /* service calls (the execution layer's SDK); they pop the callee's parameter count, known at run time */ \
-    X(CALL_SERVICE, "CallService", STR, 0, 1, 100, NONE, "pop the arguments of \"Svc.method\" (first deepest), run it in its own namespace, push its int64 result; gas: 100 + the callee's") \
+    X(CALL_SERVICE, "CallService", STR, 0, 1, 100, NONE, "pop the arguments of \"Svc.method\" (first deepest), run it in its own namespace, push its int64 result; with an .import of it, pop its declared parameters and push every result (the last on top); gas: 100 + the callee's") \
     X(CALL_LIBRARY, "CallLibrary", STR, 0, 1, 100, NONE, "like CallService, but the callee's code runs in the caller's namespace")
+/* bytes (typed values: docs/vm.md "Values"); longer than 65536 bytes traps
+ * BYTES_TOO_LONG, past 4 MiB in a run MEMORY_LIMIT. A module using any of
+ * these runs the interpreter's typed loops. */
+#define CVM_OPCODES_BYTES(X) \
+    X(PUSH_BYTES, "PushBytes",  STR,  0, 1, 1, NONE, "push the constant as bytes") \
+    X(CONCAT,     "Concat",     NONE, 2, 1, 3, NONE, "pop b, a (bytes); push a followed by b; gas: 3 + 1 per 8 bytes of the result") \
+    X(LEN,        "Len",        NONE, 1, 1, 1, NONE, "pop bytes; push its length") \
+    X(SLICE,      "Slice",      NONE, 3, 1, 3, NONE, "pop length, start, then bytes; push its bytes start..start+length; OUT_OF_RANGE unless 0 <= start <= start+length <= its length; gas: 3 + 1 per 8 bytes taken") \
+    X(SHA256,     "Sha256",     NONE, 1, 1, 30, NONE, "pop bytes; push their SHA-256 (32 bytes); gas: 30 + 6 per 64-byte block") \
+    X(ITOA,       "Itoa",       NONE, 1, 1, 3, NONE, "pop an integer; push its decimal text") \
+    X(HEX,        "Hex",        NONE, 1, 1, 3, NONE, "pop bytes; push them as lowercase hex text; gas: 3 + 1 per 4 bytes") \
+    X(SIGNER,     "Signer",     NONE, 0, 1, 2, NONE, "push the transaction signer's address (20 bytes; empty for an unsigned call)") \
+    X(CALLER,     "Caller",     NONE, 0, 1, 2, NONE, "push the address of the service that called this method, or the signer's at the top of the service stack") \
+    X(SELF,       "Self",       NONE, 0, 1, 2, NONE, "push this service's own address") \
+    X(LOAD_BYTES, "LoadBytes",  OPT_STR, 0, 1, 50, NONE, "push state[key] as bytes, empty when absent; key as for Load (a popped bytes key is the bytes, 1 gas per byte); gas: 50 + 1 per 8 bytes read") \
+    X(ASSERT,     "Assert",     STR,  1, 0, 1, NONE, "pop c (an integer); when c == 0 fail with ABORTED and the operand as the reason")
 /* clang-format on */
 
 typedef enum cvm_op {

@@ -46,6 +46,7 @@ static int ends_block(const cvm_xinsn *f)
     case CVM_OP_CREATE_PROPOSAL:
     case CVM_OP_CAST_VOTE:
     case CVM_OP_UPDATE_QUORUM:
+    case CVM_OP_LOAD_BYTES: /* charges for what it read after reading it: the gas left must be exact */
     case CVM_OP_RET:
     case CVM_OP_HALT:
     case CVM_OP_ABORT:
@@ -145,7 +146,7 @@ static int32_t explore(const cvm_module *m, ctxs *c, size_t k)
         size_t pc = c->work[--nwork];
         c->spent++;
         const cvm_insn *in = &m->code[c->base + pc];
-        unsigned pops = cvm_op_pops(in->op, in->has_operand), pushes = cvm_opinfo_of(in->op)->pushes;
+        unsigned pops = cvm_xpops(m, in), pushes = cvm_opinfo_of(in->op)->pushes;
         int32_t next = add_rel(rel[pc], (int32_t)pushes - (int32_t)pops);
         size_t target = (size_t)in->operand - c->base; /* for labels only */
         switch (in->op) {

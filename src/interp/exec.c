@@ -1,13 +1,16 @@
 /*
- * exec.c — cvm_exec: the checks made before a method runs, the choice of
- * interpreter variant, and the outcome. The loop itself is run.h,
- * instantiated here four times (switch / computed goto, untraced / traced)
- * so that tracing costs nothing when it is off and both dispatch variants
- * are always in the library.
+ * exec.c — cvm_exec and cvm_exec_args: the checks made before a method
+ * runs, the mapping of typed arguments, the choice of interpreter variant,
+ * and the outcome with its typed results. The loop itself is run.h,
+ * instantiated here eight times (switch / computed goto, untraced / traced,
+ * integers only / typed) so that tracing costs nothing when it is off, both
+ * dispatch variants are always in the library, and a module without bytes
+ * values runs loops that keep no type tags at all.
  *
  * The rules a caller sees:
  * - Before anything runs, in this order: an unknown method (ERROR_INPUT,
- *   UNKNOWN_METHOD), a wrong argument count (ERROR_INPUT, WRONG_ARGUMENTS),
+ *   UNKNOWN_METHOD), a wrong argument count or an argument of a type the
+ *   parameter does not take (ERROR_INPUT, WRONG_ARGUMENTS),
  *   a signer reputation below the module's requirement (equal passes;
  *   ERROR_SMART_CONTRACT, INSUFFICIENT_REPUTATION). Then gas_used is 0 and
  *   pc is -1.
@@ -20,6 +23,12 @@
  *   module's pc and the source line (0 without a line table). A host
  *   callback that fails passes its code and message through (HOST_ERROR for
  *   a code out of range).
+ * - A typed method's results are the top nresults values (the last on
+ *   top): fewer is STACK_UNDERFLOW, one of the wrong type (or a string that
+ *   is not UTF-8) TYPE_MISMATCH naming it; an untyped method's result is
+ *   the top integer (0 when the stack is empty; bytes there is
+ *   TYPE_MISMATCH). These traps come after the method's last instruction:
+ *   their pc is that of the Halt or Ret, or -1 when the code ran off its end.
  * - Load without a load callback reads 0; Store without a store callback
  *   traps SERVICE_UNAVAILABLE; events and logs without callbacks are
  *   dropped; the cooperative and governance opcodes without an sdk callback
@@ -31,9 +40,17 @@
 #include <string.h>
 
 #include "arith.h"
+#include "base/alloc.h"
 #include "base/suggest.h"
+#include "codec/utf8.h"
+#include "crypto/hash.h"
+#include "heap.h"
 #include "interp.h"
 #include "xform.h"
+
+/* The type tag of a stack cell or local in the typed loops. */
+#define CVM_T_INT 0
+#define CVM_T_BYTES 1
 
 /* Computed goto is a GNU C extension (gcc, clang). Building with
  * -DCVM_NO_GOTO leaves it out, to test the library as other compilers get it. */
@@ -73,6 +90,12 @@ typedef struct cvm_run {
     const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
     void **handles;         /* borrowed: CVM_HANDLE_CACHE key handles, zeroed; NULL when the host gives none */
+    /* the typed loops only (NULL otherwise): */
+    uint8_t *tags;          /* borrowed: CVM_STACK_LIMIT tags, CVM_T_* of each stack cell */
+    uint8_t *ltags;         /* borrowed: CVM_LOCALS tags, zeroed (locals start as integer 0) */
+    cvm_heap *heap;         /* borrowed: the run's bytes values */
+    cvm_event_field *fields; /* borrowed: xmodule.scratch entries, for a declared Emit */
+    cvm_arg *args;          /* borrowed: xmodule.scratch entries, for a typed call */
 } cvm_run;
 
 static const cvm_host no_host = {0};
@@ -200,6 +223,160 @@ __attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **
             hd = NULL;                                                                      \
     }
 
+/* ------------------------------------------------ helpers of the typed bodies */
+
+static const char *vtype_name(cvm_vtype t)
+{
+    switch (t) {
+    case CVM_ARG_INT64: return "int";
+    case CVM_ARG_STRING: return "string";
+    case CVM_ARG_BYTES: return "bytes";
+    default: return "?";
+    }
+}
+
+static const char *arg_type_shown(cvm_arg_type t)
+{
+    const char *n = cvm_arg_type_name(t);
+    return n ? n : "an unknown type";
+}
+
+/* "integer" or "bytes (20)". */
+static void type_shown(char *buf, size_t cap, const cvm_heap *hp, uint8_t tag, int64_t cell)
+{
+    if (tag == CVM_T_BYTES)
+        snprintf(buf, cap, "bytes (%u)", (unsigned)cvm_heap_get(hp, cell)->len);
+    else
+        snprintf(buf, cap, "integer");
+}
+
+/* "Add needs two integers, got bytes (20) and integer": the n operands
+ * (deepest first) as they were. */
+__attribute__((cold, noinline)) static void type_message(cvm_error *e, const cvm_heap *hp, const char *op,
+                                                         const char *want, const uint8_t *tags,
+                                                         const int64_t *cells, unsigned n)
+{
+    char got[3][24] = {"", "", ""};
+    for (unsigned i = 0; i < n && i < 3; i++)
+        type_shown(got[i], sizeof got[i], hp, tags[i], cells[i]);
+    if (n == 1)
+        trap_message(e, "%s needs %s, got %s", op, want, got[0]);
+    else if (n == 2)
+        trap_message(e, "%s needs %s, got %s and %s", op, want, got[0], got[1]);
+    else
+        trap_message(e, "%s needs %s, got %s, %s and %s", op, want, got[0], got[1], got[2]);
+}
+
+/* The value of a cell as a signature's type want: an integer for int,
+ * bytes for bytes, UTF-8 bytes for string. false when it is not one. */
+static bool value_as(const cvm_heap *hp, uint8_t tag, int64_t cell, cvm_vtype want, cvm_arg *out)
+{
+    if (want == CVM_ARG_INT64) {
+        if (tag != CVM_T_INT)
+            return false;
+        *out = cvm_arg_int64(cell);
+        return true;
+    }
+    if (tag != CVM_T_BYTES)
+        return false;
+    const cvm_bobj *o = cvm_heap_get(hp, cell);
+    if (want == CVM_ARG_STRING && !cvm_utf8_valid(o->p, o->len, NULL))
+        return false;
+    out->type = want == CVM_ARG_STRING ? CVM_ARG_STRING : CVM_ARG_BYTES;
+    out->v.bytes.ptr = o->p;
+    out->v.bytes.len = o->len;
+    return true;
+}
+
+/* "Emit Transfer: field 2 (to) must be bytes, got integer". */
+__attribute__((cold, noinline)) static void value_message(cvm_error *e, const cvm_heap *hp, const char *op,
+                                                          const char *target, const char *what, unsigned i,
+                                                          const char *name, cvm_vtype want, uint8_t tag,
+                                                          int64_t cell)
+{
+    char got[40];
+    type_shown(got, sizeof got, hp, tag, cell);
+    if (tag == CVM_T_BYTES && want == CVM_ARG_STRING)
+        snprintf(got + strlen(got), sizeof got - strlen(got), " that is not UTF-8");
+    char nm[80] = "";
+    if (name)
+        snprintf(nm, sizeof nm, " (%.60s)", name);
+    trap_message(e, "%s %.80s: %s %u%s must be %s, got %s", op, target, what, i + 1, nm, vtype_name(want), got);
+}
+
+/* A contract's reason (Abort of bytes, Assert): kept whole in the error up
+ * to CVM_REASON_MAX, and as the message: as text when it is UTF-8, else as
+ * 0x hex. */
+static void set_reason(cvm_error *e, const uint8_t *p, size_t n)
+{
+    size_t keep = n < CVM_REASON_MAX ? n : CVM_REASON_MAX;
+    if (keep)
+        memcpy(e->reason, p, keep);
+    e->reason_len = (uint16_t)keep;
+    e->has_reason = 1;
+    if (cvm_utf8_valid(p, n, NULL)) {
+        size_t show = cvm_utf8_clip(p, n, sizeof e->message - 1);
+        memcpy(e->message, p, show);
+        e->message[show] = '\0';
+    } else {
+        size_t show = n < (sizeof e->message - 3) / 2 ? n : (sizeof e->message - 3) / 2;
+        e->message[0] = '0', e->message[1] = 'x';
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < show; i++) {
+            e->message[2 + 2 * i] = digits[p[i] >> 4];
+            e->message[3 + 2 * i] = digits[p[i] & 15];
+        }
+        e->message[2 + 2 * show] = '\0';
+    }
+}
+
+/* Lexicographic order of two bytes values: memcmp, then the shorter first. */
+static int bytes_cmp(const cvm_bobj *a, const cvm_bobj *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->p, b->p, n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+/* The object of constant k, made at its first push in the run (values never
+ * change, so every push of it shares one object). */
+static cvm_code push_const(cvm_heap *hp, int64_t k, const cvm_const *c, int64_t *idx, cvm_error *err)
+{
+    if (!hp->konst) {
+        hp->konst = cvm_calloc(hp->al, hp->nconsts ? hp->nconsts : 1, sizeof *hp->konst);
+        if (!hp->konst) {
+            hp->oom = 1;
+            trap_message(err, "PushBytes: out of memory");
+            return CVM_CODE_MEMORY_LIMIT;
+        }
+    }
+    if (hp->konst[k]) {
+        *idx = (int64_t)hp->konst[k] - 1;
+        return CVM_CODE_NONE;
+    }
+    cvm_code code = cvm_heap_borrow(hp, "PushBytes", c->bytes, c->len, idx, err);
+    if (code == CVM_CODE_NONE)
+        hp->konst[k] = (uint32_t)(*idx + 1);
+    return code;
+}
+
+/* Signer, Caller or Self (which 0, 1, 2): one object per run; NULL from the
+ * host is empty bytes. */
+static cvm_code push_identity(cvm_heap *hp, unsigned which, const uint8_t *addr, const char *op, int64_t *idx,
+                              cvm_error *err)
+{
+    if (hp->ids[which]) {
+        *idx = (int64_t)hp->ids[which] - 1;
+        return CVM_CODE_NONE;
+    }
+    cvm_code code = cvm_heap_borrow(hp, op, addr ? addr : (const uint8_t *)"", addr ? CVM_ADDRESS_BYTES : 0, idx, err);
+    if (code == CVM_CODE_NONE)
+        hp->ids[which] = (uint32_t)(*idx + 1);
+    return code;
+}
+
 /* A superinstruction that cannot complete exactly as its parts would hands
  * over to the plain entry at the same index, which checks and charges for
  * itself: the gas charged for it and the rest of its block is refunded. */
@@ -210,8 +387,9 @@ __attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **
         goto dispatch;                      \
     } while (0)
 
-/* ------------------------------------------------------ the four variants */
+/* ----------------------------------------------------- the eight variants */
 
+#define CVM_TYPED 0
 #define CVM_GOTO 0
 #define CVM_TRACE 0
 #define CVM_RUN_NAME run_switch
@@ -241,6 +419,39 @@ __attribute__((noinline)) static cvm_code resolve_key(const cvm_host *h, void **
 #undef CVM_TRACE
 #undef CVM_RUN_NAME
 #endif
+#undef CVM_TYPED
+
+#define CVM_TYPED 1
+#define CVM_GOTO 0
+#define CVM_TRACE 0
+#define CVM_RUN_NAME run_switch_typed
+#include "run.h"
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#define CVM_TRACE 1
+#define CVM_RUN_NAME run_switch_traced_typed
+#include "run.h"
+#undef CVM_GOTO
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#if CVM_HAVE_GOTO
+#define CVM_GOTO 1
+#define CVM_TRACE 0
+#define CVM_RUN_NAME run_goto_typed
+#include "run.h"
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+
+#define CVM_TRACE 1
+#define CVM_RUN_NAME run_goto_traced_typed
+#include "run.h"
+#undef CVM_GOTO
+#undef CVM_TRACE
+#undef CVM_RUN_NAME
+#endif
+#undef CVM_TYPED
 
 int cvm_interp_has_goto(void) { return CVM_HAVE_GOTO; }
 
@@ -255,14 +466,99 @@ static void copy_name(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args, size_t nargs,
-                    const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out)
+/* An argument as the parameter's type want: *cell the integer, or *p, *n
+ * the bytes (borrowed). false with the message in e when it does not fit. */
+static bool map_arg(const cvm_method *me, size_t i, const cvm_arg *a, cvm_vtype want, int64_t *cell,
+                    const uint8_t **p, size_t *n, cvm_error *e)
+{
+    char pos[96];
+    if (me->typed && me->pnames && me->pnames[i])
+        snprintf(pos, sizeof pos, "argument %zu (%.60s)", i + 1, me->pnames[i]);
+    else
+        snprintf(pos, sizeof pos, "argument %zu", i + 1);
+    const char *got = arg_type_shown(a->type);
+    if (want == CVM_ARG_INT64) {
+        switch (a->type) {
+        case CVM_ARG_INT64: *cell = a->v.i64; return true;
+        case CVM_ARG_BOOL: *cell = a->v.boolean != 0; return true;
+        case CVM_ARG_UINT64:
+            if (a->v.u64 <= INT64_MAX) {
+                *cell = (int64_t)a->v.u64;
+                return true;
+            }
+            snprintf(e->message, sizeof e->message, "%s: %s must be int, got uint64 %" PRIu64 ", above %" PRId64,
+                     me->name, pos, a->v.u64, INT64_MAX);
+            return false;
+        default: break;
+        }
+    } else if (a->type == CVM_ARG_STRING || a->type == CVM_ARG_BYTES) {
+        if (a->v.bytes.len && !a->v.bytes.ptr)
+            goto mismatch;
+        if (a->v.bytes.len > CVM_BYTES_MAX) {
+            snprintf(e->message, sizeof e->message, "%s: %s is %s of %zu bytes, longer than %d", me->name, pos, got,
+                     a->v.bytes.len, CVM_BYTES_MAX);
+            return false;
+        }
+        *p = a->v.bytes.len ? a->v.bytes.ptr : (const uint8_t *)"";
+        *n = a->v.bytes.len;
+        if (want == CVM_ARG_STRING && !cvm_utf8_valid(*p, *n, NULL)) {
+            snprintf(e->message, sizeof e->message, "%s: %s must be string, got %s that is not UTF-8", me->name,
+                     pos, got);
+            return false;
+        }
+        return true;
+    }
+mismatch:
+    snprintf(e->message, sizeof e->message, "%s: %s must be %s, got %s", me->name, pos, vtype_name(want), got);
+    return false;
+}
+
+/* Copies the run's results into out->results: one allocation holding the
+ * array and their bytes. */
+static cvm_status copy_results(cvm_exec_result *out, const cvm_arg *res, size_t n)
+{
+    size_t bytes = n * sizeof *res;
+    for (size_t i = 0; i < n; i++)
+        if (res[i].type != CVM_ARG_INT64)
+            bytes += res[i].v.bytes.len;
+    cvm_arg *a = cvm_malloc(NULL, bytes ? bytes : 1);
+    if (!a)
+        return CVM_ENOMEM;
+    uint8_t *p = (uint8_t *)(a + n);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = res[i];
+        if (res[i].type != CVM_ARG_INT64) {
+            if (res[i].v.bytes.len)
+                memcpy(p, res[i].v.bytes.ptr, res[i].v.bytes.len);
+            a[i].v.bytes.ptr = p;
+            p += res[i].v.bytes.len;
+        }
+    }
+    out->results = a;
+    out->nresults = n;
+    return CVM_OK;
+}
+
+void cvm_exec_result_clear(cvm_exec_result *out)
+{
+    if (!out)
+        return;
+    cvm_free(NULL, out->results);
+    out->results = NULL;
+    out->nresults = 0;
+}
+
+/* cvm_exec (targs NULL: integer iargs) and cvm_exec_args (typed targs;
+ * want_results: fill out->results). */
+static cvm_status exec_method(const cvm_module *m, const char *method, const cvm_arg *targs, const int64_t *iargs,
+                              size_t nargs, const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out,
+                              int want_results)
 {
     if (!out)
         return CVM_EINPUT;
     memset(out, 0, sizeof *out);
     out->error.pc = -1;
-    if (!m || !m->exec || !method || (nargs && !args))
+    if (!m || !m->exec || !method || (nargs && !targs && !iargs))
         return CVM_EINPUT;
     const cvm_xmodule *xm = m->exec;
     const cvm_host *h = host ? host : &no_host;
@@ -286,6 +582,33 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
                  me->params == 1 ? "" : "s", nargs);
         return CVM_OK;
     }
+    _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
+    int64_t stack[CVM_STACK_LIMIT];
+    uint8_t tags[CVM_STACK_LIMIT];
+    const uint8_t *argp[CVM_MAX_PARAMS]; /* a bytes argument's bytes (borrowed), else NULL */
+    size_t argn[CVM_MAX_PARAMS];
+    if (targs) {
+        for (size_t i = 0; i < nargs; i++) { /* nargs = params <= CVM_MAX_PARAMS (verified) */
+            cvm_vtype want = me->typed && me->ptypes ? me->ptypes[i] : (cvm_vtype)CVM_ARG_INT64;
+            argp[i] = NULL;
+            if (!map_arg(me, i, &targs[i], want, &stack[i], &argp[i], &argn[i], e)) {
+                out->status = CVM_ERROR_INPUT;
+                e->code = CVM_CODE_WRONG_ARGUMENTS;
+                return CVM_OK;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < nargs; i++) {
+            cvm_arg a = cvm_arg_int64(iargs[i]);
+            cvm_vtype want = me->typed && me->ptypes ? me->ptypes[i] : (cvm_vtype)CVM_ARG_INT64;
+            argp[i] = NULL;
+            if (!map_arg(me, i, &a, want, &stack[i], &argp[i], &argn[i], e)) {
+                out->status = CVM_ERROR_INPUT;
+                e->code = CVM_CODE_WRONG_ARGUMENTS;
+                return CVM_OK;
+            }
+        }
+    }
     if (h->reputation < m->required_reputation) {
         out->status = CVM_ERROR_SMART_CONTRACT;
         e->code = CVM_CODE_INSUFFICIENT_REPUTATION;
@@ -297,7 +620,6 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
     int64_t limit = opts && opts->gas_limit ? opts->gas_limit : CVM_DEFAULT_GAS_LIMIT;
     if (limit < 0)
         limit = 0;
-    int64_t stack[CVM_STACK_LIMIT];
     int64_t locals[CVM_LOCALS];
     const cvm_xinsn *calls[CVM_CALL_DEPTH_LIMIT];
     void *handles[CVM_HANDLE_CACHE];
@@ -305,9 +627,6 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
     if (by_handle)
         memset(handles, 0, sizeof handles);
     memset(locals, 0, sizeof locals);
-    _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
-    if (nargs)
-        memcpy(stack, args, nargs * sizeof *args); /* nargs = params <= CVM_MAX_PARAMS (verified) */
 
     size_t mi = (size_t)(me - m->methods);
     int traced = h->trace != NULL;
@@ -328,28 +647,139 @@ cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args
         .handles = by_handle ? handles : NULL,
     };
     int use_goto = CVM_HAVE_GOTO && !(opts && opts->dispatch == CVM_DISPATCH_SWITCH);
-    cvm_code code;
-#if CVM_HAVE_GOTO
-    if (use_goto)
-        code = traced ? run_goto_traced(&r) : run_goto(&r);
-    else
-#endif
-        code = traced ? run_switch_traced(&r) : run_switch(&r);
     (void)use_goto;
-
-    out->gas_used = limit - r.gas;
-    if (code == CVM_CODE_NONE) {
-        out->status = CVM_SUCCESS;
-        out->result = r.depth ? stack[r.depth - 1] : 0;
-        memset(e, 0, sizeof *e); /* a callback may have written into it */
-        e->pc = -1;
-        return CVM_OK;
+    cvm_code code;
+    if (!xm->typed) {
+#if CVM_HAVE_GOTO
+        if (use_goto)
+            code = traced ? run_goto_traced(&r) : run_goto(&r);
+        else
+#endif
+            code = traced ? run_switch_traced(&r) : run_switch(&r);
+        out->gas_used = limit - r.gas;
+        if (code == CVM_CODE_NONE) {
+            out->status = CVM_SUCCESS;
+            out->result = r.depth ? stack[r.depth - 1] : 0;
+            memset(e, 0, sizeof *e); /* a callback may have written into it */
+            e->pc = -1;
+            if (want_results) {
+                cvm_arg one = cvm_arg_int64(out->result);
+                return copy_results(out, &one, 1);
+            }
+            return CVM_OK;
+        }
+    } else {
+        /* the typed loops: tags, the heap and the scratch of declared calls and events */
+        uint8_t ltags[CVM_LOCALS];
+        memset(ltags, CVM_T_INT, sizeof ltags);
+        cvm_heap heap;
+        cvm_heap_init(&heap, m->al, m->nconsts);
+        size_t nscratch = xm->scratch ? xm->scratch : 1;
+        cvm_event_field *fields = cvm_malloc(m->al, nscratch * sizeof *fields);
+        cvm_arg *cargs = cvm_malloc(m->al, nscratch * sizeof *cargs);
+        cvm_arg *res = NULL;
+        cvm_status st = CVM_OK;
+        if (!fields || !cargs) {
+            st = CVM_ENOMEM;
+            goto typed_out;
+        }
+        code = CVM_CODE_NONE;
+        for (size_t i = 0; i < nargs && code == CVM_CODE_NONE; i++) {
+            tags[i] = argp[i] ? CVM_T_BYTES : CVM_T_INT;
+            if (argp[i])
+                code = cvm_heap_borrow(&heap, "an argument", argp[i], argn[i], &stack[i], e);
+        }
+        r.tags = tags;
+        r.ltags = ltags;
+        r.heap = &heap;
+        r.fields = fields;
+        r.args = cargs;
+        if (code == CVM_CODE_NONE) {
+#if CVM_HAVE_GOTO
+            if (use_goto)
+                code = traced ? run_goto_traced_typed(&r) : run_goto_typed(&r);
+            else
+#endif
+                code = traced ? run_switch_traced_typed(&r) : run_switch_typed(&r);
+        }
+        if (heap.oom) {
+            st = CVM_ENOMEM;
+            goto typed_out;
+        }
+        out->gas_used = limit - r.gas;
+        if (code == CVM_CODE_NONE) {
+            /* the results: the top nresults values (typed), else the top integer */
+            size_t nres = me->typed ? me->nresults : 1;
+            size_t base = r.depth >= nres ? r.depth - nres : 0;
+            res = cvm_malloc(m->al, (nres ? nres : 1) * sizeof *res);
+            if (!res) {
+                st = CVM_ENOMEM;
+                goto typed_out;
+            }
+            if (!me->typed) {
+                res[0] = cvm_arg_int64(0);
+                if (r.depth && tags[r.depth - 1] != CVM_T_INT) {
+                    code = CVM_CODE_TYPE_MISMATCH;
+                    trap_message(e, "the result of %s must be an integer, got bytes (%u)", me->name,
+                                 (unsigned)cvm_heap_get(&heap, stack[r.depth - 1])->len);
+                } else if (r.depth) {
+                    res[0].v.i64 = stack[r.depth - 1];
+                }
+            } else if (r.depth < nres) {
+                code = CVM_CODE_STACK_UNDERFLOW;
+                trap_message(e, "%s returns %zu value%s, the stack holds %zu", me->name, nres, nres == 1 ? "" : "s",
+                             r.depth);
+            } else {
+                for (size_t i = 0; i < nres && code == CVM_CODE_NONE; i++)
+                    if (!value_as(&heap, tags[base + i], stack[base + i], me->rtypes[i], &res[i])) {
+                        value_message(e, &heap, "the method", me->name, "result", (unsigned)i, NULL, me->rtypes[i],
+                                      tags[base + i], stack[base + i]);
+                        code = CVM_CODE_TYPE_MISMATCH;
+                    }
+            }
+            if (code == CVM_CODE_NONE) {
+                out->status = CVM_SUCCESS;
+                out->result = nres && res[nres - 1].type == CVM_ARG_INT64 ? res[nres - 1].v.i64 : 0;
+                memset(e, 0, sizeof *e);
+                e->pc = -1;
+                if (want_results)
+                    st = copy_results(out, res, nres);
+                goto typed_out;
+            }
+            /* a result trap: after the last instruction run */
+            if (r.xpc - r.off >= (size_t)me->entry + me->len)
+                r.xpc = UINT32_MAX;
+        }
+    typed_out:
+        cvm_free(m->al, res);
+        cvm_free(m->al, fields);
+        cvm_free(m->al, cargs);
+        cvm_heap_free(&heap);
+        if (st != CVM_OK || code == CVM_CODE_NONE)
+            return st;
     }
-    size_t pc = r.xpc - r.off;
     out->status = CVM_ERROR_SMART_CONTRACT;
     e->code = code;
-    e->pc = (int64_t)pc;
-    e->line = line_of(m, pc);
+    if (r.xpc == UINT32_MAX) {
+        e->pc = -1;
+        e->line = 0;
+    } else {
+        size_t pc = r.xpc - r.off;
+        e->pc = (int64_t)pc;
+        e->line = line_of(m, pc);
+    }
     copy_name(e->method, sizeof e->method, me->name);
     return CVM_OK;
+}
+
+cvm_status cvm_exec(const cvm_module *m, const char *method, const int64_t *args, size_t nargs,
+                    const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out)
+{
+    return exec_method(m, method, NULL, args, nargs, host, opts, out, 0);
+}
+
+cvm_status cvm_exec_args(const cvm_module *m, const char *method, const cvm_arg *args, size_t nargs,
+                         const cvm_host *host, const cvm_exec_options *opts, cvm_exec_result *out)
+{
+    return exec_method(m, method, args, NULL, nargs, host, opts, out, 1);
 }

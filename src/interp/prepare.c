@@ -16,6 +16,50 @@ static void set_stack_effect(cvm_xinsn *x, unsigned pops, unsigned pushes)
     x->span_b = (uint16_t)((CVM_STACK_LIMIT - pushes) * sizeof(int64_t));
 }
 
+/* The index of the .event named by constant c, or -1. */
+static int64_t event_of(const cvm_module *m, const cvm_const *c)
+{
+    for (size_t i = 0; i < m->nevents; i++)
+        if (strlen(m->events[i].name) == c->len && memcmp(m->events[i].name, c->bytes, c->len) == 0)
+            return (int64_t)i;
+    return -1;
+}
+
+/* The index of the .import whose target is constant c, or -1. */
+static int64_t import_of(const cvm_module *m, const cvm_const *c)
+{
+    for (size_t i = 0; i < m->nimports; i++)
+        if (strlen(m->imports[i].target) == c->len && memcmp(m->imports[i].target, c->bytes, c->len) == 0)
+            return (int64_t)i;
+    return -1;
+}
+
+unsigned cvm_xpops(const cvm_module *m, const cvm_insn *in)
+{
+    if (in->op == CVM_OP_EMIT && in->has_operand && (uint64_t)in->operand < m->nconsts) {
+        int64_t e = event_of(m, &m->consts[in->operand]);
+        if (e >= 0)
+            return m->events[e].nfields;
+    }
+    return cvm_op_pops(in->op, in->has_operand);
+}
+
+/* Can module m make a bytes value, or does it declare typed signatures,
+ * imports or events? Then it runs the typed loops (exec.c); otherwise
+ * exactly the integer-only ones, which keep no tags. */
+static int module_is_typed(const cvm_module *m)
+{
+    if (m->nimports || m->nevents)
+        return 1;
+    for (size_t i = 0; i < m->nmethods; i++)
+        if (m->methods[i].typed)
+            return 1;
+    for (size_t pc = 0; pc < m->ncode; pc++)
+        if (m->code[pc].op >= CVM_OP_PUSH_BYTES)
+            return 1;
+    return 0;
+}
+
 static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
 {
     const cvm_insn *in = &m->code[pc];
@@ -32,7 +76,7 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
         x->gas = x->own = info->gas + (uint32_t)(extra < (1u << 24) ? extra : (1u << 24));
     }
     x->xi = (uint32_t)cvm_xindex(pc, mi);
-    unsigned pops = cvm_op_pops(in->op, in->has_operand);
+    unsigned pops = cvm_xpops(m, in);
     unsigned pushes = info->pushes;
     set_stack_effect(x, pops, pushes);
     x->k = in->operand;
@@ -43,8 +87,12 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
         case CVM_OPK_OPT_STR: x->s = &m->consts[in->operand]; break;
         default: break;
         }
-        x->hk = (in->op == CVM_OP_LOAD || in->op == CVM_OP_STORE) && in->operand >= 0 &&
-                in->operand < CVM_HANDLE_CACHE;
+        x->hk = (in->op == CVM_OP_LOAD || in->op == CVM_OP_STORE || in->op == CVM_OP_LOAD_BYTES) &&
+                in->operand >= 0 && in->operand < CVM_HANDLE_CACHE;
+        if (in->op == CVM_OP_EMIT)
+            x->k = event_of(m, x->s);
+        else if (in->op == CVM_OP_CALL_SERVICE || in->op == CVM_OP_CALL_LIBRARY)
+            x->k = import_of(m, x->s);
     }
     if (in->op == CVM_OP_CALL)
         x->k2 = CVM_XOFF(x->xi + 1);
@@ -133,9 +181,17 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
         set_stack_effect(end, 0, 0);
     }
     memcpy(x->fast, x->plain, x->n * sizeof *x->fast);
+    x->typed = module_is_typed(m);
+    for (size_t i = 0; i < m->nimports; i++)
+        if (m->imports[i].nparams > x->scratch)
+            x->scratch = m->imports[i].nparams;
+    for (size_t i = 0; i < m->nevents; i++)
+        if (m->events[i].nfields > x->scratch)
+            x->scratch = m->events[i].nfields;
     if (with_fusion) {
         mark_targets(m, target);
-        cvm_xfuse(m, target, x);
+        if (!x->typed) /* the superinstructions assume integers */
+            cvm_xfuse(m, target, x);
         if (cvm_xblocks(m, target, x) != CVM_OK) {
             cvm_free(al, target);
             xmodule_free(al, x);

@@ -2,7 +2,9 @@
  * run.h — the interpreter loop, written once and instantiated by exec.c for
  * each dispatch variant: CVM_GOTO (0 switch, 1 computed goto) times
  * CVM_TRACE (0 untraced, 1 calling the host's trace hook before each
- * instruction). The function is named CVM_RUN_NAME.
+ * instruction) times CVM_TYPED (0 integers only, 1 keeping a type tag per
+ * stack cell and local, for modules with bytes values: ops.h). The function
+ * is named CVM_RUN_NAME.
  *
  * It runs r->x from r->start with r->depth arguments already on r->stack,
  * and returns CVM_CODE_NONE when the method ends or the trap's code, with
@@ -14,12 +16,15 @@
 CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
 {
 #if CVM_GOTO
-    static const void *const disptab[256] = {
+    static const void *const disptab[CVM_XDISPATCH_COUNT] = {
 #define CVM_X_LABEL(e, m, k, po, pu, g, f, s)                                                \
     [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_NONE)] = &&L_##e,                                   \
     [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_GAS)] = &&L_G_##e,                                  \
     [CVM_XDISPATCH(CVM_OP_##e, CVM_XCHECK_FULL)] = &&L_C_##e,
-        CVM_OPCODES(CVM_X_LABEL)
+        CVM_OPCODES_INT(CVM_X_LABEL)
+#if CVM_TYPED
+        CVM_OPCODES_BYTES(CVM_X_LABEL)
+#endif
 #undef CVM_X_LABEL
 #define CVM_X_LABEL(name)                                                                   \
     [CVM_XDISPATCH(CVM_OP_##name, CVM_XCHECK_NONE)] = &&L_##name,                             \
@@ -40,6 +45,11 @@ CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
     void **const handles = r->handles;
     int64_t *sp = stack + r->depth;
     int64_t gas = r->gas;
+#if CVM_TYPED
+    uint8_t *const tags = r->tags;   /* CVM_T_* of stack[i] */
+    uint8_t *const ltags = r->ltags; /* CVM_T_* of locals[i] */
+    cvm_heap *const hp = r->heap;
+#endif
     size_t ncalls = 0;
     cvm_code code = CVM_CODE_NONE;
 

@@ -60,6 +60,8 @@
  * JumpIfNot takes the opposite compare), sparing the mask test. */
 #define CVM_XOPS(X)                                                             \
     X(END)       /* the end of a method: stop like Halt, no gas */            \
+    CVM_XOPS_FUSED(X)
+#define CVM_XOPS_FUSED(X)                                                       \
     X(LL_ADD_S)  /* LocalGet a; LocalGet b; Add; LocalSet c */                \
     X(LL_SUB_S)  /* LocalGet a; LocalGet b; Sub; LocalSet c */                \
     X(LK_ADD_S)  /* LocalGet a; Push k; Add (or Sub -k); LocalSet c */        \
@@ -94,9 +96,10 @@ enum cvm_xop {
  * only (a block head whose stack depth prepare proved), or gas and stack. An
  * entry dispatches on its opcode and its check together. */
 enum cvm_xcheck { CVM_XCHECK_NONE, CVM_XCHECK_GAS, CVM_XCHECK_FULL };
-#define CVM_XDISPATCH(op, check) ((uint8_t)((unsigned)(op) + (unsigned)(check) * CVM_XOP_COUNT))
+#define CVM_XDISPATCH(op, check) ((uint16_t)((unsigned)(op) + (unsigned)(check) * CVM_XOP_COUNT))
+#define CVM_XDISPATCH_COUNT (3 * CVM_XOP_COUNT)
 
-_Static_assert(3 * CVM_XOP_COUNT <= 256, "executable opcodes and their checks must fit in a byte");
+_Static_assert(CVM_XOP_COUNT <= 256, "executable opcodes must fit in a byte (cvm_xinsn.base)");
 
 /* Compare masks: bit 0 "a < b", bit 1 "a == b", bit 2 "a > b". A compare
  * holds when (cc >> (sign(a - b) + 1)) & 1; JumpIfNot inverts the mask. */
@@ -105,7 +108,7 @@ _Static_assert(3 * CVM_XOP_COUNT <= 256, "executable opcodes and their checks mu
 #define CVM_CC_GT 4u
 
 typedef struct cvm_xinsn {
-    uint8_t op;      /* what to dispatch: CVM_XDISPATCH(base, check) */
+    uint16_t op;     /* what to dispatch: CVM_XDISPATCH(base, check) */
     uint8_t base;    /* the cvm_op or cvm_xop */
     uint8_t has;     /* the module instruction had an operand (for traces) */
     uint8_t n;       /* module instructions covered: 1, more when fused */
@@ -113,15 +116,17 @@ typedef struct cvm_xinsn {
     uint8_t a, b, c; /* local numbers of a fused instruction */
     uint8_t cc;      /* compare mask of a fused compare-and-jump */
     uint8_t ctx;     /* a subroutine's entry checking for all of it (blocks.c) */
-    uint8_t hk;      /* Load/Store of a string operand whose constant index is below
-                        CVM_HANDLE_CACHE: its key may go by the host's handle (exec.c) */
+    uint8_t hk;      /* Load/Store/LoadBytes of a string operand whose constant index is
+                        below CVM_HANDLE_CACHE: its key may go by the host's handle (exec.c) */
     uint16_t need_b; /* bytes of values the stack must hold (for the whole block at a head) */
     uint16_t span_b; /* the largest depth - need, in bytes, that leaves room for the pushes */
     uint32_t gas;    /* charged by the check (the whole block's, at a head) */
     uint32_t own;    /* gas of the instructions this entry covers */
     uint32_t after;  /* gas of the block's instructions after this entry */
     uint32_t xi;     /* this entry's index */
-    int64_t k;       /* immediate, local number, constant index, or a label's entry as a byte offset */
+    int64_t k;       /* immediate, local number, constant index, or a label's entry as a byte
+                        offset; for Emit, CallService and CallLibrary the index of the .event or
+                        .import its operand names, -1 for none (prepare.c) */
     union {
         int64_t k2;         /* a fused compare-and-jump's target, Call's return entry (byte offsets) */
         const cvm_const *s; /* borrowed from the module: the string operand, or NULL */
@@ -150,7 +155,14 @@ typedef struct cvm_xmodule {
     cvm_xinsn *plain; /* owned: ncode + nmethods entries */
     cvm_xinsn *fast;  /* owned: the same, with superinstructions and blocks */
     size_t n;         /* entries in each */
+    int typed;        /* the module can make a bytes value (or declares signatures,
+                         imports or events): it runs the typed loops, unfused */
+    uint32_t scratch; /* the most fields or parameters one declared Emit or typed call passes */
 } cvm_xmodule;
+
+/* Values one instruction pops as prepared for module m: the table's, but a
+ * declared event's field count for its Emit (prepare.c). */
+unsigned cvm_xpops(const cvm_module *m, const cvm_insn *in);
 
 /* The sign of a - b plus one, without branches: 0, 1 or 2. */
 static inline unsigned cvm_cmp3(int64_t a, int64_t b) { return (unsigned)((a > b) - (a < b) + 1); }
