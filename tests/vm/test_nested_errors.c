@@ -4,6 +4,9 @@
  * message and reason intact, whatever the depth (cvm_error_wrap): the path
  * of calls in front of the message gives way, the root cause never.
  */
+#include <stdlib.h>
+
+#include "support/store_dir.h"
 #include "vm/sdk.h"
 #include "vm/vmtest.h"
 
@@ -111,6 +114,102 @@ static void test_depth_limit_is_the_root_cause(void **state)
     assert_true(ends_with(r.error.message, tail));
     assert_true(strncmp(r.error.message, "Level1.", 7) == 0);
     assert_non_null(strstr(r.error.message, ": \xe2\x80\xa6: "));
+    cvm_block_result_free(b);
+    chain_close(&c);
+}
+
+/* The receipt of (height, index) as the store gives it back: decoded from
+ * the committed block's bytes. */
+static void stored_receipt(chain *c, uint64_t height, cvm_tx_receipt **out)
+{
+    cvm_status st = cvm_store_receipt_get(c->store, height, 0, out);
+    if (st != CVM_OK)
+        fail_msg("%s", cvm_store_errmsg(c->store));
+    assert_non_null(*out);
+}
+
+/* Eight levels (the last three libraries), the innermost failing with a
+ * reason: the outermost receipt carries code, message and reason whole, and
+ * so does the committed block read back. */
+static void test_eight_levels_reason(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;      /* Level8's */
+        const char *reason;    /* its bytes */
+        size_t len;
+        const char *root;      /* the innermost message */
+    } cases[] = {
+        {"  PushBytes \"insufficient balance: has 40, needs 300\"\n  Abort\n", "insufficient balance: has 40, needs 300", 39,
+         "insufficient balance: has 40, needs 300"},
+        {"  Push 0\n  Assert \"not a member of the cooperative\"\n", "not a member of the cooperative", 31,
+         "not a member of the cooperative"},
+        {"  PushBytes \"\\xff\\x00\\x01\"\n  Abort\n", "\xff\x00\x01", 3, "0xff0001"},
+        {"  PushBytes \"\"\n  Abort\n", "", 0, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[] = "/tmp/cvm-reasons-XXXXXX"; /* an LMDB store: it keeps the blocks */
+        assert_non_null(mkdtemp(dir));
+        cvm_errmsg why;
+        cvm_store *s;
+        assert_int_equal(cvm_lmdbstore_open(NULL, dir, &s, &why), CVM_OK);
+        chain c;
+        chain_open_store(&c, s);
+        int64_t reps[] = {100};
+        genesis(&c, reps, 1);
+        deploy_levels(&c, 8, "forward", cases[i].body, 6);
+        cvm_receipt r;
+        cvm_block_result *b;
+        run_level1(&c, "forward", &r, &b);
+        expect(&r, CVM_ERROR_SMART_CONTRACT, CVM_CODE_ABORTED);
+        char want[240];
+        snprintf(want, sizeof want,
+                 "Level2.forward: Level3.forward: Level4.forward: Level5.forward: Level6.forward: Level7.forward: "
+                 "Level8.forward: %s",
+                 cases[i].root);
+        assert_string_equal(r.error.message, want);
+        assert_true(r.error.has_reason);
+        assert_int_equal(r.error.reason_len, cases[i].len);
+        assert_memory_equal(r.error.reason, cases[i].reason, cases[i].len);
+        uint64_t height = b->height;
+        commit_block(&c, b);
+        cvm_tx_receipt *got;
+        stored_receipt(&c, height, &got);
+        assert_string_equal(got->receipt.error.message, want);
+        assert_true(got->receipt.error.has_reason);
+        assert_int_equal(got->receipt.error.reason_len, cases[i].len);
+        assert_memory_equal(got->receipt.error.reason, cases[i].reason, cases[i].len);
+        cvm_tx_receipt_free(got);
+        chain_close(&c);
+        store_dir_remove(dir);
+    }
+}
+
+/* A reason longer than the message can hold with the path: the reason is
+ * kept (cut to CVM_REASON_MAX), the message's root whole, the path gone. */
+static void test_long_reason_drops_the_path(void **state)
+{
+    (void)state;
+    chain c;
+    setup(&c);
+    char body[512] = "  PushBytes \"", reason[300];
+    for (size_t i = 0; i < sizeof reason; i++)
+        reason[i] = (char)('a' + i % 26);
+    size_t n = strlen(body);
+    memcpy(body + n, reason, sizeof reason);
+    snprintf(body + n + sizeof reason, sizeof body - n - sizeof reason, "\"\n  Abort\n");
+    deploy_levels(&c, 8, "forward", body, 0);
+    cvm_receipt r;
+    cvm_block_result *b;
+    run_level1(&c, "forward", &r, &b);
+    expect(&r, CVM_ERROR_SMART_CONTRACT, CVM_CODE_ABORTED);
+    assert_true(r.error.has_reason);
+    assert_int_equal(r.error.reason_len, CVM_REASON_MAX);
+    assert_memory_equal(r.error.reason, reason, CVM_REASON_MAX);
+    /* the message: as much of the reason as the interpreter showed, no path */
+    assert_int_equal(r.error.path_len, 0);
+    assert_memory_equal(r.error.message, reason, strlen(r.error.message));
+    assert_true(strlen(r.error.message) >= CVM_REASON_MAX);
     cvm_block_result_free(b);
     chain_close(&c);
 }
@@ -233,6 +332,8 @@ int main(void)
         cmocka_unit_test(test_eight_levels_whole_path),
         cmocka_unit_test(test_eight_levels_long_names),
         cmocka_unit_test(test_depth_limit_is_the_root_cause),
+        cmocka_unit_test(test_eight_levels_reason),
+        cmocka_unit_test(test_long_reason_drops_the_path),
         cmocka_unit_test(test_wrap_keeps_code_and_reason),
         cmocka_unit_test(test_wrap_many_levels),
         cmocka_unit_test(test_wrap_long_message),
