@@ -235,7 +235,7 @@ static void subroutines(void **state)
     /* a subroutine that never returns: code after its Call is not reached */
     asm_ok(".method m\n    Call h\n    Signer\n    Neg\nh:\n    Push 1\n    Halt\n");
     /* a Halt inside a subroutine ends the method */
-    asm_ok(".method m\n    Call h\n    Ret\nh:\n    Signer\n    Halt\n");
+    asm_ok(".method m\n    Call h\n    Ret\nh:\n    Signer\n    Len\n    Halt\n");
     /* a Call of the method's own entry */
     asm_ok(".method m params 1\nt:  Dup\n    JumpIfNot e\n    Push 1\n    Sub\n    Call t\ne:  Ret\n");
 }
