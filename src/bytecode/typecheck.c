@@ -140,8 +140,13 @@ static void fail(tc *c, size_t pc, const char *fmt, ...)
     if (!c->err || !c->errcap)
         return;
     const cvm_insn *in = &c->m->code[c->base + pc];
-    int o = snprintf(c->err, c->errcap, "method %s, pc %zu (%s): ", c->me->name, c->base + pc,
+    int o;
+    if (c->k == 0)
+        o = snprintf(c->err, c->errcap, "method %s, pc %zu (%s): ", c->me->name, c->base + pc,
                      cvm_opinfo_of(in->op)->mnemonic);
+    else /* what it says holds in that subroutine (on any path into it) */
+        o = snprintf(c->err, c->errcap, "method %s, pc %zu (%s) in the subroutine at pc %zu: ", c->me->name,
+                     c->base + pc, cvm_opinfo_of(in->op)->mnemonic, c->base + c->entry[c->k]);
     if (o < 0 || (size_t)o >= c->errcap)
         return;
     va_list ap;
@@ -313,7 +318,6 @@ static void apply(tc *c, tstate *s, size_t pc, const cvm_insn *in)
     case CVM_OP_LOG:
     case CVM_OP_ALLOCATE_RESOURCE:
     case CVM_OP_UPDATE_QUORUM: one(c, s, pc, T_INT, T_NONE); break;
-#ifdef CVM_OPCODES_BYTES /* the bytes opcodes, once opcodes.h has them */
     case CVM_OP_ASSERT: one(c, s, pc, T_INT, T_NONE); break;
     case CVM_OP_ITOA: one(c, s, pc, T_INT, T_BYTES); break;
     case CVM_OP_LEN: one(c, s, pc, T_BYTES, T_INT); break;
@@ -341,7 +345,6 @@ static void apply(tc *c, tstate *s, size_t pc, const cvm_insn *in)
             pop(c, s); /* the key: integer or bytes */
         push(s, T_BYTES);
         break;
-#endif
     case CVM_OP_POP: pop(c, s); break;
     case CVM_OP_DUP:
         a = pop(c, s);
@@ -744,11 +747,9 @@ static bool has_types(const cvm_module *m)
     for (size_t i = 0; i < m->nmethods; i++)
         if (m->methods[i].typed)
             return true;
-#ifdef CVM_OPCODES_BYTES
     for (size_t pc = 0; pc < m->ncode; pc++)
         if (m->code[pc].op >= CVM_OP_PUSH_BYTES)
             return true;
-#endif
     return false;
 }
 

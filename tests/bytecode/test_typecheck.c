@@ -109,7 +109,6 @@ static void declared_types_at_line_and_column(void **state)
               "returns one integer)");
 }
 
-#ifdef CVM_OPCODES_BYTES /* the bytes opcodes, once opcodes.h has them */
 /* Each class of definite type error, at its line and column. */
 static void definite_errors_at_line_and_column(void **state)
 {
@@ -226,7 +225,7 @@ static void subroutines(void **state)
            "    LocalSet 4\n    Ret\n");
     /* its own error, found in its body when it is called */
     asm_fails(".method m\n    Call bad\n    Halt\nbad:\n    Self\n    Neg\n    Ret\n",
-              "t.asm:6:5: method m, pc 3 (Neg): needs an integer, got bytes");
+              "t.asm:6:5: method m, pc 3 (Neg) in the subroutine at pc 2: needs an integer, got bytes");
     /* not called from code that runs: not checked */
     asm_ok(".method m\n    Halt\n    Call bad\n    Halt\nbad:\n    Self\n    Neg\n    Ret\n");
     /* recursion settles; the depth after it varies */
@@ -236,11 +235,14 @@ static void subroutines(void **state)
     asm_ok(".method m\n    Call h\n    Signer\n    Neg\nh:\n    Push 1\n    Halt\n");
     /* a Halt inside a subroutine ends the method */
     asm_ok(".method m\n    Call h\n    Ret\nh:\n    Signer\n    Len\n    Halt\n");
+    /* ... and with bytes on top it is refused */
+    asm_fails(".method m\n    Call h\n    Ret\nh:\n    Signer\n    Halt\n",
+              "t.asm:6:5: method m, pc 3 (Halt) in the subroutine at pc 2: the result needs an integer, got bytes (method "
+              "m is untyped: it returns one integer)");
     /* a Call of the method's own entry */
     asm_ok(".method m params 1\nt:  Dup\n    JumpIfNot e\n    Push 1\n    Sub\n    Call t\ne:  Ret\n");
 }
 
-#endif
 
 /* ------------------------------------------------------ hand-built modules */
 
@@ -502,17 +504,393 @@ static void bounded_work(void **state)
     assert_true(s1 < 2.0 && s2 < 2.0);
 }
 
+/* ---------------------------------------------- no false positives, randomly
+ *
+ * Random typed programs, each run many times by a small concrete model of
+ * the typed interpreter (tags only, and the integers that steer branches)
+ * with random arguments and service results. Where the checker refuses an
+ * instruction, no run may execute it without a trap (or, for a result
+ * error, end the method there with results of the right types). */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rnext(rng *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return r->s;
+}
+
+static unsigned rbelow(rng *r, unsigned n) { return (unsigned)(rnext(r) % n); }
+
+typedef struct gen {
+    cvm_module *m;
+    const char *names[8];
+    size_t nnames;
+} gen;
+
+/* The pool index of name, added in first-use order. */
+static int64_t gconst(gen *g, const char *name)
+{
+    for (size_t i = 0; i < g->nnames; i++)
+        if (strcmp(g->names[i], name) == 0)
+            return (int64_t)i;
+    g->names[g->nnames] = name;
+    mb_const(g->m, name, strlen(name));
+    return (int64_t)g->nnames++;
+}
+
+static const char *rtypes(rng *r, unsigned max)
+{
+    static const char *const t[] = {"", "i", "b", "ii", "ib", "bi", "bb", "s"};
+    return t[rbelow(r, max)];
+}
+
+static cvm_module *random_module(rng *r)
+{
+    gen g = {.m = cvm_module_new(NULL)};
+    assert_non_null(g.m);
+    mb_name(g.m, "R");
+    size_t len = 4 + rbelow(r, 22);
+    cvm_insn code[32];
+    static const uint8_t ops[] = {
+        CVM_OP_PUSH,     CVM_OP_PUSH_BYTES, CVM_OP_SIGNER,     CVM_OP_ADD,        CVM_OP_SUB,       CVM_OP_CONCAT,
+        CVM_OP_LEN,      CVM_OP_ITOA,       CVM_OP_HEX,        CVM_OP_EQ,         CVM_OP_LT,        CVM_OP_NOT,
+        CVM_OP_DUP,      CVM_OP_SWAP,       CVM_OP_OVER,       CVM_OP_ROT,        CVM_OP_POP,       CVM_OP_LOCAL_GET,
+        CVM_OP_LOCAL_SET, CVM_OP_JUMP,      CVM_OP_JUMP_IF,    CVM_OP_JUMP_IF_NOT, CVM_OP_CALL,     CVM_OP_RET,
+        CVM_OP_HALT,     CVM_OP_CALL_SERVICE, CVM_OP_EMIT,     CVM_OP_SLICE,      CVM_OP_LOAD,      CVM_OP_LOAD_BYTES,
+        CVM_OP_STORE,    CVM_OP_ASSERT,     CVM_OP_PUSH,       CVM_OP_DUP,        CVM_OP_LOCAL_GET, CVM_OP_JUMP_IF};
+    static const char *const targets[] = {"S.a", "S.b", "S.c"};
+    for (size_t pc = 0; pc < len; pc++) {
+        uint8_t op = ops[rbelow(r, sizeof ops)];
+        cvm_insn in = {op, 0, 0};
+        switch (cvm_opinfo_of(op)->operand) {
+        case CVM_OPK_INT: in.has_operand = 1, in.operand = (int64_t)rbelow(r, 3); break;
+        case CVM_OPK_LOCAL: in.has_operand = 1, in.operand = (int64_t)rbelow(r, 3); break;
+        case CVM_OPK_LABEL: in.has_operand = 1, in.operand = (int64_t)rbelow(r, (unsigned)len); break;
+        case CVM_OPK_OPT_STR:
+            if (rbelow(r, 2))
+                in.has_operand = 1, in.operand = gconst(&g, "k");
+            break;
+        case CVM_OPK_STR:
+            in.has_operand = 1;
+            if (op == CVM_OP_CALL_SERVICE)
+                in.operand = gconst(&g, targets[rbelow(r, 3)]);
+            else if (op == CVM_OP_EMIT)
+                in.operand = gconst(&g, rbelow(r, 2) ? "E" : "U");
+            else
+                in.operand = gconst(&g, "x");
+            break;
+        default: break;
+        }
+        code[pc] = in;
+    }
+    mb_code(g.m, code, len);
+    cvm_method *me = mb_method(g.m, "m", 0, (uint32_t)len, 0, 0);
+    if (rbelow(r, 4))
+        typed(g.m, me, rtypes(r, 7), rtypes(r, 8));
+    else
+        me->params = rbelow(r, 3);
+    import(g.m, "S.a", rtypes(r, 7), rtypes(r, 8));
+    import(g.m, "S.b", rtypes(r, 7), rtypes(r, 8));
+    /* S.c is not imported */
+    event(g.m, "E", rtypes(r, 7));
+    return g.m;
+}
+
+enum { C_INT = 1, C_BYTES = 2 };
+
+typedef struct cell {
+    uint8_t tag;
+    int64_t v; /* an integer, or the length of bytes */
+} cell;
+
+static unsigned of_spec(cvm_vtype t) { return t == CVM_ARG_INT64 ? C_INT : C_BYTES; }
+
+/* Runs m's method once; returns false when a run executes bad_pc without
+ * the failure the checker claims (end: a result error), in the context of
+ * the claim: at call depth 0 (sub SIZE_MAX) or inside a call of sub. */
+static bool run_agrees(const cvm_module *m, rng *r, size_t bad_pc, bool end_claim, size_t sub)
+{
+    const cvm_method *me = &m->methods[0];
+    cell st[1100], loc[CVM_LOCALS];
+    size_t sp = 0, calls[CVM_CALL_DEPTH_LIMIT], called[CVM_CALL_DEPTH_LIMIT], ncalls = 0;
+    memset(loc, 0, sizeof loc);
+    for (size_t i = 0; i < CVM_LOCALS; i++)
+        loc[i].tag = C_INT;
+    for (uint32_t i = 0; i < me->params; i++)
+        st[sp++] = (cell){me->typed ? (uint8_t)of_spec(me->ptypes[i]) : C_INT, (int64_t)rbelow(r, 3)};
+    size_t pc = 0;
+#define NEED(n) \
+    if (sp < (n)) \
+        return true; /* underflow: a trap */
+#define TAG(i) st[sp - 1 - (i)].tag
+#define FAILS() \
+    return true /* a trap (type or other): the run ends */
+    for (unsigned steps = 0; steps < 400; steps++) {
+        const cvm_insn *in = &m->code[pc];
+        bool in_context = sub == SIZE_MAX ? ncalls == 0 : ncalls > 0 && called[ncalls - 1] == sub;
+        bool ends = false;
+        size_t next = pc + 1;
+        switch (in->op) {
+        case CVM_OP_PUSH: st[sp++] = (cell){C_INT, in->operand}; break;
+        case CVM_OP_PUSH_BYTES:
+        case CVM_OP_SIGNER:
+            st[sp++] = (cell){C_BYTES, 20};
+            break;
+        case CVM_OP_LOAD_BYTES:
+            if (!in->has_operand) {
+                NEED(1);
+                sp--;
+            }
+            st[sp++] = (cell){C_BYTES, (int64_t)rbelow(r, 3)};
+            break;
+        case CVM_OP_LOAD:
+            if (!in->has_operand) {
+                NEED(1);
+                sp--;
+            }
+            st[sp++] = (cell){C_INT, (int64_t)rbelow(r, 3)};
+            break;
+        case CVM_OP_STORE:
+            NEED(in->has_operand ? 1u : 2u);
+            sp -= in->has_operand ? 1u : 2u;
+            break;
+        case CVM_OP_ADD:
+        case CVM_OP_SUB:
+            NEED(2);
+            if (TAG(0) != C_INT || TAG(1) != C_INT)
+                FAILS();
+            st[sp - 2].v = in->op == CVM_OP_ADD ? st[sp - 2].v + st[sp - 1].v : st[sp - 2].v - st[sp - 1].v;
+            sp--;
+            break;
+        case CVM_OP_EQ:
+        case CVM_OP_LT:
+            NEED(2);
+            if (TAG(0) != TAG(1))
+                FAILS();
+            st[sp - 2] = (cell){C_INT, in->op == CVM_OP_EQ ? st[sp - 2].v == st[sp - 1].v : st[sp - 2].v < st[sp - 1].v};
+            sp--;
+            break;
+        case CVM_OP_CONCAT:
+            NEED(2);
+            if (TAG(0) != C_BYTES || TAG(1) != C_BYTES)
+                FAILS();
+            st[sp - 2].v += st[sp - 1].v;
+            sp--;
+            break;
+        case CVM_OP_LEN:
+            NEED(1);
+            if (TAG(0) != C_BYTES)
+                FAILS();
+            st[sp - 1].tag = C_INT;
+            break;
+        case CVM_OP_ITOA:
+            NEED(1);
+            if (TAG(0) != C_INT)
+                FAILS();
+            st[sp - 1] = (cell){C_BYTES, 1};
+            break;
+        case CVM_OP_HEX:
+            NEED(1);
+            if (TAG(0) != C_BYTES)
+                FAILS();
+            st[sp - 1].v *= 2;
+            break;
+        case CVM_OP_NOT:
+            NEED(1);
+            if (TAG(0) != C_INT)
+                FAILS();
+            st[sp - 1].v = !st[sp - 1].v;
+            break;
+        case CVM_OP_ASSERT:
+            NEED(1);
+            if (TAG(0) != C_INT || st[sp - 1].v == 0)
+                FAILS();
+            sp--;
+            break;
+        case CVM_OP_SLICE:
+            NEED(3);
+            if (TAG(2) != C_BYTES || TAG(1) != C_INT || TAG(0) != C_INT)
+                FAILS();
+            if (st[sp - 2].v < 0 || st[sp - 1].v < 0 || st[sp - 2].v + st[sp - 1].v > st[sp - 3].v)
+                FAILS(); /* OUT_OF_RANGE */
+            st[sp - 3].v = st[sp - 1].v;
+            sp -= 2;
+            break;
+        case CVM_OP_DUP:
+            NEED(1);
+            st[sp] = st[sp - 1];
+            sp++;
+            break;
+        case CVM_OP_SWAP: {
+            NEED(2);
+            cell t = st[sp - 1];
+            st[sp - 1] = st[sp - 2];
+            st[sp - 2] = t;
+            break;
+        }
+        case CVM_OP_OVER:
+            NEED(2);
+            st[sp] = st[sp - 2];
+            sp++;
+            break;
+        case CVM_OP_ROT: {
+            NEED(3);
+            cell a = st[sp - 3];
+            st[sp - 3] = st[sp - 2];
+            st[sp - 2] = st[sp - 1];
+            st[sp - 1] = a;
+            break;
+        }
+        case CVM_OP_POP:
+            NEED(1);
+            sp--;
+            break;
+        case CVM_OP_LOCAL_GET: st[sp++] = loc[in->operand]; break;
+        case CVM_OP_LOCAL_SET:
+            NEED(1);
+            loc[in->operand] = st[--sp];
+            break;
+        case CVM_OP_JUMP: next = (size_t)in->operand; break;
+        case CVM_OP_JUMP_IF:
+        case CVM_OP_JUMP_IF_NOT:
+            NEED(1);
+            if (TAG(0) != C_INT)
+                FAILS();
+            sp--;
+            if ((st[sp].v != 0) == (in->op == CVM_OP_JUMP_IF))
+                next = (size_t)in->operand;
+            break;
+        case CVM_OP_CALL:
+            if (ncalls == CVM_CALL_DEPTH_LIMIT)
+                FAILS();
+            called[ncalls] = (size_t)in->operand;
+            calls[ncalls++] = pc + 1;
+            next = (size_t)in->operand;
+            break;
+        case CVM_OP_RET:
+            if (ncalls)
+                next = calls[--ncalls];
+            else
+                ends = true;
+            break;
+        case CVM_OP_HALT: ends = true; break;
+        case CVM_OP_EMIT: {
+            const cvm_const *k = &m->consts[in->operand];
+            if (k->len == 1 && k->bytes[0] == 'E') {
+                const cvm_event_decl *ev = &m->events[0];
+                NEED(ev->nfields);
+                for (uint32_t i = 0; i < ev->nfields; i++)
+                    if (st[sp - ev->nfields + i].tag != of_spec(ev->ftypes[i]))
+                        FAILS();
+                sp -= ev->nfields;
+            } else {
+                NEED(1);
+                if (TAG(0) != C_INT)
+                    FAILS();
+                sp--;
+            }
+            break;
+        }
+        case CVM_OP_CALL_SERVICE: {
+            const cvm_const *k = &m->consts[in->operand];
+            const cvm_import *im = NULL;
+            for (size_t i = 0; i < m->nimports; i++)
+                if (strcmp(m->imports[i].target, (const char *)k->bytes) == 0)
+                    im = &m->imports[i];
+            if (im) {
+                NEED(im->nparams);
+                for (uint32_t i = 0; i < im->nparams; i++)
+                    if (st[sp - im->nparams + i].tag != of_spec(im->ptypes[i]))
+                        FAILS();
+                sp -= im->nparams;
+                for (uint32_t i = 0; i < im->nresults; i++)
+                    st[sp++] = (cell){(uint8_t)of_spec(im->rtypes[i]), (int64_t)rbelow(r, 3)};
+            } else {
+                unsigned n = 1; /* S.c takes one integer */
+                NEED(n);
+                if (TAG(0) != C_INT)
+                    FAILS();
+                sp -= n;
+                st[sp++] = (cell){C_INT, (int64_t)rbelow(r, 3)};
+            }
+            break;
+        }
+        default: fail_msg("op %u not modelled", (unsigned)in->op);
+        }
+        if (sp > CVM_STACK_LIMIT)
+            return true; /* overflow: a trap */
+        if (!ends && next >= me->len)
+            ends = true; /* the end of the code */
+        bool end_fails = false;
+        if (ends) {
+            if (!me->typed) {
+                end_fails = sp && st[sp - 1].tag != C_INT;
+            } else if (sp < me->nresults) {
+                end_fails = true;
+            } else {
+                for (uint32_t i = 0; i < me->nresults; i++)
+                    if (st[sp - me->nresults + i].tag != of_spec(me->rtypes[i]))
+                        end_fails = true;
+            }
+        }
+        if (pc == bad_pc && in_context && (!end_claim || (ends && !end_fails)))
+            return false; /* ran bad_pc, or ended well there */
+        if (ends)
+            return true;
+        pc = next;
+    }
+    return true;
+#undef NEED
+#undef TAG
+#undef FAILS
+}
+
+static void random_programs_no_false_positive(void **state)
+{
+    (void)state;
+    rng r = {0x9e3779b97f4a7c15ull};
+    unsigned refused = 0, programs = getenv("TC_PROGRAMS") ? (unsigned)atoi(getenv("TC_PROGRAMS")) : 3000;
+    for (unsigned p = 0; p < programs; p++) {
+        cvm_module *m = random_module(&r);
+        size_t bad;
+        cvm_status st = cvm_verify_at(m, err, sizeof err, &bad);
+        if (st != CVM_OK && (st != CVM_EINPUT || bad >= m->ncode))
+            fail_msg("program %u: not a type error: %s", p, err);
+        if (st == CVM_EINPUT) {
+            refused++;
+            bool end_claim = strstr(err, "result") != NULL;
+            const char *in_sub = strstr(err, "in the subroutine at pc ");
+            size_t sub = in_sub ? (size_t)atoi(in_sub + strlen("in the subroutine at pc ")) : SIZE_MAX;
+            for (unsigned run = 0; run < 200; run++)
+                if (!run_agrees(m, &r, bad, end_claim, sub)) {
+                    cvm_buf b;
+                    cvm_buf_init(&b, NULL);
+                    cvm_module_write_asm(m, &b);
+                    fail_msg("program %u, run %u: refused (%s) but pc %zu runs well:\n%.*s", p, run, err, bad,
+                             (int)b.len, (const char *)b.data);
+                }
+        }
+        cvm_module_free(m);
+    }
+    print_message("random programs: %u of %u refused, none runs its refused instruction well\n", refused, programs);
+    assert_true(refused > programs / 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(integer_only_modules_pass),
         cmocka_unit_test(declared_types_at_line_and_column),
-#ifdef CVM_OPCODES_BYTES
         cmocka_unit_test(definite_errors_at_line_and_column),
         cmocka_unit_test(types_flow_through_stack_and_locals),
         cmocka_unit_test(unproven_types_are_accepted),
         cmocka_unit_test(subroutines),
-#endif
+        cmocka_unit_test(random_programs_no_false_positive),
         cmocka_unit_test(typed_params_and_results),
         cmocka_unit_test(imports),
         cmocka_unit_test(events),
