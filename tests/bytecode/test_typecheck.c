@@ -203,6 +203,52 @@ static void unproven_types_are_accepted(void **state)
               "t.asm:6:5: method m, pc 4 (Neg): needs an integer, got bytes");
 }
 
+/* Runs method m of src (which the checker accepts) with one integer
+ * argument; the outcome. */
+static cvm_exec_result run1(const char *src, int64_t arg)
+{
+    cvm_module *m = NULL;
+    cvm_errmsg e;
+    if (cvm_assemble(NULL, src, strlen(src), "t.asm", NULL, NULL, &m, &e) != CVM_OK)
+        fail_msg("does not assemble: %s", e.text);
+    cvm_host h;
+    memset(&h, 0, sizeof h);
+    cvm_exec_result r;
+    assert_int_equal(cvm_exec(m, "m", &arg, 1, &h, NULL, &r), CVM_OK);
+    cvm_module_free(m);
+    return r;
+}
+
+/* What the checker cannot prove it accepts, and the interpreter traps
+ * TYPE_MISMATCH on the path where the types are wrong (argument 1), and
+ * succeeds on the other (argument 0). */
+static void unproven_errors_trap_at_run_time(void **state)
+{
+    (void)state;
+    static const char *const progs[] = {
+        /* a join: bytes on one path, an integer on the other */
+        ".method m params 1\n    JumpIf b\n    Push 1\n    Jump j\nb:  PushBytes \"ab\"\nj:  Push 1\n    Add\n    Halt\n",
+        /* the same through a local */
+        ".method m params 1\n    JumpIfNot b\n    PushBytes \"ab\"\n    LocalSet 0\nb:  LocalGet 0\n    Push 2\n"
+        "    Mul\n    Halt\n",
+        /* a subroutine entered with bytes or an integer */
+        ".method m params 1\n    JumpIf b\n    Push 5\n    Jump j\nb:  PushBytes \"ab\"\nj:  Call neg\n    Halt\n"
+        "neg:\n    Neg\n    Ret\n",
+        /* a compare of mixed types (of two bytes, by content) */
+        ".method m params 1\n    JumpIfNot b\n    Push 5\n    Jump j\nb:  PushBytes \"ab\"\nj:  PushBytes \"ab\"\n    Eq\n"
+        "    Halt\n",
+    };
+    for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++) {
+        cvm_exec_result r = run1(progs[i], 0);
+        if (r.status != CVM_SUCCESS)
+            fail_msg("program %zu with 0: %s %s", i, cvm_code_name(r.error.code), r.error.message);
+        r = run1(progs[i], 1);
+        if (r.error.code != CVM_CODE_TYPE_MISMATCH)
+            fail_msg("program %zu with 1: %s %s, not TYPE_MISMATCH", i, cvm_code_name(r.error.code), r.error.message);
+    }
+    assert_int_equal(run1(progs[3], 0).result, 1);
+}
+
 /* Subroutines are entered at unknown types; a Call goes on with what the
  * subroutine is known to leave. */
 static void subroutines(void **state)
@@ -890,6 +936,7 @@ int main(void)
         cmocka_unit_test(types_flow_through_stack_and_locals),
         cmocka_unit_test(unproven_types_are_accepted),
         cmocka_unit_test(subroutines),
+        cmocka_unit_test(unproven_errors_trap_at_run_time),
         cmocka_unit_test(random_programs_no_false_positive),
         cmocka_unit_test(typed_params_and_results),
         cmocka_unit_test(imports),
