@@ -213,7 +213,8 @@ static int typed_args(const cvm_module *m, const run_opts *o, cvm_arg *args, uin
         int64_t x;
         if (t == CVM_ARG_INT64) {
             if (!cli_parse_i64(v, &x))
-                return cli_usage_error("run", "%s: '%s' is not a 64-bit integer", o->positional_args || name ? what : "--arg", v);
+                return cli_usage_error("run", "%s: '%s' is not a 64-bit integer",
+                                       o->positional_args || name ? what : "--arg", v);
             args[i] = cvm_arg_int64(x);
         } else if (t == CVM_ARG_STRING) {
             args[i] = cvm_arg_stringn(v, strlen(v));

@@ -136,7 +136,10 @@ static const char *vtype_name(unsigned t)
     return t == CVM_ARG_INT64 ? "int" : t == CVM_ARG_BYTES ? "bytes" : t == CVM_ARG_STRING ? "string" : "?";
 }
 
-static bool utf8_ok(const cvm_arg *a) { return a->v.bytes.len == 0 || cvm_utf8_valid(a->v.bytes.ptr, a->v.bytes.len, NULL); }
+static bool utf8_ok(const cvm_arg *a)
+{
+    return a->v.bytes.len == 0 || cvm_utf8_valid(a->v.bytes.ptr, a->v.bytes.len, NULL);
+}
 
 bool cvm_bc_args_ok(const char *service, const cvm_method_info *mi, const cvm_arg *args, size_t nargs,
                     cvm_error *err)
@@ -654,17 +657,18 @@ static cvm_code typed_args(const cvm_call_request *req, const char *op, const cv
     for (size_t i = 0; i < req->nargs; i++) {
         const cvm_arg *a = &req->args[i];
         unsigned want = req->param_types[i];
-        if ((want == CVM_ARG_INT64) != (a->type == CVM_ARG_INT64)) {
+        if ((want == CVM_ARG_INT64) != (a->type == CVM_ARG_INT64)) { /* the interpreter's slip */
+            const char *got = cvm_arg_type_name(a->type);
             cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s %.63s.%.63s: argument %zu is %s, the import says %s", op,
-                          tg->service, tg->mi.name, i + 1, cvm_arg_type_name(a->type) ? cvm_arg_type_name(a->type) : "?",
-                          vtype_name(want));
+                          tg->service, tg->mi.name, i + 1, got ? got : "?", vtype_name(want));
             return CVM_CODE_HOST_ERROR;
         }
         if (want != CVM_ARG_INT64) {
             /* a bytecode callee checks a string parameter's UTF-8 itself (cvm_bc_args_ok) */
             if (sg->native && want == CVM_ARG_STRING && !utf8_ok(a)) {
-                cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: argument %zu must be a string, got bytes that are not UTF-8",
-                              op, tg->service, tg->mi.name, i + 1);
+                cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                              "%s %.63s.%.63s: argument %zu must be a string, got bytes that are not UTF-8", op,
+                              tg->service, tg->mi.name, i + 1);
                 return CVM_CODE_WRONG_ARGUMENTS;
             }
             args[i] = cvm_arg_bytes(a->v.bytes.ptr, a->v.bytes.len);
@@ -675,12 +679,15 @@ static cvm_code typed_args(const cvm_call_request *req, const char *op, const cv
         int64_t v = a->v.i64;
         unsigned to = sg->native ? sg->ptypes[i] : CVM_ARG_INT64;
         if ((to == CVM_ARG_UINT64 && v < 0) || (to == CVM_ARG_BOOL && v != 0 && v != 1)) {
-            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: argument %zu is %lld; its %s parameter takes %s", op,
-                          tg->service, tg->mi.name, i + 1, (long long)v, cvm_arg_type_name((cvm_arg_type)to),
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                          "%s %.63s.%.63s: argument %zu is %lld; its %s parameter takes %s", op, tg->service,
+                          tg->mi.name, i + 1, (long long)v, cvm_arg_type_name((cvm_arg_type)to),
                           to == CVM_ARG_BOOL ? "0 or 1" : "0 or more");
             return CVM_CODE_WRONG_ARGUMENTS;
         }
-        args[i] = to == CVM_ARG_UINT64 ? cvm_arg_uint64((uint64_t)v) : to == CVM_ARG_BOOL ? cvm_arg_bool(v != 0) : cvm_arg_int64(v);
+        args[i] = to == CVM_ARG_UINT64 ? cvm_arg_uint64((uint64_t)v)
+                  : to == CVM_ARG_BOOL  ? cvm_arg_bool(v != 0)
+                                        : cvm_arg_int64(v);
     }
     return CVM_CODE_NONE;
 }
@@ -706,8 +713,9 @@ static cvm_code typed_results(bc_run *run, const cvm_call_request *req, const ch
         else if (o->v.u64 <= (uint64_t)INT64_MAX)
             *v = cvm_arg_int64((int64_t)o->v.u64);
         else {
-            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS, "%s %.63s.%.63s: result %zu is uint64 %llu, above the largest int %lld",
-                          op, tg->service, tg->mi.name, i + 1, (unsigned long long)o->v.u64, (long long)INT64_MAX);
+            cvm_error_set(err, CVM_CODE_WRONG_ARGUMENTS,
+                          "%s %.63s.%.63s: result %zu is uint64 %llu, above the largest int %lld", op, tg->service,
+                          tg->mi.name, i + 1, (unsigned long long)o->v.u64, (long long)INT64_MAX);
             return CVM_CODE_WRONG_ARGUMENTS;
         }
     }
