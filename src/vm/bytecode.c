@@ -3,8 +3,10 @@
  * (src/interp) deployed through _Deployments, with a host (cvm_host) whose
  * callbacks are the SDK calls of the running frame, and the module cache.
  *
- * Bytecode methods are public; read-only per the module's flag; they take
- * int64 arguments and return one int64 (the result). The signer's
+ * Bytecode methods are public; read-only per the module's flag; an untyped
+ * one takes int64 arguments and returns one int64 (the result), a typed one
+ * takes the mapped argument types and returns its declared results, typed
+ * (docs/vm.md, "CallService / CallLibrary in bytecode"). The signer's
  * reputation comes from _Reputation. A trap is ERROR_SMART_CONTRACT with
  * the interpreter's error. Gas: the context's gas left is the method's
  * limit, and what it used (nested calls included) is taken from it.
@@ -834,37 +836,6 @@ static const uint8_t *caller_of(const cvm_context *ctx)
     return i == 0 ? address_or_null(ctx->signer) : ctx->frames[i - 1].address;
 }
 
-/* cvm_exec_args where the interpreter has it. Until it does, a typed
- * method runs only when every parameter and result is an integer. */
-#ifdef CVM_RUN_MEMORY
-#define exec_typed cvm_exec_args
-#define exec_result_clear cvm_exec_result_clear
-#else
-static cvm_status exec_typed(const cvm_module *m, const char *method, const cvm_arg *args, size_t nargs,
-                             const cvm_host *h, const cvm_exec_options *opts, cvm_exec_result *out)
-{
-    const cvm_method *me = cvm_module_find_method(m, method, strlen(method));
-    int64_t a[CVM_MAX_ARGS];
-    bool ints = me->nresults <= 1;
-    for (size_t i = 0; i < nargs; i++) {
-        ints = ints && args[i].type == CVM_ARG_INT64;
-        a[i] = args[i].type == CVM_ARG_INT64 ? args[i].v.i64 : 0;
-    }
-    for (size_t i = 0; i < me->nresults; i++)
-        ints = ints && me->rtypes[i] == CVM_ARG_INT64;
-    if (!ints) {
-        memset(out, 0, sizeof *out);
-        out->status = CVM_ERROR_SMART_CONTRACT;
-        out->error.code = CVM_CODE_SERVICE_UNAVAILABLE;
-        out->error.pc = -1;
-        snprintf(out->error.message, sizeof out->error.message, "this build runs typed methods of integers only");
-        return CVM_OK;
-    }
-    return cvm_exec(m, method, a, nargs, h, opts, out);
-}
-static void exec_result_clear(cvm_exec_result *res) { (void)res; }
-#endif
-
 /* A typed method's results as its receipt's outputs, typed as declared
  * (bytes copied into the context's arena). False when memory ran out. */
 static bool typed_outputs(cvm_context *ctx, const cvm_method *me, const cvm_exec_result *res, cvm_call_out *out,
@@ -872,16 +843,12 @@ static bool typed_outputs(cvm_context *ctx, const cvm_method *me, const cvm_exec
 {
     out->noutputs = 0;
     bool ok = true;
-#ifdef CVM_RUN_MEMORY
     for (size_t i = 0; ok && i < res->nresults && i < me->nresults; i++) {
         cvm_arg v = res->results[i];
         if (v.type != CVM_ARG_INT64)
             v.type = me->rtypes[i] == CVM_ARG_STRING ? CVM_ARG_STRING : CVM_ARG_BYTES;
         ok = cvm_out_put(ctx, out, v);
     }
-#else
-    ok = me->nresults == 0 || cvm_out_put(ctx, out, cvm_arg_int64(res->result));
-#endif
     if (!ok)
         cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for the results of %s", me->name);
     return ok;
@@ -946,7 +913,7 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     int64_t start = ctx->gas_left;
     cvm_exec_options opts = {start > 0 ? start : -1, ctx->vm->dispatch};
     cvm_exec_result res;
-    cvm_status st = me ? exec_typed(m, mi->name, ta, nargs, &h, &opts, &res)
+    cvm_status st = me ? cvm_exec_args(m, mi->name, ta, nargs, &h, &opts, &res)
                        : cvm_exec(m, mi->name, a, nargs, &h, &opts, &res);
     if (st != CVM_OK) {
         cvm_ctx_fail(ctx, st, &err, "running %s: %s", mi->name, cvm_status_name(st));
@@ -968,7 +935,7 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
     } else if (ctx->fatal != CVM_OK) {
         out->status = CVM_ERROR_UNEXPECTED;
     }
-    exec_result_clear(&res);
+    cvm_exec_result_clear(&res);
 }
 
 const cvm_processor cvm_bytecode_processor = {
