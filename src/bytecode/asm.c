@@ -235,9 +235,12 @@ static void instruction(asm_state *st, const cvm_token *t, size_t n)
     }
     if (!ensure_method(st))
         return;
+    const cvm_token *arg = n > 1 ? &t[1] : NULL;
+    /* `Push "text"` pushes bytes: it is PushBytes (which disasm prints so) */
+    if (op == CVM_OP_PUSH && arg && arg->kind == CVM_TOK_STRING)
+        op = CVM_OP_PUSH_BYTES;
     const cvm_opinfo *oi = cvm_opinfo_of((unsigned)op);
     const char *mn = oi->mnemonic;
-    const cvm_token *arg = n > 1 ? &t[1] : NULL;
     size_t where = arg ? arg->col : t[0].col;
     bool has = false;
     int64_t v = 0;
@@ -253,7 +256,10 @@ static void instruction(asm_state *st, const cvm_token *t, size_t n)
     case CVM_OPK_INT:
     case CVM_OPK_LOCAL:
         if (!arg || arg->kind != CVM_TOK_NUMBER) {
-            cvm_asm_err(st, where, "%s needs %s", mn, kind_phrase(oi->operand));
+            if (op == CVM_OP_PUSH)
+                cvm_asm_err(st, where, "Push needs an integer or a string operand");
+            else
+                cvm_asm_err(st, where, "%s needs %s", mn, kind_phrase(oi->operand));
             return;
         }
         if (oi->operand == CVM_OPK_LOCAL && arg->num != CVM_NUM_MALFORMED &&

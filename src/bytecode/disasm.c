@@ -178,7 +178,9 @@ static void put_insn(printer *pr, const cvm_module *m, size_t pc)
         pr->line = m->lines[pc];
     }
     const cvm_opinfo *oi = cvm_opinfo_of(in->op);
-    cvm_buf_printf(b, "    %s", oi->mnemonic);
+    /* PushBytes "x" is written as the assembler's own form, Push "x" */
+    bool push_str = in->op == CVM_OP_PUSH_BYTES && in->has_operand;
+    cvm_buf_printf(b, "    %s", push_str ? "Push" : oi->mnemonic);
     if (in->has_operand) {
         int64_t v = in->operand;
         switch (oi->operand) {

@@ -397,7 +397,7 @@ static void test_operand_errors(void **state)
     (void)state;
     fails("Ad\n"
           "Push\n"
-          "Push \"x\"\n"
+          "Push x\n"
           "Add 1\n"
           "Halt \"x\"\n"
           "LocalGet 256\n"
@@ -414,8 +414,8 @@ static void test_operand_errors(void **state)
           "AllocateResource\n"
           "Jump aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
           "t.asm:1:1: unknown mnemonic 'Ad' (did you mean 'Add' or 'And'?)\n"
-          "t.asm:2:1: Push needs an integer operand\n"
-          "t.asm:3:6: Push needs an integer operand\n"
+          "t.asm:2:1: Push needs an integer or a string operand\n"
+          "t.asm:3:6: Push needs an integer or a string operand\n"
           "t.asm:4:5: Add takes no operand\n"
           "t.asm:5:6: Halt takes no operand\n"
           "t.asm:6:10: LocalGet needs a local number 0..255 as operand\n"
@@ -760,6 +760,28 @@ static void test_typed_directives(void **state)
     cvm_buf_free(&b);
 }
 
+static void test_push_string(void **state)
+{
+    (void)state;
+    cvm_module *m = ok(".method m returns bytes bytes bytes\n"
+                       "    Push \"hi\"\n"
+                       "    PushBytes \"hi\"\n"
+                       "    push \"a\\x00b\"\n"
+                       "    Push 7\n"
+                       "    Pop\n");
+    assert_insn(m, 0, CVM_OP_PUSH_BYTES, 1, 0);
+    assert_insn(m, 1, CVM_OP_PUSH_BYTES, 1, 0); /* the same constant */
+    assert_insn(m, 2, CVM_OP_PUSH_BYTES, 1, 1);
+    assert_insn(m, 3, CVM_OP_PUSH, 1, 7);
+    assert_const(m, 0, "hi", 2);
+    assert_const(m, 1, "a\0b", 3);
+    cvm_module_free(m);
+    fails("PushBytes 5\nPushBytes\nPush \"a\" \"b\"\n",
+          "t.asm:1:11: PushBytes needs a string operand\n"
+          "t.asm:2:1: PushBytes needs a string operand\n"
+          "t.asm:3:10: unexpected a string after the operand of PushBytes\n");
+}
+
 static void test_typed_directive_errors(void **state)
 {
     (void)state;
@@ -863,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_typed_directives),
         cmocka_unit_test(test_typed_directive_errors),
+        cmocka_unit_test(test_push_string),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -350,6 +350,21 @@ static void round_trip_typed_declarations(void **state)
     cvm_free(NULL, t);
 }
 
+static void push_string_round_trip(void **state)
+{
+    (void)state;
+    char *t = round_trip(".method m returns bytes bytes int\n"
+                         "    Push \"text \\x00\\xff\"\n"
+                         "    PushBytes \"b\"\n"
+                         "    Push -5\n");
+    /* PushBytes is printed in the assembler's own form */
+    assert_non_null(strstr(t, "    Push \"text \\x00\\xff\"\n"));
+    assert_non_null(strstr(t, "    Push \"b\"\n"));
+    assert_non_null(strstr(t, "    Push -5\n"));
+    assert_null(strstr(t, "PushBytes"));
+    cvm_free(NULL, t);
+}
+
 static void typed_hand_built_round_trip(void **state)
 {
     (void)state;
@@ -378,6 +393,7 @@ int main(void)
         cmocka_unit_test(awkward_names_round_trip),
         cmocka_unit_test(round_trip_typed_declarations),
         cmocka_unit_test(typed_hand_built_round_trip),
+        cmocka_unit_test(push_string_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
