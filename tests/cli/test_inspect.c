@@ -192,6 +192,63 @@ static void json_form_from_asm_and_binary(void **state)
     free(bin);
 }
 
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *d = malloc((size_t)n + 1);
+    assert_int_equal(fread(d, 1, (size_t)n, f), (size_t)n);
+    d[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return d;
+}
+
+/* coopvm asm, disasm, asm again: the identical bytes, and inspect agrees
+ * on both modules. */
+static void disasm_round_trip_through_the_cli(void **state)
+{
+    (void)state;
+    const char src_text[] = ".contract RT\n"
+                            ".import \"9s.m\" params string returns\n"
+                            ".event E a:int b:string\n"
+                            ".method m params a:bytes returns bytes bytes\n"
+                            "    Push \"x\\x00y\"\n"
+                            "    PushBytes \"z\"\n"
+                            "    Pop\n";
+    char *src = write_temp(".asm", src_text, strlen(src_text));
+    char *b1 = write_temp(".cvm", "", 0), *text = write_temp(".asm", "", 0), *b2 = write_temp(".cvm", "", 0);
+    proc_result r = coopvm("asm", src, "-o", b1, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    r = coopvm("disasm", b1, "-o", text, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    r = coopvm("asm", text, "-o", b2, NULL);
+    assert_int_equal(r.status, 0);
+    proc_result_free(&r);
+    size_t n1, n2;
+    char *d1 = slurp(b1, &n1), *d2 = slurp(b2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(d1, d2, n1);
+    assert_int_equal(d1[4], 2); /* format version 2 */
+    proc_result i1 = coopvm("inspect", "--json", b1, NULL), i2 = coopvm("inspect", "--json", text, NULL);
+    assert_int_equal(i1.status, 0);
+    assert_string_equal(i1.out, i2.out);
+    proc_result_free(&i1);
+    proc_result_free(&i2);
+    free(d1);
+    free(d2);
+    const char *files[] = {src, b1, text, b2};
+    for (size_t k = 0; k < 4; k++) {
+        unlink(files[k]);
+        free((void *)files[k]);
+    }
+}
+
 static void bad_files_exit_1(void **state)
 {
     (void)state;
@@ -263,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(text_form),
         cmocka_unit_test(json_form_from_asm_and_binary),
+        cmocka_unit_test(disasm_round_trip_through_the_cli),
         cmocka_unit_test(bad_files_exit_1),
         cmocka_unit_test(usage_and_help),
     };
