@@ -444,6 +444,45 @@ static void typed_params_and_results(void **state)
     verify_fails(m, "method m, pc 0 (CallService): X.f argument 1 needs bytes, got integer", 0);
 }
 
+/* Each class of opcode type error, in a binary module: refused at load. */
+static void each_class_at_load(void **state)
+{
+    (void)state;
+    const cvm_insn add[] = {I0(SIGNER), I1(PUSH, 1), I0(ADD)};
+    verify_fails(module(add, N(add), NULL, NULL), "method m, pc 2 (Add): needs two integers, got bytes and integer", 2);
+    const cvm_insn concat[] = {I1(PUSH, 1), I0(SELF), I0(CONCAT)};
+    verify_fails(module(concat, N(concat), NULL, NULL), "method m, pc 2 (Concat): needs two bytes, got integer and bytes",
+                 2);
+    const cvm_insn slice[] = {I0(CALLER), I0(CALLER), I1(PUSH, 1), I0(SLICE)};
+    verify_fails(module(slice, N(slice), NULL, NULL),
+                 "method m, pc 3 (Slice): needs bytes, an integer start and an integer length, got bytes, bytes and "
+                 "integer",
+                 3);
+    const cvm_insn jif[] = {I0(SIGNER), I1(JUMP_IF, 2), I0(HALT)};
+    verify_fails(module(jif, N(jif), NULL, NULL), "method m, pc 1 (JumpIf): needs an integer, got bytes", 1);
+    const cvm_insn eq[] = {I0(SIGNER), I1(LOAD, 0), I0(NE)};
+    cvm_module *m = module(eq, N(eq), NULL, NULL);
+    mb_const(m, "k", 1);
+    verify_fails(m, "method m, pc 2 (Ne): compares two integers or two bytes, got bytes and integer", 2);
+    const cvm_insn len[] = {I1(LOAD, 0), I0(LEN)};
+    m = module(len, N(len), NULL, NULL);
+    mb_const(m, "k", 1);
+    verify_fails(m, "method m, pc 1 (Len): needs bytes, got integer", 1);
+    const cvm_insn itoa[] = {I1(LOAD_BYTES, 0), I0(ITOA)};
+    m = module(itoa, N(itoa), NULL, NULL);
+    mb_const(m, "k", 1);
+    verify_fails(m, "method m, pc 1 (Itoa): needs an integer, got bytes", 1);
+    const cvm_insn as[] = {I1(PUSH_BYTES, 0), I1(ASSERT, 0)};
+    m = module(as, N(as), NULL, NULL);
+    mb_const(m, "no", 2);
+    verify_fails(m, "method m, pc 1 (Assert): needs an integer, got bytes", 1);
+    const cvm_insn sha[] = {I0(BLOCK_HEIGHT), I0(SHA256)};
+    verify_fails(module(sha, N(sha), NULL, NULL), "method m, pc 1 (Sha256): needs bytes, got integer", 1);
+    const cvm_insn vote[] = {I0(CREATE_PROPOSAL), I0(SIGNER), I0(CAST_VOTE)};
+    verify_fails(module(vote, N(vote), NULL, NULL), "method m, pc 2 (CastVote): needs two integers, got integer and bytes",
+                 2);
+}
+
 static void imports(void **state)
 {
     (void)state;
@@ -939,6 +978,7 @@ int main(void)
         cmocka_unit_test(unproven_errors_trap_at_run_time),
         cmocka_unit_test(random_programs_no_false_positive),
         cmocka_unit_test(typed_params_and_results),
+        cmocka_unit_test(each_class_at_load),
         cmocka_unit_test(imports),
         cmocka_unit_test(events),
         cmocka_unit_test(bounded_work),
