@@ -4,10 +4,12 @@
  * on the chain it leaves, and `coopvm inspect` of the contract. Checks each
  * receipt — status, the contract's reason, the Transfer events with from,
  * to and amount, the result — and the final balances, not just exit codes;
- * examples/ledger/README.md tells the same story.
+ * examples/ledger/README.md tells the same story. The outputs the README's
+ * "Writing a contract" shows are checked to be what the commands print.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -264,6 +266,47 @@ static void test_inspect_shows_the_interface(void **state)
     proc_result_free(&r);
 }
 
+/* Every line of `process` or `inspect` output that README.md shows (a
+ * receipt or event of the ledger or the ballot, the ledger's interface) is a
+ * line the command prints. */
+static void test_the_readme_shows_true_output(void **state)
+{
+    (void)state;
+    proc_result ledger = coopvm("process", SCENARIO, NULL);
+    proc_result vote = coopvm("process", "examples/vote-deadline/scenario.json", NULL);
+    proc_result inspect = coopvm("inspect", CONTRACT, NULL);
+    assert_int_equal(ledger.status | vote.status | inspect.status, 0);
+    FILE *f = fopen("README.md", "r");
+    assert_non_null(f);
+    static const char *const shown[] = {"  alice -> Ledger.", "  bob -> Ledger.", "  erin -> Ledger.",
+                                        "      event Ledger.", "  bob -> Ballot.", "  mint(", "  transfer(",
+                                        "  balanceOf(", "  Transfer(", "  _Cooperatives.getInfo("};
+    char line[1024];
+    size_t checked = 0;
+    while (fgets(line, sizeof line, f)) {
+        bool wanted = false;
+        for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+            wanted |= strncmp(line, shown[i], strlen(shown[i])) == 0;
+        if (!wanted)
+            continue;
+        checked++;
+        const char *out = strncmp(line, "  bob -> Ballot.", 16) == 0 ? vote.out
+                          : line[2] == ' ' || strstr(line, " -> Ledger.") ? ledger.out
+                                                                          : inspect.out;
+        /* the whole line, from the start of a line of the output */
+        bool found = false;
+        for (const char *p = out; !found && (p = strstr(p, line)); p++)
+            found = p == out || p[-1] == '\n';
+        if (!found)
+            fail_msg("README.md shows \"%s\", which the command does not print", line);
+    }
+    fclose(f);
+    assert_true(checked >= 12);
+    proc_result_free(&ledger);
+    proc_result_free(&vote);
+    proc_result_free(&inspect);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_the_story_as_text),
         cmocka_unit_test(test_the_history),
         cmocka_unit_test(test_inspect_shows_the_interface),
+        cmocka_unit_test(test_the_readme_shows_true_output),
     };
     return cmocka_run_group_tests_name("example ledger", tests, NULL, NULL);
 }
