@@ -600,7 +600,7 @@ static void test_load_bytes_gas(void **state)
     tb t;
     tb_init(&t);
     uint8_t v[100] = {0};
-    tb_put(&t, "k", 1, v, sizeof v);
+    tb_put(&t, "k", 1, v, sizeof v, NULL);
     cvm_exec_result r = trun(m, &t, GAS);
     tassert_ok(&r);
     assert_int_equal(r.result, 103);
@@ -620,6 +620,144 @@ static void test_load_bytes_gas(void **state)
     }
     cvm_exec_result_clear(&r);
     tb_clear(&t);
+    cvm_module_free(m);
+}
+
+/* ------------------------------------------------------- declared events */
+
+static void test_declared_emit(void **state)
+{
+    (void)state;
+    cvm_module *m = typed_main("Signer\nPushBytes \"bob\"\nPush 300\nEmit \"Transfer\"\nPush 5\nEmit \"Tick\"\nPush 1\nHalt\n", "",
+                               "int");
+    tevent(m, "Transfer", "from:bytes to:string amount:int");
+    tb t;
+    tb_init(&t);
+    cvm_exec_result r = trun(m, &t, GAS);
+    tassert_ok(&r);
+    assert_string_equal(t.calls, "event Transfer from:bytes=\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6\\xa7\\xa8\\xa9\\xaa"
+                                 "\\xab\\xac\\xad\\xae\\xaf\\xb0\\xb1\\xb2\\xb3 to:string=bob amount:int64=300;"
+                                 "emit Tick=5;");
+    /* 30 + 10 per byte of field names (4 + 2 + 6) and values (20 + 3 + 8) */
+    assert_int_equal(r.gas_used, 2 + 1 + 1 + 30 + 10 * (12 + 31) + 1 + 30 + 1 + 1);
+    cvm_exec_result_clear(&r);
+    /* exactly enough gas, and one less: the event is not emitted */
+    int64_t full = 2 + 1 + 1 + 30 + 10 * (12 + 31) + 1 + 30 + 1 + 1;
+    r = trun(m, &t, full);
+    tassert_ok(&r);
+    cvm_exec_result_clear(&r);
+    r = trun(m, &t, 2 + 1 + 1 + 30 + 10 * (12 + 31) - 1);
+    assert_int_equal(r.error.code, CVM_CODE_OUT_OF_GAS);
+    assert_string_equal(t.calls, "");
+    assert_int_equal(r.error.pc, 3);
+    cvm_exec_result_clear(&r);
+    cvm_module_free(m);
+    /* a field of the wrong type, a string that is not UTF-8, too few fields */
+    m = typed_main("Signer\nPush 1\nPush 300\nEmit \"Transfer\"\n", "", "");
+    tevent(m, "Transfer", "from:bytes to:string amount:int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_TYPE_MISMATCH, "Emit Transfer: field 2 (to) must be string, got integer");
+    assert_string_equal(t.calls, "");
+    cvm_module_free(m);
+    m = typed_main("Signer\nPushBytes \"\\xff\"\nPush 300\nEmit \"Transfer\"\n", "", "");
+    tevent(m, "Transfer", "from:bytes to:string amount:int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_TYPE_MISMATCH, "Emit Transfer: field 2 (to) must be string, got bytes (1) that is not UTF-8");
+    cvm_module_free(m);
+    m = typed_main("PushBytes \"bob\"\nPush 300\nEmit \"Transfer\"\n", "", "");
+    tevent(m, "Transfer", "from:bytes to:string amount:int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_STACK_UNDERFLOW, "Emit needs 3 values, the stack holds 2");
+    cvm_module_free(m);
+}
+
+/* ---------------------------------------------------------- typed calls */
+
+static void test_typed_call(void **state)
+{
+    (void)state;
+    cvm_module *m = typed_main("Push 9\nPush 7\nSigner\nCallService \"_Governance.getProposal\"\nHalt\n", "",
+                               "int string bytes int");
+    timport(m, "_Governance.getProposal", "int bytes", "string bytes int");
+    tb t;
+    tb_init(&t);
+    t.call_results[0] = cvm_arg_stringn("title", 5);
+    t.call_results[1] = cvm_arg_bytes("\x01\x02", 2);
+    t.call_results[2] = cvm_arg_int64(42);
+    t.call_nresults = 3;
+    t.call_gas = 250;
+    cvm_exec_result r = trun(m, &t, GAS);
+    tassert_ok(&r);
+    assert_string_equal(t.calls, "call _Governance.getProposal typed int64=7 bytes=\\xa0\\xa1\\xa2\\xa3\\xa4\\xa5\\xa6"
+                                 "\\xa7\\xa8\\xa9\\xaa\\xab\\xac\\xad\\xae\\xaf\\xb0\\xb1\\xb2\\xb3 ->3;");
+    tassert_int(&r, 0, 9);
+    tassert_bytes(&r, 1, CVM_ARG_STRING, "title", 5);
+    tassert_bytes(&r, 2, CVM_ARG_BYTES, "\x01\x02", 2);
+    tassert_int(&r, 3, 42);
+    assert_int_equal(r.gas_used, 1 + 1 + 2 + 100 + 250 + 1);
+    cvm_exec_result_clear(&r);
+    /* the host gives fewer results than declared, or the wrong type */
+    t.call_nresults = 2;
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_HOST_ERROR,
+                 "CallService \"_Governance.getProposal\": the host gave 2 results, the import declares 3");
+    cvm_exec_result_clear(&r);
+    t.call_nresults = 3;
+    t.call_results[2] = cvm_arg_bytes("x", 1);
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_HOST_ERROR,
+                 "CallService \"_Governance.getProposal\": result 3 is bytes, the import declares int");
+    cvm_exec_result_clear(&r);
+    /* the callee fails: its code and message, and the gas it used */
+    t.call_results[2] = cvm_arg_int64(1);
+    t.call_fail = CVM_CODE_ABORTED;
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_ABORTED, "the callee failed");
+    assert_int_equal(r.gas_used, 1 + 1 + 2 + 100 + 250);
+    cvm_exec_result_clear(&r);
+    t.call_fail = CVM_CODE_NONE;
+    cvm_module_free(m);
+    /* arguments of the wrong type, or too few */
+    m = typed_main("Push 7\nPush 8\nCallLibrary \"Lib.f\"\n", "", "int");
+    timport(m, "Lib.f", "int bytes", "int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_TYPE_MISMATCH, "CallLibrary Lib.f: argument 2 must be bytes, got integer");
+    assert_string_equal(t.calls, "");
+    cvm_module_free(m);
+    m = typed_main("Signer\nCallLibrary \"Lib.f\"\n", "", "int");
+    timport(m, "Lib.f", "int bytes", "int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_STACK_UNDERFLOW, "CallLibrary \"Lib.f\" needs 2 values, the stack holds 1");
+    cvm_module_free(m);
+    /* no results: nothing pushed */
+    m = typed_main("Push 3\nCallService \"S.g\"\nPush 4\nHalt\n", "", "int");
+    timport(m, "S.g", "int", "");
+    t.call_nresults = 0;
+    r = trun(m, &t, GAS);
+    tassert_ok(&r);
+    tassert_int(&r, 0, 4);
+    cvm_exec_result_clear(&r);
+    cvm_module_free(m);
+}
+
+/* A call without an import in a typed module: today's call; is_bytes marks
+ * the bytes cells, so the host can refuse one as an argument. */
+static void test_untyped_call_in_typed_module(void **state)
+{
+    (void)state;
+    cvm_module *m = typed_main("Push 21\nCallService \"S.double\"\nSigner\nLen\nAdd\nHalt\n", "", "int");
+    tb t;
+    tb_init(&t);
+    cvm_exec_result r = trun(m, &t, GAS);
+    tassert_ok(&r);
+    tassert_int(&r, 0, 62);
+    assert_string_equal(t.calls, "call S.double depth 1 bytes 0;");
+    cvm_exec_result_clear(&r);
+    cvm_module_free(m);
+    m = typed_main("Signer\nCallService \"S.double\"\n", "", "int");
+    r = trun(m, &t, GAS);
+    tassert_trap(&r, CVM_CODE_WRONG_ARGUMENTS, "its parameter is an integer, got bytes");
+    assert_string_equal(t.calls, "call S.double depth 1 bytes 1;");
     cvm_module_free(m);
 }
 
@@ -644,6 +782,9 @@ int main(void)
         cmocka_unit_test(test_state_bytes),
         cmocka_unit_test(test_load_of_bytes_value_traps),
         cmocka_unit_test(test_load_bytes_gas),
+        cmocka_unit_test(test_declared_emit),
+        cmocka_unit_test(test_typed_call),
+        cmocka_unit_test(test_untyped_call_in_typed_module),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

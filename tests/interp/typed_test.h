@@ -82,9 +82,8 @@ static inline size_t tb_find(tb *t, const uint8_t *key, size_t keylen, int creat
     for (size_t i = 0; i < t->nkeys; i++)
         if (t->keylens[i] == keylen && (keylen == 0 || memcmp(t->keys[i], key, keylen) == 0))
             return i;
-    if (!create)
-        return SIZE_MAX;
-    assert_true(t->nkeys < TB_MAXKEYS && keylen <= 64);
+    if (!create || t->nkeys == TB_MAXKEYS || keylen > 64)
+        return SIZE_MAX; /* the test host is full: a store fails */
     if (keylen)
         memcpy(t->keys[t->nkeys], key, keylen);
     t->keylens[t->nkeys] = keylen;
@@ -93,9 +92,14 @@ static inline size_t tb_find(tb *t, const uint8_t *key, size_t keylen, int creat
     return t->nkeys++;
 }
 
-static inline void tb_put(tb *t, const void *key, size_t keylen, const void *v, size_t n)
+static inline cvm_code tb_put(tb *t, const void *key, size_t keylen, const void *v, size_t n, cvm_error *err)
 {
     size_t i = tb_find(t, key, keylen, 1);
+    if (i == SIZE_MAX) {
+        if (err)
+            snprintf(err->message, sizeof err->message, "the test host is full");
+        return CVM_CODE_HOST_ERROR;
+    }
     free(t->vals[i]);
     t->vals[i] = NULL;
     t->vallens[i] = 0;
@@ -105,6 +109,7 @@ static inline void tb_put(tb *t, const void *key, size_t keylen, const void *v, 
         memcpy(t->vals[i], v, n);
         t->vallens[i] = n;
     }
+    return CVM_CODE_NONE;
 }
 
 static inline void tb_put_int(tb *t, const char *key, int64_t v)
@@ -112,7 +117,7 @@ static inline void tb_put_int(tb *t, const char *key, int64_t v)
     uint8_t le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)((uint64_t)v >> (8 * i));
-    tb_put(t, key, strlen(key), le, v ? 8 : 0);
+    tb_put(t, key, strlen(key), le, v ? 8 : 0, NULL);
 }
 
 static inline cvm_code tb_load_key(tb *t, const uint8_t *key, size_t keylen, int64_t *value, cvm_error *err)
@@ -145,15 +150,13 @@ static inline cvm_code tb_load(void *ud, const uint8_t *key, size_t keylen, int6
 static inline cvm_code tb_store(void *ud, const uint8_t *key, size_t keylen, int64_t value, cvm_error *err)
 {
     tb *t = ud;
-    (void)err;
     tb_rec(t, "store ");
     tb_rec_bytes(t, key, keylen);
     tb_rec(t, "=%lld;", (long long)value);
     uint8_t le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)((uint64_t)value >> (8 * i));
-    tb_put(t, key, keylen, le, value ? 8 : 0);
-    return CVM_CODE_NONE;
+    return tb_put(t, key, keylen, le, value ? 8 : 0, err);
 }
 
 static inline cvm_code tb_resolve(void *ud, const uint8_t *key, size_t keylen, void **handle, cvm_error *err)
@@ -163,7 +166,8 @@ static inline cvm_code tb_resolve(void *ud, const uint8_t *key, size_t keylen, v
     tb_rec(t, "resolve ");
     tb_rec_bytes(t, key, keylen);
     tb_rec(t, ";");
-    *handle = (void *)(uintptr_t)(tb_find(t, key, keylen, 1) + 1);
+    size_t i = tb_find(t, key, keylen, 1);
+    *handle = i == SIZE_MAX ? NULL : (void *)(uintptr_t)(i + 1); /* full: declined */
     return CVM_CODE_NONE;
 }
 
@@ -178,14 +182,12 @@ static inline cvm_code tb_load_at(void *ud, void *handle, int64_t *value, cvm_er
 static inline cvm_code tb_store_at(void *ud, void *handle, int64_t value, cvm_error *err)
 {
     tb *t = ud;
-    (void)err;
     size_t i = (size_t)(uintptr_t)handle - 1;
     tb_rec(t, "store@%zu=%lld;", i, (long long)value);
     uint8_t le[8];
     for (int b = 0; b < 8; b++)
         le[b] = (uint8_t)((uint64_t)value >> (8 * b));
-    tb_put(t, t->keys[i], t->keylens[i], le, value ? 8 : 0);
-    return CVM_CODE_NONE;
+    return tb_put(t, t->keys[i], t->keylens[i], le, value ? 8 : 0, err);
 }
 
 static inline cvm_code tb_load_bytes(void *ud, const uint8_t *key, size_t keylen, void *handle,
@@ -208,7 +210,6 @@ static inline cvm_code tb_store_bytes(void *ud, const uint8_t *key, size_t keyle
                                       const uint8_t *value, size_t len, cvm_error *err)
 {
     tb *t = ud;
-    (void)err;
     tb_rec(t, "storeb%s ", handle ? "@" : "");
     tb_rec_bytes(t, key, keylen);
     tb_rec(t, "=");
@@ -216,8 +217,7 @@ static inline cvm_code tb_store_bytes(void *ud, const uint8_t *key, size_t keyle
     tb_rec(t, ";");
     if (handle)
         assert_int_equal((size_t)(uintptr_t)handle - 1, tb_find(t, key, keylen, 0));
-    tb_put(t, key, keylen, value, len);
-    return CVM_CODE_NONE;
+    return tb_put(t, key, keylen, value, len, err);
 }
 
 static inline cvm_code tb_emit(void *ud, const uint8_t *name, size_t namelen, int64_t value, cvm_error *err)
