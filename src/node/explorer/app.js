@@ -183,7 +183,7 @@
   function statusBadge(s) {
     const cls = s === 'SUCCESS' || s === 'COMMITTED' || s === 'passed' ? 'ok'
       : s === 'PENDING' || s === 'open' ? 'warn'
-        : s === 'rejected' || s === 'REJECTED' || (s && s.startsWith('ERROR')) ? 'bad'
+        : s === 'rejected' || s === 'expired' || s === 'REJECTED' || (s && s.startsWith('ERROR')) ? 'bad'
           : s === 'NOT_EXECUTED' ? 'warn' : '';
     return h('span', {class: 'badge ' + cls}, s || '?');
   }
@@ -677,7 +677,8 @@
       h('div', {class: 'need', style: 'left:' + pct(need), title: need + ' yes needed'}));
     const verdict = i.status === 'passed' ? 'Passed: ' + i.yes + ' yes, ' + need + ' needed.'
       : i.status === 'rejected' ? 'Rejected: ' + i.yes + ' yes + ' + left + ' yet to vote < ' + need + ' needed.'
-        : i.status === 'open' ? (need - i.yes) + ' more yes vote' + (need - i.yes === 1 ? '' : 's') + ' to pass.' : '';
+        : i.status === 'open' ? (need - i.yes) + ' more yes vote' + (need - i.yes === 1 ? '' : 's') + ' to pass.'
+          : i.status === 'expired' ? 'Expired: voting ended with ' + i.yes + ' yes, ' + need + ' needed.' : '';
     return h('article', {class: 'card proposal', 'data-proposal': p.id, id: 'proposal-' + p.id},
       h('header', null,
         h('div', null, h('h2', null, 'Proposal ' + p.id),
