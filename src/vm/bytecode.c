@@ -864,13 +864,8 @@ static void bc_process_call(cvm_context *ctx, const cvm_method_info *mi, const c
         cvm_out_fail(out, CVM_ERROR_UNEXPECTED, &err);
         return;
     }
+    _Static_assert(CVM_MAX_RESULTS <= CVM_MAX_OUTPUTS, "a typed method's results fit a call's outputs");
     const cvm_method *me = mi->vtypes ? cvm_module_find_method(m, mi->name, strlen(mi->name)) : NULL;
-    if (me && me->nresults > CVM_MAX_OUTPUTS) { /* more than a call's outputs can hold */
-        cvm_error_set(&err, CVM_CODE_WRONG_ARGUMENTS, "%s declares %u results; a method returns at most %d",
-                      mi->name, (unsigned)me->nresults, CVM_MAX_OUTPUTS);
-        cvm_out_fail(out, CVM_ERROR_INPUT, &err);
-        return;
-    }
     /* the transaction's types mapped onto the declared ones (cvm_bc_args_ok
      * checked them): int64, uint64, bool -> an integer; string, bytes -> bytes */
     int64_t a[CVM_MAX_ARGS];

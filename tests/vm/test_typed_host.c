@@ -121,7 +121,10 @@ static void test_identity(void **state)
     /* popped keys (under the value): a slot, not a pin */                                                                     \
     ".method popped returns bytes\n  PushBytes \"k\"\n  Push 3\n  Store\n  PushBytes \"k\"\n  PushBytes \"xy\"\n  Store\n" \
     "  PushBytes \"k\"\n  LoadBytes\n"                                                                            \
-    ".method clear\n  PushBytes \"\"\n  Store \"k\"\n"
+    ".method clear\n  PushBytes \"\"\n  Store \"k\"\n"                                                      \
+    /* a composite key: a prefix and an address */                                                           \
+    ".method putAt params who:bytes\n  PushBytes \"bal/\"\n  Swap\n  Concat\n  PushBytes \"abc\"\n  Store\n" \
+    ".method getAt readonly params who:bytes returns int\n  PushBytes \"bal/\"\n  Swap\n  Concat\n  Load\n"
 
 static void test_bytes_state(void **state)
 {
@@ -167,7 +170,14 @@ static void test_bytes_state(void **state)
     /* empty bytes delete: Load reads 0 */
     ok1(&c, 1, "Box", "clear", NULL, 0);
     assert_int_equal(local_i64(&c, "Box", "getInt"), 0);
-    /* a bytes Store in a read-only frame is refused */
+    /* a key that is not text is named by its printable start and hex */
+    uint8_t who[3] = {0xde, 0xad, 0x01};
+    cvm_arg w = cvm_arg_bytes(who, 3);
+    ok1(&c, 1, "Box", "putAt", &w, 1);
+    l = query(&c, "Box", "getAt", &w, 1, CVM_ERROR_SMART_CONTRACT, CVM_CODE_TYPE_MISMATCH);
+    assert_string_equal(l->receipt.error.message,
+                        "Load needs an integer (8 bytes) and key 'bal/'+0xdead01 holds 3 bytes; LoadBytes reads them");
+    cvm_local_result_free(l);
     chain_close(&c);
 }
 
