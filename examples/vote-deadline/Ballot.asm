@@ -10,7 +10,7 @@
 ; open(title, period) -> the proposal id; votes count in this block and in
 ; the next `period` blocks, and are refused after them
 .method open params title:string period:int returns int
-    PushBytes "garden"                          ; title period "garden"
+    Push "garden"                               ; title period "garden"
     Rot                                         ; period "garden" title
     Rot                                         ; "garden" title period
     CallService "_Governance.createProposal"    ; id
