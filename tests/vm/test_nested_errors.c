@@ -118,6 +118,41 @@ static void test_depth_limit_is_the_root_cause(void **state)
     chain_close(&c);
 }
 
+/* Whatever fails eight calls down, its own code is the outermost
+ * receipt's, not a generic one: running out of gas, a native callee's
+ * code, a stack too short for a call. */
+static void test_innermost_code_kept(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body; /* Level8's */
+        cvm_code code;
+        const char *root; /* the innermost message, after "Level8.forward: " */
+    } cases[] = {
+        {"loop:\n  Jump loop\n", CVM_CODE_OUT_OF_GAS, "Jump costs 2 gas, 0 left"},
+        {"  Push 99\n  Push 1\n  CallService \"_Governance.castVote\"\n", CVM_CODE_PROPOSAL_NOT_FOUND,
+         "_Governance.castVote: proposal 99 does not exist"},
+        {"  Push 1\n  CallService \"_Governance.castVote\"\n", CVM_CODE_STACK_UNDERFLOW,
+         "CallService _Governance.castVote needs 2 arguments, the stack holds 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        chain c;
+        setup(&c);
+        deploy_levels(&c, 8, "forward", cases[i].body, 0);
+        cvm_receipt r;
+        cvm_block_result *b;
+        run_level1(&c, "forward", &r, &b);
+        expect(&r, CVM_ERROR_SMART_CONTRACT, cases[i].code);
+        char tail[200];
+        snprintf(tail, sizeof tail, ": Level7.forward: Level8.forward: %s", cases[i].root);
+        assert_true(ends_with(r.error.message, tail));
+        assert_true(strncmp(r.error.message, "Level2.forward: ", 16) == 0);
+        assert_false(r.error.has_reason);
+        cvm_block_result_free(b);
+        chain_close(&c);
+    }
+}
+
 /* The receipt of (height, index) as the store gives it back: decoded from
  * the committed block's bytes. */
 static void stored_receipt(chain *c, uint64_t height, cvm_tx_receipt **out)
@@ -332,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_eight_levels_whole_path),
         cmocka_unit_test(test_eight_levels_long_names),
         cmocka_unit_test(test_depth_limit_is_the_root_cause),
+        cmocka_unit_test(test_innermost_code_kept),
         cmocka_unit_test(test_eight_levels_reason),
         cmocka_unit_test(test_long_reason_drops_the_path),
         cmocka_unit_test(test_wrap_keeps_code_and_reason),
