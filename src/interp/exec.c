@@ -648,7 +648,7 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
     };
     int use_goto = CVM_HAVE_GOTO && !(opts && opts->dispatch == CVM_DISPATCH_SWITCH);
     (void)use_goto;
-    cvm_code code;
+    cvm_code code = CVM_CODE_NONE;
     if (!xm->typed) {
 #if CVM_HAVE_GOTO
         if (use_goto)

@@ -291,7 +291,7 @@ static inline cvm_code tb_call(void *ud, const cvm_call_request *req, cvm_call_r
             return CVM_CODE_WRONG_ARGUMENTS;
         }
         rep->popped = 1;
-        rep->result = req->stack[req->depth - 1] * 2;
+        rep->result = (int64_t)((uint64_t)req->stack[req->depth - 1] * 2u); /* wraps: no UB */
     }
     if (t->call_fail) {
         snprintf(err->message, sizeof err->message, "the callee failed");
