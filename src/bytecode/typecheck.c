@@ -401,12 +401,23 @@ static void apply(tc *c, tstate *s, size_t pc, const cvm_insn *in)
     default: {
         /* the rest takes any type (Store's key and value, Load's key,
          * Abort's code or reason) and pushes integers (Push, Load,
-         * CreateProposal, Reputation, BlockHeight, BlockTime) */
+         * CreateProposal, Reputation, BlockHeight, BlockTime); an opcode
+         * not known here pushes values of unknown type */
         const cvm_opinfo *oi = cvm_opinfo_of(in->op);
+        unsigned t = T_ANY;
+        switch (in->op) {
+        case CVM_OP_PUSH:
+        case CVM_OP_LOAD:
+        case CVM_OP_CREATE_PROPOSAL:
+        case CVM_OP_REPUTATION:
+        case CVM_OP_BLOCK_HEIGHT:
+        case CVM_OP_BLOCK_TIME: t = T_INT; break;
+        default: break;
+        }
         for (unsigned i = cvm_op_pops(in->op, in->has_operand); i > 0; i--)
             pop(c, s);
         for (unsigned i = 0; i < oi->pushes; i++)
-            push(s, T_INT);
+            push(s, t);
         break;
     }
     }
