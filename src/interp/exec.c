@@ -85,13 +85,14 @@ typedef struct cvm_run {
     uint32_t xpc;           /* out: index where it stopped */
     int64_t gas;            /* in: the limit; out: the gas left */
     size_t depth;           /* in: arguments pushed; out: final depth */
-    int64_t *stack;         /* borrowed: CVM_STACK_LIMIT values */
+    int64_t *stack;         /* borrowed: CVM_STACK_LIMIT values; in the typed loops 2 * CVM_STACK_LIMIT,
+                               the CVM_T_* tag of stack[i] in stack[i + CVM_STACK_LIMIT] */
     int64_t *locals;        /* borrowed: CVM_LOCALS values, zeroed */
     const cvm_xinsn **calls; /* borrowed: CVM_CALL_DEPTH_LIMIT return entries */
     cvm_error *err;         /* borrowed: receives the trap's message */
     void **handles;         /* borrowed: CVM_HANDLE_CACHE key handles, zeroed; NULL when the host gives none */
     /* the typed loops only (NULL otherwise): */
-    uint8_t *tags;          /* borrowed: CVM_STACK_LIMIT tags, CVM_T_* of each stack cell */
+    uint8_t *isb;           /* borrowed: CVM_STACK_LIMIT bytes, an untyped call's is_bytes */
     uint8_t *ltags;         /* borrowed: CVM_LOCALS tags, zeroed (locals start as integer 0) */
     cvm_heap *heap;         /* borrowed: the run's bytes values */
     cvm_event_field *fields; /* borrowed: xmodule.scratch entries, for a declared Emit */
@@ -253,12 +254,12 @@ static void type_shown(char *buf, size_t cap, const cvm_heap *hp, uint8_t tag, i
 /* "Add needs two integers, got bytes (20) and integer": the n operands
  * (deepest first) as they were. */
 __attribute__((cold, noinline)) static void type_message(cvm_error *e, const cvm_heap *hp, const char *op,
-                                                         const char *want, const uint8_t *tags,
+                                                         const char *want, const int64_t *tags,
                                                          const int64_t *cells, unsigned n)
 {
     char got[3][24] = {"", "", ""};
     for (unsigned i = 0; i < n && i < 3; i++)
-        type_shown(got[i], sizeof got[i], hp, tags[i], cells[i]);
+        type_shown(got[i], sizeof got[i], hp, (uint8_t)tags[i], cells[i]);
     if (n == 1)
         trap_message(e, "%s needs %s, got %s", op, want, got[0]);
     else if (n == 2)
@@ -328,6 +329,18 @@ static void set_reason(cvm_error *e, const uint8_t *p, size_t n)
         }
         e->message[2 + 2 * show] = '\0';
     }
+}
+
+/* An untyped call's is_bytes (cvm_call_request): NULL when the stack's
+ * depth cells are all integers, else isb filled from their tags. */
+static const uint8_t *bytes_flags(const int64_t *stack, size_t depth, uint8_t *isb)
+{
+    int any = 0;
+    for (size_t i = 0; i < depth; i++) {
+        isb[i] = (uint8_t)stack[i + CVM_STACK_LIMIT];
+        any |= isb[i];
+    }
+    return any ? isb : NULL;
 }
 
 /* Lexicographic order of two bytes values: memcmp, then the shorter first. */
@@ -584,7 +597,6 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
     }
     _Static_assert(CVM_MAX_PARAMS <= CVM_STACK_LIMIT, "arguments must fit on the stack");
     int64_t stack[CVM_STACK_LIMIT];
-    uint8_t tags[CVM_STACK_LIMIT];
     const uint8_t *argp[CVM_MAX_PARAMS]; /* a bytes argument's bytes (borrowed), else NULL */
     size_t argn[CVM_MAX_PARAMS];
     if (targs) {
@@ -677,19 +689,26 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
         size_t nscratch = xm->scratch ? xm->scratch : 1;
         cvm_event_field *fields = cvm_malloc(m->al, nscratch * sizeof *fields);
         cvm_arg *cargs = cvm_malloc(m->al, nscratch * sizeof *cargs);
+        /* the stack and its tags in one array (a tag CVM_STACK_LIMIT cells above
+         * its value: ops.h's TG), and an untyped call's is_bytes, off the C
+         * stack so that nested calls of typed methods keep their frames small */
+        int64_t *cells = cvm_malloc(m->al, 2 * CVM_STACK_LIMIT * sizeof *cells + CVM_STACK_LIMIT);
         cvm_arg *res = NULL;
         cvm_status st = CVM_OK;
-        if (!fields || !cargs) {
+        if (!fields || !cargs || !cells) {
             st = CVM_ENOMEM;
             goto typed_out;
         }
         code = CVM_CODE_NONE;
         for (size_t i = 0; i < nargs && code == CVM_CODE_NONE; i++) {
-            tags[i] = argp[i] ? CVM_T_BYTES : CVM_T_INT;
+            cells[i] = stack[i];
+            cells[i + CVM_STACK_LIMIT] = argp[i] ? CVM_T_BYTES : CVM_T_INT;
             if (argp[i])
-                code = cvm_heap_borrow(&heap, "an argument", argp[i], argn[i], &stack[i], e);
+                code = cvm_heap_borrow(&heap, "an argument", argp[i], argn[i], &cells[i], e);
         }
-        r.tags = tags;
+        const int64_t *tags = cells + CVM_STACK_LIMIT;
+        r.stack = cells;
+        r.isb = (uint8_t *)(cells + 2 * CVM_STACK_LIMIT);
         r.ltags = ltags;
         r.heap = &heap;
         r.fields = fields;
@@ -721,9 +740,9 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
                 if (r.depth && tags[r.depth - 1] != CVM_T_INT) {
                     code = CVM_CODE_TYPE_MISMATCH;
                     trap_message(e, "the result of %s must be an integer, got bytes (%u)", me->name,
-                                 (unsigned)cvm_heap_get(&heap, stack[r.depth - 1])->len);
+                                 (unsigned)cvm_heap_get(&heap, cells[r.depth - 1])->len);
                 } else if (r.depth) {
-                    res[0].v.i64 = stack[r.depth - 1];
+                    res[0].v.i64 = cells[r.depth - 1];
                 }
             } else if (r.depth < nres) {
                 code = CVM_CODE_STACK_UNDERFLOW;
@@ -731,9 +750,9 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
                              r.depth);
             } else {
                 for (size_t i = 0; i < nres && code == CVM_CODE_NONE; i++)
-                    if (!value_as(&heap, tags[base + i], stack[base + i], me->rtypes[i], &res[i])) {
+                    if (!value_as(&heap, (uint8_t)tags[base + i], cells[base + i], me->rtypes[i], &res[i])) {
                         value_message(e, &heap, "the method", me->name, "result", (unsigned)i, NULL, me->rtypes[i],
-                                      tags[base + i], stack[base + i]);
+                                      (uint8_t)tags[base + i], cells[base + i]);
                         code = CVM_CODE_TYPE_MISMATCH;
                     }
             }
@@ -751,6 +770,7 @@ static cvm_status exec_method(const cvm_module *m, const char *method, const cvm
                 r.xpc = UINT32_MAX;
         }
     typed_out:
+        cvm_free(m->al, cells);
         cvm_free(m->al, res);
         cvm_free(m->al, fields);
         cvm_free(m->al, cargs);

@@ -19,15 +19,17 @@
  * run's heap (heap.h). There the bodies check the tags they need (T_INT1,
  * T_INT2... trap TYPE_MISMATCH) and set the tag of what they push (T_SET);
  * in the integer-only loops these macros are empty, so those loops are
- * exactly what they were before bytes existed. Bodies that differ more are
+ * exactly what they were before bytes existed. Superinstructions fall back
+ * when what they read is not an integer (LI, SI below). Bodies that differ more are
  * written twice, under #if CVM_TYPED. A body that charges gas for the bytes
  * it touches does so before any effect (CHARGE); in a fast entry that cannot
  * pay, CHARGE falls back to the plain entry, so gas and traps are plain's.
  */
 
 #if CVM_TYPED
-#define TG(i) tags[(sp - stack) + (i)]
-#define T_SET(i, t) (TG(i) = (uint8_t)(t))
+/* a cell's tag sits CVM_STACK_LIMIT cells above it (exec.c): no arithmetic */
+#define TG(i) sp[(i) + CVM_STACK_LIMIT]
+#define T_SET(i, t) (TG(i) = (t))
 #define TYPE_TRAP(n, want)                                                            \
     do {                                                                              \
         type_message(r->err, hp, OPNAME, want, &TG(-(int)(n)), sp - (n), (unsigned)(n)); \
@@ -57,19 +59,19 @@
     } while (0)
 #define T_SWAP()                   \
     do {                           \
-        uint8_t t_ = TG(-1);       \
+        int64_t t_ = TG(-1);       \
         TG(-1) = TG(-2);           \
         TG(-2) = t_;               \
     } while (0)
 #define T_ROT()                    \
     do {                           \
-        uint8_t t_ = TG(-3);       \
+        int64_t t_ = TG(-3);       \
         TG(-3) = TG(-2);           \
         TG(-2) = TG(-1);           \
         TG(-1) = t_;               \
     } while (0)
 #define T_LGET() T_SET(0, ltags[I->k])
-#define T_LSET() (ltags[I->k] = TG(-1))
+#define T_LSET() (ltags[I->k] = (uint8_t)TG(-1))
 #define OBJ(cell) cvm_heap_get(hp, (cell))
 /* A heap call: its failure (BYTES_TOO_LONG, MEMORY_LIMIT) is the trap. */
 #define HEAP(expr)                              \
@@ -411,7 +413,7 @@ vmcase(EMIT)
     uint64_t bytes = 0;
     for (unsigned i = 0; i < nf; i++) {
         int64_t cell = sp[(int)i - (int)nf];
-        uint8_t tg = TG((int)i - (int)nf);
+        uint8_t tg = (uint8_t)TG((int)i - (int)nf);
         cvm_vtype want = ev->ftypes[i];
         cvm_event_field *f = &r->fields[i];
         f->name = ev->fnames[i];
@@ -505,9 +507,10 @@ vmcase(ABORT) { TRAP(CVM_CODE_ABORTED, "aborted with code %lld", (long long)sp[-
                      OPNAME, im->target, np_, np_ == 1 ? "" : "s", depth_);                      \
             for (size_t i = 0; i < np_; i++) {                                                   \
                 size_t at_ = depth_ - np_ + i;                                                   \
-                if (!value_as(hp, tags[at_], stack[at_], im->ptypes[i], &r->args[i])) {          \
+                uint8_t tg_ = (uint8_t)stack[at_ + CVM_STACK_LIMIT];                             \
+                if (!value_as(hp, tg_, stack[at_], im->ptypes[i], &r->args[i])) {                \
                     value_message(r->err, hp, OPNAME, im->target, "argument", (unsigned)i, NULL,  \
-                                  im->ptypes[i], tags[at_], stack[at_]);                         \
+                                  im->ptypes[i], tg_, stack[at_]);                               \
                     code = CVM_CODE_TYPE_MISMATCH;                                               \
                     goto trap;                                                                   \
                 }                                                                                \
@@ -520,7 +523,7 @@ vmcase(ABORT) { TRAP(CVM_CODE_ABORTED, "aborted with code %lld", (long long)sp[-
             req.result_types = im->rtypes;                                                       \
             req.nresults = im->nresults;                                                         \
         } else {                                                                                 \
-            req.is_bytes = memchr(tags, CVM_T_BYTES, depth_) ? tags : NULL;                      \
+            req.is_bytes = bytes_flags(stack, depth_, r->isb);                                   \
         }                                                                                        \
         cvm_call_reply rep = {0};                                                                \
         r->err->message[0] = '\0';                                                               \
@@ -712,20 +715,38 @@ CVM_IDOP(SELF, 2, self)
 #endif
 
 /* ---------------------------------------------------- superinstructions */
+/* In the typed loops a superinstruction first checks that what it reads is
+ * an integer (LI: a local, SI: a stack cell) and otherwise falls back to
+ * the plain entries, which do the parts with their own type checks; then it
+ * tags what it writes as an integer (LW, SW). All four are empty in the
+ * integer loops. */
 #if CVM_TYPED
-/* A typed module is not fused (prepare.c): these never run here. */
-#define CVM_X_UNFUSED(name) vmcase(name)
-CVM_XOPS_FUSED(CVM_X_UNFUSED)
-#undef CVM_X_UNFUSED
-{
-    FALLBACK();
-}
+#define LI(x)                                            \
+    do {                                                 \
+        if (__builtin_expect(ltags[I->x] != CVM_T_INT, 0)) \
+            FALLBACK();                                  \
+    } while (0)
+#define SI(i)                                          \
+    do {                                               \
+        if (__builtin_expect(TG(i) != CVM_T_INT, 0))   \
+            FALLBACK();                                \
+    } while (0)
+#define LW(x) (ltags[I->x] = CVM_T_INT)
+#define SW(i) T_SET(i, CVM_T_INT)
 #else
+#define LI(x) ((void)0)
+#define SI(i) ((void)0)
+#define LW(x) ((void)0)
+#define SW(i) ((void)0)
+#endif
 vmcase(LL_ADD_S)
 {
     int64_t v;
+    LI(a);
+    LI(b);
     if (cvm_add_ovf(locals[I->a], locals[I->b], &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
     I += 4;
 }
@@ -733,8 +754,11 @@ vmbreak;
 vmcase(LL_SUB_S)
 {
     int64_t v;
+    LI(a);
+    LI(b);
     if (cvm_sub_ovf(locals[I->a], locals[I->b], &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
     I += 4;
 }
@@ -742,8 +766,10 @@ vmbreak;
 vmcase(LK_ADD_S)
 {
     int64_t v;
+    LI(a);
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
     I += 4;
 }
@@ -751,21 +777,26 @@ vmbreak;
 vmcase(LK_ADD)
 {
     int64_t v;
+    LI(a);
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
+    SW(0);
     *sp++ = v;
     I += 3;
 }
 vmbreak;
-vmcase(LK_CMP_J) { I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
+vmcase(LK_CMP_J) { LI(a); I = cvm_cc_holds(I->cc, locals[I->a], I->k) ? CVM_TAKE(I->k2) : I + 4; } vmbreak;
 vmcase(K_CMP_J)
 {
+    SI(-1);
     sp--;
     I = cvm_cc_holds(I->cc, sp[0], I->k) ? CVM_TAKE(I->k2) : I + 3;
 }
 vmbreak;
 vmcase(CMP_J)
 {
+    SI(-1);
+    SI(-2);
     sp -= 2;
     I = cvm_cc_holds(I->cc, sp[0], sp[1]) ? CVM_TAKE(I->k2) : I + 2;
 }
@@ -773,6 +804,7 @@ vmbreak;
 vmcase(K_ADD)
 {
     int64_t v;
+    SI(-1);
     if (cvm_add_ovf(sp[-1], I->k, &v))
         FALLBACK();
     sp[-1] = v;
@@ -782,20 +814,33 @@ vmbreak;
 vmcase(K_SUB)
 {
     int64_t v;
+    SI(-1);
     if (cvm_sub_ovf(sp[-1], I->k, &v))
         FALLBACK();
     sp[-1] = v;
     I += 2;
 }
 vmbreak;
-vmcase(LL) { sp[0] = locals[I->a]; sp[1] = locals[I->b]; sp += 2; I += 2; } vmbreak;
-vmcase(K_S) { locals[I->c] = I->k; I += 2; } vmbreak;
+vmcase(LL)
+{
+    T_SET(0, ltags[I->a]);
+    T_SET(1, ltags[I->b]);
+    sp[0] = locals[I->a];
+    sp[1] = locals[I->b];
+    sp += 2;
+    I += 2;
+}
+vmbreak;
+vmcase(K_S) { LW(c); locals[I->c] = I->k; I += 2; } vmbreak;
 vmcase(LK_ADD_DS)
 {
     int64_t v;
+    LI(a);
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
+    SW(0);
     *sp++ = v;
     I += 5;
 }
@@ -803,21 +848,28 @@ vmbreak;
 vmcase(LK_ADD_DS_J)
 {
     int64_t v;
+    LI(a);
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
     I = cvm_cc_holds(I->cc, v, 0) ? CVM_TAKE(I->k2) : I + 6;
 }
 vmbreak;
-/* the compare-and-jumps specialised per compare (xform.h, CVM_CCS) */
+/* the compare-and-jumps specialised per compare (xform.h, CVM_CCS); in
+ * LKDS_J local b is checked before local c is written: when b is c the
+ * plain entries would pass, and the fallback runs them */
 #define CVM_CC_BODIES(CC, OP)                                                   \
-    vmcase(LL_J_##CC) { I = locals[I->a] OP locals[I->b] ? CVM_TAKE(I->k2) : I + 4; } vmbreak; \
-    vmcase(DK_J_##CC) { I = sp[-1] OP I->k ? CVM_TAKE(I->k2) : I + 4; } vmbreak;               \
+    vmcase(LL_J_##CC) { LI(a); LI(b); I = locals[I->a] OP locals[I->b] ? CVM_TAKE(I->k2) : I + 4; } vmbreak; \
+    vmcase(DK_J_##CC) { SI(-1); I = sp[-1] OP I->k ? CVM_TAKE(I->k2) : I + 4; } vmbreak;               \
     vmcase(LKDS_J_##CC)                                                         \
     {                                                                           \
         int64_t v;                                                              \
+        LI(a);                                                                  \
+        LI(b);                                                                  \
         if (cvm_add_ovf(locals[I->a], I->k, &v))                                \
             FALLBACK();                                                         \
+        LW(c);                                                                  \
         locals[I->c] = v;                                                       \
         I = v OP locals[I->b] ? CVM_TAKE(I->k2) : I + 8;                        \
     }                                                                           \
@@ -826,6 +878,8 @@ CVM_CCS(CVM_CC_BODIES)
 #undef CVM_CC_BODIES
 vmcase(L_CMP_J)
 {
+    SI(-1);
+    LI(b);
     sp--;
     I = cvm_cc_holds(I->cc, sp[0], locals[I->b]) ? CVM_TAKE(I->k2) : I + 3;
 }
@@ -833,8 +887,10 @@ vmbreak;
 vmcase(DK_ADD)
 {
     int64_t v;
+    SI(-1);
     if (cvm_add_ovf(sp[-1], I->k, &v))
         FALLBACK();
+    SW(0);
     *sp++ = v;
     I += 3;
 }
@@ -842,8 +898,11 @@ vmbreak;
 vmcase(SK_ADD)
 {
     int64_t v;
+    SI(-2);
     if (cvm_add_ovf(sp[-2], I->k, &v))
         FALLBACK();
+    T_SET(-2, TG(-1));
+    SW(-1);
     sp[-2] = sp[-1];
     sp[-1] = v;
     I += 3;
@@ -852,14 +911,19 @@ vmbreak;
 vmcase(LK_ADD_S_J)
 {
     int64_t v;
+    LI(a);
     if (cvm_add_ovf(locals[I->a], I->k, &v))
         FALLBACK();
+    LW(c);
     locals[I->c] = v;
     I = CVM_AT(F, I->k2);
 }
 vmbreak;
+#undef LI
+#undef SI
+#undef LW
+#undef SW
 #undef CVM_TAKE
-#endif
 
 #undef T_SET
 #undef T_INT1

@@ -190,8 +190,7 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
             x->scratch = m->events[i].nfields;
     if (with_fusion) {
         mark_targets(m, target);
-        if (!x->typed) /* the superinstructions assume integers */
-            cvm_xfuse(m, target, x);
+        cvm_xfuse(m, target, x);
         if (cvm_xblocks(m, target, x) != CVM_OK) {
             cvm_free(al, target);
             xmodule_free(al, x);

@@ -46,7 +46,6 @@ CVM_RUN_ATTRS_IF(CVM_GOTO) static cvm_code CVM_RUN_NAME(cvm_run *r)
     int64_t *sp = stack + r->depth;
     int64_t gas = r->gas;
 #if CVM_TYPED
-    uint8_t *const tags = r->tags;   /* CVM_T_* of stack[i] */
     uint8_t *const ltags = r->ltags; /* CVM_T_* of locals[i] */
     cvm_heap *const hp = r->heap;
 #endif

@@ -156,7 +156,7 @@ typedef struct cvm_xmodule {
     cvm_xinsn *fast;  /* owned: the same, with superinstructions and blocks */
     size_t n;         /* entries in each */
     int typed;        /* the module can make a bytes value (or declares signatures,
-                         imports or events): it runs the typed loops, unfused */
+                         imports or events): it runs the typed loops (exec.c) */
     uint32_t scratch; /* the most fields or parameters one declared Emit or typed call passes */
 } cvm_xmodule;
 

@@ -5,8 +5,8 @@
  * typed results, host calls). The switch and computed-goto typed loops,
  * traced and untraced, with per-block checks and without, must never
  * differ; per-byte gas (CHARGE's fallback), tags through the stack and
- * locals, subroutines, type traps and the bytes limits land everywhere
- * under small gas limits. Deterministic: a fixed seed.
+ * locals, superinstructions meeting bytes (they fall back), subroutines,
+ * type traps and the bytes limits land everywhere under small gas limits. Deterministic: a fixed seed.
  */
 #include "typed_test.h"
 
@@ -32,6 +32,32 @@ static const unsigned ops[] = {
     CVM_OP_RET,        CVM_OP_HALT,      CVM_OP_STORE,      CVM_OP_LOAD,       CVM_OP_LOAD_BYTES, CVM_OP_ASSERT,
     CVM_OP_ABORT,      CVM_OP_EMIT,      CVM_OP_LOG,        CVM_OP_CALL_SERVICE};
 
+/* Sequences that prepare fuses (0 ends one), planted now and then: with
+ * bytes in the locals or on the stack their fused bodies must fall back. */
+static const unsigned templates[][8] = {
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_DUP, CVM_OP_LOCAL_SET, CVM_OP_LOCAL_GET, CVM_OP_LE, CVM_OP_JUMP_IF},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_SUB, CVM_OP_DUP, CVM_OP_LOCAL_SET, CVM_OP_JUMP_IF},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_DUP, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_LOCAL_SET, CVM_OP_JUMP},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_ADD},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET, CVM_OP_ADD, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET, CVM_OP_SUB, CVM_OP_LOCAL_SET},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET, CVM_OP_GT, CVM_OP_JUMP_IF_NOT},
+    {CVM_OP_LOCAL_GET, CVM_OP_PUSH, CVM_OP_EQ, CVM_OP_JUMP_IF},
+    {CVM_OP_LOCAL_GET, CVM_OP_LOCAL_GET},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_LT, CVM_OP_JUMP_IF},
+    {CVM_OP_DUP, CVM_OP_PUSH, CVM_OP_SUB},
+    {CVM_OP_SWAP, CVM_OP_PUSH, CVM_OP_ADD},
+    {CVM_OP_LOCAL_GET, CVM_OP_GE, CVM_OP_JUMP_IF},
+    {CVM_OP_PUSH, CVM_OP_NE, CVM_OP_JUMP_IF},
+    {CVM_OP_EQ, CVM_OP_JUMP_IF},
+    {CVM_OP_PUSH, CVM_OP_ADD},
+    {CVM_OP_PUSH, CVM_OP_SUB},
+    {CVM_OP_PUSH, CVM_OP_LOCAL_SET},
+    {CVM_OP_PUSH_BYTES, CVM_OP_LOCAL_SET},
+};
+
 static const char *const strs[] = {"", "k", "ab", "Ev", "S.f", "hello, world", "\xff\xfe"};
 
 static size_t const_of(cvm_module *m, const char *s)
@@ -53,8 +79,16 @@ static cvm_module *random_module(cvm_arg *args, size_t *nargs)
     mb_name(m, "R");
     size_t n = 1 + rnd(30), pushes_first = rnd(6);
     cvm_insn code[32];
+    int tmpl = -1, at = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned op = ops[rnd(sizeof ops / sizeof ops[0])];
+        if (tmpl < 0 && i >= pushes_first && rnd(3) == 0)
+            tmpl = (int)rnd(sizeof templates / sizeof templates[0]), at = 0;
+        if (tmpl >= 0) {
+            op = templates[tmpl][at++];
+            if (at == 8 || templates[tmpl][at] == 0)
+                tmpl = -1;
+        }
         if (i < pushes_first)
             op = rnd(2) ? CVM_OP_PUSH : CVM_OP_PUSH_BYTES;
         cvm_insn in = {(uint8_t)op, 0, 0};
