@@ -1,17 +1,21 @@
 /*
  * bench.c — `make bench`: coopvm beside Lua 5.4, as ratios, in one run.
  *
- * Three programs, each written twice (bench/NAME.asm and bench/NAME.lua):
+ * Four programs, each written twice (bench/NAME.asm and bench/NAME.lua):
  *   sum      1 + 2 + ... + N in locals          (ns per loop iteration)
  *   fib      recursive fib(n) through Call/Ret  (ns per call)
  *   counter  state count += 1, N times          (ns per loop iteration)
+ *   transfer balances keyed by 20-byte addresses: N calls of the typed
+ *            method transfer(from, to, amount)  (ns per transfer)
  * Then pre-order: Ed25519 checks per second through coopvm's transaction
  * path on 1 and 2 threads, beside a bare libsodium loop (no Lua side).
  * Both sides time the computation alone (no start-up, no assembling), take
  * the best of ROUNDS x REPS runs (the rounds alternate coopvm and Lua) and
- * must agree on the result. The counter runs over the in-memory store and
- * its read-write overlay (src/state/), the state `coopvm run` gives a
- * contract, so it measures the real Load/Store path. Both sides measure
+ * must agree on the result. The counter and transfer run over the
+ * in-memory store and its read-write overlay (src/state/), the state
+ * `coopvm run` gives a contract, so they measure the real Load/Store path
+ * (transfer's keys are computed, "balance/" ‖ address, so it takes the keyed
+ * path, not the constant-key handles). Both sides measure
  * process CPU time: Lua's only clock is os.clock (clock(3): CPU time), so
  * coopvm reads CLOCK_PROCESS_CPUTIME_ID rather than a wall clock, which on a
  * busy machine would also count the time other processes hold the core and
@@ -45,14 +49,54 @@ typedef struct bench_prog {
     int64_t n;            /* the argument: N, or n for fib */
     int64_t count_n;      /* a smaller argument for counting instructions */
     int uses_state;       /* runs over memstore + overlay */
+    int on_vm;            /* also deployed on a chain (vm_counter_once) */
     const char *unit;     /* what one iteration is */
 } bench_prog;
 
 static const bench_prog progs[] = {
-    {"sum", 20000000, 100000, 0, "iteration"},
-    {"fib", 32, 20, 0, "call"},
-    {"counter", 5000000, 100000, 1, "iteration"},
+    {"sum", 20000000, 100000, 0, 0, "iteration"},
+    {"fib", 32, 20, 0, 0, "call"},
+    {"counter", 5000000, 100000, 1, 1, "iteration"},
+    {"transfer", 1000000, 20000, 1, 0, "transfer"},
 };
+
+/* ------------------------------------------------- the transfer ledger */
+
+/* What transfer.asm and transfer.lua both do: TRANSFER_ADDRS addresses of
+ * 20 bytes (byte j of address k is (37k + 101j + 13) mod 256), each minted
+ * TRANSFER_MINT, then transfer i (0 <= i < n) moves i % 97 + 1 from
+ * address i % 16 to address (5i + 3) % 16 (never the same one). The
+ * result is a checksum: the sum of transfer's results (from's new
+ * balance) plus the sum of (k + 1) * balance of address k at the end. */
+#define TRANSFER_ADDRS 16
+#define TRANSFER_MINT 1000000000
+#define TRANSFER_ADDR_BYTES 20
+
+static void transfer_addr(int k, uint8_t out[TRANSFER_ADDR_BYTES])
+{
+    for (int j = 0; j < TRANSFER_ADDR_BYTES; j++)
+        out[j] = (uint8_t)((37 * k + 101 * j + 13) % 256);
+}
+
+static int transfer_from(int64_t i) { return (int)(i % TRANSFER_ADDRS); }
+static int transfer_to(int64_t i) { return (int)((5 * i + 3) % TRANSFER_ADDRS); }
+static int64_t transfer_amount(int64_t i) { return i % 97 + 1; }
+
+/* The checksum, computed in C: what both sides must return. */
+static int64_t transfer_expected(int64_t n)
+{
+    int64_t bal[TRANSFER_ADDRS], sum = 0;
+    for (int k = 0; k < TRANSFER_ADDRS; k++)
+        bal[k] = TRANSFER_MINT;
+    for (int64_t i = 0; i < n; i++) {
+        bal[transfer_from(i)] -= transfer_amount(i);
+        sum += bal[transfer_from(i)];
+        bal[transfer_to(i)] += transfer_amount(i);
+    }
+    for (int k = 0; k < TRANSFER_ADDRS; k++)
+        sum += (k + 1) * bal[k];
+    return sum;
+}
 
 /* fib(k), exactly. */
 static int64_t fib_of(int64_t k)
@@ -79,6 +123,8 @@ static int64_t expected(const bench_prog *p, int64_t n)
         return n * (n + 1) / 2;
     if (strcmp(p->name, "fib") == 0)
         return fib_of(n);
+    if (strcmp(p->name, "transfer") == 0)
+        return transfer_expected(n);
     return n;
 }
 
@@ -240,9 +286,14 @@ static void host_close(bench_host *s)
  * alone (the state is set up before and freed after the clock). With
  * steps non-NULL, the trace hook counts the instructions into *steps.
  * Returns 0, or -1 after printing why. */
+static int run_transfer(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dispatch dispatch, double *ns,
+                        int64_t *result, int64_t *steps);
+
 static int run_once(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dispatch dispatch, double *ns,
                     int64_t *result, int64_t *steps)
 {
+    if (strcmp(p->name, "transfer") == 0)
+        return run_transfer(p, m, n, dispatch, ns, result, steps);
     bench_host bh;
     cvm_host host;
     if (host_open(&bh, &host, p, m, steps != NULL) != 0) {
@@ -270,6 +321,92 @@ static int run_once(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dis
     if (steps)
         *steps = bh.steps;
     return 0;
+}
+
+/* One call of a typed method of the transfer ledger: its one integer
+ * result in *out. Returns 0, or -1 after printing why. */
+static int transfer_call(const bench_prog *p, const cvm_module *m, const char *method, const cvm_arg *args,
+                         size_t nargs, const cvm_host *host, const cvm_exec_options *opts, int64_t *out)
+{
+    cvm_exec_result r;
+    cvm_status st = cvm_exec_args(m, method, args, nargs, host, opts, &r);
+    int rc = 0;
+    if (st != CVM_OK) {
+        fprintf(stderr, "bench: %s: cvm_exec_args failed: %s\n", p->name, cvm_status_name(st));
+        rc = -1;
+    } else if (r.status != CVM_SUCCESS) {
+        char msg[512];
+        cvm_error_format(&r.error, msg, sizeof msg);
+        fprintf(stderr, "bench: %s: %s: %s: %s\n", p->name, method, cvm_exec_status_name(r.status), msg);
+        rc = -1;
+    } else if (r.nresults != 1 || r.results[0].type != CVM_ARG_INT64) {
+        fprintf(stderr, "bench: %s: %s gave %zu results, not one integer\n", p->name, method, r.nresults);
+        rc = -1;
+    } else {
+        *out = r.results[0].v.i64;
+    }
+    cvm_exec_result_clear(&r);
+    return rc;
+}
+
+/* The transfer ledger: mints each address's balance (before the clock),
+ * then n calls of transfer(from, to, amount) through cvm_exec_args, one
+ * run each as one transaction would be, over one overlay. *ns gets the CPU
+ * time of the n calls; *result the checksum (transfer_expected), the final
+ * balances read back from the overlay at "balance/" ‖ address. With steps
+ * non-NULL, *steps gets the instructions of the n transfers. */
+static int run_transfer(const bench_prog *p, const cvm_module *m, int64_t n, cvm_dispatch dispatch, double *ns,
+                        int64_t *result, int64_t *steps)
+{
+    bench_host bh;
+    cvm_host host;
+    if (host_open(&bh, &host, p, m, steps != NULL) != 0) {
+        fprintf(stderr, "bench: %s: cannot open the in-memory state\n", p->name);
+        return -1;
+    }
+    cvm_exec_options opts = {.gas_limit = 1000000, .dispatch = dispatch};
+    uint8_t addr[TRANSFER_ADDRS][TRANSFER_ADDR_BYTES];
+    cvm_arg args[TRANSFER_ADDRS][TRANSFER_ADDRS][3]; /* from, to: every pair, made before the clock */
+    int rc = 0;
+    int64_t got = 0, sum = 0;
+    for (int k = 0; k < TRANSFER_ADDRS && rc == 0; k++) {
+        transfer_addr(k, addr[k]);
+        cvm_arg mint[2] = {cvm_arg_bytes(addr[k], TRANSFER_ADDR_BYTES), cvm_arg_int64(TRANSFER_MINT)};
+        rc = transfer_call(p, m, "mint", mint, 2, &host, &opts, &got);
+    }
+    for (int a = 0; a < TRANSFER_ADDRS; a++)
+        for (int b = 0; b < TRANSFER_ADDRS; b++) {
+            args[a][b][0] = cvm_arg_bytes(addr[a], TRANSFER_ADDR_BYTES);
+            args[a][b][1] = cvm_arg_bytes(addr[b], TRANSFER_ADDR_BYTES);
+        }
+    bh.steps = 0;
+    double t0 = now_ns();
+    for (int64_t i = 0; i < n && rc == 0; i++) {
+        cvm_arg *t = args[transfer_from(i)][transfer_to(i)];
+        t[2] = cvm_arg_int64(transfer_amount(i));
+        rc = transfer_call(p, m, "transfer", t, 3, &host, &opts, &got);
+        sum += got;
+    }
+    double t1 = now_ns();
+    for (int k = 0; k < TRANSFER_ADDRS && rc == 0; k++) {
+        uint8_t key[8 + TRANSFER_ADDR_BYTES];
+        memcpy(key, "balance/", 8);
+        memcpy(key + 8, addr[k], TRANSFER_ADDR_BYTES);
+        int64_t bal = 0;
+        char err[256];
+        if (cvm_state_load_i64(bh.overlay, (const uint8_t *)bh.service, bh.service_len, key, sizeof key, &bal, err,
+                               sizeof err) != CVM_OK) {
+            fprintf(stderr, "bench: %s: reading a balance back: %s\n", p->name, err);
+            rc = -1;
+        }
+        sum += (k + 1) * bal;
+    }
+    if (steps)
+        *steps = bh.steps;
+    host_close(&bh);
+    *ns = t1 - t0;
+    *result = sum;
+    return rc;
 }
 
 /* Best of reps runs, in ns per iteration. -1 on failure. */
@@ -578,7 +715,7 @@ static void usage(void)
                     "  --quick      arguments 20x smaller (a smoke test, not a measurement)\n"
                     "  --rounds K   rounds, each running coopvm then Lua (default 3)\n"
                     "  --reps R     runs per side in each round (default 3); the best of all is kept\n"
-                    "  --only NAME  run one program: sum, fib, counter or preorder (for profiling)\n");
+                    "  --only NAME  run one program: sum, fib, counter, transfer or preorder (for profiling)\n");
 }
 
 int main(int argc, char **argv)
@@ -591,7 +728,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
             if (strcmp(only, "sum") != 0 && strcmp(only, "fib") != 0 && strcmp(only, "counter") != 0 &&
-                strcmp(only, "preorder") != 0) {
+                strcmp(only, "transfer") != 0 && strcmp(only, "preorder") != 0) {
                 usage();
                 return 2;
             }
@@ -619,7 +756,8 @@ int main(int argc, char **argv)
     }
 
     if (lua_needed) {
-        printf("coopvm %s beside Lua 5.4: best of %d rounds x %d runs, ns per loop iteration (fib: per call)\n",
+        printf("coopvm %s beside Lua 5.4: best of %d rounds x %d runs, ns per loop iteration (fib: per call;\n"
+               "transfer: per transfer)\n",
                cvm_version(), rounds, reps);
         printf("%-8s %10s %12s %12s %11s %12s %8s %12s\n", "program", "N", "coopvm ns", "Lua ns", "coopvm/Lua",
                "switch ns", "insn/it", "coopvm Mi/s");
@@ -672,7 +810,7 @@ int main(int argc, char **argv)
         double insn = (double)steps / (double)iterations(p, p->count_n);
         printf("%-8s %10" PRId64 " %12.2f %12.2f %11.2f %12.2f %8.2f %12.0f\n", p->name, n, vm, lua, vm / lua, sw,
                insn, insn / vm * 1e3);
-        if (p->uses_state) {
+        if (p->on_vm) {
             /* the same program deployed on a chain: the VM's host caches
              * the service's state for the run (write-back, docs/vm.md) */
             double best = -1;
@@ -694,7 +832,9 @@ int main(int argc, char **argv)
         printf("coopvm/Lua below 1.00 means coopvm is faster. switch: the portable switch dispatch.\n"
            "insn/it: coopvm instructions per iteration (trace count); Mi/s: millions of them per second.\n"
            "counter: cvm_exec over the raw state overlay; on VM: deployed, one transaction through\n"
-           "ProcessTransactionSet, the path coopvm run and coopvm process take.\n");
+           "ProcessTransactionSet, the path coopvm run and coopvm process take.\n"
+           "transfer: one cvm_exec_args call of the typed method transfer(from, to, amount) a transfer,\n"
+           "keys \"balance/\" ++ 20-byte address over the raw state overlay; Lua: a table keyed by the address.\n");
     if ((!only || strcmp(only, "preorder") == 0) && bench_preorder(rounds) != 0)
         failed = 1;
     return failed;
