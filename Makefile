@@ -71,7 +71,7 @@ TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 # every fuzz harness fuzz/fuzz_<h>.c; each also builds as $(BUILD)/replay_<h>,
 # which make test runs over fuzz/corpus/<h>/
-FUZZ_ALL := asm load tx scenario event txjson diff vm store http
+FUZZ_ALL := asm load tx scenario event txjson diff vm store http typed
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/explorer_files.o
