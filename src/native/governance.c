@@ -423,6 +423,7 @@ static cvm_code gov_update_quorum(cvm_context *ctx, const cvm_arg *args, cvm_cal
     cvm_call(ctx, CVM_CALL_SERVICE, CVM_COOPERATIVES, "setQuorum", a, 2, &sub);
     if (sub.status != CVM_SUCCESS) {
         *err = sub.error;
+        cvm_error_wrap(err, CVM_COOPERATIVES, "setQuorum"); /* the path names the failed call, as CallService's */
         return sub.error.code ? sub.error.code : CVM_CODE_HOST_ERROR;
     }
     cvm_event_field f[3] = {

@@ -150,8 +150,10 @@ void cvm_call_invoke(cvm_context *ctx, cvm_call_kind kind, const cvm_target *t, 
     const cvm_method_info *mi = &t->mi;
     memset(out, 0, sizeof *out);
     if (ctx->depth == CVM_SERVICE_DEPTH_LIMIT) {
-        cvm_error_set(&err, CVM_CODE_SERVICE_CALL_DEPTH, "calling %s.%s: service calls nested deeper than %d",
-                      t->service, mi->name, CVM_SERVICE_DEPTH_LIMIT);
+        /* the call that is not made is named once, by the caller's
+         * cvm_error_wrap, as the last part of the path */
+        cvm_error_set(&err, CVM_CODE_SERVICE_CALL_DEPTH, "service calls nested deeper than %d",
+                      CVM_SERVICE_DEPTH_LIMIT);
         cvm_out_fail(out, CVM_ERROR_SMART_CONTRACT, &err);
         return;
     }

@@ -110,10 +110,34 @@ static void test_depth_limit_is_the_root_cause(void **state)
     run_level1(&c, m, &r, &b);
     expect(&r, CVM_ERROR_SMART_CONTRACT, CVM_CODE_SERVICE_CALL_DEPTH);
     char tail[160];
-    snprintf(tail, sizeof tail, "Level1.%s: calling Level1.%s: service calls nested deeper than 16", m, m);
+    snprintf(tail, sizeof tail, "Level1.%s: Level1.%s: service calls nested deeper than 16", m, m);
     assert_true(ends_with(r.error.message, tail));
+    assert_null(strstr(r.error.message, "calling")); /* the call not made is named once, in the path */
     assert_true(strncmp(r.error.message, "Level1.", 7) == 0);
     assert_non_null(strstr(r.error.message, ": \xe2\x80\xa6: "));
+    cvm_block_result_free(b);
+    chain_close(&c);
+}
+
+/* The depth limit met by a native service's own call (_Governance's
+ * updateQuorum calling _Cooperatives.setQuorum as the 17th frame): the path
+ * names each call once, the one not made last. */
+static void test_depth_limit_inside_a_native_call(void **state)
+{
+    (void)state;
+    chain c;
+    setup(&c);
+    deploy_levels(&c, 14, "m", "  CallService \"Q.m\"\n", 0); /* frames 1..14 */
+    deploy(&c, "Q",
+           ".contract Q\n.cooperative garden purpose=\"p\"\n"
+           ".method found\n  CreateCooperative\n.method m\n  Push 60\n  UpdateQuorum\n"); /* 15, _Governance 16 */
+    run1(&c, tx_of(1, "Q", "found", NULL, 0), CVM_SUCCESS, CVM_CODE_NONE, NULL); /* account 1 is its creator */
+    cvm_receipt r;
+    cvm_block_result *b;
+    run_level1(&c, "m", &r, &b);
+    expect(&r, CVM_ERROR_SMART_CONTRACT, CVM_CODE_SERVICE_CALL_DEPTH);
+    assert_true(ends_with(r.error.message,
+                          "Q.m: _Governance.updateQuorum: _Cooperatives.setQuorum: service calls nested deeper than 16"));
     cvm_block_result_free(b);
     chain_close(&c);
 }
@@ -367,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_eight_levels_whole_path),
         cmocka_unit_test(test_eight_levels_long_names),
         cmocka_unit_test(test_depth_limit_is_the_root_cause),
+        cmocka_unit_test(test_depth_limit_inside_a_native_call),
         cmocka_unit_test(test_innermost_code_kept),
         cmocka_unit_test(test_eight_levels_reason),
         cmocka_unit_test(test_long_reason_drops_the_path),
