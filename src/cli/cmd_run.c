@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/hex.h"
 #include "bytecode/module.h"
+#include "codec/utf8.h"
 #include "cli.h"
 #include "native/native.h"
 #include "play.h"
@@ -217,6 +218,10 @@ static int typed_args(const cvm_module *m, const run_opts *o, cvm_arg *args, uin
                                        o->positional_args || name ? what : "--arg", v);
             args[i] = cvm_arg_int64(x);
         } else if (t == CVM_ARG_STRING) {
+            size_t bad;
+            if (!cvm_utf8_valid((const uint8_t *)v, strlen(v), &bad)) /* named here, not at signing */
+                return cli_usage_error("run", "%s: the value is not valid UTF-8 (byte %zu); a string takes UTF-8 text",
+                                       what, bad);
             args[i] = cvm_arg_stringn(v, strlen(v));
         } else if (!bytes_value(v, addrs[i], &args[i], &owned[i])) {
             return cli_usage_error("run", "%s: '%s' is not bytes (0x and an even number of hex digits)", what, v);

@@ -155,7 +155,7 @@ cvm_status cvm_args_encode(const cvm_arg *args, size_t n, cvm_buf *out, char *er
     }
     for (size_t i = 0; i < n; i++) {
         char what[32];
-        snprintf(what, sizeof what, "argument %zu", i);
+        snprintf(what, sizeof what, "argument %zu", i + 1); /* 1-based, as every message counts them */
         if (cvm_arg_check(&args[i], what, err, errcap) != CVM_OK)
             return CVM_EINPUT;
     }
@@ -185,7 +185,7 @@ cvm_status cvm_args_read(cvm_reader *r, cvm_arena *arena, cvm_arg **out, size_t 
         return CVM_ENOMEM;
     for (size_t i = 0; i < count; i++) {
         char what[32];
-        snprintf(what, sizeof what, "argument %zu", i);
+        snprintf(what, sizeof what, "argument %zu", i + 1); /* 1-based, as every message counts them */
         if (!cvm_arg_read(r, what, &args[i]))
             return CVM_EINPUT;
     }

@@ -13,7 +13,7 @@
  * The type byte is the cvm_arg_type value (1 int64 .. 5 bool). One list has
  * exactly one encoding: the decoder rejects unknown types, a bool other than
  * 0/1, a string that is not UTF-8, a length past the end or over the limit,
- * a non-minimal varint and trailing bytes, naming the argument (0-based) and
+ * a non-minimal varint and trailing bytes, naming the argument (1-based) and
  * the offset. The encoder refuses what the decoder would refuse, so that
  * whatever encodes also decodes.
  */

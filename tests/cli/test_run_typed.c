@@ -54,7 +54,8 @@ static void test_usage_errors(void **state)
     ".contract Typed\n"                                                                                      \
     ".method add params a:int b:int returns int\n  Add\n"                                                   \
     ".method none returns\n  Push 1\n  Pop\n"                                                              \
-    ".method size params who:bytes returns int\n  Pop\n  Push 4\n"
+    ".method size params who:bytes returns int\n  Pop\n  Push 4\n"                                       \
+    ".method hello params n:int s:string returns int\n  Pop\n"
 
 static void typed_file(char *path)
 {
@@ -84,6 +85,15 @@ static void test_typed_values(void **state)
     r = coopvm("run", p, "size", "0x123", NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "argument 1 (who): '0x123' is not bytes"));
+    proc_result_free(&r);
+    /* a string that is not UTF-8, counted from 1 and named as the others */
+    r = coopvm("run", p, "hello", "7", "ok\xff", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "argument 2 (s): the value is not valid UTF-8 (byte 2)"));
+    proc_result_free(&r);
+    r = coopvm("run", p, "hello", "7", "\xc3\xa9t\xc3\xa9", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "result    7\n"));
     proc_result_free(&r);
     r = coopvm("run", p, "size", "0xzz", NULL);
     assert_int_equal(r.status, 2);

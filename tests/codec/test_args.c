@@ -127,27 +127,27 @@ static void test_decoder_rejections(void **state)
     rejects(NULL, 0, "argument count at offset 0: truncated integer");
     REJECTS("argument count at offset 0: 65 exceeds the limit of 64", 65);
     REJECTS("argument count at offset 0: non-minimal integer encoding", 0x81, 0x00);
-    REJECTS("argument 0 at offset 1: needs 1 bytes, 0 left", 1);
-    REJECTS("argument 0 at offset 1: unknown type 0", 1, 0);
-    REJECTS("argument 1 at offset 3: unknown type 6", 2, 5, 1, 6);
-    REJECTS("argument 0 at offset 2: bool must be 0 or 1, not 2", 1, 5, 2);
-    REJECTS("argument 0 at offset 2: truncated integer", 1, 1);
-    REJECTS("argument 0 at offset 2: truncated integer", 1, 1, 0x80);
-    REJECTS("argument 0 at offset 2: non-minimal integer encoding", 1, 1, 0x80, 0x00);
-    REJECTS("argument 0 at offset 2: non-minimal integer encoding", 1, 2, 0xff, 0x00);
-    REJECTS("argument 0 at offset 2: integer exceeds 64 bits", 1, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    REJECTS("argument 1 at offset 1: needs 1 bytes, 0 left", 1);
+    REJECTS("argument 1 at offset 1: unknown type 0", 1, 0);
+    REJECTS("argument 2 at offset 3: unknown type 6", 2, 5, 1, 6);
+    REJECTS("argument 1 at offset 2: bool must be 0 or 1, not 2", 1, 5, 2);
+    REJECTS("argument 1 at offset 2: truncated integer", 1, 1);
+    REJECTS("argument 1 at offset 2: truncated integer", 1, 1, 0x80);
+    REJECTS("argument 1 at offset 2: non-minimal integer encoding", 1, 1, 0x80, 0x00);
+    REJECTS("argument 1 at offset 2: non-minimal integer encoding", 1, 2, 0xff, 0x00);
+    REJECTS("argument 1 at offset 2: integer exceeds 64 bits", 1, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
             0xff, 0x02);
-    REJECTS("argument 0 at offset 2: length 3 runs past the end (2 bytes left)", 1, 4, 3, 'a', 'b');
-    REJECTS("argument 0 at offset 2: length 2 runs past the end (1 bytes left)", 1, 3, 2, 'a');
-    REJECTS("argument 0 at offset 2: non-minimal integer encoding", 1, 3, 0x80, 0x00);
-    REJECTS("argument 0 at offset 2: bytes length 65537 exceeds the limit of 65536", 1, 4, 0x81, 0x80, 0x04);
-    REJECTS("argument 0 at offset 2: string length 4294967295 exceeds the limit of 65536", 1, 3, 0xff, 0xff, 0xff,
+    REJECTS("argument 1 at offset 2: length 3 runs past the end (2 bytes left)", 1, 4, 3, 'a', 'b');
+    REJECTS("argument 1 at offset 2: length 2 runs past the end (1 bytes left)", 1, 3, 2, 'a');
+    REJECTS("argument 1 at offset 2: non-minimal integer encoding", 1, 3, 0x80, 0x00);
+    REJECTS("argument 1 at offset 2: bytes length 65537 exceeds the limit of 65536", 1, 4, 0x81, 0x80, 0x04);
+    REJECTS("argument 1 at offset 2: string length 4294967295 exceeds the limit of 65536", 1, 3, 0xff, 0xff, 0xff,
             0xff, 0x0f);
-    REJECTS("argument 0 at offset 4: string is not valid UTF-8", 1, 3, 2, 'a', 0xff);
-    REJECTS("argument 0 at offset 3: string is not valid UTF-8", 1, 3, 2, 0xc0, 0x80);      /* overlong */
-    REJECTS("argument 0 at offset 3: string is not valid UTF-8", 1, 3, 3, 0xed, 0xa0, 0x80); /* surrogate */
-    REJECTS("argument 0 at offset 3: string is not valid UTF-8", 1, 3, 2, 0xe2, 0x82);      /* truncated */
-    REJECTS("argument 1 at offset 5: string is not valid UTF-8", 2, 5, 0, 3, 4, 0xf4, 0x90, 0x80, 0x80);
+    REJECTS("argument 1 at offset 4: string is not valid UTF-8", 1, 3, 2, 'a', 0xff);
+    REJECTS("argument 1 at offset 3: string is not valid UTF-8", 1, 3, 2, 0xc0, 0x80);      /* overlong */
+    REJECTS("argument 1 at offset 3: string is not valid UTF-8", 1, 3, 3, 0xed, 0xa0, 0x80); /* surrogate */
+    REJECTS("argument 1 at offset 3: string is not valid UTF-8", 1, 3, 2, 0xe2, 0x82);      /* truncated */
+    REJECTS("argument 2 at offset 5: string is not valid UTF-8", 2, 5, 0, 3, 4, 0xf4, 0x90, 0x80, 0x80);
     REJECTS("argument list at offset 3: 1 trailing bytes after the last argument", 1, 5, 1, 0);
     REJECTS("argument list at offset 1: 2 trailing bytes after the last argument", 0, 0, 0);
 }
@@ -195,16 +195,16 @@ static void test_encoder_refusals(void **state)
         a[i] = cvm_arg_bool(0);
     encode_refuses(a, CVM_ARGS_MAX + 1, "argument count 65 exceeds the limit of 64");
     a[1].type = (cvm_arg_type)9;
-    encode_refuses(a, 2, "argument 1: unknown type 9");
+    encode_refuses(a, 2, "argument 2: unknown type 9");
     a[1] = cvm_arg_bool(0);
     a[1].v.boolean = 2;
-    encode_refuses(a, 2, "argument 1: bool must be 0 or 1, not 2");
+    encode_refuses(a, 2, "argument 2: bool must be 0 or 1, not 2");
     a[0] = cvm_arg_bytes(big, sizeof big);
-    encode_refuses(a, 1, "argument 0: the bytes value is 65,537 bytes; an argument carries at most 65,536");
+    encode_refuses(a, 1, "argument 1: the bytes value is 65,537 bytes; an argument carries at most 65,536");
     a[0] = cvm_arg_stringn("ok\xff", 3);
-    encode_refuses(a, 1, "argument 0: string is not valid UTF-8 (byte 2)");
+    encode_refuses(a, 1, "argument 1: string is not valid UTF-8 (byte 2)");
     a[0] = cvm_arg_bytes(NULL, 3);
-    encode_refuses(a, 1, "argument 0: bytes of 3 bytes has a NULL pointer");
+    encode_refuses(a, 1, "argument 1: bytes of 3 bytes has a NULL pointer");
 }
 
 static void test_read_embedded_and_copy(void **state)

@@ -309,7 +309,7 @@ static void test_bad_fields_rejected(void **state)
     expect_reject(long_bytes, sizeof long_bytes, false, "runs past the end");
 
     const uint8_t bad_utf8[] = {0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x01, 0xff};
-    expect_reject(bad_utf8, sizeof bad_utf8, false, "argument 0 at offset 9: string is not valid UTF-8");
+    expect_reject(bad_utf8, sizeof bad_utf8, false, "argument 1 at offset 9: string is not valid UTF-8");
     const uint8_t over_limit[] = {0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x41};
     expect_reject(over_limit, sizeof over_limit, false, "argument count at offset 6: 65 exceeds the limit");
 
@@ -329,7 +329,7 @@ static void test_encode_refuses_bad_tx(void **state)
     char err[160];
     cvm_buf_byte(&b, 0x77);
     assert_int_equal(cvm_tx_encode(&b, &tx, err, sizeof err), CVM_EINPUT);
-    assert_non_null(strstr(err, "argument 0: unknown type 9"));
+    assert_non_null(strstr(err, "argument 1: unknown type 9"));
     assert_int_equal(b.len, 1); /* nothing appended */
     cvm_buf_free(&b);
 
