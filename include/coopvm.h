@@ -388,7 +388,9 @@ typedef struct cvm_trace_step {
     const char *operand_str; /* the string constant for string operands, else NULL */
     size_t operand_len;
     size_t depth;       /* stack depth before the instruction */
-    int64_t top;        /* top of stack before it, 0 when empty */
+    int64_t top;        /* top of stack before it, 0 when empty or bytes */
+    const uint8_t *top_bytes; /* the top when it is bytes (borrowed for the callback), else NULL */
+    size_t top_len;
     int64_t gas_left;   /* before the instruction is charged */
     size_t call_depth;
     int64_t line;       /* source line, 0 when unknown */

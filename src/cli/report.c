@@ -553,7 +553,7 @@ void report_trace_step(const cvm_trace_step *s, bool positioned, uint64_t height
         json_object_set_new(o, "operand", s->operand_str ? cvm_json_name((const uint8_t *)s->operand_str, s->operand_len)
                                                          : json_integer(s->operand));
     json_object_set_new(o, "depth", json_integer((json_int_t)s->depth));
-    json_object_set_new(o, "top", json_integer(s->top));
+    json_object_set_new(o, "top", s->top_bytes ? cvm_json_name(s->top_bytes, s->top_len) : json_integer(s->top));
     json_object_set_new(o, "gas_left", json_integer(s->gas_left));
     json_object_set_new(o, "call_depth", json_integer((json_int_t)s->call_depth));
     if (s->line)

@@ -140,6 +140,9 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
     size_t pc = I->xi - r->off;
     cvm_operand_kind kind = cvm_opinfo_of(op)->operand;
     const cvm_const *str = kind == CVM_OPK_STR || kind == CVM_OPK_OPT_STR ? I->s : NULL;
+    const cvm_bobj *top_b = NULL; /* the top, when it is bytes (typed loops only) */
+    if (r->heap && depth && r->stack[depth - 1 + CVM_STACK_LIMIT] == CVM_T_BYTES)
+        top_b = cvm_heap_get(r->heap, r->stack[depth - 1]);
     cvm_trace_step st = {
         .method = r->me->name,
         .pc = (int64_t)pc,
@@ -149,7 +152,9 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
         .operand_str = str ? (const char *)str->bytes : NULL,
         .operand_len = str ? str->len : 0,
         .depth = depth,
-        .top = depth ? r->stack[depth - 1] : 0,
+        .top = depth && !top_b ? r->stack[depth - 1] : 0,
+        .top_bytes = top_b ? top_b->p : NULL,
+        .top_len = top_b ? top_b->len : 0,
         .gas_left = gas,
         .call_depth = ncalls,
         .line = line_of(r->m, pc),
@@ -310,12 +315,15 @@ __attribute__((cold, noinline)) static void value_message(cvm_error *e, const cv
  * 0x hex. */
 static void set_reason(cvm_error *e, const uint8_t *p, size_t n)
 {
-    size_t keep = n < CVM_REASON_MAX ? n : CVM_REASON_MAX;
+    /* a UTF-8 reason is cut at a character boundary, so that what is kept
+     * still reads as text (error.reason in JSON, the receipt's text) */
+    bool text = cvm_utf8_valid(p, n, NULL);
+    size_t keep = n < CVM_REASON_MAX ? n : text ? cvm_utf8_clip(p, n, CVM_REASON_MAX) : CVM_REASON_MAX;
     if (keep)
         memcpy(e->reason, p, keep);
     e->reason_len = (uint16_t)keep;
     e->has_reason = 1;
-    if (cvm_utf8_valid(p, n, NULL)) {
+    if (text) {
         size_t show = cvm_utf8_clip(p, n, sizeof e->message - 1);
         memcpy(e->message, p, show);
         e->message[show] = '\0';

@@ -297,6 +297,22 @@ static void test_run_text_and_trace(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "INSUFFICIENT_REPUTATION"));
     proc_result_free(&r);
+
+    /* a bytes top is shown as its bytes (text, or 0x hex), not as the cell */
+    r = coopvm("run", "examples/ledger/Ledger.asm", "balanceOf", "@bob", "--trace", NULL);
+    assert_int_equal(r.status, 0);
+    const char *line = r.err;
+    for (int i = 0; i < 2 && line; i++) {
+        step = json_loads(line, JSON_DISABLE_EOF_CHECK, &e);
+        assert_non_null(step);
+        assert_true(json_is_string(json_object_get(step, "top")));
+        if (i == 1)
+            assert_string_equal(json_string_value(json_object_get(step, "top")), "balance/");
+        json_decref(step);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    proc_result_free(&r);
 }
 
 static void test_opcodes_docs_are_fresh(void **state)

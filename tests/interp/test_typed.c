@@ -8,6 +8,7 @@
  * declared events and typed calls. Every case runs in all eight
  * interpreter variants (typed_test.h), which must agree exactly.
  */
+#include "codec/utf8.h"
 #include "typed_test.h"
 
 #include <stdlib.h>
@@ -518,6 +519,18 @@ static void test_abort_and_assert_reasons(void **state)
     r = trun(m, &t, GAS);
     assert_int_equal(r.error.reason_len, CVM_REASON_MAX);
     assert_int_equal(strlen(r.error.message), sizeof r.error.message - 1);
+    cvm_module_free(m);
+    /* a long UTF-8 reason is cut at a character boundary: "a" then 150
+     * two-byte characters keeps 1 + 99 * 2 bytes, still UTF-8 */
+    strcpy(body, "PushBytes \"a");
+    for (int i = 0; i < 150; i++)
+        strcat(body, "\xc3\xa9");
+    strcat(body, "\"\nAbort\n");
+    m = typed_main(body, "", "");
+    r = trun(m, &t, GAS);
+    assert_int_equal(r.error.reason_len, 199);
+    assert_true(cvm_utf8_valid(r.error.reason, r.error.reason_len, NULL));
+    assert_int_equal(r.error.message[0], 'a');
     cvm_module_free(m);
 }
 
