@@ -28,6 +28,7 @@
 #include "names.h"
 #include "codec/json.h"
 #include "play.h"
+#include "value_text.h"
 
 static const char help[] =
     "usage: coopvm events (--data DIR | --node URL) [--service S] [--name N]\n"
@@ -171,33 +172,6 @@ static void print_name(const char *s)
     json_decref(j);
 }
 
-static void print_value(const cli_names *names, const cvm_arg *v)
-{
-    const char *name = cli_names_of_arg(names, v);
-    if (name) { /* bare, as process prints it (a string value prints quoted) */
-        fputs(name, stdout);
-        return;
-    }
-    switch (v->type) {
-    case CVM_ARG_INT64: printf("%" PRId64, v->v.i64); return;
-    case CVM_ARG_UINT64: printf("%" PRIu64, v->v.u64); return;
-    case CVM_ARG_BOOL: fputs(v->v.boolean ? "true" : "false", stdout); return;
-    case CVM_ARG_BYTES: {
-        char *hex = cvm_hex_encode(NULL, v->v.bytes.ptr, v->v.bytes.len);
-        printf("0x%s", hex ? hex : "?");
-        cvm_free(NULL, hex);
-        return;
-    }
-    case CVM_ARG_STRING: {
-        json_t *j = cvm_arg_to_json(v);
-        if (j)
-            json_dumpf(j, stdout, JSON_ENCODE_ANY);
-        json_decref(j);
-        return;
-    }
-    }
-}
-
 static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_event *ev)
 {
     const cli_names *names = ud; /* NULL without --scenario */
@@ -209,7 +183,7 @@ static int print_line(void *ud, uint64_t height, uint64_t tx_index, const cvm_ev
         putchar(' ');
         print_name(ev->fields[i].name);
         putchar('=');
-        print_value(names, &ev->fields[i].value);
+        cli_print_value(&ev->fields[i].value, cli_names_of_arg(names, &ev->fields[i].value), false);
     }
     putchar('\n');
     return 0;

@@ -11,6 +11,7 @@
 #include "codec/tx.h"
 #include "codec/utf8.h"
 #include "state/value.h"
+#include "value_text.h"
 
 /* ------------------------------------------------------------ receipts */
 
@@ -90,28 +91,16 @@ json_t *report_state_diff_json(const cvm_block_result *b)
 
 /* ------------------------------------------------------------ text parts */
 
-/* Bytes longer than this show as their first bytes and their length. */
-#define TEXT_BYTES_MAX 16
-
-/* One argument or output as text: JSON for most, long bytes shortened. */
+/* One argument or output as text (cli_print_value, long bytes shortened),
+ * an account's address as its name. */
 static void print_arg(const report *r, const cvm_arg *a)
 {
-    for (size_t i = 0; r && a->type == CVM_ARG_BYTES && a->v.bytes.len == CVM_ADDRESS_BYTES && i < r->naccounts; i++)
-        if (memcmp(a->v.bytes.ptr, r->accounts[i].address, CVM_ADDRESS_BYTES) == 0) {
-            fputs(r->accounts[i].name, stdout);
-            return;
-        }
-    if (a->type == CVM_ARG_BYTES && a->v.bytes.len > TEXT_BYTES_MAX) {
-        char hex[2 * 8 + 1];
-        cvm_hex_write(hex, a->v.bytes.ptr, 8);
-        printf("0x%s...(%zu bytes)", hex, a->v.bytes.len);
-        return;
-    }
-    json_t *j = cvm_arg_to_json(a);
-    char *s = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    fputs(s ? s : "?", stdout);
-    free(s);
-    json_decref(j);
+    const char *name = NULL;
+    for (size_t i = 0; r && a->type == CVM_ARG_BYTES && a->v.bytes.len == CVM_ADDRESS_BYTES && !name && i < r->naccounts;
+         i++)
+        if (memcmp(a->v.bytes.ptr, r->accounts[i].address, CVM_ADDRESS_BYTES) == 0)
+            name = r->accounts[i].name;
+    cli_print_value(a, name, true);
 }
 
 static void print_args(const report *r, const cvm_arg *a, size_t n)
@@ -132,12 +121,12 @@ static void print_bytes(const uint8_t *p, size_t n)
         text = p[i] >= 0x20 && p[i] != 0x7f;
     if (text) {
         fwrite(p, 1, n, stdout);
-    } else if (n > TEXT_BYTES_MAX) {
+    } else if (n > CLI_TEXT_BYTES_MAX) {
         char hex[2 * 8 + 1];
         cvm_hex_write(hex, p, 8);
         printf("0x%s...(%zu bytes)", hex, n);
     } else {
-        char hex[2 * TEXT_BYTES_MAX + 1];
+        char hex[2 * CLI_TEXT_BYTES_MAX + 1];
         cvm_hex_write(hex, p, n);
         printf("0x%s", hex);
     }
@@ -165,8 +154,8 @@ static void print_state_change(const report *r, const cvm_state_change *d)
         printf(" = %" PRId64, v);
     } else {
         fputs(" = ", stdout);
-        char hex[2 * TEXT_BYTES_MAX + 1];
-        if (d->value_len > TEXT_BYTES_MAX) {
+        char hex[2 * CLI_TEXT_BYTES_MAX + 1];
+        if (d->value_len > CLI_TEXT_BYTES_MAX) {
             cvm_hex_write(hex, d->value, 8);
             printf("0x%s...(%zu bytes)", hex, d->value_len);
         } else {

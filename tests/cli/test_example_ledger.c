@@ -160,7 +160,7 @@ static void test_the_story_as_text(void **state)
     static const char *const want[] = {
         "alice -> Ledger.found(): SUCCESS",
         "alice -> Ledger.mint(bob, 100): SUCCESS result 100, gas ",
-        "      event Ledger.Transfer from=\"0x\" to=bob amount=100\n",
+        "      event Ledger.Transfer from=0x to=bob amount=100\n",
         "bob -> Ledger.mint(bob, 1000): ERROR_SMART_CONTRACT ABORTED: only the creator of cooperative shares may "
         "mint (method mint, pc ",
         "bob -> Ledger.transfer(carol, 60): SUCCESS result 40, gas ",

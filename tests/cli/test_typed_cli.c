@@ -100,6 +100,35 @@ static void test_declared_event_in_history(void **state)
     proc_result_free(&r);
 }
 
+/* process's event line and the history's are one rule (cli_print_value):
+ * short bytes bare (to=0x00ff, not "0x00ff"), empty bytes 0x, a string
+ * quoted; only process shortens long bytes. */
+static void test_process_and_events_print_alike(void **state)
+{
+    (void)state;
+    char s2[128], d2[128];
+    snprintf(s2, sizeof s2, "%s/short.json", dir);
+    snprintf(d2, sizeof d2, "%s/data2", dir);
+    write_file(s2, "{\"accounts\": {\"alice\": {}},\n \"contracts\": {\"Token\": \"token.asm\"},\n"
+                   " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Token\", \"method\": \"transfer\","
+                   " \"args\": [\"0x00ff\", 5]},\n"
+                   "  {\"signer\": \"alice\", \"contract\": \"Token\", \"method\": \"transfer\","
+                   " \"args\": [\"0x\", 6]}]]}\n");
+    proc_result p = coopvm("process", s2, "--data", d2, NULL);
+    proc_result e = coopvm("events", "--data", d2, "--service", "Token", "--scenario", s2, NULL);
+    assert_int_equal(p.status | e.status, 0);
+    static const char *const lines[] = {" Token.Transfer from=alice to=0x00ff amount=5\n",
+                                        " Token.Transfer from=alice to=0x amount=6\n"};
+    for (size_t i = 0; i < 2; i++) {
+        if (!strstr(p.out, lines[i]) || !strstr(e.out, lines[i]))
+            fail_msg("\"%s\" not in both:\nprocess:\n%s\nevents:\n%s", lines[i], p.out, e.out);
+    }
+    proc_result_free(&p);
+    proc_result_free(&e);
+    store_dir_remove(d2);
+    unlink(s2);
+}
+
 static void test_run_typed_results(void **state)
 {
     (void)state;
@@ -112,10 +141,10 @@ static void test_run_typed_results(void **state)
     snprintf(line, sizeof line, " to=%.18s...(20 bytes) amount=300\n", bob); /* long bytes shortened */
     assert_non_null(strstr(r.out, line));
     proc_result_free(&r);
-    /* bytes that are not UTF-8 as 0x hex, a string as text */
+    /* bytes bare as 0x hex, a string quoted (as coopvm events prints them) */
     r = coopvm("run", asm_path, "pair", "0x00", NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "outputs   (\"0xff00\", \"caf\xc3\xa9\", 7)\n"));
+    assert_non_null(strstr(r.out, "outputs   (0xff00, \"caf\xc3\xa9\", 7)\n"));
     proc_result_free(&r);
     r = coopvm("run", asm_path, "pair", "0x00", "--json", NULL);
     json_t *j = parse_json(r.out);
@@ -132,6 +161,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_declared_event_in_history),
+        cmocka_unit_test(test_process_and_events_print_alike),
         cmocka_unit_test(test_run_typed_results),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
