@@ -214,7 +214,7 @@ static void gen_structure(gen *g, int floor)
             merge_locals(g->loc, before);
         }
         cvm_buf_printf(g->out, "L%d:\n", label);
-    } else if (k == 1 && g->depth < 2) { /* a loop counted down in local 8 + depth */
+    } else if (k == 1 && g->depth < 3) { /* a loop counted down in local 8 + depth */
         int c = NLOCALS + g->depth;
         cvm_buf_printf(g->out, "    Push %u\n    LocalSet %d\nL%d:\n", 1 + pick(g->in, 12), c, label);
         memcpy(before, g->loc, sizeof before);
@@ -256,7 +256,7 @@ static void gen_insn(gen *g, int floor)
 {
     int avail = g->sp - floor;
     bool wild = pick(g->in, 48) == 0;
-    unsigned k = pick(g->in, 30);
+    unsigned k = pick(g->in, 32);
     if (g->sp >= MAXSTACK && avail > 0)
         k = 6; /* Pop */
     char a = avail > 0 ? top(g, 0) : 0, b = avail > 1 ? top(g, 1) : 0;
@@ -462,6 +462,17 @@ static void gen_insn(gen *g, int floor)
             return;
         }
         break;
+    case 28: case 29: { /* a bytes local doubled in place, or a copy of it twice as long made and dropped */
+        unsigned n = pick(g->in, NLOCALS);
+        if (is_b(g->loc[n])) {
+            if (k == 28)
+                cvm_buf_printf(g->out, "    LocalGet %u\n    Dup\n    Concat\n    LocalSet %u\n", n, n);
+            else
+                cvm_buf_printf(g->out, "    LocalGet %u\n    Dup\n    Concat\n    Pop\n", n);
+            return;
+        }
+        break;
+    }
     case 24: case 25:
         if (g->budget > 4 && g->depth < 3) {
             gen_structure(g, floor);
@@ -599,6 +610,25 @@ static int gen_module(input *in, cvm_buf *out, gmethod *ms)
         cvm_buf_put(out, subs.data, subs.len);
         cvm_buf_free(&body);
         cvm_buf_free(&subs);
+    }
+    if (pick(in, 4) == 3) { /* a method that allocates a lot: up to BYTES_TOO_LONG or MEMORY_LIMIT */
+        gmethod *m = &ms[nm++];
+        snprintf(m->name, sizeof m->name, "big");
+        m->typed = true;
+        m->params.n = 0;
+        m->results.n = 1;
+        m->results.t[0] = TI;
+        cvm_buf_str(out, ".method big returns int\n    PushBytes ");
+        g.out = out;
+        put_bytes_const(&g, 1 + pick(in, 32));
+        cvm_buf_str(out, "\n");
+        for (unsigned i = 0, n = pick(in, 14); i < n; i++)
+            cvm_buf_str(out, pick(in, 4) ? "    Dup\n    Concat\n" : "    Hex\n");
+        cvm_buf_printf(out, "    LocalSet 0\n    Push %u\n    LocalSet 1\nBIG:\n    LocalGet 0\n", 1 + pick(in, 250));
+        cvm_buf_str(out, pick(in, 2) ? "    Dup\n    Concat\n" : "    Hex\n");
+        cvm_buf_str(out, "    Len\n    LocalGet 2\n    Add\n    LocalSet 2\n"
+                         "    LocalGet 1\n    Push 1\n    Sub\n    Dup\n    LocalSet 1\n    JumpIf BIG\n"
+                         "    LocalGet 2\n    Halt\n");
     }
     return nm;
 }
@@ -984,9 +1014,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input in = {.d = data, .n = size};
     unsigned config = pick(&in, 256);
-    static const int64_t gas[] = {3000, 200000, 2000000, 30};
-    unsigned call_mode = (config >> 2) & 3;
-    gmethod ms[MAXMETHODS];
+    static const int64_t gas[] = {3000, 200000, 2000000, 30, 50000, 1000, 400000, 10000};
+    unsigned call_mode = (config >> 3) & 3;
+    gmethod ms[MAXMETHODS + 1];
     cvm_buf text;
     cvm_buf_init(&text, NULL);
     int nm = gen_module(&in, &text, ms);
@@ -1027,8 +1057,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvm_host xa, xb;
     host_init(&ha, &tmpl, &xa, call_mode);
     host_init(&hb, &tmpl, &xb, call_mode);
-    cvm_exec_options oa = {.gas_limit = gas[config & 3], .dispatch = CVM_DISPATCH_SWITCH};
-    cvm_exec_options ob = {.gas_limit = gas[config & 3], .dispatch = CVM_DISPATCH_GOTO};
+    cvm_exec_options oa = {.gas_limit = gas[config & 7], .dispatch = CVM_DISPATCH_SWITCH};
+    cvm_exec_options ob = {.gas_limit = gas[config & 7], .dispatch = CVM_DISPATCH_GOTO};
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < nm; i++) {
             cvm_arg args[MAXPARAMS + 1];
