@@ -1,11 +1,13 @@
 // The explorer page in a real browser (make browser-test).
 //
-// Starts `coopvm node` on 127.0.0.1 with the example cooperative's genesis,
-// submits a cooperative's founding, joins, an allocation, a proposal and its
-// votes as signed transactions over the HTTP API, then drives Debian's
-// chromium (playwright-core, headless) through the page: the latest blocks, a
-// transaction's receipt found with the search box, a block's receipts, the
-// cooperatives, the proposal's tally against its quorum, the event feed's
+// Starts `coopvm node` on 127.0.0.1 with the example cooperative's genesis
+// (and tests/browser/Refuser.asm), submits a cooperative's founding, joins,
+// an allocation, a proposal and its votes, two refusals with reasons and a
+// proposal left to expire as signed transactions over the HTTP API, then
+// drives Debian's chromium (playwright-core, headless) through the page: the
+// latest blocks, a transaction's receipt found with the search box, a block's
+// receipts, a contract's reason, the cooperatives, the proposals' tallies
+// against their quorum and the expired one's verdict, the event feed's
 // filters, a block arriving live, the phone width and the dark theme. It saves
 // build/explorer.png (and one screenshot per view beside it) and ends with
 // "N passed, N failed".
@@ -66,13 +68,14 @@ function freePort() {
 }
 
 // The genesis: the example's genesis.json when there is one, else the
-// scenario's accounts and contracts (the same format) with absolute paths.
+// scenario's accounts and contracts (the same format), with absolute paths
+// and tests/browser/Refuser.asm (a contract that fails with reasons) added.
 function genesisFile() {
   const g = path.join(EXAMPLE, 'genesis.json');
-  if (fs.existsSync(g)) return g;
-  const sc = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'scenario.json'), 'utf8'));
+  const sc = JSON.parse(fs.readFileSync(fs.existsSync(g) ? g : path.join(EXAMPLE, 'scenario.json'), 'utf8'));
   const contracts = {};
   for (const [k, v] of Object.entries(sc.contracts)) contracts[k] = path.join(EXAMPLE, v);
+  contracts.Refuser = path.join(ROOT, 'tests/browser/Refuser.asm');
   const out = path.join(tmp, 'genesis.json');
   fs.writeFileSync(out, JSON.stringify({ accounts: sc.accounts, contracts }, null, 1));
   return out;
@@ -143,6 +146,24 @@ async function main() {
   check('the failed join has its error in the receipt',
     failedJoin.receipt && failedJoin.receipt.error && failedJoin.receipt.error.code === 'ALREADY_MEMBER',
     JSON.stringify(failedJoin.receipt));
+  // Two refusals with the contract's reason (error.reason): one the message
+  // shows whole, one 200 bytes that are not UTF-8 (too long for the message).
+  const refused = await submit(base, 'bob', 'Refuser', 'refuse', []);
+  const refusedBytes = await submit(base, 'bob', 'Refuser', 'refuseBytes', []);
+  const REASON = 'the door is closed: come back tomorrow';
+  const longReason = refusedBytes.receipt && refusedBytes.receipt.error && refusedBytes.receipt.error.reason;
+  check('the refusals carry their reasons',
+    refused.receipt && refused.receipt.error && refused.receipt.error.reason === REASON
+      && typeof longReason === 'string' && longReason.length === 402
+      && !refusedBytes.receipt.error.message.includes(longReason),
+    JSON.stringify([refused.receipt, refusedBytes.receipt]));
+  // A proposal with a voting period of 1 block, left to expire.
+  const late = await submit(base, 'alice', '_Governance', 'createProposal',
+    [{ string: 'housing' }, { string: 'Paint the hall' }, 1]);
+  // The node makes a block only for transactions: two more pass the deadline.
+  for (let i = 0; i < 2; i++) await submit(base, 'carol', 'Refuser', 'refuse', []);
+  check('the short proposal is committed', late.status === 'COMMITTED' && late.receipt.status === 'SUCCESS',
+    JSON.stringify(late.receipt));
   const tip = (await getJson(base, '/v1/status')).body.height;
 
   // ---- the browser ---------------------------------------------------------
@@ -196,6 +217,22 @@ async function main() {
   check('a block shows its receipts with the error', blockText.includes('ALREADY_MEMBER') && blockText.includes('Housing.join()'),
     blockText);
 
+  // A refusal's reason: its own row in the receipt; in a block's list only
+  // when the message does not show it whole.
+  await page.goto(base + '/#/tx/' + refused.hash);
+  let reasonRow = '';
+  try { await page.waitForSelector('#tx-reason'); reasonRow = await text('#tx-reason'); } catch { /* below */ }
+  check('the receipt shows the contract\'s reason', reasonRow === REASON, reasonRow);
+  await shot('explorer-reason.png');
+  await page.goto(base + '/#/block/' + refused.height);
+  await page.waitForSelector('#block-txs .tx-item').catch(() => {});
+  const shown = await page.locator('#block-txs .tx-reason').count();
+  check('a reason the message shows is not shown twice', shown === 0, shown + ' .tx-reason');
+  await page.goto(base + '/#/block/' + refusedBytes.height);
+  let longText = '';
+  try { await page.waitForSelector('#block-txs .tx-reason'); longText = await text('#block-txs .tx-reason'); } catch { /* below */ }
+  check('a block shows a reason the message cuts', longText === 'reason ' + longReason, longText);
+
   // The cooperatives.
   await page.click('nav.tabs a[data-tab="cooperatives"]');
   let coop = '';
@@ -211,6 +248,14 @@ async function main() {
     prop.includes('passed') && prop.includes('2 yes') && prop.includes('1 no') && prop.includes('need 2 of 4'), prop);
   const yesWidth = await page.$eval('#proposal-1 .seg.yes', (e) => e.style.width).catch(() => '');
   check('the tally bar draws the yes votes', yesWidth === '50%', yesWidth);
+  // The proposal whose voting period ended undecided.
+  let expired = '';
+  try { await page.waitForSelector('#proposal-2'); expired = await text('#proposal-2'); } catch { /* below */ }
+  const badge = await page.$eval('#proposal-2 header .badge', (e) => e.className + ' ' + e.textContent).catch(() => '');
+  check('an expired proposal has its badge and verdict',
+    badge === 'badge bad expired' && expired.includes('Expired: voting ended with 0 yes, 2 needed.')
+      && expired.includes('4 did not vote'),
+    badge + ' | ' + expired);
   await shot('explorer-proposals.png');
 
   // The event feed, filtered by name.

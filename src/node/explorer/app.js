@@ -195,6 +195,26 @@
       '(' + args.join(', ') + ')');
   }
 
+  /* Whether a receipt's error message shows the contract's reason whole:
+     the message, or what follows the path of calls (after a ': '), starts
+     with it (the CLI's rule, report_message_shows in src/cli/report.c). */
+  function messageShows(msg, reason) {
+    for (let at = 0; at + reason.length <= msg.length; at++) {
+      if ((at === 0 || (at >= 2 && msg.slice(at - 2, at) === ': ')) && msg.startsWith(reason, at)) return true;
+    }
+    return false;
+  }
+
+  /* A failed receipt's error: "CODE — message", then the contract's own
+     reason (error.reason: its text, or 0x hex when not UTF-8) when the
+     message does not show it whole (a long one, a hex one cut short). */
+  function receiptError(err) {
+    const reason = typeof err.reason === 'string' ? err.reason : null;
+    return h('div', {class: 'tx-err'}, (err.code ? err.code + ' — ' : '') + (err.message || ''),
+      reason !== null && !messageShows(err.message || '', reason)
+        ? h('div', {class: 'tx-reason'}, h('span', {class: 'muted'}, 'reason '), reason) : null);
+  }
+
   function errorBox(err) {
     return h('div', {class: 'error-box', role: 'alert'}, err.message || String(err));
   }
@@ -465,7 +485,7 @@
         hash ? h('span', null, 'tx ', hashEl(hash, {href: '#/tx/' + hash})) : null,
         tx.address ? h('span', null, 'signer ', hashEl(tx.address)) : null,
         rc.gas_used !== undefined ? h('span', null, 'gas ' + fmtInt(rc.gas_used)) : null),
-      rc.error ? h('div', {class: 'tx-err'}, (rc.error.code ? rc.error.code + ' — ' : '') + (rc.error.message || '')) : null,
+      rc.error ? receiptError(rc.error) : null,
       (rc.events && rc.events.length)
         ? h('div', {class: 'event-chips'}, rc.events.map((ev) => eventEl(ev, false))) : null);
   }
@@ -500,8 +520,10 @@
           'result' in rc ? [dt('Output'), h('dd', null, valueEl(rc.result))] : null,
           Array.isArray(rc.outputs) && rc.outputs.length
             ? [dt('Outputs'), h('dd', null, h('span', {class: 'fields'}, rc.outputs.map((o) => valueEl(o))))] : null,
-          rc.error ? [dt('Error'), h('dd', null, h('div', {class: 'tx-err'},
-            (rc.error.code ? rc.error.code + ' — ' : '') + (rc.error.message || '')))] : null,
+          rc.error ? [dt('Error'), h('dd', null, receiptError(rc.error))] : null,
+          rc.error && typeof rc.error.reason === 'string'
+            ? [dt('Reason'), h('dd', {id: 'tx-reason', class: 'reason'},
+              rc.error.reason || h('span', {class: 'muted'}, '(empty)'))] : null,
           dt('Gas used'), h('dd', null, fmtInt(rc.gas_used ?? 0)),
           dt('Events'), h('dd', null, (rc.events && rc.events.length)
             ? h('div', {class: 'event-chips'}, rc.events.map((ev) => eventEl(ev, false)))
@@ -691,7 +713,8 @@
         h('div', {class: 'tally-legend'},
           h('span', {class: 'yes-count'}, h('span', {class: 'sw yes'}), h('b', null, String(i.yes)), ' yes'),
           h('span', {class: 'no-count'}, h('span', {class: 'sw no'}), h('b', null, String(i.no)), ' no'),
-          h('span', null, h('span', {class: 'sw left'}), h('b', null, String(left)), ' yet to vote'),
+          h('span', null, h('span', {class: 'sw left'}), h('b', null, String(left)),
+            i.status === 'expired' ? ' did not vote' : ' yet to vote'),
           h('span', {class: 'need-count'}, h('span', {class: 'sw need'}), 'need ', h('b', null, String(need)),
             ' of ' + m + ' (quorum ' + q + '%)')),
         verdict ? h('p', {class: 'small', style: 'margin:10px 0 0'}, verdict) : null),
