@@ -67,12 +67,12 @@
     X(RET,         "Ret",       NONE,  0, 0, 2, ENDS, "return to the last Call; with an empty call stack, end the method") \
     X(HALT,        "Halt",      NONE,  0, 0, 1, ENDS, "end the method; the result is the top of the stack (0 if empty)") \
     /* compare and logic */ \
-    X(EQ,  "Eq",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a == b else 0") \
-    X(NE,  "Ne",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a != b else 0") \
-    X(LT,  "Lt",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a < b else 0") \
-    X(LE,  "Le",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a <= b else 0") \
-    X(GT,  "Gt",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a > b else 0") \
-    X(GE,  "Ge",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a >= b else 0") \
+    X(EQ,  "Eq",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a == b else 0 (two bytes: same contents); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
+    X(NE,  "Ne",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a != b else 0 (two bytes: different contents); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
+    X(LT,  "Lt",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a < b else 0 (two bytes: lexicographic order); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
+    X(LE,  "Le",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a <= b else 0 (two bytes: lexicographic order); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
+    X(GT,  "Gt",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a > b else 0 (two bytes: lexicographic order); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
+    X(GE,  "Ge",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if a >= b else 0 (two bytes: lexicographic order); gas: 1, + 1 per 8 bytes of the shorter for two bytes (rounded up)") \
     X(NOT, "Not", NONE, 1, 1, 1, NONE, "pop a; push 1 if a == 0 else 0") \
     X(AND, "And", NONE, 2, 1, 1, NONE, "pop b, a; push 1 if both are non-zero else 0") \
     X(OR,  "Or",  NONE, 2, 1, 1, NONE, "pop b, a; push 1 if either is non-zero else 0") \

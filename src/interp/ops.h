@@ -342,16 +342,21 @@ vmcase(END) { goto done; }
 /* ---------------------------------------------------- compare and logic */
 #if CVM_TYPED
 /* Two integers as before; two bytes by content (Eq, Ne) or in
- * lexicographic order (bytes_cmp: memcmp, then the shorter first). */
+ * lexicographic order (bytes_cmp: memcmp, then the shorter first). Two
+ * bytes pay 1 gas per 8 bytes of the shorter (rounded up) before the
+ * compare: what memcmp may read, fixed by the lengths alone (not where it
+ * stops), so the gas is the same on every machine. */
 #define CVM_CMPOP(NAME, OP)                                                        \
     vmcase(NAME)                                                                   \
     {                                                                              \
         unsigned t_ = (unsigned)TG(-2) << 1 | TG(-1);                              \
         if (t_ == 0)                                                               \
             sp[-2] = sp[-2] OP sp[-1];                                             \
-        else if (t_ == 3)                                                          \
-            sp[-2] = bytes_cmp(OBJ(sp[-2]), OBJ(sp[-1])) OP 0;                     \
-        else                                                                       \
+        else if (t_ == 3) {                                                        \
+            const cvm_bobj *a_ = OBJ(sp[-2]), *b_ = OBJ(sp[-1]);                   \
+            CHARGE(((uint64_t)(a_->len < b_->len ? a_->len : b_->len) + 7) / 8);   \
+            sp[-2] = bytes_cmp(a_, b_) OP 0;                                       \
+        } else                                                                     \
             TYPE_TRAP(2, "two integers or two bytes");                             \
         T_SET(-2, CVM_T_INT);                                                      \
         sp--;                                                                      \

@@ -397,6 +397,79 @@ static void test_gas_per_byte_every_limit(void **state)
     cvm_module_free(m);
 }
 
+/* Eq..Ge of two bytes pay 1 gas per 8 bytes of the shorter (rounded up),
+ * whatever the contents, before the compare: two equal 64 KiB values cost
+ * 1 + 8192, as two that differ at their first byte do; 64 KiB against one
+ * byte cost 1 + 1. In a fused compare-and-jump (LL_J_*) too (it falls back
+ * to the plain entries), one gas short is OUT_OF_GAS, in every variant. */
+static void test_compare_bytes_gas(void **state)
+{
+    (void)state;
+    uint8_t *a = calloc(CVM_BYTES_MAX, 1), *b = calloc(CVM_BYTES_MAX, 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    b[0] = 1;
+    static const char *const ops[] = {"Eq", "Ne", "Lt", "Le", "Gt", "Ge"};
+    tb t;
+    tb_init(&t);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        char src[512];
+        /* the plain body, and a compare the fast loops fuse with its jump */
+        snprintf(src, sizeof src,
+                 ".contract T\n.method main params 2\n%s\nHalt\n"
+                 ".method jump params 2\nLocalSet 1\nLocalSet 0\nLocalGet 0\nLocalGet 1\n%s\nJumpIf yes\n"
+                 "Push 0\nHalt\nyes:\nPush 1\nHalt\n",
+                 ops[i], ops[i]);
+        cvm_module *m = tasm(src);
+        tsig(m, "main", "a:bytes b:bytes", "int");
+        tsig(m, "jump", "a:bytes b:bytes", "int");
+        static const struct {
+            size_t alen, blen;
+            int differ;
+            int64_t bytes_gas;
+        } cases[] = {
+            {CVM_BYTES_MAX, CVM_BYTES_MAX, 0, 8192}, {CVM_BYTES_MAX, CVM_BYTES_MAX, 1, 8192},
+            {CVM_BYTES_MAX, 1, 0, 1},                {9, CVM_BYTES_MAX, 1, 2},
+            {0, CVM_BYTES_MAX, 0, 0},                {8, 8, 0, 1},
+        };
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            cvm_arg args[2] = {cvm_arg_bytes(a, cases[c].alen), cvm_arg_bytes(cases[c].differ ? b : a, cases[c].blen)};
+            int64_t want = 1 + cases[c].bytes_gas + 1;
+            cvm_exec_result r = trun_args(m, "main", args, 2, &t, GAS);
+            tassert_ok(&r);
+            if (r.gas_used != want)
+                fail_msg("%s of %zu and %zu bytes: gas %lld, want %lld", ops[i], cases[c].alen, cases[c].blen,
+                         (long long)r.gas_used, (long long)want);
+            cvm_exec_result_clear(&r);
+            if (cases[c].bytes_gas) {
+                r = trun_args(m, "main", args, 2, &t, want - 2);
+                char msg[128];
+                snprintf(msg, sizeof msg, "%s costs %lld more gas for its bytes, %lld left", ops[i],
+                         (long long)cases[c].bytes_gas, (long long)cases[c].bytes_gas - 1);
+                tassert_trap(&r, CVM_CODE_OUT_OF_GAS, msg);
+                assert_int_equal(r.gas_used, 1);
+                cvm_exec_result_clear(&r);
+            }
+            /* LocalSet x2, LocalGet x2, the compare, JumpIf, Push, Halt */
+            int64_t jwant = 4 + 1 + cases[c].bytes_gas + 2 + 1 + 1;
+            r = trun_args(m, "jump", args, 2, &t, GAS);
+            tassert_ok(&r);
+            if (r.gas_used != jwant)
+                fail_msg("%s then JumpIf of %zu and %zu bytes: gas %lld, want %lld", ops[i], cases[c].alen,
+                         cases[c].blen, (long long)r.gas_used, (long long)jwant);
+            cvm_exec_result_clear(&r);
+            for (int64_t g = jwant - 4; g < jwant; g++) {
+                r = trun_args(m, "jump", args, 2, &t, g);
+                assert_int_equal(r.error.code, CVM_CODE_OUT_OF_GAS);
+                cvm_exec_result_clear(&r);
+            }
+        }
+        cvm_module_free(m);
+    }
+    free(a);
+    free(b);
+}
+
 /* ------------------------------------------------------------- arguments */
 
 static void test_argument_mapping(void **state)
@@ -780,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_push_concat_len),
         cmocka_unit_test(test_empty_bytes),
         cmocka_unit_test(test_compare_bytes),
+        cmocka_unit_test(test_compare_bytes_gas),
         cmocka_unit_test(test_slice),
         cmocka_unit_test(test_sha256_itoa_hex),
         cmocka_unit_test(test_identities),
