@@ -155,8 +155,9 @@ cvm_vtype cvm_vtype_lookup(const char *name, size_t len)
     return 0;
 }
 
-/* Imports and events are few (a handful per module) and looked up when a
- * module is prepared, not per instruction: a linear scan is enough. */
+/* One-off lookups (tests, tools). Code that looks a declaration up per
+ * instruction uses cvm_module_const_decls instead: a scan per instruction
+ * made loading a module with many declarations quadratic. */
 const cvm_import *cvm_module_find_import(const cvm_module *m, const char *target, size_t len)
 {
     for (size_t i = 0; i < m->nimports; i++) {
@@ -175,6 +176,60 @@ const cvm_event_decl *cvm_module_find_event(const cvm_module *m, const char *nam
             return &m->events[i];
     }
     return NULL;
+}
+
+/* For each constant, the declaration (of ndecls, named by name_at) of that
+ * name, or -1 (the first when names repeat); NULL when there are none. One
+ * hash map: O(constants + declarations). */
+static int32_t *names_to_decls(const cvm_module *m, size_t ndecls, const char *(*name_at)(const cvm_module *, size_t),
+                               cvm_status *st)
+{
+    *st = CVM_OK;
+    if (!ndecls)
+        return NULL;
+    cvm_map names;
+    cvm_map_init(&names, m->al);
+    int32_t *of = cvm_malloc(m->al, (m->nconsts ? m->nconsts : 1) * sizeof *of);
+    if (!of)
+        goto oom;
+    for (size_t i = 0; i < ndecls; i++) {
+        const char *n = name_at(m, i);
+        bool created;
+        cvm_map_entry *e = n ? cvm_map_put(&names, n, strlen(n), &created) : NULL;
+        if (n && !e)
+            goto oom;
+        if (e && created)
+            e->ival = (int64_t)i;
+    }
+    for (size_t i = 0; i < m->nconsts; i++) {
+        const cvm_map_entry *e = cvm_map_get(&names, m->consts[i].bytes ? (const void *)m->consts[i].bytes : "",
+                                             m->consts[i].len);
+        of[i] = e ? (int32_t)e->ival : -1;
+    }
+    cvm_map_free(&names);
+    return of;
+oom:
+    cvm_map_free(&names);
+    cvm_free(m->al, of);
+    *st = CVM_ENOMEM;
+    return NULL;
+}
+
+static const char *event_name(const cvm_module *m, size_t i) { return m->events[i].name; }
+static const char *import_target(const cvm_module *m, size_t i) { return m->imports[i].target; }
+
+cvm_status cvm_module_const_decls(const cvm_module *m, int32_t **events, int32_t **imports)
+{
+    cvm_status st;
+    *imports = NULL;
+    *events = names_to_decls(m, m->nevents, event_name, &st);
+    if (st == CVM_OK)
+        *imports = names_to_decls(m, m->nimports, import_target, &st);
+    if (st != CVM_OK) {
+        cvm_free(m->al, *events);
+        *events = NULL;
+    }
+    return st;
 }
 
 unsigned cvm_module_format_version(const cvm_module *m)

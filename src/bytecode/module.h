@@ -185,6 +185,15 @@ const cvm_import *cvm_module_find_import(const cvm_module *m, const char *target
 /* The declared event named name[0..len), or NULL. */
 const cvm_event_decl *cvm_module_find_event(const cvm_module *m, const char *name, size_t len);
 
+/* For each constant i of m, the declaration it names: (*events)[i] the
+ * index of the .event named by it, (*imports)[i] that of the .import whose
+ * target it is, or -1. Each array (nconsts entries) is owned by the caller
+ * (cvm_free with m->al); NULL when m declares no events (no imports).
+ * Built once with hash maps, in O(constants + declarations), so that the
+ * passes over the code look a declaration up in O(1) per instruction.
+ * CVM_ENOMEM leaves both NULL. */
+cvm_status cvm_module_const_decls(const cvm_module *m, int32_t **events, int32_t **imports);
+
 /* The format version cvm_module_write writes for m: 2 when m has a typed
  * method, an import or an event declaration, else 1. */
 unsigned cvm_module_format_version(const cvm_module *m);

@@ -38,7 +38,6 @@
 
 #include "typecheck.h"
 #include "base/alloc.h"
-#include "base/map.h"
 
 /* Abstract types: the join of two is their OR. */
 enum { T_NONE = 0, T_INT = 1, T_BYTES = 2, T_ANY = 3 };
@@ -764,45 +763,6 @@ static bool has_types(const cvm_module *m)
     return false;
 }
 
-/* For each constant, the declaration (event or import) of that name, or -1;
- * NULL when there are none. */
-static int32_t *names_to_decls(const cvm_module *m, size_t ndecls, const char *(*name_at)(const cvm_module *, size_t),
-                               cvm_status *st)
-{
-    *st = CVM_OK;
-    if (!ndecls)
-        return NULL;
-    cvm_map names;
-    cvm_map_init(&names, m->al);
-    int32_t *of = cvm_malloc(m->al, (m->nconsts ? m->nconsts : 1) * sizeof *of);
-    if (!of)
-        goto oom;
-    for (size_t i = 0; i < ndecls; i++) {
-        const char *n = name_at(m, i);
-        bool created;
-        cvm_map_entry *e = n ? cvm_map_put(&names, n, strlen(n), &created) : NULL;
-        if (n && !e)
-            goto oom;
-        if (e && created)
-            e->ival = (int64_t)i;
-    }
-    for (size_t i = 0; i < m->nconsts; i++) {
-        const cvm_map_entry *e = cvm_map_get(&names, m->consts[i].bytes ? (const void *)m->consts[i].bytes : "",
-                                             m->consts[i].len);
-        of[i] = e ? (int32_t)e->ival : -1;
-    }
-    cvm_map_free(&names);
-    return of;
-oom:
-    cvm_map_free(&names);
-    cvm_free(m->al, of);
-    *st = CVM_ENOMEM;
-    return NULL;
-}
-
-static const char *event_name(const cvm_module *m, size_t i) { return m->events[i].name; }
-static const char *import_target(const cvm_module *m, size_t i) { return m->imports[i].target; }
-
 cvm_status cvm_typecheck(const cvm_module *m, size_t *bad_pc, char *err, size_t errcap)
 {
     if (bad_pc)
@@ -814,10 +774,8 @@ cvm_status cvm_typecheck(const cvm_module *m, size_t *bad_pc, char *err, size_t 
     c.m = m;
     c.err = err;
     c.errcap = errcap;
-    cvm_status st1, st2;
-    int32_t *event_of = names_to_decls(m, m->nevents, event_name, &st1);
-    int32_t *import_of = names_to_decls(m, m->nimports, import_target, &st2);
-    cvm_status st = st1 != CVM_OK ? st1 : st2;
+    int32_t *event_of, *import_of; /* owned */
+    cvm_status st = cvm_module_const_decls(m, &event_of, &import_of);
     c.event_of = event_of;
     c.import_of = import_of;
     for (size_t mi = 0; mi < m->nmethods && st == CVM_OK && !c.failed && c.spent <= TC_WORK_MAX; mi++)

@@ -112,6 +112,7 @@ static void make_blocks(const cvm_module *m, size_t mi, const uint8_t *target, c
 
 typedef struct ctxs {
     size_t base, len;   /* the method's first pc and length */
+    const cvm_xinsn *plain; /* borrowed, len: the method's plain entries (what each pops) */
     size_t n;           /* contexts */
     size_t *entry;      /* n entry pcs (method-local); entry[0] is the method's */
     int main_is_ctx;    /* the method's entry is also a Call target */
@@ -146,7 +147,9 @@ static int32_t explore(const cvm_module *m, ctxs *c, size_t k)
         size_t pc = c->work[--nwork];
         c->spent++;
         const cvm_insn *in = &m->code[c->base + pc];
-        unsigned pops = cvm_xpops(m, in), pushes = cvm_opinfo_of(in->op)->pushes;
+        /* the pops prepare resolved once (a declared event's fields for
+         * Emit): no lookup per step, which runs up to CTX_WORK_MAX times */
+        unsigned pops = c->plain[pc].need_b / sizeof(int64_t), pushes = cvm_opinfo_of(in->op)->pushes;
         int32_t next = add_rel(rel[pc], (int32_t)pushes - (int32_t)pops);
         size_t target = (size_t)in->operand - c->base; /* for labels only */
         switch (in->op) {
@@ -294,10 +297,10 @@ static void prove_depths(const cvm_module *m, size_t mi, const cvm_xeffect *eff,
 {
     const cvm_allocator *al = m->al;
     const cvm_method *me = &m->methods[mi];
-    ctxs c = {.base = me->entry, .len = me->len};
+    size_t first = cvm_xindex(me->entry, mi);
+    ctxs c = {.base = me->entry, .len = me->len, .plain = &x->plain[first]};
     if (c.len == 0)
         return;
-    size_t first = cvm_xindex(me->entry, mi);
     uint8_t *is_head = cvm_calloc(al, c.len, 1);
     c.ctx_at = cvm_malloc(al, c.len * sizeof *c.ctx_at);
     c.entry = cvm_malloc(al, (c.len + 1) * sizeof *c.entry);

@@ -16,28 +16,21 @@ static void set_stack_effect(cvm_xinsn *x, unsigned pops, unsigned pushes)
     x->span_b = (uint16_t)((CVM_STACK_LIMIT - pushes) * sizeof(int64_t));
 }
 
-/* The index of the .event named by constant c, or -1. */
-static int64_t event_of(const cvm_module *m, const cvm_const *c)
-{
-    for (size_t i = 0; i < m->nevents; i++)
-        if (strlen(m->events[i].name) == c->len && memcmp(m->events[i].name, c->bytes, c->len) == 0)
-            return (int64_t)i;
-    return -1;
-}
+/* The declarations the module's constants name (cvm_module_const_decls),
+ * resolved once per module: fill_plain looks them up in O(1) per
+ * instruction. A scan of the declarations per Emit, repeated by blocks.c on
+ * every step of its depth proof, made loading a module of 64 KiB take tens
+ * of seconds. */
+typedef struct decls {
+    const int32_t *event_of;  /* borrowed, nconsts or NULL: the .event named by a constant, or -1 */
+    const int32_t *import_of; /* borrowed, nconsts or NULL: the .import whose target is a constant, or -1 */
+} decls;
 
-/* The index of the .import whose target is constant c, or -1. */
-static int64_t import_of(const cvm_module *m, const cvm_const *c)
+/* The values instruction in pops: a declared event's fields for Emit. */
+static unsigned pops_of(const cvm_module *m, const decls *d, const cvm_insn *in)
 {
-    for (size_t i = 0; i < m->nimports; i++)
-        if (strlen(m->imports[i].target) == c->len && memcmp(m->imports[i].target, c->bytes, c->len) == 0)
-            return (int64_t)i;
-    return -1;
-}
-
-unsigned cvm_xpops(const cvm_module *m, const cvm_insn *in)
-{
-    if (in->op == CVM_OP_EMIT && in->has_operand && (uint64_t)in->operand < m->nconsts) {
-        int64_t e = event_of(m, &m->consts[in->operand]);
+    if (in->op == CVM_OP_EMIT && in->has_operand && d->event_of && (uint64_t)in->operand < m->nconsts) {
+        int32_t e = d->event_of[in->operand];
         if (e >= 0)
             return m->events[e].nfields;
     }
@@ -60,7 +53,7 @@ static int module_is_typed(const cvm_module *m)
     return 0;
 }
 
-static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
+static void fill_plain(const cvm_module *m, const decls *d, size_t mi, size_t pc, cvm_xinsn *x)
 {
     const cvm_insn *in = &m->code[pc];
     const cvm_opinfo *info = cvm_opinfo_of(in->op);
@@ -76,7 +69,7 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
         x->gas = x->own = info->gas + (uint32_t)(extra < (1u << 24) ? extra : (1u << 24));
     }
     x->xi = (uint32_t)cvm_xindex(pc, mi);
-    unsigned pops = cvm_xpops(m, in);
+    unsigned pops = pops_of(m, d, in);
     unsigned pushes = info->pushes;
     set_stack_effect(x, pops, pushes);
     x->k = in->operand;
@@ -90,9 +83,9 @@ static void fill_plain(const cvm_module *m, size_t mi, size_t pc, cvm_xinsn *x)
         x->hk = (in->op == CVM_OP_LOAD || in->op == CVM_OP_STORE || in->op == CVM_OP_LOAD_BYTES) &&
                 in->operand >= 0 && in->operand < CVM_HANDLE_CACHE;
         if (in->op == CVM_OP_EMIT)
-            x->k = event_of(m, x->s);
+            x->k = d->event_of ? d->event_of[in->operand] : -1;
         else if (in->op == CVM_OP_CALL_SERVICE || in->op == CVM_OP_CALL_LIBRARY)
-            x->k = import_of(m, x->s);
+            x->k = d->import_of ? d->import_of[in->operand] : -1;
     }
     if (in->op == CVM_OP_CALL)
         x->k2 = CVM_XOFF(x->xi + 1);
@@ -164,15 +157,17 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
     x->plain = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->plain);
     x->fast = cvm_calloc(al, x->n ? x->n : 1, sizeof *x->fast);
     uint8_t *target = cvm_calloc(al, m->ncode ? m->ncode : 1, 1);
-    if (!x->plain || !x->fast || !target) {
+    int32_t *event_of = NULL, *import_of = NULL; /* owned */
+    if (!x->plain || !x->fast || !target || cvm_module_const_decls(m, &event_of, &import_of) != CVM_OK) {
         cvm_free(al, target);
         xmodule_free(al, x);
         return CVM_ENOMEM;
     }
+    decls d = {event_of, import_of};
     for (size_t mi = 0; mi < m->nmethods; mi++) {
         const cvm_method *me = &m->methods[mi];
         for (size_t pc = me->entry; pc < (size_t)me->entry + me->len; pc++)
-            fill_plain(m, mi, pc, &x->plain[cvm_xindex(pc, mi)]);
+            fill_plain(m, &d, mi, pc, &x->plain[cvm_xindex(pc, mi)]);
         cvm_xinsn *end = &x->plain[cvm_xindex((size_t)me->entry + me->len, mi)];
         end->base = CVM_OP_END;
         end->op = CVM_XDISPATCH(CVM_OP_END, CVM_XCHECK_FULL);
@@ -180,6 +175,8 @@ static cvm_status prepare(cvm_module *m, int with_fusion)
         end->xi = (uint32_t)cvm_xindex((size_t)me->entry + me->len, mi);
         set_stack_effect(end, 0, 0);
     }
+    cvm_free(al, event_of);
+    cvm_free(al, import_of);
     memcpy(x->fast, x->plain, x->n * sizeof *x->fast);
     x->typed = module_is_typed(m);
     for (size_t i = 0; i < m->nimports; i++)

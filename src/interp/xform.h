@@ -160,10 +160,6 @@ typedef struct cvm_xmodule {
     uint32_t scratch; /* the most fields or parameters one declared Emit or typed call passes */
 } cvm_xmodule;
 
-/* Values one instruction pops as prepared for module m: the table's, but a
- * declared event's field count for its Emit (prepare.c). */
-unsigned cvm_xpops(const cvm_module *m, const cvm_insn *in);
-
 /* The sign of a - b plus one, without branches: 0, 1 or 2. */
 static inline unsigned cvm_cmp3(int64_t a, int64_t b) { return (unsigned)((a > b) - (a < b) + 1); }
 

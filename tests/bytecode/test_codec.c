@@ -419,6 +419,36 @@ static void version_2_has_exact_bytes(void **state)
     cvm_module_free(d);
 }
 
+/* cvm_module_const_decls: each constant's event and import, -1 for none;
+ * no array when the module declares none of a kind. */
+static void constants_name_declarations(void **state)
+{
+    (void)state;
+    const char *src = ".import X.f params int\n.import Y.g\n.event E a:int\n.event F\n.method main\n"
+                      "    CallService \"Y.g\"\n    Emit \"F\"\n    Push \"X.f\"\n    Pop\n    Push 1\n"
+                      "    Emit \"E\"\n    Push 1\n    Emit \"Z\"\n    Push 1\n    CallService \"X.f\"\n    Halt\n";
+    cvm_module *m = NULL;
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "d.asm", NULL, NULL, &m, NULL), CVM_OK);
+    assert_int_equal(m->nconsts, 5); /* Y.g F X.f E Z, in first-use order */
+    int32_t *ev, *im;
+    assert_int_equal(cvm_module_const_decls(m, &ev, &im), CVM_OK);
+    const int32_t want_ev[] = {-1, 1, -1, 0, -1}, want_im[] = {1, -1, 0, -1, -1};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(ev[i], want_ev[i]);
+        assert_int_equal(im[i], want_im[i]);
+    }
+    cvm_free(NULL, ev);
+    cvm_free(NULL, im);
+    cvm_module_free(m);
+
+    src = ".method main\n    Push 1\n    Emit \"E\"\n    Halt\n";
+    assert_int_equal(cvm_assemble(NULL, src, strlen(src), "d.asm", NULL, NULL, &m, NULL), CVM_OK);
+    assert_int_equal(cvm_module_const_decls(m, &ev, &im), CVM_OK);
+    assert_null(ev);
+    assert_null(im);
+    cvm_module_free(m);
+}
+
 /* Each part of version 2 alone makes a module version 2; without them it
  * is version 1, exactly the bytes written before version 2 existed (the
  * tiny_bytes above decode as well: version 1 still loads). */
@@ -582,6 +612,7 @@ int main(void)
         cmocka_unit_test(out_of_memory_is_clean),
         cmocka_unit_test(version_2_has_exact_bytes),
         cmocka_unit_test(version_follows_what_the_module_uses),
+        cmocka_unit_test(constants_name_declarations),
         cmocka_unit_test(typed_sample_round_trips),
         cmocka_unit_test(version_2_rejections),
     };
