@@ -230,52 +230,88 @@ static bool valid_target(const char *s)
     return valid_contract_name(svc) && valid_ident(dot + 1);
 }
 
-static cvm_status check_imports(const cvm_module *m, char *err, size_t errcap)
+/* Records name as declaration i in seen; CVM_OK and *first = -1 when it is
+ * new, else *first the declaration that has it already. A map, not a scan
+ * of the earlier ones: thousands of declarations fit a module, and a scan
+ * made verifying them quadratic. */
+static cvm_status seen_before(cvm_map *seen, const char *name, size_t i, int64_t *first)
+{
+    bool created;
+    cvm_map_entry *e = cvm_map_put(seen, name, strlen(name), &created);
+    if (!e)
+        return CVM_ENOMEM;
+    if (created)
+        e->ival = (int64_t)i;
+    *first = created ? -1 : e->ival;
+    return CVM_OK;
+}
+
+static cvm_status check_import(const cvm_import *im, size_t i, cvm_map *seen, char *err, size_t errcap)
 {
     char sb[260];
-    for (size_t i = 0; i < m->nimports; i++) {
-        const cvm_import *im = &m->imports[i];
-        if (!valid_target(im->target))
-            return fail(err, errcap,
-                        "import %zu: target '%s' is not Service.method (a contract name, a dot, an identifier)", i,
-                        shown(sb, sizeof sb, im->target));
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m->imports[j].target, im->target) == 0)
-                return fail(err, errcap, "import %zu: %s is imported twice (first is import %zu)", i, im->target, j);
-        if (im->nparams > CVM_MAX_PARAMS)
-            return fail(err, errcap, "import %s: %" PRIu32 " params, at most %d", im->target, im->nparams,
-                        CVM_MAX_PARAMS);
-        if (im->nresults > CVM_MAX_RESULTS)
-            return fail(err, errcap, "import %s: %" PRIu32 " results, at most %d", im->target, im->nresults,
-                        CVM_MAX_RESULTS);
-        cvm_status st;
-        if ((st = check_types(im->ptypes, im->nparams, "import", im->target, err, errcap)) != CVM_OK ||
-            (st = check_types(im->rtypes, im->nresults, "import", im->target, err, errcap)) != CVM_OK)
-            return st;
-    }
+    if (!valid_target(im->target))
+        return fail(err, errcap, "import %zu: target '%s' is not Service.method (a contract name, a dot, an identifier)",
+                    i, shown(sb, sizeof sb, im->target));
+    int64_t first;
+    cvm_status st = seen_before(seen, im->target, i, &first);
+    if (st != CVM_OK)
+        return st;
+    if (first >= 0)
+        return fail(err, errcap, "import %zu: %s is imported twice (first is import %lld)", i, im->target,
+                    (long long)first);
+    if (im->nparams > CVM_MAX_PARAMS)
+        return fail(err, errcap, "import %s: %" PRIu32 " params, at most %d", im->target, im->nparams,
+                    CVM_MAX_PARAMS);
+    if (im->nresults > CVM_MAX_RESULTS)
+        return fail(err, errcap, "import %s: %" PRIu32 " results, at most %d", im->target, im->nresults,
+                    CVM_MAX_RESULTS);
+    if ((st = check_types(im->ptypes, im->nparams, "import", im->target, err, errcap)) != CVM_OK ||
+        (st = check_types(im->rtypes, im->nresults, "import", im->target, err, errcap)) != CVM_OK)
+        return st;
+    return CVM_OK;
+}
+
+static cvm_status check_imports(const cvm_module *m, char *err, size_t errcap)
+{
+    cvm_map seen;
+    cvm_map_init(&seen, m->al);
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; i < m->nimports && st == CVM_OK; i++)
+        st = check_import(&m->imports[i], i, &seen, err, errcap);
+    cvm_map_free(&seen);
+    return st;
+}
+
+static cvm_status check_event(const cvm_event_decl *ev, size_t i, cvm_map *seen, char *err, size_t errcap)
+{
+    char sb[260];
+    if (!valid_ident(ev->name))
+        return fail(err, errcap, "event %zu: name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)", i,
+                    shown(sb, sizeof sb, ev->name), CVM_MAX_NAME);
+    int64_t first;
+    cvm_status st = seen_before(seen, ev->name, i, &first);
+    if (st != CVM_OK)
+        return st;
+    if (first >= 0)
+        return fail(err, errcap, "event %zu: %s is declared twice (first is event %lld)", i, ev->name,
+                    (long long)first);
+    if (ev->nfields > CVM_MAX_FIELDS)
+        return fail(err, errcap, "event %s: %" PRIu32 " fields, at most %d", ev->name, ev->nfields, CVM_MAX_FIELDS);
+    if ((st = check_names(ev->fnames, ev->nfields, "event", ev->name, "field", err, errcap)) != CVM_OK ||
+        (st = check_types(ev->ftypes, ev->nfields, "event", ev->name, err, errcap)) != CVM_OK)
+        return st;
     return CVM_OK;
 }
 
 static cvm_status check_events(const cvm_module *m, char *err, size_t errcap)
 {
-    char sb[260];
-    for (size_t i = 0; i < m->nevents; i++) {
-        const cvm_event_decl *ev = &m->events[i];
-        if (!valid_ident(ev->name))
-            return fail(err, errcap, "event %zu: name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, 1..%d bytes)",
-                        i, shown(sb, sizeof sb, ev->name), CVM_MAX_NAME);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m->events[j].name, ev->name) == 0)
-                return fail(err, errcap, "event %zu: %s is declared twice (first is event %zu)", i, ev->name, j);
-        if (ev->nfields > CVM_MAX_FIELDS)
-            return fail(err, errcap, "event %s: %" PRIu32 " fields, at most %d", ev->name, ev->nfields,
-                        CVM_MAX_FIELDS);
-        cvm_status st;
-        if ((st = check_names(ev->fnames, ev->nfields, "event", ev->name, "field", err, errcap)) != CVM_OK ||
-            (st = check_types(ev->ftypes, ev->nfields, "event", ev->name, err, errcap)) != CVM_OK)
-            return st;
-    }
-    return CVM_OK;
+    cvm_map seen;
+    cvm_map_init(&seen, m->al);
+    cvm_status st = CVM_OK;
+    for (size_t i = 0; i < m->nevents && st == CVM_OK; i++)
+        st = check_event(&m->events[i], i, &seen, err, errcap);
+    cvm_map_free(&seen);
+    return st;
 }
 
 static cvm_status check_methods(cvm_module *m, char *err, size_t errcap)
