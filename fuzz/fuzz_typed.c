@@ -508,7 +508,7 @@ static void pick_sig(input *in, sig *s, int max)
 
 /* A method as generated: its name, whether typed, its parameter types. */
 typedef struct gmethod {
-    char name[8];
+    char name[16];
     bool typed;
     sig params, results;
 } gmethod;
