@@ -12,9 +12,18 @@
  * the opcode and both types. Where the type is unknown — two paths join with
  * different types, the depth is lost after a CallService without an import,
  * or the code runs in a subroutine — the module is accepted and the
- * interpreter checks at run time (TYPE_MISMATCH). So a module is rejected
- * only for an instruction that traps whenever it runs: never a false
- * positive.
+ * interpreter checks at run time (TYPE_MISMATCH).
+ *
+ * What is guaranteed: a refused instruction is one that, if it is ever
+ * reached, gets a value of the wrong type (on every path into it). Whether
+ * it is reached is not decided: code is skipped only where the analysis
+ * proves it dead — what follows Jump, Halt, Ret or Abort and no jump
+ * reaches, the way a JumpIf / JumpIfNot right after a Push (no label
+ * between) never goes, what follows a Call of a subroutine that never
+ * returns or an instruction certain to overflow or underflow the stack.
+ * Every other instruction is checked on every path the analysis reaches,
+ * so one behind a condition it cannot evaluate (Push 1 Push 1 Eq JumpIf)
+ * is refused though it may never run.
  *
  * The analysis follows src/interp/blocks.c's stack-depth proof. Per method,
  * "contexts": the method's entry at call depth 0, and each Call target (a
@@ -531,6 +540,11 @@ static void walk(tc *c, size_t h)
 {
     tstate s = c->st[c->k * c->nheads + h];
     size_t pc = c->head_pc[h];
+    /* the previous instruction of this walk was Push known_k: control
+     * reaches pc only from it (pc is no head), so a JumpIf / JumpIfNot at
+     * pc tests a constant and goes one way only */
+    bool known = false;
+    int64_t known_k = 0;
     for (;;) {
         c->spent++;
         const cvm_insn *in = &c->m->code[c->base + pc];
@@ -544,7 +558,16 @@ static void walk(tc *c, size_t h)
         switch (in->op) {
         case CVM_OP_JUMP: flow(c, target, &s); return;
         case CVM_OP_JUMP_IF:
-        case CVM_OP_JUMP_IF_NOT: flow(c, target, &s); break;
+        case CVM_OP_JUMP_IF_NOT:
+            if (!known) {
+                flow(c, target, &s); /* both ways */
+                break;
+            }
+            if ((known_k != 0) == (in->op == CVM_OP_JUMP_IF)) {
+                flow(c, target, &s); /* always taken: the fall-through is not reached from here */
+                return;
+            }
+            break; /* never taken: the target is not reached from here */
         case CVM_OP_CALL:
             if (c->check && !c->live[c->ctx_at[target]])
                 c->live[c->ctx_at[target]] = 1;
@@ -570,6 +593,8 @@ static void walk(tc *c, size_t h)
             end_method(c, &s, pc);
             return;
         }
+        known = in->op == CVM_OP_PUSH && in->has_operand;
+        known_k = in->operand;
         pc++;
         if (c->head_ix[pc] >= 0) {
             flow(c, pc, &s);

@@ -219,6 +219,49 @@ static cvm_exec_result run1(const char *src, int64_t arg)
     return r;
 }
 
+/* A JumpIf / JumpIfNot right after a Push (with no label between) goes one
+ * way only, and code that only the other way reaches is never checked: it
+ * cannot run. (The checker used to refuse the Add below, which never runs.) */
+static void dead_code_is_not_checked(void **state)
+{
+    (void)state;
+    static const char p1[] = ".method m params 1\n    Pop\n    Push 1\n    JumpIf done\n    Push \"x\"\n    Push 1\n"
+                             "    Add\n    Pop\ndone:\n    Push 7\n    Halt\n";
+    asm_ok(p1);
+    cvm_exec_result r = run1(p1, 0);
+    assert_int_equal(r.status, CVM_SUCCESS);
+    assert_int_equal(r.result, 7);
+    /* the reviewer's form: a typed method */
+    asm_ok(".method main returns int\n    Push 1\n    JumpIf done\n    Push \"x\"\n    Push 1\n    Add\n    Pop\n"
+           "done:\n    Push 7\n    Halt\n");
+    /* never taken: its target, reached from nowhere else, is not checked */
+    asm_ok(".method m\n    Push 0\n    JumpIf bad\n    Push 7\n    Halt\nbad:\n    Signer\n    Neg\n    Halt\n");
+    asm_ok(".method m\n    Push 2\n    JumpIfNot bad\n    Push 7\n    Halt\nbad:\n    Signer\n    Neg\n    Halt\n");
+    asm_ok(".method m\n    Push 0\n    JumpIfNot ok\n    Signer\n    Neg\nok:\n    Push 7\n    Halt\n");
+    /* a result of the wrong type on the dead side */
+    asm_ok(".method m returns int\n    Push 1\n    JumpIf d\n    Signer\n    Halt\nd:  Push 7\n    Halt\n");
+    /* after an unconditional Jump, Halt or Ret, what no jump reaches */
+    asm_ok(".method m\n    Jump e\n    Signer\n    Neg\ne:  Push 1\n    Halt\n");
+    asm_ok(".method m\n    Push 1\n    Halt\n    Signer\n    Neg\n");
+    asm_ok(".method m\n    Push 1\n    Ret\n    Signer\n    Neg\n");
+    /* the side taken is still checked */
+    asm_fails(".method m\n    Push 1\n    JumpIf t\n    Push 7\n    Halt\nt:  Signer\n    Neg\n    Halt\n",
+              "t.asm:7:5: method m, pc 5 (Neg): needs an integer, got bytes");
+    asm_fails(".method m\n    Push 0\n    JumpIf t\n    Signer\n    Neg\nt:  Push 7\n    Halt\n",
+              "t.asm:5:5: method m, pc 3 (Neg): needs an integer, got bytes");
+    /* a condition that is not the Push just before: both ways */
+    asm_fails(".method m\n    Push 1\n    Not\n    JumpIf t\n    Signer\n    Neg\nt:  Push 7\n    Halt\n",
+              "t.asm:6:5: method m, pc 4 (Neg): needs an integer, got bytes");
+    /* a label on the jump: control also comes from elsewhere, with an
+     * unknown condition */
+    asm_fails(".method m params 1\n    Push 0\nl:  JumpIfNot done\n    Signer\n    Neg\n    Halt\ndone:\n    LocalGet 0\n"
+              "    Jump l\n",
+              "t.asm:5:5: method m, pc 3 (Neg): needs an integer, got bytes");
+    /* a dead Call: its subroutine is not checked */
+    asm_ok(".method m\n    Push 0\n    JumpIf c\n    Push 1\n    Halt\nc:  Call bad\n    Halt\nbad:\n    Self\n    Neg\n"
+           "    Ret\n");
+}
+
 /* What the checker cannot prove it accepts, and the interpreter traps
  * TYPE_MISMATCH on the path where the types are wrong (argument 1), and
  * succeeds on the other (argument 0). */
@@ -976,6 +1019,7 @@ int main(void)
         cmocka_unit_test(unproven_types_are_accepted),
         cmocka_unit_test(subroutines),
         cmocka_unit_test(unproven_errors_trap_at_run_time),
+        cmocka_unit_test(dead_code_is_not_checked),
         cmocka_unit_test(random_programs_no_false_positive),
         cmocka_unit_test(typed_params_and_results),
         cmocka_unit_test(each_class_at_load),
