@@ -152,7 +152,8 @@ const char *cvm_exec_status_name(cvm_exec_status s);
     X(TYPE_MISMATCH, "a value is bytes where an integer is needed or the other way round, or a stored value is not the type read") \
     X(BYTES_TOO_LONG, "a bytes value would be longer than 65536 bytes") \
     X(MEMORY_LIMIT, "a method run would allocate more than 4 MiB of bytes values") \
-    X(OUT_OF_RANGE, "Slice's start or length is outside the bytes")
+    X(OUT_OF_RANGE, "Slice's start or length is outside the bytes") \
+    X(KEY_TOO_LONG, "a state key is longer than its service's keys may be: 509 bytes minus the length of the service's name (508 for a one-letter name, 446 for a 63-byte one)")
 
 typedef enum cvm_code {
 #define CVM_X_ENUM(name, doc) CVM_CODE_##name,

@@ -49,8 +49,8 @@
     X(DUP,   "Dup",   NONE, 1, 2, 1, NONE, "a -> a a") \
     X(SWAP,  "Swap",  NONE, 2, 2, 1, NONE, "a b -> b a") \
     /* memory (spec): the contract's state */ \
-    X(STORE, "Store", OPT_STR, 1, 0, 100, WRITES, "pop v; state[key] = v: an integer as 8 bytes (0 deletes), bytes as they are (empty deletes; + 10 gas per byte); key = the operand, else popped after v: an integer in decimal, bytes as they are (1 gas per byte)") \
-    X(LOAD,  "Load",  OPT_STR, 0, 1, 50, NONE, "push state[key] as an integer, 0 when absent (TYPE_MISMATCH when it is not 8 bytes); key = the operand, else popped: an integer in decimal, bytes as they are (1 gas per byte)") \
+    X(STORE, "Store", OPT_STR, 1, 0, 100, WRITES, "pop v; state[key] = v: an integer as 8 bytes (0 deletes), bytes as they are (empty deletes; + 10 gas per byte); key = the operand, else popped after v: an integer in decimal, bytes as they are (1 gas per byte); KEY_TOO_LONG for a key over 509 bytes minus the service name's length") \
+    X(LOAD,  "Load",  OPT_STR, 0, 1, 50, NONE, "push state[key] as an integer, 0 when absent (TYPE_MISMATCH when it is not 8 bytes); key = the operand, else popped: an integer in decimal, bytes as they are (1 gas per byte); KEY_TOO_LONG as for Store") \
     /* cooperative (spec): calls into _Cooperatives for the module's cooperative */ \
     X(CREATE_COOPERATIVE, "CreateCooperative", NONE, 0, 0, 500, WRITES, "create the cooperative of the .cooperative metadata; the signer becomes its creator; gas: 500 + the service's") \
     X(JOIN_COOPERATIVE,   "JoinCooperative",   NONE, 0, 0, 200, WRITES, "the signer joins the module's cooperative; gas: 200 + the service's") \
@@ -108,7 +108,7 @@
     X(SIGNER,     "Signer",     NONE, 0, 1, 2, NONE, "push the transaction signer's address (20 bytes; empty for an unsigned call)") \
     X(CALLER,     "Caller",     NONE, 0, 1, 2, NONE, "push the address of the service that called this method, or the signer's at the top of the service stack") \
     X(SELF,       "Self",       NONE, 0, 1, 2, NONE, "push this service's own address") \
-    X(LOAD_BYTES, "LoadBytes",  OPT_STR, 0, 1, 50, NONE, "push state[key] as bytes, empty when absent; key as for Load (a popped bytes key is the bytes, 1 gas per byte); gas: 50 + 1 per 8 bytes read") \
+    X(LOAD_BYTES, "LoadBytes",  OPT_STR, 0, 1, 50, NONE, "push state[key] as bytes, empty when absent; key as for Load (a popped bytes key is the bytes, 1 gas per byte; KEY_TOO_LONG as for Store); gas: 50 + 1 per 8 bytes read") \
     X(ASSERT,     "Assert",     STR,  1, 0, 1, NONE, "pop c (an integer); when c == 0 fail with ABORTED and the operand as the reason")
 /* clang-format on */
 

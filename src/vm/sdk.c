@@ -310,6 +310,16 @@ void cvm_call(cvm_context *ctx, cvm_call_kind kind, const char *service, const c
 
 /* ----------------------------------------------------------------- state */
 
+/* The code of a state access the overlay refused as input: KEY_TOO_LONG
+ * when the key does not fit beside the service's name in a composite key
+ * (2 + name + key <= CVM_STATE_KEY_MAX: the contract's error, reachable with
+ * a computed bytes key), else HOST_ERROR. */
+static cvm_code refused_code(const cvm_frame *f, size_t keylen)
+{
+    bool fits = f->owner_len <= CVM_STATE_KEY_MAX - 2 && keylen <= CVM_STATE_KEY_MAX - 2 - f->owner_len;
+    return fits ? CVM_CODE_HOST_ERROR : CVM_CODE_KEY_TOO_LONG;
+}
+
 cvm_code cvm_sdk_state_read(cvm_context *ctx, const uint8_t *key, size_t keylen, const uint8_t **value, size_t *len,
                             cvm_error *err)
 {
@@ -321,8 +331,9 @@ cvm_code cvm_sdk_state_read(cvm_context *ctx, const uint8_t *key, size_t keylen,
     cvm_status st =
         cvm_overlay_read(ctx->ov, (const uint8_t *)f->owner, f->owner_len, key, keylen, value, len, NULL);
     if (st == CVM_EINPUT) {
-        cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s", cvm_overlay_errmsg(ctx->ov));
-        return CVM_CODE_HOST_ERROR;
+        cvm_code c = refused_code(f, keylen);
+        cvm_error_set(err, c, "%s", cvm_overlay_errmsg(ctx->ov));
+        return c;
     }
     if (st != CVM_OK)
         return cvm_ctx_fail(ctx, st, err, "state read: %s", cvm_overlay_errmsg(ctx->ov));
@@ -344,8 +355,9 @@ cvm_code cvm_sdk_state_write(cvm_context *ctx, const uint8_t *key, size_t keylen
     }
     cvm_status st = cvm_overlay_write(ctx->ov, (const uint8_t *)f->owner, f->owner_len, key, keylen, value, len);
     if (st == CVM_EINPUT) {
-        cvm_error_set(err, CVM_CODE_HOST_ERROR, "%s", cvm_overlay_errmsg(ctx->ov));
-        return CVM_CODE_HOST_ERROR;
+        cvm_code c = refused_code(f, keylen);
+        cvm_error_set(err, c, "%s", cvm_overlay_errmsg(ctx->ov));
+        return c;
     }
     if (st != CVM_OK)
         return cvm_ctx_fail(ctx, st, err, "state write: %s", cvm_overlay_errmsg(ctx->ov));

@@ -181,6 +181,61 @@ static void test_bytes_state(void **state)
     chain_close(&c);
 }
 
+/* A state key holds 509 bytes minus the service name's length (2 + name +
+ * key <= CVM_STATE_KEY_MAX = 511): 508 in service K, 505 in Keys. One
+ * byte more fails Store (integer and bytes), Load and LoadBytes with the
+ * contract's KEY_TOO_LONG, not HOST_ERROR. */
+#define KEYS_BODY                                                                                            \
+    ".method put params key:bytes\n  Push 7\n  Store\n"                                                      \
+    ".method putb params key:bytes\n  PushBytes \"v\"\n  Store\n"                                           \
+    ".method get readonly params key:bytes returns int\n  Load\n"                                            \
+    ".method getb readonly params key:bytes returns bytes\n  LoadBytes\n"
+
+static void test_key_too_long(void **state)
+{
+    (void)state;
+    chain c;
+    open_chain(&c);
+    deploy(&c, "K", ".contract K\n" KEYS_BODY);
+    deploy(&c, "Keys", ".contract Keys\n" KEYS_BODY);
+    static uint8_t key[600];
+    memset(key, 'k', sizeof key);
+    static const struct {
+        const char *svc;
+        size_t room;
+    } svcs[] = {{"K", 508}, {"Keys", 505}};
+    for (size_t i = 0; i < 2; i++) {
+        const char *svc = svcs[i].svc;
+        size_t room = svcs[i].room;
+        cvm_arg fits = cvm_arg_bytes(key, room), over = cvm_arg_bytes(key, room + 1);
+        ok1(&c, 1, svc, "put", &fits, 1);
+        cvm_local_result *l = query(&c, svc, "get", &fits, 1, CVM_SUCCESS, CVM_CODE_NONE);
+        assert_int_equal(l->receipt.outputs[0].v.i64, 7);
+        cvm_local_result_free(l);
+        ok1(&c, 1, svc, "putb", &fits, 1);
+        l = query(&c, svc, "getb", &fits, 1, CVM_SUCCESS, CVM_CODE_NONE);
+        assert_bytes(&l->receipt.outputs[0], "v", 1);
+        cvm_local_result_free(l);
+        char want[160];
+        snprintf(want, sizeof want, "state key too long in service %s: the key is %zu bytes; its keys hold at most %zu",
+                 svc, room + 1, room);
+        static const char *const writes[] = {"put", "putb"};
+        for (size_t w = 0; w < 2; w++) {
+            cvm_block_result *b = tx1(&c, 1, svc, writes[w], &over, 1, CVM_ERROR_SMART_CONTRACT, CVM_CODE_KEY_TOO_LONG);
+            assert_string_equal(b->receipts[0].error.message, want);
+            assert_int_equal(b->ndiff, 0);
+            cvm_block_result_free(b);
+        }
+        static const char *const reads[] = {"get", "getb"};
+        for (size_t q = 0; q < 2; q++) {
+            l = query(&c, svc, reads[q], &over, 1, CVM_ERROR_SMART_CONTRACT, CVM_CODE_KEY_TOO_LONG);
+            assert_string_equal(l->receipt.error.message, want);
+            cvm_local_result_free(l);
+        }
+    }
+    chain_close(&c);
+}
+
 /* A library runs in its caller's namespace: the caller's cached integer is
  * written before the call, and the bytes the library stores are what the
  * caller reads after it. */
@@ -432,6 +487,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_bytes_state),
+        cmocka_unit_test(test_key_too_long),
         cmocka_unit_test(test_bytes_state_across_calls),
         cmocka_unit_test(test_declared_event),
         cmocka_unit_test(test_typed_method_args_and_outputs),
