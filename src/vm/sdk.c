@@ -416,11 +416,17 @@ cvm_code cvm_sdk_emit(cvm_context *ctx, const char *name, size_t namelen, const 
     for (size_t i = 0; i < nfields; i++) {
         fs[i] = fields[i];
         fs[i].name = cvm_arena_strndup(ctx->arena, fields[i].name, strlen(fields[i].name));
-        if (fields[i].value.type == CVM_ARG_STRING || fields[i].value.type == CVM_ARG_BYTES)
-            fs[i].value.v.bytes.ptr =
-                cvm_arena_memdup(ctx->arena, fields[i].value.v.bytes.ptr, fields[i].value.v.bytes.len);
         if (!fs[i].name)
             return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for an event");
+        if (fields[i].value.type == CVM_ARG_STRING || fields[i].value.type == CVM_ARG_BYTES) {
+            /* the arena gives even 0 bytes a block: NULL is out of memory, which must fail
+             * the whole call (cvm_ctx_fail), not leave a field that cvm_event_check refuses in a
+             * receipt another node would not write */
+            fs[i].value.v.bytes.ptr =
+                cvm_arena_memdup(ctx->arena, fields[i].value.v.bytes.ptr, fields[i].value.v.bytes.len);
+            if (!fs[i].value.v.bytes.ptr)
+                return cvm_ctx_fail(ctx, CVM_ENOMEM, err, "out of memory for an event");
+        }
     }
     ev.fields = fs;
     ev.nfields = nfields;
