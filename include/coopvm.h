@@ -383,7 +383,7 @@ typedef struct cvm_call_reply {
 typedef struct cvm_trace_step {
     const char *method; /* the method being run */
     int64_t pc;         /* index of the instruction in the module's code */
-    const char *op;     /* its mnemonic */
+    const char *op;     /* its mnemonic, as written: PushBytes is "Push" */
     int has_operand;
     int64_t operand;    /* as written: integer, constant index or label target */
     const char *operand_str; /* the string constant for string operands, else NULL */

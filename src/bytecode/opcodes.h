@@ -143,6 +143,14 @@ typedef struct cvm_opinfo {
 extern const cvm_opinfo cvm_opinfo_table[CVM_OP_COUNT];
 static inline const cvm_opinfo *cvm_opinfo_of(unsigned op) { return &cvm_opinfo_table[op]; }
 
+/* The name of op as users write and read it: the mnemonic, except that
+ * PushBytes (always with its operand) is the assembler's `Push "text"`,
+ * which disasm prints, and so messages and traces name it Push. */
+static inline const char *cvm_op_written(unsigned op)
+{
+    return op == CVM_OP_PUSH_BYTES ? "Push" : cvm_opinfo_of(op)->mnemonic;
+}
+
 /* The opcode whose mnemonic is name[0..len), compared case-insensitively;
  * -1 when there is none. */
 int cvm_op_lookup(const char *name, size_t len);

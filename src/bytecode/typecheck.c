@@ -151,10 +151,10 @@ static void fail(tc *c, size_t pc, const char *fmt, ...)
     int o;
     if (c->k == 0)
         o = snprintf(c->err, c->errcap, "method %s, pc %zu (%s): ", c->me->name, c->base + pc,
-                     cvm_opinfo_of(in->op)->mnemonic);
+                     cvm_op_written(in->op));
     else /* what it says holds in that subroutine (on any path into it) */
         o = snprintf(c->err, c->errcap, "method %s, pc %zu (%s) in the subroutine at pc %zu: ", c->me->name,
-                     c->base + pc, cvm_opinfo_of(in->op)->mnemonic, c->base + c->entry[c->k]);
+                     c->base + pc, cvm_op_written(in->op), c->base + c->entry[c->k]);
     if (o < 0 || (size_t)o >= c->errcap)
         return;
     va_list ap;

@@ -146,7 +146,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
     cvm_trace_step st = {
         .method = r->me->name,
         .pc = (int64_t)pc,
-        .op = cvm_opinfo_of(op)->mnemonic,
+        .op = cvm_op_written(op),
         .has_operand = I->has,
         .operand = r->m->code[pc].operand,
         .operand_str = str ? (const char *)str->bytes : NULL,
@@ -165,7 +165,7 @@ __attribute__((noinline)) static void trace_step(const cvm_run *r, const cvm_xin
 
 /* ------------------------------------------- helpers of the opcode bodies */
 
-#define OPNAME (cvm_opinfo_of(I->base)->mnemonic)
+#define OPNAME cvm_op_written(I->base) /* PushBytes is Push, as the source wrote it */
 
 #define TRAP(c, ...)                           \
     do {                                       \
@@ -369,7 +369,7 @@ static cvm_code push_const(cvm_heap *hp, int64_t k, const cvm_const *c, int64_t 
         hp->konst = cvm_calloc(hp->al, hp->nconsts ? hp->nconsts : 1, sizeof *hp->konst);
         if (!hp->konst) {
             hp->oom = 1;
-            trap_message(err, "PushBytes: out of memory");
+            trap_message(err, "Push: out of memory");
             return CVM_CODE_MEMORY_LIMIT;
         }
     }
@@ -377,7 +377,7 @@ static cvm_code push_const(cvm_heap *hp, int64_t k, const cvm_const *c, int64_t 
         *idx = (int64_t)hp->konst[k] - 1;
         return CVM_CODE_NONE;
     }
-    cvm_code code = cvm_heap_borrow(hp, "PushBytes", c->bytes, c->len, idx, err);
+    cvm_code code = cvm_heap_borrow(hp, "Push", c->bytes, c->len, idx, err);
     if (code == CVM_CODE_NONE)
         hp->konst[k] = (uint32_t)(*idx + 1);
     return code;

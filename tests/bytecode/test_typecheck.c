@@ -144,6 +144,9 @@ static void definite_errors_at_line_and_column(void **state)
               "t.asm:4:5: method m, pc 2 (Mul): needs two integers, got integer and bytes");
     asm_fails(".method m\n    Signer\n    Signer\n    And\n",
               "t.asm:4:5: method m, pc 2 (And): needs two integers, got bytes and bytes");
+    /* PushBytes is named as written and disassembled: Push "text" */
+    asm_fails(".method m returns int\n    Push \"x\"\n",
+              "t.asm:2:5: method m, pc 0 (Push): result 1 needs an integer, got bytes");
     /* .line renumbers: the error is shown at the line the source says */
     asm_fails(".method m\n.line 40\n    Signer\n    Push 2\n        Div\n",
               "t.asm:42:9: method m, pc 2 (Div): needs two integers, got bytes and integer");

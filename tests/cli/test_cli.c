@@ -306,6 +306,8 @@ static void test_run_text_and_trace(void **state)
         step = json_loads(line, JSON_DISABLE_EOF_CHECK, &e);
         assert_non_null(step);
         assert_true(json_is_string(json_object_get(step, "top")));
+        if (i == 0) /* PushBytes is named as the source and disasm write it */
+            assert_string_equal(json_string_value(json_object_get(step, "op")), "Push");
         if (i == 1)
             assert_string_equal(json_string_value(json_object_get(step, "top")), "balance/");
         json_decref(step);
