@@ -323,7 +323,9 @@ static void set_reason(cvm_error *e, const uint8_t *p, size_t n)
         memcpy(e->reason, p, keep);
     e->reason_len = (uint16_t)keep;
     e->has_reason = 1;
-    if (text) {
+    if (n == 0) /* so that "ABORTED: " is not followed by nothing; reason stays empty */
+        snprintf(e->message, sizeof e->message, "(empty reason)");
+    else if (text) {
         size_t show = cvm_utf8_clip(p, n, sizeof e->message - 1);
         memcpy(e->message, p, show);
         e->message[show] = '\0';

@@ -574,6 +574,19 @@ static void test_abort_and_assert_reasons(void **state)
     tassert_trap(&r, CVM_CODE_ABORTED, "0x00ff");
     assert_int_equal(r.error.reason_len, 2);
     cvm_module_free(m);
+    /* empty bytes, and Assert "": the message says so, the reason stays empty */
+    static const char *const empties[] = {"PushBytes \"\"\nAbort\n", "Push 0\nAssert \"\"\n"};
+    for (size_t i = 0; i < 2; i++) {
+        m = typed_main(empties[i], "", "");
+        r = trun(m, &t, GAS);
+        tassert_trap(&r, CVM_CODE_ABORTED, "(empty reason)");
+        assert_int_equal(r.error.has_reason, 1);
+        assert_int_equal(r.error.reason_len, 0);
+        char text[300];
+        cvm_error_format(&r.error, text, sizeof text);
+        assert_string_equal(text, "ABORTED: (empty reason) (method main, pc 1, line 4)");
+        cvm_module_free(m);
+    }
     /* Assert: passes on non-zero, fails with its operand */
     m = typed_main("Push 1\nAssert \"fine\"\nPush 0\nAssert \"not a member\"\nPush 5\n", "", "int");
     r = trun(m, &t, GAS);

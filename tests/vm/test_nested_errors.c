@@ -204,7 +204,7 @@ static void test_eight_levels_reason(void **state)
         {"  Push 0\n  Assert \"not a member of the cooperative\"\n", "not a member of the cooperative", 31,
          "not a member of the cooperative"},
         {"  PushBytes \"\\xff\\x00\\x01\"\n  Abort\n", "\xff\x00\x01", 3, "0xff0001"},
-        {"  PushBytes \"\"\n  Abort\n", "", 0, ""},
+        {"  PushBytes \"\"\n  Abort\n", "", 0, "(empty reason)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[] = "/tmp/cvm-reasons-XXXXXX"; /* an LMDB store: it keeps the blocks */
