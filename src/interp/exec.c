@@ -489,16 +489,24 @@ static void copy_name(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* "argument 2 (to)": argument i's position for a refusal's message. Made
+ * only when an argument is refused — making it for every argument was a
+ * third of a typed call's cost (docs/bench.md). Returns pos. */
+__attribute__((cold, noinline)) static const char *arg_pos(char *pos, size_t cap, const cvm_method *me, size_t i)
+{
+    if (me->typed && me->pnames && me->pnames[i])
+        snprintf(pos, cap, "argument %zu (%.60s)", i + 1, me->pnames[i]);
+    else
+        snprintf(pos, cap, "argument %zu", i + 1);
+    return pos;
+}
+
 /* An argument as the parameter's type want: *cell the integer, or *p, *n
  * the bytes (borrowed). false with the message in e when it does not fit. */
 static bool map_arg(const cvm_method *me, size_t i, const cvm_arg *a, cvm_vtype want, int64_t *cell,
                     const uint8_t **p, size_t *n, cvm_error *e)
 {
-    char pos[96];
-    if (me->typed && me->pnames && me->pnames[i])
-        snprintf(pos, sizeof pos, "argument %zu (%.60s)", i + 1, me->pnames[i]);
-    else
-        snprintf(pos, sizeof pos, "argument %zu", i + 1);
+    char pos[96]; /* filled by arg_pos for a refusal's message only */
     const char *got = arg_type_shown(a->type);
     if (want == CVM_ARG_INT64) {
         switch (a->type) {
@@ -510,7 +518,7 @@ static bool map_arg(const cvm_method *me, size_t i, const cvm_arg *a, cvm_vtype 
                 return true;
             }
             snprintf(e->message, sizeof e->message, "%s: %s must be int, got uint64 %" PRIu64 ", above %" PRId64,
-                     me->name, pos, a->v.u64, INT64_MAX);
+                     me->name, arg_pos(pos, sizeof pos, me, i), a->v.u64, INT64_MAX);
             return false;
         default: break;
         }
@@ -518,7 +526,7 @@ static bool map_arg(const cvm_method *me, size_t i, const cvm_arg *a, cvm_vtype 
         if (a->v.bytes.len && !a->v.bytes.ptr)
             goto mismatch;
         if (a->v.bytes.len > CVM_BYTES_MAX) {
-            snprintf(e->message, sizeof e->message, "%s: %s is %s of %zu bytes, longer than %d", me->name, pos, got,
+            snprintf(e->message, sizeof e->message, "%s: %s is %s of %zu bytes, longer than %d", me->name, arg_pos(pos, sizeof pos, me, i), got,
                      a->v.bytes.len, CVM_BYTES_MAX);
             return false;
         }
@@ -526,13 +534,13 @@ static bool map_arg(const cvm_method *me, size_t i, const cvm_arg *a, cvm_vtype 
         *n = a->v.bytes.len;
         if (want == CVM_ARG_STRING && !cvm_utf8_valid(*p, *n, NULL)) {
             snprintf(e->message, sizeof e->message, "%s: %s must be string, got %s that is not UTF-8", me->name,
-                     pos, got);
+                     arg_pos(pos, sizeof pos, me, i), got);
             return false;
         }
         return true;
     }
 mismatch:
-    snprintf(e->message, sizeof e->message, "%s: %s must be %s, got %s", me->name, pos, vtype_name(want), got);
+    snprintf(e->message, sizeof e->message, "%s: %s must be %s, got %s", me->name, arg_pos(pos, sizeof pos, me, i), vtype_name(want), got);
     return false;
 }
 
