@@ -25,36 +25,12 @@
 #include "cli/clitest.h"
 
 /* A temporary directory with the counter contract in it. */
-typedef struct tmp {
-    char dir[64];
-    char path[160];
-} tmp;
-
-static void tmp_open(tmp *t)
+static void tmp_open(tmpdir *t)
 {
-    snprintf(t->dir, sizeof t->dir, "/tmp/coopvm-process-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
+    tmpdir_open(t, "process");
     char cmd[256];
     snprintf(cmd, sizeof cmd, "cp examples/counter.asm %s/counter.asm", t->dir);
     assert_int_equal(system(cmd), 0);
-}
-
-static void tmp_close(tmp *t)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* Writes text to DIR/name and returns its path (valid until the next call). */
-static const char *put(tmp *t, const char *name, const char *text)
-{
-    snprintf(t->path, sizeof t->path, "%s/%s", t->dir, name);
-    FILE *f = fopen(t->path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return t->path;
 }
 
 #define COUNTER_HEAD                                                                                    \
@@ -69,11 +45,11 @@ static const char *const BLOCK2 = "[{\"signer\": \"bob\", \"contract\": \"Counte
 static const char *const QUERIES = "[{\"signer\": \"bob\", \"contract\": \"Counter\", \"method\": \"get\"}]";
 
 /* A counter scenario with the given blocks (a JSON array's inside). */
-static const char *counter_scenario(tmp *t, const char *name, const char *blocks)
+static const char *counter_scenario(tmpdir *t, const char *name, const char *blocks)
 {
     char text[2048];
     snprintf(text, sizeof text, COUNTER_HEAD " \"blocks\": [%s],\n \"queries\": %s}\n", blocks, QUERIES);
-    return put(t, name, text);
+    return tmpdir_put(t, name, text);
 }
 
 /* ------------------------------------------------------------------ tests */
@@ -83,9 +59,9 @@ static const char *counter_scenario(tmp *t, const char *name, const char *blocks
 static void test_block_limits(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
-    const char *p = put(&t, "s.json",
+    const char *p = tmpdir_put(&t, "s.json",
                         "{\"accounts\": {\"a\": {}}, \"block_gas_limit\": 250, \"block_tx_limit\": 2,\n"
                         " \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
                         "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"getInfo\"},\n"
@@ -102,7 +78,7 @@ static void test_block_limits(void **state)
         fail_msg("summary:\n%s", r.out);
     proc_result_free(&r);
     /* 250 gas hold two calls of 100; the third has 50 left */
-    p = put(&t, "s.json",
+    p = tmpdir_put(&t, "s.json",
             "{\"accounts\": {\"a\": {}}, \"block_gas_limit\": 250,\n"
             " \"blocks\": [[{\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
             "             {\"signer\": \"a\", \"contract\": \"_Info\", \"method\": \"isAlive\"},\n"
@@ -125,7 +101,7 @@ static void test_block_limits(void **state)
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "summary"), "succeeded")), 2);
     json_decref(j);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* The example as shipped: heights 1..4, bob (no reputation) refused. */
@@ -150,7 +126,7 @@ static void test_example_text(void **state)
 static void test_json_shape(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
     char blocks[1024];
     snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
@@ -196,7 +172,7 @@ static void test_json_shape(void **state)
     assert_int_equal(json_integer_value(json_object_get(q, "result")), 7);
     json_decref(j);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 #define M16 "mmmmmmmmmmmmmmmm"
@@ -205,7 +181,7 @@ static void test_json_shape(void **state)
 
 /* A contract that assembles but whose binary module (over 64 KiB) is more
  * than a deployment's bytes argument may carry. */
-static void put_big_contract(tmp *t)
+static void put_big_contract(tmpdir *t)
 {
     snprintf(t->path, sizeof t->path, "%s/big.asm", t->dir);
     FILE *f = fopen(t->path, "w");
@@ -221,9 +197,9 @@ static void put_big_contract(tmp *t)
 static void test_bad_scenarios(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
-    put(&t, "bad.asm", ".contract Bad\n    Ad\n");
+    tmpdir_put(&t, "bad.asm", ".contract Bad\n    Ad\n");
     put_big_contract(&t);
     static const struct {
         const char *text, *want;
@@ -298,7 +274,7 @@ static void test_bad_scenarios(void **state)
     char data[128];
     snprintf(data, sizeof data, "%s/data", t.dir);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *p = put(&t, "s.json", cases[i].text);
+        const char *p = tmpdir_put(&t, "s.json", cases[i].text);
         char want[256];
         snprintf(want, sizeof want, "%s: %s", p, cases[i].want);
         if (i == 0)
@@ -321,7 +297,7 @@ static void test_bad_scenarios(void **state)
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "/nonexistent/s.json"));
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* The (height, state_diff_hash) of every block printed, as "h:hash;..." */
@@ -350,7 +326,7 @@ static char *query_json(const char *out)
 static void test_data_continues(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
     char blocks[1024], one_dir[128], two_dir[128];
     snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
@@ -385,7 +361,7 @@ static void test_data_continues(void **state)
     free(q2);
 
     /* a changed contract is refused before anything is committed */
-    put(&t, "counter.asm", ".contract Counter\n.method get readonly\n    Push 1\n");
+    tmpdir_put(&t, "counter.asm", ".contract Counter\n.method get readonly\n    Push 1\n");
     r = coopvm("process", counter_scenario(&t, "third.json", BLOCK2), "--data", two_dir, NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.err, "contracts.Counter: "));
@@ -394,13 +370,13 @@ static void test_data_continues(void **state)
     assert_int_equal(r.out_len, 0);
     proc_result_free(&r);
     /* the store is still at height 4 */
-    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"bob\": {\"reputation\": 20}}, \"queries\": " "[{\"signer\": \"bob\", "
+    r = coopvm("process", tmpdir_put(&t, "q.json", "{\"accounts\": {\"bob\": {\"reputation\": 20}}, \"queries\": " "[{\"signer\": \"bob\", "
                                             "\"contract\": \"_Info\", \"method\": \"isAlive\"}]}"),
                "--data", two_dir, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "queries at height 4\n  bob -> _Info.isAlive(): SUCCESS outputs (true)"));
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* A continuation calls and queries a contract the store already holds
@@ -409,7 +385,7 @@ static void test_data_continues(void **state)
 static void test_continuation(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
     char data[128];
     snprintf(data, sizeof data, "%s/data", t.dir);
@@ -417,7 +393,7 @@ static void test_continuation(void **state)
     assert_int_equal(r.status, 0);
     proc_result_free(&r);
 
-    const char *next = put(&t, "next.json",
+    const char *next = tmpdir_put(&t, "next.json",
                            "{\"accounts\": {\"alice\": {\"reputation\": 150}, \"dora\": {}},\n"
                            " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": "
                            "\"increment\", \"args\": [3]}]],\n"
@@ -435,7 +411,7 @@ static void test_continuation(void **state)
     proc_result_free(&r);
 
     /* an account the store does not hold, with a reputation it would not get */
-    const char *carol = put(&t, "carol.json",
+    const char *carol = tmpdir_put(&t, "carol.json",
                             "{\"accounts\": {\"carol\": {\"reputation\": 50}},\n"
                             " \"blocks\": [[{\"signer\": \"carol\", \"contract\": \"Counter\", \"method\": "
                             "\"increment\", \"args\": [1]}]]}\n");
@@ -449,7 +425,7 @@ static void test_continuation(void **state)
     proc_result_free(&r);
 
     /* a contract neither listed, native nor deployed */
-    const char *nope = put(&t, "nope.json",
+    const char *nope = tmpdir_put(&t, "nope.json",
                            "{\"accounts\": {\"alice\": {\"reputation\": 150}},\n"
                            " \"queries\": [{\"contract\": \"Counter\", \"method\": \"get\"},\n"
                            "             {\"contract\": \"Nope\", \"method\": \"get\"}]}\n");
@@ -462,13 +438,13 @@ static void test_continuation(void **state)
     proc_result_free(&r);
 
     /* nothing of the refused runs was committed: still at height 4 */
-    r = coopvm("process", put(&t, "q.json", "{\"accounts\": {\"alice\": {\"reputation\": 150}}, \"queries\": "
+    r = coopvm("process", tmpdir_put(&t, "q.json", "{\"accounts\": {\"alice\": {\"reputation\": 150}}, \"queries\": "
                                             "[{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"get\"}]}"),
                "--data", data, NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "queries at height 4\n  alice -> Counter.get(): SUCCESS result 8"));
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* process --json receipts name their transaction: its hash, the signer's
@@ -477,9 +453,9 @@ static void test_continuation(void **state)
 static void test_receipts_name_the_tx(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
-    const char *p = put(&t, "s.json", COUNTER_HEAD " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Counter\", "
+    const char *p = tmpdir_put(&t, "s.json", COUNTER_HEAD " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Counter\", "
                                       "\"method\": \"increment\", \"args\": [5]}]],\n \"queries\": [{\"contract\": "
                                       "\"_Info\", \"method\": \"isAlive\"}]}\n");
     proc_result r = coopvm("process", p, "--json", NULL);
@@ -512,7 +488,7 @@ static void test_receipts_name_the_tx(void **state)
     assert_int_equal(json_string_length(json_object_get(qtx, "hash")), 64);
     json_decref(j);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* A failed receipt has one shape: run --json's (less the block's
@@ -522,9 +498,9 @@ static void test_receipts_name_the_tx(void **state)
 static void test_failed_receipt_same_in_run_and_process(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
-    const char *p = put(&t, "s.json", "{\"accounts\": {\"signer\": {\"reputation\": 10}},\n"
+    const char *p = tmpdir_put(&t, "s.json", "{\"accounts\": {\"signer\": {\"reputation\": 10}},\n"
                                       " \"contracts\": {\"Counter\": \"counter.asm\"},\n"
                                       " \"blocks\": [[{\"signer\": \"signer\", \"contract\": \"Counter\", "
                                       "\"method\": \"increment\", \"args\": [0]}]]}\n");
@@ -547,7 +523,7 @@ static void test_failed_receipt_same_in_run_and_process(void **state)
     json_decref(rj);
     proc_result_free(&pr);
     proc_result_free(&rr);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* State values of known type show decoded, in text and JSON: a contract's
@@ -592,9 +568,9 @@ static void test_decoded_state_values(void **state)
 static void test_native_services_and_queries(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
-    const char *p = put(&t, "coop.json",
+    const char *p = tmpdir_put(&t, "coop.json",
                         "{\"accounts\": {\"ann\": {\"reputation\": 5, \"admin\": true}, \"ben\": {}},\n"
                         " \"blocks\": [[{\"signer\": \"ann\", \"contract\": \"_Cooperatives\", \"method\": \"create\",\n"
                         "   \"args\": [\"garden\", \"Shared garden\", 1, 2, 3, 4, 5, {\"string\": \"north\"}]},\n"
@@ -639,14 +615,14 @@ static void test_native_services_and_queries(void **state)
     assert_non_null(strstr(r.out, "ben -> _Cooperatives.join(\"garden\"): ERROR_SMART_CONTRACT ALREADY_MEMBER: "));
     assert_non_null(strstr(r.out, "(unsigned) -> _Info.isAlive(): SUCCESS outputs (true)"));
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* --trace: each instruction of each transaction, with height and index. */
 static void test_trace(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
     char blocks[1024];
     snprintf(blocks, sizeof blocks, "%s, %s", BLOCK1, BLOCK2);
@@ -673,7 +649,7 @@ static void test_trace(void **state)
     assert_int_equal(at4_0, 13 + 1); /* and the query's Load: its reference height, index 0 */
     assert_int_equal(lines, 13 + 6 + 13 + 1);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* Pre-order runs on every block: each fault of a scenario entry gets its
@@ -684,7 +660,7 @@ static void test_trace(void **state)
 static void test_preorder(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
 #define INC(extra) "{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", \"args\": [1]" extra "}"
     const char *text = COUNTER_HEAD
@@ -699,7 +675,7 @@ static void test_preorder(void **state)
                                        "INVALID_ADDRESS_SCHEME", "WRONG_VIRTUAL_CHAIN", "WRONG_PROTOCOL_VERSION",
                                        "VALID", "TIMESTAMP_OUT_OF_WINDOW", "VALID", "VALID"};
     const size_t n = sizeof want / sizeof want[0];
-    const char *p = put(&t, "s.json", text);
+    const char *p = tmpdir_put(&t, "s.json", text);
     proc_result r = coopvm("process", p, "--json", NULL);
     assert_int_equal(r.status, 0);
     json_t *j = parse_json(r.out);
@@ -751,7 +727,7 @@ static void test_preorder(void **state)
             fail_msg("tx %zu (%s): traced %d", i, want[i], traced);
     }
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* --quiet: no blocks, queries or receipts, only the summary; with --json
@@ -831,7 +807,7 @@ static void replay_outcomes(const char *out, char *buf, size_t cap)
 static void test_replay(void **state)
 {
     (void)state;
-    tmp t;
+    tmpdir t;
     tmp_open(&t);
 #define R "{\"signer\": \"alice\", \"contract\": \"Counter\", \"method\": \"increment\", \"args\": [5], " \
           "\"timestamp\": 3000000000}"
@@ -863,7 +839,7 @@ static void test_replay(void **state)
     proc_result_free(&r);
 #undef R
 #undef FRESH
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 static void test_usage(void **state)

@@ -21,38 +21,9 @@
 
 #include "cli/clitest.h"
 
-typedef struct tmp {
-    char dir[64];
-    char path[160];
-} tmp;
-
-static void tmp_open(tmp *t)
-{
-    snprintf(t->dir, sizeof t->dir, "/tmp/coopvm-reasons-XXXXXX");
-    assert_non_null(mkdtemp(t->dir));
-}
-
-static void tmp_close(tmp *t)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", t->dir);
-    assert_int_equal(system(cmd), 0);
-}
-
-/* Writes text to DIR/name and returns its path (valid until the next call). */
-static const char *put(tmp *t, const char *name, const char *text)
-{
-    snprintf(t->path, sizeof t->path, "%s/%s", t->dir, name);
-    FILE *f = fopen(t->path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return t->path;
-}
-
 /* Level1..Level8 whose method `m` calls the next one's; Level8's runs
  * last_body. A scenario where alice calls Level1.m in one block. */
-static const char *levels_scenario(tmp *t, const char *m, const char *last_body)
+static const char *levels_scenario(tmpdir *t, const char *m, const char *last_body)
 {
     char src[512], name[32], contracts[1024] = "";
     for (int i = 1; i <= 8; i++) {
@@ -61,7 +32,7 @@ static const char *levels_scenario(tmp *t, const char *m, const char *last_body)
         else
             snprintf(src, sizeof src, ".contract Level8\n.method %s\n%s", m, last_body);
         snprintf(name, sizeof name, "level%d.asm", i);
-        put(t, name, src);
+        tmpdir_put(t, name, src);
         size_t n = strlen(contracts);
         snprintf(contracts + n, sizeof contracts - n, "%s\"Level%d\": \"level%d.asm\"", i > 1 ? ", " : "", i, i);
     }
@@ -70,7 +41,7 @@ static const char *levels_scenario(tmp *t, const char *m, const char *last_body)
              "{\"accounts\": {\"alice\": {\"reputation\": 10}},\n \"contracts\": {%s},\n"
              " \"blocks\": [[{\"signer\": \"alice\", \"contract\": \"Level1\", \"method\": \"%s\"}]]}\n",
              contracts, m);
-    return put(t, "scenario.json", text);
+    return tmpdir_put(t, "scenario.json", text);
 }
 
 /* The error of the receipt of block 3's one transaction in process --json. */
@@ -88,8 +59,8 @@ static json_t *error_of_json(const char *out, json_t **root)
 static void test_eight_levels_text_and_json(void **state)
 {
     (void)state;
-    tmp t;
-    tmp_open(&t);
+    tmpdir t;
+    tmpdir_open(&t, "reasons");
     const char *path = levels_scenario(&t, "forward", "  Push 1\n  Pop\n  Push 7\n  Abort\n");
     proc_result r = coopvm("process", path, NULL);
     assert_int_equal(r.status, 0);
@@ -110,15 +81,15 @@ static void test_eight_levels_text_and_json(void **state)
     assert_null(json_object_get(e, "reason"));
     json_decref(root);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* Long names: the path gives way in its middle, the root cause stays. */
 static void test_eight_levels_long_names(void **state)
 {
     (void)state;
-    tmp t;
-    tmp_open(&t);
+    tmpdir t;
+    tmpdir_open(&t, "reasons");
     const char *m = "passTheRequestAlongToTheNextLevelOfTheChain";
     const char *path = levels_scenario(&t, m, "  Push 1\n  Pop\n  Push 7\n  Abort\n");
     proc_result r = coopvm("process", path, "--json", NULL);
@@ -135,7 +106,7 @@ static void test_eight_levels_long_names(void **state)
     assert_true(strlen(msg) < 240);
     json_decref(root);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* The issue's example: a contract composes its reason; run prints it as
@@ -159,9 +130,9 @@ static const char *const TOKEN = ".contract Token\n"
 static void test_run_reason_text_and_json(void **state)
 {
     (void)state;
-    tmp t;
-    tmp_open(&t);
-    const char *path = put(&t, "token.asm", TOKEN);
+    tmpdir t;
+    tmpdir_open(&t, "reasons");
+    const char *path = tmpdir_put(&t, "token.asm", TOKEN);
     proc_result r = coopvm("run", path, "--method", "transfer", NULL);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "error     ABORTED: insufficient balance: has 40, needs 300 (method transfer, pc 9, "
@@ -189,7 +160,7 @@ static void test_run_reason_text_and_json(void **state)
     assert_null(json_object_get(root, "error"));
     json_decref(root);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* A reason that is not UTF-8: hex in JSON; in text the message's hex holds
@@ -197,8 +168,8 @@ static void test_run_reason_text_and_json(void **state)
 static void test_reason_not_utf8(void **state)
 {
     (void)state;
-    tmp t;
-    tmp_open(&t);
+    tmpdir t;
+    tmpdir_open(&t, "reasons");
     char src[2048] = ".contract Bin\n.method short\n  PushBytes \"\\xff\\x00\\x01\"\n  Abort\n.method long\n  PushBytes \"";
     char hex[2 * 150 + 3] = "0x";
     for (int i = 0; i < 150; i++) {
@@ -206,7 +177,7 @@ static void test_reason_not_utf8(void **state)
         snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x", (unsigned)(0x80 + i % 100));
     }
     snprintf(src + strlen(src), sizeof src - strlen(src), "\"\n  Abort\n");
-    const char *path = put(&t, "bin.asm", src);
+    const char *path = tmpdir_put(&t, "bin.asm", src);
 
     proc_result r = coopvm("run", path, "--method", "short", NULL);
     assert_int_equal(r.status, 1);
@@ -229,7 +200,7 @@ static void test_reason_not_utf8(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(root, "error"), "reason")), hex);
     json_decref(root);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 /* Through eight nested calls in a block: the reason in the text after the
@@ -237,8 +208,8 @@ static void test_reason_not_utf8(void **state)
 static void test_process_nested_reason(void **state)
 {
     (void)state;
-    tmp t;
-    tmp_open(&t);
+    tmpdir t;
+    tmpdir_open(&t, "reasons");
     const char *path = levels_scenario(&t, "forward", "  Push 0\n  Assert \"not a member of coop-1\"\n");
     proc_result r = coopvm("process", path, NULL);
     assert_int_equal(r.status, 0);
@@ -252,7 +223,7 @@ static void test_process_nested_reason(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "reason")), "not a member of coop-1");
     json_decref(root);
     proc_result_free(&r);
-    tmp_close(&t);
+    tmpdir_close(&t);
 }
 
 int main(void)
